@@ -1,0 +1,45 @@
+/** `cao info`: where cao keeps its data, the server, and the session this shell is in. */
+import { execFileSync } from 'node:child_process';
+import { tmuxSocket } from '../../lib/config.js';
+import { caoPaths } from '../../lib/paths.js';
+import { parse } from '../args.js';
+import type { CliContext } from '../context.js';
+
+const USAGE = 'Usage: cao info';
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  parse(argv, {}, USAGE, 0);
+  const paths = caoPaths();
+  ctx.out(`Database path: ${paths.dbFile}`);
+  ctx.out(`Home: ${paths.home}`);
+  const healthy = await ctx.client.get('/health').then(
+    () => true,
+    () => false,
+  );
+  ctx.out(`Server: ${ctx.client.baseUrl} (${healthy ? 'running' : 'not running'})`);
+  const session = process.env['CAO_SESSION_NAME'] || currentTmuxSession();
+  if (process.env['CAO_TERMINAL_ID']) ctx.out(`Terminal ID: ${process.env['CAO_TERMINAL_ID']}`);
+  if (!session?.startsWith('cao-')) {
+    ctx.out('Not currently in a CAO session.');
+    return 0;
+  }
+  ctx.out(`Session ID: ${session}`);
+  if (healthy) {
+    const d = await ctx.client
+      .get<{ terminals: unknown[] }>(`/sessions/${session}`)
+      .catch(() => undefined);
+    ctx.out(`Active terminals: ${d ? d.terminals.length : 0}`);
+  }
+  return 0;
+}
+
+function currentTmuxSession(): string | undefined {
+  if (!process.env['TMUX']) return undefined;
+  const s = tmuxSocket();
+  const args = s.path ? ['-S', s.path] : s.name ? ['-L', s.name] : [];
+  try {
+    return execFileSync('tmux', [...args, 'display-message', '-p', '#S'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,132 @@
+/** `cao launch [MESSAGE] --agents NAME …`: start a session and, optionally, give it a task. */
+import { spawnSync } from 'node:child_process';
+import { isAbsolute, resolve } from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import { tmuxSocket } from '../../lib/config.js';
+import { CaoError } from '../../lib/errors.js';
+import { parseEnvPairs } from '../../profiles/env-file.js';
+import type { TerminalView } from '../../core/views.js';
+import { parse } from '../args.js';
+import { json, type CliContext } from '../context.js';
+import { startProgress } from '../progress.js';
+import { sendAndWait } from '../turn.js';
+import { printTurn } from './session.js';
+
+const USAGE = `Usage: cao launch [MESSAGE] --agents PROFILE [options]
+
+Starts a session whose first terminal (the conductor) runs PROFILE, then attaches to it in
+tmux, or with --headless gives it MESSAGE and prints the answer.
+
+Options:
+  --agents PROFILE            agent profile to run (required; see 'curl -sf http://localhost:9889/agents/profiles')
+  --session-name NAME         session name; 'cao-' is added when missing (default: random)
+  --working-directory DIR     directory the agent works in (default: the current one)
+  --provider P                agent CLI: claude_code, ... (default: the profile's, else the default)
+  --headless                  do not attach to tmux (required when an agent runs cao)
+  --yolo                      skip the agent's permission prompts and cao's confirmation
+  --auto-approve              skip cao's confirmation only
+  --allowed-tools T           CAO tool allowed (repeatable), e.g. fs_read, execute_bash, @cao-mcp-server
+  --model M                   model override
+  --env KEY=VALUE             environment for every terminal of the session (repeatable)
+  --async                     with MESSAGE: send it and return without waiting
+  --timeout N                 with MESSAGE: seconds to wait for the answer (default 300)
+  --json                      print the created terminal (and answer) as JSON`;
+
+export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    {
+      agents: { type: 'string' },
+      'session-name': { type: 'string' },
+      'working-directory': { type: 'string' },
+      provider: { type: 'string' },
+      headless: { type: 'boolean' },
+      yolo: { type: 'boolean' },
+      'auto-approve': { type: 'boolean' },
+      'allowed-tools': { type: 'string', multiple: true },
+      model: { type: 'string' },
+      env: { type: 'string', multiple: true },
+      async: { type: 'boolean' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    USAGE,
+    1,
+  );
+  if (!values.agents) throw new CaoError('INVALID_INPUT', `--agents PROFILE is required.\n\n${USAGE}`);
+  const message = positionals[0];
+  const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
+  const env = parseEnvPairs(values.env ?? []);
+  // '~' is left for the server to expand (the skill document's single quotes); relative paths
+  // mean relative to where the user ran cao
+  const wd = values['working-directory'];
+  const workingDirectory =
+    wd === undefined ? process.cwd() : wd.startsWith('~') || isAbsolute(wd) ? wd : resolve(process.cwd(), wd);
+
+  if (values.yolo) {
+    ctx.err('Warning: --yolo: the agent runs with all tools allowed and no permission prompts.');
+  } else if (!values['auto-approve'] && process.stdin.isTTY && process.stdout.isTTY) {
+    ctx.err(`Profile:   ${values.agents}\nDirectory: ${workingDirectory}\nProvider:  ${values.provider ?? '(profile default)'}`);
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    const answer = (await rl.question('Proceed? [Y/n] ')).trim().toLowerCase();
+    rl.close();
+    if (answer !== '' && answer !== 'y' && answer !== 'yes') throw new CaoError('INVALID_INPUT', 'Launch cancelled by user');
+  }
+
+  const client = await ctx.server();
+  const progress = startProgress(`Starting ${values.agents}`);
+  let terminal: TerminalView;
+  try {
+    terminal = await client.post<TerminalView>(
+      '/sessions',
+      {
+        agent_profile: values.agents,
+        session_name: values['session-name'],
+        working_directory: workingDirectory,
+        provider: values.provider,
+        allowed_tools: values.yolo ? '*' : values['allowed-tools']?.join(','),
+        model: values.model,
+      },
+      Object.keys(env).length > 0 ? { env_vars: env } : undefined,
+    );
+  } finally {
+    progress.stop();
+  }
+  if (!values.json) {
+    ctx.out(`Session created: ${terminal.session_name}`);
+    ctx.out(`Terminal created: ${terminal.name} (id ${terminal.id}, ${terminal.provider}, ${terminal.status})`);
+  }
+
+  if (message !== undefined && message.trim() !== '') {
+    if (values.async || !values.headless) {
+      await client.post(`/terminals/${terminal.id}/input`, undefined, { message });
+      if (values.json) ctx.out(json({ terminal, sent: true }));
+      else ctx.out(`Message sent to ${terminal.session_name}. Running in background.`);
+    } else {
+      const result = await sendAndWait(client, terminal.id, message, timeoutS * 1000, `Working in ${terminal.session_name}`);
+      if (values.json) ctx.out(json({ terminal, ...result }));
+      else return printTurn(ctx, terminal.id, terminal.session_name, result, timeoutS);
+      return result.status === 'completed' || result.status === 'idle' ? 0 : 1;
+    }
+  } else if (values.json) {
+    ctx.out(json(terminal));
+  }
+
+  if (!values.headless) return attach(ctx, terminal.session_name);
+  return 0;
+}
+
+function attach(ctx: CliContext, session: string): number {
+  const socket = tmuxSocket();
+  const args = socket.path ? ['-S', socket.path] : socket.name ? ['-L', socket.name] : [];
+  if (!process.stdout.isTTY || !process.stdin.isTTY) {
+    ctx.err(`Not attaching (no terminal). Attach later with: tmux ${[...args, 'attach', '-t', session].join(' ')}`);
+    return 0;
+  }
+  const inside = process.env['TMUX'] !== undefined && args.length === 0;
+  const r = spawnSync('tmux', inside ? ['switch-client', '-t', session] : [...args, 'attach-session', '-t', session], {
+    stdio: 'inherit',
+  });
+  return r.status ?? 0;
+}

@@ -1,0 +1,48 @@
+/** What the core needs from the edges, wired once in `server/main.ts` (or a test). */
+import type { Logger } from '../lib/log.js';
+import type { CaoPaths } from '../lib/paths.js';
+import type { TerminalRuntime } from '../runtime/runtime.js';
+import type { Store } from '../store/store.js';
+import type { BinaryLookup } from './binaries.js';
+import type { EventBus } from './events.js';
+import type { StatusTracker } from './tracker.js';
+
+export interface CoreDeps {
+  runtime: TerminalRuntime;
+  store: Store;
+  bus: EventBus;
+  tracker: StatusTracker;
+  paths: CaoPaths;
+  log: Logger;
+  /** The environment agents start from (cao-server's own). */
+  agentEnv: Readonly<NodeJS.ProcessEnv>;
+  /** The user's home directory (profile dirs, `~` in paths). */
+  home: string;
+  /** This server's API base URL, handed to agents and their MCP servers. */
+  apiUrl: string;
+  isRoot: boolean;
+  findBinary: BinaryLookup;
+  /** How an agent CLI starts cao-mcp-server: usually this Node and dist/mcp/main.js. */
+  mcpServerCommand: { command: string; args: string[] };
+  timing: CoreTiming;
+}
+
+export interface CoreTiming {
+  /** How long a CLI may take to show its input prompt after launch. */
+  initTimeoutMs: number;
+  /** How long a start-up dialog we cannot answer may stay before launch fails. */
+  unansweredDialogMs: number;
+  /** Waiting for a paste to show up in the input box before pressing Enter anyway. */
+  echoTimeoutMs: number;
+  /** Waiting for an Enter to take (the message leaves the input box) before pressing again. */
+  submitTimeoutMs: number;
+  submitAttempts: number;
+}
+
+export const DEFAULT_TIMING: CoreTiming = {
+  initTimeoutMs: 90_000,
+  unansweredDialogMs: 15_000,
+  echoTimeoutMs: 3_000,
+  submitTimeoutMs: 3_000,
+  submitAttempts: 3,
+};

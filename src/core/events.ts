@@ -1,0 +1,58 @@
+/**
+ * The in-process event bus. Everything users can watch live (`GET /events`, the dashboard,
+ * `cao session send` waiting for an answer) is published here first.
+ */
+import type { Status } from '../providers/provider.js';
+
+export type CaoEvent =
+  | {
+      type: 'terminal.status';
+      terminal_id: string;
+      session: string;
+      status: Status;
+      previous: Status;
+      rule: string;
+      evidence: string[];
+    }
+  | { type: 'terminal.created'; terminal_id: string; session: string; agent_profile: string | null; provider: string }
+  | { type: 'terminal.deleted'; terminal_id: string; session: string }
+  | { type: 'session.created'; session: string }
+  | { type: 'session.deleted'; session: string }
+  | {
+      type: 'message.state';
+      message_id: number;
+      sender_id: string;
+      receiver_id: string;
+      state: string;
+      error?: string | null;
+    };
+
+export type Stamped<E> = E & { seq: number; at: string };
+export type StampedEvent = Stamped<CaoEvent>;
+export type EventListener = (event: StampedEvent) => void;
+
+export class EventBus {
+  private readonly listeners = new Set<EventListener>();
+  private seq = 0;
+
+  publish(event: CaoEvent): StampedEvent {
+    const stamped = { ...event, seq: ++this.seq, at: new Date().toISOString() } as StampedEvent;
+    for (const l of this.listeners) {
+      try {
+        l(stamped);
+      } catch {
+        // a listener's failure must not stop the others (SSE clients come and go)
+      }
+    }
+    return stamped;
+  }
+
+  subscribe(listener: EventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+}

@@ -1,0 +1,73 @@
+/**
+ * Putting a message into an agent's input and making sure it was taken. The original CAO's
+ * issue tracker is full of messages left sitting in an input box (#78, #479, #654); every send
+ * here is confirmed from the screen:
+ *
+ * 1. leave copy mode (a pane in copy mode swallows input);
+ * 2. paste the text as one bracketed paste, wait until it shows in the input box (not fatal:
+ *    some CLIs collapse long pastes or have no visible box);
+ * 3. press Enter, then require the text to leave the input box; press Enter again if it is
+ *    still there, up to `submitAttempts` times; fail loudly otherwise.
+ */
+import { CaoError } from '../lib/errors.js';
+import { sleep } from '../lib/time.js';
+import type { Provider } from '../providers/provider.js';
+import type { TerminalRuntime } from '../runtime/runtime.js';
+import type { CoreTiming } from './deps.js';
+
+const POLL_MS = 40;
+
+export interface SubmitResult {
+  /** How many times Enter was pressed. */
+  enters: number;
+  /** The paste was seen in the input box before the first Enter. */
+  echoed: boolean;
+}
+
+export async function submitInput(
+  runtime: TerminalRuntime,
+  paneId: string,
+  provider: Provider,
+  text: string,
+  timing: CoreTiming,
+): Promise<SubmitResult> {
+  await runtime.cancelMode(paneId);
+  const before = await runtime.capture(paneId);
+  const beforeBox = provider.inputText(before) ?? '';
+  await runtime.paste(paneId, text);
+
+  // Phase 1: the paste shows up (the box changed and is not empty).
+  const echoed = await until(timing.echoTimeoutMs, async () => {
+    const screen = await runtime.capture(paneId);
+    const box = provider.inputText(screen);
+    if (box === undefined) return screen !== before;
+    return box !== '' && box !== beforeBox;
+  });
+
+  // Phase 2: Enter, until the box no longer holds what we pasted.
+  for (let enters = 1; enters <= timing.submitAttempts; enters++) {
+    const pressedOn = await runtime.capture(paneId);
+    await runtime.sendKeys(paneId, ['Enter']);
+    const taken = await until(timing.submitTimeoutMs, async () => {
+      const screen = await runtime.capture(paneId);
+      if (screen === pressedOn) return false;
+      const box = provider.inputText(screen);
+      // no box (the CLI went busy or opened a dialog) or an emptied box: the Enter was taken
+      return box === undefined || box === '' || box === beforeBox;
+    });
+    if (taken) return { enters, echoed };
+  }
+  throw new CaoError(
+    'AGENT_FAILED',
+    `The message was pasted but ${provider.label} did not take it after ${timing.submitAttempts} Enter presses; it is still in the input box.`,
+  );
+}
+
+async function until(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check()) return true;
+    if (Date.now() >= end) return false;
+    await sleep(POLL_MS);
+  }
+}

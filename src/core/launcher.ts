@@ -1,0 +1,280 @@
+/**
+ * Starting an agent terminal. Everything that can be wrong with the request (profile,
+ * provider, working directory, missing CLI, a combination the CLI would refuse) is checked in
+ * `prepareTerminal` before anything exists; `startTerminal` then creates the window and waits
+ * for the CLI's input prompt, and removes every trace of the terminal if that fails.
+ */
+import { rmSync, writeFileSync } from 'node:fs';
+import { CaoError, errorMessage } from '../lib/errors.js';
+import { assertModel, newTerminalId, windowName } from '../lib/names.js';
+import { isoNow } from '../lib/time.js';
+import { loadProfile } from '../profiles/discovery.js';
+import type { AgentProfile } from '../profiles/profile.js';
+import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
+import {
+  isReadyStatus,
+  type Detection,
+  type LaunchFile,
+  type McpServerSpec,
+  type Provider,
+} from '../providers/provider.js';
+import type { PaneRef, WindowSpec } from '../runtime/runtime.js';
+import type { TerminalRecord } from '../store/store.js';
+import { resolveAllowedTools } from './allowed-tools.js';
+import type { CoreDeps } from './deps.js';
+import { agentEnvironment } from './environment.js';
+import { resolveWorkingDirectory } from './workdir.js';
+
+export interface CreateTerminalOptions {
+  session: string;
+  profileName: string;
+  provider?: string | undefined;
+  /** As the user gave it; validated here. */
+  workingDirectory: string;
+  /** `--yolo`: skip the CLI's permission prompts. */
+  yolo?: boolean | undefined;
+  /** CAO tool vocabulary from the caller (`--allowed-tools`), overriding the profile. */
+  allowedTools?: string[] | undefined;
+  model?: string | undefined;
+  callerId?: string | undefined;
+  sessionEnv: Readonly<Record<string, string>>;
+}
+
+export interface PreparedTerminal {
+  record: TerminalRecord;
+  provider: Provider;
+  profile: AgentProfile;
+  spec: WindowSpec;
+  files: LaunchFile[];
+}
+
+/** Checks the request and builds the launch; creates nothing. */
+export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): PreparedTerminal {
+  const profile = loadProfile(o.profileName, { paths: deps.paths, home: deps.home });
+  const providerId = o.provider || profile.provider || DEFAULT_PROVIDER;
+  const provider = getProvider(providerId);
+  const cwd = resolveWorkingDirectory(o.workingDirectory, deps.home);
+  if (o.model !== undefined) assertModel(o.model);
+  const terminalId = newTerminalId();
+  const env = agentEnvironment({
+    base: deps.agentEnv,
+    sessionEnv: o.sessionEnv,
+    terminalId,
+    session: o.session,
+    apiUrl: deps.apiUrl,
+  });
+  const binary = deps.findBinary(provider.binary, env['PATH']);
+  if (!binary) {
+    throw new CaoError(
+      'NOT_INSTALLED',
+      `${provider.label} is not installed: '${provider.binary}' was not found on the PATH of cao-server. ` +
+        `Install it (${provider.installHint}) and make sure it is on the PATH cao-server was started with, or choose another --provider.`,
+      { details: { provider: provider.id, binary: provider.binary } },
+    );
+  }
+  const allowedTools = resolveAllowedTools({ yolo: o.yolo ?? false, explicit: o.allowedTools, profile });
+  const spec = provider.launch({
+    terminalId,
+    profile,
+    yolo: allowedTools.includes('*'),
+    allowedTools,
+    model: o.model,
+    workingDirectory: cwd,
+    tmpDir: deps.paths.tmp,
+    mcpServers: mcpServers(deps, profile, terminalId),
+    env,
+    isRoot: deps.isRoot,
+  });
+  const now = isoNow();
+  return {
+    provider,
+    profile,
+    files: spec.files ?? [],
+    spec: {
+      session: o.session,
+      windowName: windowName(profile.name),
+      terminalId,
+      cwd,
+      argv: spec.argv,
+      env: { ...env, ...spec.env },
+      unsetEnv: spec.unsetEnv ?? [],
+    },
+    record: {
+      id: terminalId,
+      session: o.session,
+      windowName: '',
+      provider: provider.id,
+      agentProfile: profile.name,
+      workingDirectory: cwd,
+      allowedTools,
+      callerId: o.callerId ?? null,
+      model: o.model ?? profile.model ?? null,
+      status: 'unknown',
+      createdAt: now,
+      lastActive: now,
+    },
+  };
+}
+
+/** MCP servers of the profile, `cao-mcp-server` resolved to this installation. */
+function mcpServers(deps: CoreDeps, profile: AgentProfile, terminalId: string): Record<string, McpServerSpec> {
+  const out: Record<string, McpServerSpec> = {};
+  for (const [name, s] of Object.entries(profile.mcpServers ?? {})) {
+    if (!s.command) {
+      deps.log.warn('skipping MCP server without a command (url servers are not supported yet)', { name });
+      continue;
+    }
+    const isCao = s.command === 'cao-mcp-server' || name === 'cao-mcp-server';
+    out[name] = {
+      type: 'stdio',
+      command: isCao ? deps.mcpServerCommand.command : s.command,
+      args: isCao ? [...deps.mcpServerCommand.args, ...(s.args ?? [])] : (s.args ?? []),
+      env: { ...(s.env ?? {}), CAO_TERMINAL_ID: terminalId, CAO_API_URL: deps.apiUrl },
+    };
+  }
+  return out;
+}
+
+export interface StartOptions {
+  /** Create the tmux session (first terminal) rather than a window in an existing one. */
+  newSession: boolean;
+  /** Return as soon as the window exists; the caller waits for readiness itself. */
+  deferReady?: boolean;
+  /** Called after the row exists and before waiting for readiness. */
+  onCreated?: (record: TerminalRecord) => Promise<void>;
+}
+
+/** Creates the window, records and tracks the terminal, and waits until the CLI is ready. */
+export async function startTerminal(
+  deps: CoreDeps,
+  p: PreparedTerminal,
+  o: StartOptions,
+): Promise<TerminalRecord> {
+  for (const f of p.files) writeFileSync(f.path, f.content, { mode: f.mode ?? 0o600 });
+  let ref: PaneRef;
+  try {
+    ref = o.newSession ? await deps.runtime.createSession(p.spec) : await deps.runtime.createWindow(p.spec);
+  } catch (e) {
+    removeFiles(p.files);
+    throw e;
+  }
+  const record: TerminalRecord = { ...p.record, windowName: ref.windowName };
+  try {
+    await o.onCreated?.(record);
+    await deps.store.insertTerminal(record);
+    await deps.tracker.track({
+      terminalId: record.id,
+      session: record.session,
+      paneId: ref.paneId,
+      windowId: ref.windowId,
+      provider: p.provider,
+    });
+    deps.bus.publish({
+      type: 'terminal.created',
+      terminal_id: record.id,
+      session: record.session,
+      agent_profile: record.agentProfile,
+      provider: record.provider,
+    });
+    if (!o.deferReady) await awaitReady(deps, record.id, p.provider, initTimeout(deps, p.profile));
+    return record;
+  } catch (e) {
+    await discardTerminal(deps, record, ref, p.files, o.newSession);
+    throw e;
+  }
+}
+
+export function initTimeout(deps: CoreDeps, profile: AgentProfile): number {
+  return profile.provider_init_timeout ? profile.provider_init_timeout * 1000 : deps.timing.initTimeoutMs;
+}
+
+/**
+ * Waits for the CLI's input prompt, answering the start-up dialogs the provider knows
+ * (trust this folder, accept bypass mode). Fails fast when the CLI exits or sits at a question
+ * nobody can answer.
+ */
+export async function awaitReady(
+  deps: CoreDeps,
+  terminalId: string,
+  provider: Provider,
+  timeoutMs: number,
+): Promise<Detection> {
+  const deadline = Date.now() + timeoutMs;
+  let lastKeysAt = 0;
+  let waitingSince: number | undefined;
+  for (;;) {
+    const d = deps.tracker.get(terminalId) ?? (await deps.tracker.refresh(terminalId));
+    if (isReadyStatus(d.status)) return d;
+    const screen = deps.tracker.lastScreen(terminalId) ?? '';
+    if (d.status === 'error') {
+      throw new CaoError('AGENT_FAILED', `${provider.label} failed to start: ${describe(d, screen)}`, {
+        details: { terminal_id: terminalId, rule: d.rule },
+      });
+    }
+    const keys = provider.startupKeys(screen);
+    if (keys && Date.now() - lastKeysAt > 1500) {
+      deps.log.info('answering start-up dialog', { terminalId, rule: d.rule, keys });
+      const pane = deps.tracker.paneId(terminalId);
+      if (pane) await deps.runtime.sendKeys(pane, keys).catch(() => {});
+      lastKeysAt = Date.now();
+    }
+    if (d.status === 'waiting_user_answer' && !keys) {
+      waitingSince ??= Date.now();
+      if (Date.now() - waitingSince > deps.timing.unansweredDialogMs) {
+        throw new CaoError(
+          'AGENT_FAILED',
+          `${provider.label} is waiting for an answer cao cannot give during start-up: ${describe(d, screen)}. ` +
+            'Answer it once in a normal session of that CLI (or fix its configuration), then launch again.',
+          { details: { terminal_id: terminalId, rule: d.rule } },
+        );
+      }
+    } else waitingSince = undefined;
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) {
+      throw new CaoError(
+        'TIMEOUT',
+        `${provider.label} did not show its input prompt within ${Math.round(timeoutMs / 1000)}s (status ${d.status}): ${describe(d, screen)}`,
+        { details: { terminal_id: terminalId, rule: d.rule } },
+      );
+    }
+    await deps.tracker
+      .waitFor(terminalId, (x) => x.status !== d.status || x.rule !== d.rule, Math.min(remaining, 1000))
+      .catch((e: unknown) => {
+        if (!(e instanceof CaoError && e.code === 'TIMEOUT')) throw e;
+      });
+  }
+}
+
+function describe(d: Detection, screen: string): string {
+  const tail = screen
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== '')
+    .slice(-6)
+    .join(' | ');
+  return `${d.evidence.join(' / ') || d.rule}${tail ? ` — screen: ${tail}` : ''}`;
+}
+
+export function removeFiles(files: readonly LaunchFile[]): void {
+  for (const f of files) rmSync(f.path, { force: true });
+}
+
+async function discardTerminal(
+  deps: CoreDeps,
+  record: TerminalRecord,
+  ref: PaneRef,
+  files: readonly LaunchFile[],
+  wholeSession: boolean,
+): Promise<void> {
+  deps.tracker.untrack(record.id);
+  try {
+    if (wholeSession) await deps.runtime.killSession(ref.session);
+    else await deps.runtime.killWindow(ref.paneId);
+  } catch (e) {
+    deps.log.warn('cleanup after failed start: kill failed', { error: errorMessage(e) });
+  }
+  await deps.store.deleteTerminal(record.id).catch(() => {});
+  if (wholeSession) await deps.store.deleteSession(ref.session).catch(() => {});
+  removeFiles(files);
+  rmSync(`${deps.paths.tmp}/${record.id}.launch`, { force: true });
+}

@@ -1,0 +1,139 @@
+/**
+ * Sessions: a tmux session named `cao-…` whose first terminal is the conductor. Created with
+ * its first terminal; workers join later as windows of the same session.
+ */
+import { CaoError } from '../lib/errors.js';
+import { SESSION_PREFIX, newSessionName, normalizeSessionName } from '../lib/names.js';
+import { isoNow } from '../lib/time.js';
+import type { SessionRecord } from '../store/store.js';
+import type { CoreDeps } from './deps.js';
+import { prepareTerminal, startTerminal, type CreateTerminalOptions } from './launcher.js';
+import type { TerminalService } from './terminals.js';
+import { terminalView, type TerminalView } from './views.js';
+
+export interface CreateSessionOptions extends Omit<CreateTerminalOptions, 'session' | 'sessionEnv'> {
+  sessionName?: string | undefined;
+  env?: Record<string, string> | undefined;
+}
+
+export interface SessionSummary {
+  id: string;
+  name: string;
+  status: 'active' | 'detached';
+  working_directory: string | null;
+  agent_profile: string | null;
+  created_at: string | null;
+  terminal_count: number;
+}
+
+export class SessionService {
+  /** Session names being created right now (so two launches cannot take the same name). */
+  private readonly creating = new Set<string>();
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly terminals: TerminalService,
+  ) {}
+
+  async create(o: CreateSessionOptions): Promise<TerminalView> {
+    const session = o.sessionName ? normalizeSessionName(o.sessionName) : newSessionName();
+    if (this.creating.has(session) || (await this.deps.runtime.hasSession(session))) {
+      throw new CaoError(
+        'CONFLICT',
+        `Session '${session}' already exists. Pick another --session-name, or shut it down first with 'cao shutdown --session ${session}'.`,
+      );
+    }
+    this.creating.add(session);
+    try {
+      const env = o.env ?? {};
+      const prepared = prepareTerminal(this.deps, { ...o, session, sessionEnv: env });
+      await this.deps.store.deleteSession(session); // a stale row from a session that died unseen
+      const record = await startTerminal(this.deps, prepared, {
+        newSession: true,
+        onCreated: async () => {
+          await this.deps.store.insertSession({
+            name: session,
+            workingDirectory: prepared.spec.cwd,
+            env,
+            createdAt: isoNow(),
+          });
+          this.deps.bus.publish({ type: 'session.created', session });
+        },
+      });
+      return terminalView(record, this.terminals.detection(record).status);
+    } finally {
+      this.creating.delete(session);
+    }
+  }
+
+  async record(name: string): Promise<SessionRecord> {
+    const session = normalizeSessionName(name);
+    const s = await this.deps.store.getSession(session);
+    if (!s || !(await this.deps.runtime.hasSession(session))) {
+      throw new CaoError('NOT_FOUND', `Session '${session}' not found. List sessions with 'cao session list'.`);
+    }
+    return s;
+  }
+
+  /** Sessions known to cao whose tmux session is alive, oldest first. */
+  async list(): Promise<SessionSummary[]> {
+    const live = new Map((await this.deps.runtime.listSessions()).map((s) => [s.name, s]));
+    const out: SessionSummary[] = [];
+    for (const s of await this.deps.store.listSessions()) {
+      const tmux = live.get(s.name);
+      if (!tmux) continue;
+      const terminals = await this.deps.store.listTerminals({ session: s.name });
+      out.push({
+        id: s.name,
+        name: s.name,
+        status: tmux.attached ? 'active' : 'detached',
+        working_directory: s.workingDirectory,
+        agent_profile: terminals[0]?.agentProfile ?? null,
+        created_at: s.createdAt,
+        terminal_count: terminals.length,
+      });
+    }
+    return out;
+  }
+
+  async get(name: string): Promise<{ session: SessionSummary; terminals: TerminalView[] }> {
+    const s = await this.record(name);
+    const summary = (await this.list()).find((x) => x.name === s.name);
+    if (!summary) throw new CaoError('NOT_FOUND', `Session '${s.name}' not found`);
+    return { session: summary, terminals: await this.terminals.list(s.name) };
+  }
+
+  /** Kills the session and everything in it. NOT_FOUND when cao does not know it. */
+  async delete(name: string): Promise<{ success: boolean; deleted: string[]; errors: string[] }> {
+    const session = normalizeSessionName(name);
+    const known = await this.deps.store.getSession(session);
+    const alive = await this.deps.runtime.hasSession(session);
+    if (!known && !alive) throw new CaoError('NOT_FOUND', `Session '${session}' not found`);
+    if (!known && !session.startsWith(SESSION_PREFIX)) {
+      throw new CaoError('NOT_FOUND', `Session '${session}' is not a cao session`);
+    }
+    const terminals = await this.deps.store.listTerminals({ session });
+    for (const t of terminals) this.deps.tracker.untrack(t.id);
+    const errors: string[] = [];
+    if (alive) await this.deps.runtime.killSession(session).catch((e: unknown) => errors.push(String(e)));
+    for (const t of terminals) {
+      this.terminals.removeFiles(t.id);
+      this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: t.id, session });
+    }
+    await this.deps.store.deleteSession(session);
+    this.deps.bus.publish({ type: 'session.deleted', session });
+    return { success: errors.length === 0, deleted: [session], errors };
+  }
+
+  /** Adds a worker terminal to an existing session (handoff/assign, the API). */
+  async addTerminal(
+    name: string,
+    o: Omit<CreateTerminalOptions, 'session' | 'sessionEnv'>,
+    start: { deferReady?: boolean } = {},
+  ): Promise<TerminalView> {
+    const s = await this.record(name);
+    const prepared = prepareTerminal(this.deps, { ...o, session: s.name, sessionEnv: s.env });
+    const record = await startTerminal(this.deps, prepared, { newSession: false, ...start });
+    return terminalView(record, this.terminals.detection(record).status);
+  }
+}

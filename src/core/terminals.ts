@@ -1,0 +1,151 @@
+/**
+ * Operations on existing terminals: read, type into, press keys, read output, exit, delete.
+ * One send at a time per terminal (a second waits for the first to be confirmed).
+ */
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaoError } from '../lib/errors.js';
+import { assertTerminalId } from '../lib/names.js';
+import { isoNow } from '../lib/time.js';
+import { getProvider } from '../providers/index.js';
+import type { Detection, Provider } from '../providers/provider.js';
+import { KEY_RE } from '../runtime/runtime.js';
+import type { TerminalRecord } from '../store/store.js';
+import type { CoreDeps } from './deps.js';
+import { submitInput, type SubmitResult } from './input.js';
+import { terminalView, type TerminalView } from './views.js';
+
+export type OutputMode = 'full' | 'last';
+
+export class TerminalService {
+  private readonly sendQueues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** The stored record, or NOT_FOUND. */
+  async record(id: string): Promise<TerminalRecord> {
+    assertTerminalId(id);
+    const t = await this.deps.store.getTerminal(id);
+    if (!t) throw new CaoError('NOT_FOUND', `Terminal '${id}' not found`);
+    return t;
+  }
+
+  detection(t: TerminalRecord): Detection {
+    return this.deps.tracker.get(t.id) ?? { status: t.status, rule: 'stored', evidence: [] };
+  }
+
+  async get(id: string): Promise<TerminalView> {
+    const t = await this.record(id);
+    return terminalView(t, this.detection(t).status);
+  }
+
+  async list(session?: string): Promise<TerminalView[]> {
+    const rows = await this.deps.store.listTerminals(session === undefined ? {} : { session });
+    return rows.map((t) => terminalView(t, this.detection(t).status));
+  }
+
+  private pane(t: TerminalRecord): string {
+    const pane = this.deps.tracker.paneId(t.id);
+    if (!pane) throw new CaoError('CONFLICT', `Terminal '${t.id}' is not running (its tmux window is gone)`);
+    return pane;
+  }
+
+  provider(t: TerminalRecord): Provider {
+    return getProvider(t.provider);
+  }
+
+  /**
+   * Types `message` into the terminal and confirms it was submitted. Returns the detection
+   * read right after submission, so callers never mistake the previous turn's "completed"
+   * for the answer to this message.
+   */
+  async sendInput(id: string, message: string): Promise<SubmitResult & { detection: Detection }> {
+    if (message.trim() === '') throw new CaoError('INVALID_INPUT', 'The message is empty.');
+    const t = await this.record(id);
+    return this.serialize(id, async () => {
+      const d = this.detection(t);
+      if (d.rule === 'agent-exited' || d.rule === 'window-closed' || d.rule === 'session-closed' || d.rule === 'pane-gone') {
+        throw new CaoError('CONFLICT', `Terminal '${id}' cannot take input: ${d.evidence[0] ?? d.rule}`);
+      }
+      const result = await submitInput(this.deps.runtime, this.pane(t), this.provider(t), message, this.deps.timing);
+      await this.deps.store.updateTerminal(id, { lastActive: isoNow() });
+      const detection = await this.deps.tracker.refresh(id);
+      return { ...result, detection };
+    });
+  }
+
+  /** Runs sends to one terminal one after another. */
+  serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.sendQueues.get(id) ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(fn);
+    this.sendQueues.set(id, next);
+    void next.finally(() => {
+      if (this.sendQueues.get(id) === next) this.sendQueues.delete(id);
+    }).catch(() => {});
+    return next;
+  }
+
+  async sendKey(id: string, key: string): Promise<void> {
+    if (!KEY_RE.test(key)) {
+      throw new CaoError(
+        'INVALID_INPUT',
+        `Invalid key '${key}': use Up, Down, Left, Right, Enter, Tab, Escape, Space, BSpace, a letter or digit, or C-/M-/S- with one.`,
+      );
+    }
+    const t = await this.record(id);
+    await this.deps.runtime.sendKeys(this.pane(t), [key]);
+  }
+
+  /** `full`: the whole scrollback; `last`: the provider's reading of the last answer. */
+  async output(id: string, mode: OutputMode): Promise<{ output: string; mode: OutputMode; found: boolean }> {
+    const t = await this.record(id);
+    const history = await this.deps.runtime.capture(this.pane(t), { history: 'all' });
+    if (mode === 'full') return { output: history.replace(/\s+$/, ''), mode, found: true };
+    const last = this.provider(t).lastMessage(history);
+    return { output: last ?? '', mode, found: last !== undefined };
+  }
+
+  /** Asks the CLI to quit the way it expects (`/exit`, a key). */
+  async exit(id: string): Promise<void> {
+    const t = await this.record(id);
+    const exit = this.provider(t).exit;
+    if ('keys' in exit) await this.deps.runtime.sendKeys(this.pane(t), exit.keys);
+    else await this.sendInput(id, exit.text);
+  }
+
+  /**
+   * Deletes the terminal: its scrollback is kept in logs/terminal/{id}.scrollback, the window
+   * is killed, per-terminal files removed, the row deleted.
+   */
+  async delete(id: string): Promise<void> {
+    const t = await this.record(id);
+    const pane = this.deps.tracker.paneId(id);
+    if (pane) {
+      try {
+        const history = await this.deps.runtime.capture(pane, { history: 'all' });
+        mkdirSync(this.deps.paths.terminalLogs, { recursive: true, mode: 0o700 });
+        writeFileSync(join(this.deps.paths.terminalLogs, `${id}.scrollback`), history, { mode: 0o600 });
+      } catch {
+        // the pane may already be gone; nothing to keep
+      }
+    }
+    this.deps.tracker.untrack(id);
+    if (pane) await this.deps.runtime.killWindow(pane);
+    this.removeFiles(id);
+    await this.deps.store.deleteTerminal(id);
+    this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: id, session: t.session });
+  }
+
+  /** Per-terminal files (prompt, MCP config, launch file): all are named `{id}.*` in tmp/. */
+  removeFiles(id: string): void {
+    let names: string[] = [];
+    try {
+      names = readdirSync(this.deps.paths.tmp);
+    } catch {
+      return;
+    }
+    for (const name of names) {
+      if (name.startsWith(`${id}.`)) rmSync(join(this.deps.paths.tmp, name), { recursive: true, force: true });
+    }
+  }
+}

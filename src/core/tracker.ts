@@ -1,0 +1,303 @@
+/**
+ * The status tracker: turns "pane N changed" signals from the runtime into statuses.
+ *
+ * A change marks the terminal dirty; after the output has been quiet for CAPTURE_DEBOUNCE_MS
+ * (or CAPTURE_MAX_WAIT_MS into a continuous stream, so a spinner still gets looked at) the
+ * rendered screen is captured and the provider's pure detector classifies it. A status event
+ * is published only when the status changes. Nothing polls: an idle terminal costs nothing.
+ * There is no sticky latch either: each status is what the current screen says; the detectors
+ * are written to be turn-aware (a reply above the latest user message is not "completed").
+ */
+import { CaoError, errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { Detection, Provider, Status } from '../providers/provider.js';
+import type { RuntimeEvent, TerminalRuntime } from '../runtime/runtime.js';
+import type { EventBus } from './events.js';
+
+/** Quiet time after the last output before the screen is read: long enough to let a TUI
+ * finish drawing one frame, short enough to keep detection latency well under 100 ms. */
+export const CAPTURE_DEBOUNCE_MS = 30;
+/** Upper bound between reads while output keeps coming (spinners redraw continuously). */
+export const CAPTURE_MAX_WAIT_MS = 150;
+/** Scrollback read with the screen, so the latest user message is found after long replies. */
+export const DETECT_HISTORY_LINES = 200;
+
+export interface TrackedTerminal {
+  terminalId: string;
+  session: string;
+  paneId: string;
+  windowId: string;
+  provider: Provider;
+}
+
+interface Entry extends TrackedTerminal {
+  detection: Detection;
+  screen: string;
+  timer: NodeJS.Timeout | undefined;
+  firstDirtyAt: number | undefined;
+  capturing: Promise<Detection> | undefined;
+  dirtyAgain: boolean;
+  /** Set once the agent exited or the window went away: the status is final. */
+  final: Detection | undefined;
+}
+
+interface Waiter {
+  pred: (d: Detection) => boolean;
+  resolve: (d: Detection) => void;
+  reject: (e: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+export interface TrackerDeps {
+  runtime: TerminalRuntime;
+  bus: EventBus;
+  log: Logger;
+  /** Called on every status change (persist it). */
+  onStatus?: (terminalId: string, status: Status) => void;
+}
+
+const UNKNOWN: Detection = { status: 'unknown', rule: 'not-read-yet', evidence: [] };
+
+export class StatusTracker {
+  private readonly entries = new Map<string, Entry>();
+  private readonly byPane = new Map<string, Entry>();
+  private readonly sessions = new Map<string, () => void>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+
+  constructor(private readonly deps: TrackerDeps) {}
+
+  /** Starts tracking a terminal and reads its screen once. */
+  async track(t: TrackedTerminal): Promise<Detection> {
+    this.untrack(t.terminalId);
+    const entry: Entry = {
+      ...t,
+      detection: UNKNOWN,
+      screen: '',
+      timer: undefined,
+      firstDirtyAt: undefined,
+      capturing: undefined,
+      dirtyAgain: false,
+      final: undefined,
+    };
+    this.entries.set(t.terminalId, entry);
+    this.byPane.set(t.paneId, entry);
+    if (!this.sessions.has(t.session)) {
+      this.sessions.set(t.session, this.deps.runtime.watch(t.session, (e) => this.onRuntimeEvent(t.session, e)));
+    }
+    return this.read(entry);
+  }
+
+  untrack(terminalId: string): void {
+    const e = this.entries.get(terminalId);
+    if (!e) return;
+    clearTimeout(e.timer);
+    this.entries.delete(terminalId);
+    this.byPane.delete(e.paneId);
+    for (const w of this.waiters.get(terminalId) ?? []) {
+      clearTimeout(w.timer);
+      w.reject(new CaoError('NOT_FOUND', `Terminal ${terminalId} was deleted`));
+    }
+    this.waiters.delete(terminalId);
+    if (![...this.entries.values()].some((x) => x.session === e.session)) {
+      this.sessions.get(e.session)?.();
+      this.sessions.delete(e.session);
+    }
+  }
+
+  /** The pane a tracked terminal runs in. */
+  paneId(terminalId: string): string | undefined {
+    return this.entries.get(terminalId)?.paneId;
+  }
+
+  isTracked(terminalId: string): boolean {
+    return this.entries.has(terminalId);
+  }
+
+  /** The latest detection, or undefined for an untracked terminal. */
+  get(terminalId: string): Detection | undefined {
+    return this.entries.get(terminalId)?.detection;
+  }
+
+  /** The screen the latest detection was made from. */
+  lastScreen(terminalId: string): string | undefined {
+    return this.entries.get(terminalId)?.screen;
+  }
+
+  /** Reads the screen now (waiting for a read in progress) and returns the detection. */
+  async refresh(terminalId: string): Promise<Detection> {
+    const e = this.entries.get(terminalId);
+    if (!e) throw new CaoError('NOT_FOUND', `Terminal ${terminalId} is not tracked`);
+    if (e.capturing) {
+      await e.capturing;
+      // that read may have started before the caller's change: read once more
+    }
+    return this.read(e);
+  }
+
+  /**
+   * Resolves with the first detection (current one included) for which `pred` holds; rejects
+   * with TIMEOUT after `timeoutMs`, or NOT_FOUND when the terminal is deleted meanwhile.
+   */
+  waitFor(terminalId: string, pred: (d: Detection) => boolean, timeoutMs: number): Promise<Detection> {
+    const e = this.entries.get(terminalId);
+    if (!e) return Promise.reject(new CaoError('NOT_FOUND', `Terminal ${terminalId} is not tracked`));
+    if (pred(e.detection)) return Promise.resolve(e.detection);
+    return new Promise((resolve, reject) => {
+      let set = this.waiters.get(terminalId);
+      if (!set) this.waiters.set(terminalId, (set = new Set()));
+      const waiter: Waiter = {
+        pred,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          set.delete(waiter);
+          const d = this.entries.get(terminalId)?.detection;
+          reject(
+            new CaoError('TIMEOUT', `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for terminal ${terminalId}`, {
+              details: { terminal_id: terminalId, status: d?.status, rule: d?.rule },
+            }),
+          );
+        }, timeoutMs),
+      };
+      set.add(waiter);
+    });
+  }
+
+  /** Stops watching everything. */
+  close(): void {
+    for (const id of [...this.entries.keys()]) this.untrack(id);
+    for (const stop of this.sessions.values()) stop();
+    this.sessions.clear();
+  }
+
+  private onRuntimeEvent(session: string, event: RuntimeEvent): void {
+    switch (event.type) {
+      case 'output': {
+        const e = this.byPane.get(event.paneId);
+        if (e) this.markDirty(e);
+        return;
+      }
+      case 'pane-dead': {
+        const e = this.byPane.get(event.paneId);
+        if (e) void this.onPaneDead(e);
+        return;
+      }
+      case 'window-closed':
+        for (const e of this.entries.values()) {
+          if (e.windowId === event.windowId) this.finalize(e, 'window-closed', 'the tmux window was closed');
+        }
+        return;
+      case 'session-closed':
+        for (const e of this.entries.values()) {
+          if (e.session === session && !e.final) {
+            // the control client may close for reasons other than the session ending
+            void this.deps.runtime.hasSession(session).then((alive) => {
+              if (!alive) this.finalize(e, 'session-closed', `tmux session ${session} ended`);
+            });
+          }
+        }
+        if (this.sessions.has(session)) {
+          this.sessions.get(session)?.();
+          this.sessions.delete(session);
+          // re-attach if the session is still there (the control client died, not the session)
+          void this.deps.runtime.hasSession(session).then((alive) => {
+            if (alive && [...this.entries.values()].some((x) => x.session === session)) {
+              this.sessions.set(session, this.deps.runtime.watch(session, (ev) => this.onRuntimeEvent(session, ev)));
+            }
+          });
+        }
+        return;
+    }
+  }
+
+  private markDirty(e: Entry): void {
+    if (e.final) return;
+    const now = Date.now();
+    e.firstDirtyAt ??= now;
+    clearTimeout(e.timer);
+    const wait = Math.max(0, Math.min(CAPTURE_DEBOUNCE_MS, e.firstDirtyAt + CAPTURE_MAX_WAIT_MS - now));
+    e.timer = setTimeout(() => {
+      e.timer = undefined;
+      if (e.capturing) e.dirtyAgain = true;
+      else void this.read(e);
+    }, wait);
+  }
+
+  private read(e: Entry): Promise<Detection> {
+    if (e.final) return Promise.resolve(e.final);
+    e.firstDirtyAt = undefined;
+    const p = (async (): Promise<Detection> => {
+      try {
+        const screen = await this.deps.runtime.capture(e.paneId, { history: DETECT_HISTORY_LINES });
+        if (!this.entries.has(e.terminalId) || e.final) return e.final ?? e.detection;
+        e.screen = screen;
+        this.apply(e, e.provider.detect(screen));
+      } catch (err) {
+        if (this.entries.has(e.terminalId)) {
+          const state = await this.deps.runtime.paneState(e.paneId).catch(() => undefined);
+          if (!state) this.finalize(e, 'pane-gone', `the pane can no longer be read: ${errorMessage(err)}`);
+        }
+      }
+      return e.final ?? e.detection;
+    })();
+    e.capturing = p;
+    void p.finally(() => {
+      if (e.capturing === p) e.capturing = undefined;
+      if (e.dirtyAgain) {
+        e.dirtyAgain = false;
+        this.markDirty(e);
+      }
+    });
+    return p;
+  }
+
+  private async onPaneDead(e: Entry): Promise<void> {
+    const state = await this.deps.runtime.paneState(e.paneId).catch(() => undefined);
+    try {
+      e.screen = await this.deps.runtime.capture(e.paneId, { history: DETECT_HISTORY_LINES });
+    } catch {
+      // keep the last screen we had
+    }
+    const status = state?.deadStatus;
+    this.finalize(e, 'agent-exited', `the agent process exited${status === undefined ? '' : ` with status ${status}`}`);
+  }
+
+  private finalize(e: Entry, rule: string, why: string): void {
+    if (e.final) return;
+    const tail = e.screen
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .filter((l) => l !== '')
+      .slice(-3);
+    const d: Detection = { status: 'error', rule, evidence: [why, ...tail] };
+    this.apply(e, d);
+    e.final = d;
+    clearTimeout(e.timer);
+  }
+
+  private apply(e: Entry, d: Detection): void {
+    const previous = e.detection.status;
+    e.detection = d;
+    if (d.status !== previous) {
+      this.deps.bus.publish({
+        type: 'terminal.status',
+        terminal_id: e.terminalId,
+        session: e.session,
+        status: d.status,
+        previous,
+        rule: d.rule,
+        evidence: d.evidence,
+      });
+      this.deps.onStatus?.(e.terminalId, d.status);
+    }
+    const set = this.waiters.get(e.terminalId);
+    if (!set) return;
+    for (const w of [...set]) {
+      if (w.pred(d)) {
+        set.delete(w);
+        clearTimeout(w.timer);
+        w.resolve(d);
+      }
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/** The JSON shapes the API returns, built from store records and live statuses. */
+import type { Status } from '../providers/provider.js';
+import type { TerminalRecord } from '../store/store.js';
+
+/** Terminal JSON (the original CAO's response model, plus working_directory and model). */
+export interface TerminalView {
+  id: string;
+  name: string;
+  provider: string;
+  session_name: string;
+  agent_profile: string | null;
+  caller_id: string | null;
+  allowed_tools: string[] | null;
+  engine: string | null;
+  shell_command: string | null;
+  group: string[] | null;
+  metadata: Record<string, unknown> | null;
+  status: Status;
+  last_active: string;
+  created_at: string;
+  working_directory: string | null;
+  model: string | null;
+}
+
+export function terminalView(t: TerminalRecord, status: Status): TerminalView {
+  return {
+    id: t.id,
+    name: t.windowName,
+    provider: t.provider,
+    session_name: t.session,
+    agent_profile: t.agentProfile,
+    caller_id: t.callerId,
+    allowed_tools: t.allowedTools,
+    engine: null,
+    shell_command: null,
+    group: null,
+    metadata: null,
+    status,
+    last_active: t.lastActive,
+    created_at: t.createdAt,
+    working_directory: t.workingDirectory,
+    model: t.model,
+  };
+}

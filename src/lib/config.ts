@@ -1,0 +1,53 @@
+/**
+ * Settings read from the environment, in one place. CLI flags override these where a command
+ * has a flag; nothing else reads `process.env` for cao settings.
+ */
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORT = 9889;
+
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+export function serverAddress(env: NodeJS.ProcessEnv = process.env): ServerAddress {
+  const host = env['CAO_API_HOST']?.trim() || DEFAULT_HOST;
+  const rawPort = env['CAO_API_PORT']?.trim();
+  const port = rawPort ? Number(rawPort) : DEFAULT_PORT;
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`CAO_API_PORT must be a port number, got '${rawPort}'`);
+  }
+  return { host, port };
+}
+
+/** Base URL of the cao-server API, e.g. http://127.0.0.1:9889 (IPv6 hosts bracketed). */
+export function apiBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const explicit = env['CAO_API_URL']?.trim();
+  if (explicit) return explicit.replace(/\/+$/, '');
+  const { host, port } = serverAddress(env);
+  const h = host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+  return `http://${h}:${port}`;
+}
+
+/**
+ * Which tmux server cao uses. By default the user's own (so `tmux attach -t cao-…` works);
+ * `CAO_TMUX_SOCKET=name` selects `tmux -L name`, `CAO_TMUX_SOCKET_PATH=/path` selects `-S`.
+ */
+export interface TmuxSocket {
+  name?: string;
+  path?: string;
+}
+
+export function tmuxSocket(env: NodeJS.ProcessEnv = process.env): TmuxSocket {
+  const path = env['CAO_TMUX_SOCKET_PATH']?.trim();
+  if (path) return { path };
+  const name = env['CAO_TMUX_SOCKET']?.trim();
+  if (name) return { name };
+  return {};
+}
+
+export function envFlag(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {
+  const v = env[key]?.trim().toLowerCase();
+  if (v === undefined || v === '') return fallback;
+  return v === '1' || v === 'true' || v === 'yes' || v === 'on';
+}

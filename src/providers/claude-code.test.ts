@@ -1,0 +1,177 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderRaw } from '../../test/support/render.js';
+import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { isCaoError } from '../lib/errors.js';
+import { claudeCode, disallowedTools } from './claude-code.js';
+import type { LaunchContext } from './provider.js';
+import { stripAnsi } from './screen.js';
+
+const capture = (name: string): string =>
+  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'claude', name), 'utf8');
+
+const RULE = '─'.repeat(80);
+const screen = (...lines: string[]): string => lines.join('\n');
+
+describe.skipIf(!hasShared())('claude_code over real captures', () => {
+  it('extracts the last answer of a completed turn', () => {
+    expect(claudeCode.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(claudeCode.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(claudeCode.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+  });
+
+  it('extracts the answer from a raw pipe-pane stream (original CAO fixture)', async () => {
+    const raw = readFileSync(
+      join(SHARED_DIR, 'cao-fixtures', 'claude_code_new_tui_completed_raw.txt'),
+      'utf8',
+    );
+    const text = claudeCode.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)));
+    // the capture lost its carriage returns, so the emulator leaves a blank line between rows
+    expect(text?.replace(/\n{2,}/g, '\n')).toBe('def greet(name):\n    return f"Hello, {name}!"');
+  });
+
+  it('reports the error text as the last message of a failed turn', () => {
+    expect(claudeCode.lastMessage(capture('error.txt'))).toBe(
+      'API Error: 400 FAKE-ERROR-400 scripted failure',
+    );
+  });
+
+  it('reads the input box', () => {
+    expect(claudeCode.inputText(capture('idle.txt'))).toBe('');
+    expect(claudeCode.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
+    expect(claudeCode.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
+
+  it('answers the bypass-permissions warning and nothing else', () => {
+    expect(claudeCode.startupKeys(capture('yolo_warning.txt'))).toEqual(['Down', 'Enter']);
+    expect(claudeCode.startupKeys(capture('idle.txt'))).toBeUndefined();
+    // a permission prompt during work is the user's (or answer_user_prompt's) to answer
+    expect(claudeCode.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
+
+  it('says which rule decided, with the evidence line', () => {
+    const d = claudeCode.detect(capture('processing.txt'));
+    expect(d.rule).toBe('footer-esc-to-interrupt');
+    expect(d.evidence.join('\n')).toContain('Flibbertigibbeting…');
+    expect(claudeCode.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+  });
+});
+
+describe('claude_code detector edge cases', () => {
+  it('a submitted message without any answer yet is processing, not completed', () => {
+    const s = screen('❯ first', '● one', '✻ Cooked for 1s', '❯ second', RULE, '❯ ', RULE, '  ? for shortcuts');
+    expect(claudeCode.detect(s)).toMatchObject({ status: 'processing', rule: 'awaiting-response' });
+  });
+
+  it('a previous turn answer does not make a new turn completed', () => {
+    const s = screen('❯ first', '● one', '❯ second', '· Pondering…', RULE, '❯ ', RULE, '  ⏸ manual mode on');
+    expect(claudeCode.detect(s).status).toBe('processing');
+  });
+
+  it('a background wait is processing even with a prompt visible (original CAO #392)', () => {
+    const s = screen('❯ go', '● started two workflows', '✻ Waiting for 2 workflows to finish', RULE, '❯ ', RULE);
+    expect(claudeCode.detect(s)).toMatchObject({ status: 'processing', rule: 'background-wait' });
+  });
+
+  it('the right-aligned effort footer is not a response (original CAO #459)', () => {
+    const s = screen('❯ go', ' '.repeat(60) + '● high · /effort', RULE, '❯ ', RULE);
+    expect(claudeCode.detect(s).status).toBe('processing');
+  });
+
+  it('a dialog quoted in a response does not count as a prompt', () => {
+    const s = screen('❯ q', '● It asks "Do you want to proceed?" and waits.', RULE, '❯ ', RULE);
+    expect(claudeCode.detect(s).status).toBe('completed');
+  });
+
+  it('a dead pane is an error', () => {
+    expect(claudeCode.detect(screen('bye', 'Pane is dead (status 1, Tue Nov 24 2026)')).status).toBe(
+      'error',
+    );
+  });
+
+  it('an empty screen is unknown', () => {
+    expect(claudeCode.detect('\n\n').status).toBe('unknown');
+  });
+});
+
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
+  terminalId: 'abcd1234',
+  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
+  yolo: false,
+  allowedTools: null,
+  workingDirectory: '/work',
+  tmpDir: '/cao/tmp',
+  mcpServers: {},
+  env: {},
+  isRoot: false,
+  ...over,
+});
+
+describe('claude_code launch', () => {
+  it('passes the system prompt and MCP config as private files', () => {
+    const spec = claudeCode.launch(
+      ctx({
+        mcpServers: {
+          'cao-mcp-server': { command: '/usr/bin/node', args: ['/x/mcp.js'], env: { CAO_TERMINAL_ID: 'abcd1234' } },
+        },
+      }),
+    );
+    expect(spec.argv).toContain('--append-system-prompt-file');
+    expect(spec.argv).toContain('/cao/tmp/abcd1234.prompt');
+    expect(spec.argv.slice(spec.argv.indexOf('--mcp-config'))).toEqual(
+      expect.arrayContaining(['/cao/tmp/abcd1234.mcp.json', '--strict-mcp-config']),
+    );
+    const mcp = spec.files?.find((f) => f.path.endsWith('.mcp.json'));
+    expect(JSON.parse(mcp?.content ?? '{}')).toEqual({
+      mcpServers: {
+        'cao-mcp-server': {
+          type: 'stdio',
+          command: '/usr/bin/node',
+          args: ['/x/mcp.js'],
+          env: { CAO_TERMINAL_ID: 'abcd1234' },
+        },
+      },
+    });
+  });
+
+  it('asks for permissions by default and skips them in yolo mode', () => {
+    expect(claudeCode.launch(ctx()).argv.slice(0, 3)).toEqual(['claude', '--permission-mode', 'default']);
+    expect(claudeCode.launch(ctx({ yolo: true })).argv).toContain('--dangerously-skip-permissions');
+  });
+
+  it('refuses yolo as root without IS_SANDBOX=1, saying how to fix it', () => {
+    let err: unknown;
+    try {
+      claudeCode.launch(ctx({ yolo: true, isRoot: true }));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCaoError(err) && err.message).toMatch(/IS_SANDBOX=1/);
+    expect(claudeCode.launch(ctx({ yolo: true, isRoot: true, env: { IS_SANDBOX: '1' } })).argv).toContain(
+      '--dangerously-skip-permissions',
+    );
+  });
+
+  it('unsets the variables that make Claude think it is nested, keeps auth and config ones', () => {
+    const spec = claudeCode.launch(
+      ctx({ env: { CLAUDECODE: '1', CLAUDE_CODE_ENTRYPOINT: 'cli', CLAUDE_CONFIG_DIR: '/c', CLAUDE_CODE_USE_BEDROCK: '1' } }),
+    );
+    expect(spec.unsetEnv?.sort()).toEqual(['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT']);
+  });
+
+  it('uses the model override before the profile model', () => {
+    const spec = claudeCode.launch(ctx({ model: 'opus', profile: { ...ctx().profile, model: 'haiku' } }));
+    expect(spec.argv[spec.argv.indexOf('--model') + 1]).toBe('opus');
+  });
+
+  it('maps restricted CAO tools to denied native tools', () => {
+    expect(disallowedTools(null)).toEqual([]);
+    expect(disallowedTools(['*'])).toEqual([]);
+    const reviewer = disallowedTools(['fs_read', 'fs_list', '@cao-mcp-server']);
+    expect(reviewer).toContain('Bash');
+    expect(reviewer).toContain('Write');
+    expect(reviewer).not.toContain('Read');
+    expect(reviewer).not.toContain('Grep');
+  });
+});

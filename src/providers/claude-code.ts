@@ -1,0 +1,270 @@
+/**
+ * Claude Code (`claude`). Screen reader for its inline TUI (2.x): a transcript of user
+ * messages (`❯ text`) and responses (`● text`), then a boxed input prompt between two rules,
+ * then a footer. Verified against the captures in ../shared (2.1.168 raw stream, 2.1.331).
+ */
+import { join } from 'node:path';
+import { CaoError } from '../lib/errors.js';
+import type { Detection, LaunchContext, LaunchSpec, Provider } from './provider.js';
+import { PANE_DEAD_RE, evidence, isRule, lastIndexMatching, screenLines, selectOption } from './screen.js';
+
+/** A transcript line holding a user message. Older releases drew `>` instead of `❯`. */
+const USER_RE = /^[❯>][\s\u00a0]+\S/u;
+/** The first line of a response block (`●`, older `⏺`); never the right-aligned effort footer. */
+const RESPONSE_RE = /^[●⏺][\s\u00a0]+\S/u;
+const EFFORT_FOOTER_RE = /\/effort\s*$/;
+/** The working line while a turn runs: `· Flibbertigibbeting…`, `✢ Cultivating… (1s · …)`. */
+const SPINNER_RE = /^\s*[·✢✳✶✻✽✺*][\s\u00a0]+\S.*…/u;
+/** The line a finished turn leaves: `✻ Cooked for 7s · done 9:12 PM`, `✻ Sautéed for 1s`. */
+const SUMMARY_RE = /^\s*[·✢✳✶✻✽✺*][\s\u00a0]+(?!Waiting\b)\S+ for \d+(?:\.\d+)?\s*[smh]\b/u;
+/** `✻ Waiting for 2 workflows to finish…`: the turn is not over (original CAO issue #392). */
+const BACKGROUND_WAIT_RE =
+  /^\s*[·✢✳✶✻✽✺*][\s\u00a0]+Waiting for\b.*\b(?:workflows?|tasks?|agents?|to finish|background)\b/u;
+/** HTTP 5xx retry line, e.g. `✻ 500 … · retrying in 1s · attempt 4/10`. */
+const RETRY_RE = /·\s*retrying in \d+/;
+const BUSY_FOOTER_RE = /\besc to interrupt\b/;
+const API_ERROR_RE = /^[●⏺][\s\u00a0]+API Error\b/u;
+const BYPASS_DIALOG_RE = /Yes, I accept/;
+const TRUST_DIALOG_RE = /Yes, I trust this folder/;
+const PERMISSION_RE =
+  /Do you want to (?:proceed|make this edit|create|run|allow|use)\b|Would you like to proceed\?/;
+const CHOICE_FOOTER_RE = /Esc to cancel|Enter to confirm|↑\/↓ to navigate/;
+const EXITED_RE = /^Resume this session with:/;
+
+interface Box {
+  /** Index of the rule above the input line. */
+  top: number;
+  /** Index of the rule below the input. */
+  bottom: number;
+  /** The lines between the rules. */
+  input: string[];
+}
+
+/** The input box: the last two rules with a `❯`/`>` prompt line between them. */
+function findBox(lines: readonly string[]): Box | undefined {
+  const bottom = lastIndexMatching(lines, /^\s*[─━]{20,}\s*$/);
+  if (bottom < 1) return undefined;
+  const top = lastIndexMatching(lines, /^\s*[─━]{20,}\s*$/, bottom - 1);
+  if (top < 0 || bottom - top > 12) return undefined;
+  const input = lines.slice(top + 1, bottom);
+  if (!input.some((l) => /^\s*[❯>]/u.test(l))) return undefined;
+  return { top, bottom, input };
+}
+
+function boxText(box: Box): string {
+  const first = box.input.findIndex((l) => /^\s*[❯>]/u.test(l));
+  return box.input
+    .slice(first)
+    .map((l, i) => (i === 0 ? l.replace(/^\s*[❯>][\s\u00a0]?/u, '') : l))
+    .map((l) => l.replace(/\u00a0/g, ' ').trim())
+    .filter((l) => l !== '' && !SUMMARY_RE.test(l))
+    .join('\n');
+}
+
+function detect(screen: string): Detection {
+  const lines = screenLines(screen);
+  if (lines.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
+
+  const tail = lines.slice(-25);
+  const dead = lastIndexMatching(tail, PANE_DEAD_RE);
+  if (dead >= 0) return { status: 'error', rule: 'pane-dead', evidence: evidence(tail[dead]) };
+
+  const box = findBox(lines);
+  if (!box) {
+    const find = (re: RegExp): string | undefined => tail.find((l) => re.test(l));
+    const bypass = find(BYPASS_DIALOG_RE);
+    if (bypass) return waiting('bypass-permissions-dialog', bypass);
+    const trust = find(TRUST_DIALOG_RE);
+    if (trust) return waiting('trust-folder-dialog', trust);
+    const permission = find(PERMISSION_RE);
+    if (permission) return waiting('permission-prompt', permission, find(/^\s*❯\s*1\./u));
+    const choice = find(CHOICE_FOOTER_RE);
+    if (choice) return waiting('choice-dialog', choice);
+    const exited = find(EXITED_RE);
+    if (exited) return { status: 'error', rule: 'cli-exited', evidence: evidence(exited) };
+    return { status: 'unknown', rule: 'no-input-box', evidence: evidence(lines.at(-1)) };
+  }
+
+  const footer = lines.slice(box.bottom + 1);
+  const above = lines.slice(0, box.bottom);
+  const userIdx = lastIndexMatching(above, USER_RE, box.top - 1);
+  const turn = above.slice(userIdx + 1);
+  const spinner = lastIndexMatching(turn, SPINNER_RE);
+  const summary = lastIndexMatching(turn, SUMMARY_RE);
+  const responses = turn
+    .map((l, i) => ({ l, i }))
+    .filter(({ l }) => RESPONSE_RE.test(l) && !EFFORT_FOOTER_RE.test(l));
+  const lastResponse = responses.at(-1);
+  const userLine = userIdx >= 0 ? above[userIdx] : undefined;
+
+  // A completion summary after the last spinner ends the turn, even if a stale footer still
+  // says "esc to interrupt" (seen in raw streams where only part of the footer was redrawn).
+  if (summary > spinner) {
+    if (lastResponse && API_ERROR_RE.test(lastResponse.l)) {
+      return { status: 'error', rule: 'api-error', evidence: evidence(lastResponse.l) };
+    }
+    return { status: 'completed', rule: 'completion-summary', evidence: evidence(turn[summary]) };
+  }
+  const busy = footer.find((l) => BUSY_FOOTER_RE.test(l));
+  if (busy) {
+    const retry = turn.find((l) => RETRY_RE.test(l));
+    return {
+      status: 'processing',
+      rule: retry ? 'api-retrying' : 'footer-esc-to-interrupt',
+      evidence: evidence(retry ?? turn[spinner], busy),
+    };
+  }
+  if (spinner >= 0) return { status: 'processing', rule: 'spinner', evidence: evidence(turn[spinner]) };
+  const wait = turn.find((l) => BACKGROUND_WAIT_RE.test(l));
+  if (wait) return { status: 'processing', rule: 'background-wait', evidence: evidence(wait) };
+
+  const typed = boxText(box);
+  if (typed !== '') {
+    return { status: 'idle', rule: 'input-pending', evidence: evidence(box.input.join(' ')) };
+  }
+  if (userIdx < 0 && !lastResponse) {
+    return { status: 'idle', rule: 'empty-prompt', evidence: evidence(box.input[0]) };
+  }
+  if (!lastResponse) {
+    return { status: 'processing', rule: 'awaiting-response', evidence: evidence(userLine) };
+  }
+  if (API_ERROR_RE.test(lastResponse.l)) {
+    return { status: 'error', rule: 'api-error', evidence: evidence(lastResponse.l) };
+  }
+  return { status: 'completed', rule: 'response', evidence: evidence(lastResponse.l) };
+}
+
+function waiting(rule: string, ...lines: (string | undefined)[]): Detection {
+  return { status: 'waiting_user_answer', rule, evidence: evidence(...lines) };
+}
+
+function startupKeys(screen: string): string[] | undefined {
+  const lines = screenLines(screen);
+  if (findBox(lines)) return undefined;
+  const tail = lines.slice(-25);
+  // "❯ No, exit / Yes, I accept" (bypass-permissions warning) and "❯ No, exit / Yes, I trust
+  // this folder" (first start in a folder): move the cursor to the yes option and take it.
+  if (tail.some((l) => BYPASS_DIALOG_RE.test(l))) return selectOption(tail, BYPASS_DIALOG_RE);
+  if (tail.some((l) => TRUST_DIALOG_RE.test(l))) return selectOption(tail, TRUST_DIALOG_RE);
+  return undefined;
+}
+
+function inputText(screen: string): string | undefined {
+  const box = findBox(screenLines(screen));
+  return box ? boxText(box) : undefined;
+}
+
+function lastMessage(history: string): string | undefined {
+  const lines = screenLines(history);
+  const box = findBox(lines);
+  const above = box ? lines.slice(0, box.top) : lines;
+  const userIdx = lastIndexMatching(above, USER_RE);
+  let start = -1;
+  for (let i = above.length - 1; i > userIdx; i--) {
+    const l = above[i] ?? '';
+    if (RESPONSE_RE.test(l) && !EFFORT_FOOTER_RE.test(l)) {
+      start = i;
+      break;
+    }
+  }
+  if (start < 0) return undefined;
+  const out = [(above[start] ?? '').replace(/^[●⏺][\s\u00a0]+/u, '')];
+  for (let i = start + 1; i < above.length; i++) {
+    const l = above[i] ?? '';
+    if (l !== '' && !/^ {2}/.test(l)) break;
+    if (isRule(l)) break;
+    out.push(l.replace(/^ {2}/, ''));
+  }
+  while (out.length > 0 && out[out.length - 1]?.trim() === '') out.pop();
+  const text = out.join('\n').trim();
+  return text === '' ? undefined : text;
+}
+
+/** Variables that make Claude Code believe it runs nested inside another Claude session. */
+const KEEP_CLAUDE_ENV_RE =
+  /^(?:CLAUDE_CONFIG_DIR|CLAUDE_CODE_(?:USE_|SKIP_|DISABLE_|ENABLE_|EFFORT_LEVEL|MAX_|OAUTH_TOKEN|API_KEY|GIT_BASH_PATH|SHELL))/;
+
+function launch(ctx: LaunchContext): LaunchSpec {
+  const argv = ['claude'];
+  if (ctx.yolo) {
+    if (ctx.isRoot && ctx.env['IS_SANDBOX'] !== '1') {
+      throw new CaoError(
+        'INVALID_INPUT',
+        'Claude Code refuses --dangerously-skip-permissions (cao --yolo) when run as root unless IS_SANDBOX=1 is set. ' +
+          'If this machine is a sandbox, set IS_SANDBOX=1 in the environment of cao-server or pass `--env IS_SANDBOX=1` to `cao launch`; ' +
+          'otherwise run cao as a normal user, or launch without --yolo.',
+      );
+    }
+    argv.push('--dangerously-skip-permissions');
+  } else {
+    argv.push('--permission-mode', ctx.profile.permissionMode ?? 'default');
+  }
+  // The bypass-mode warning would otherwise stop the first yolo start; this setting is the
+  // documented way to skip it, passed per launch instead of editing ~/.claude/settings.json.
+  argv.push('--settings', JSON.stringify({ skipDangerousModePermissionPrompt: true }));
+  const model = ctx.model ?? ctx.profile.model;
+  if (model) argv.push('--model', model);
+  if (ctx.profile.claudeConfig?.effort) argv.push('--effort', ctx.profile.claudeConfig.effort);
+  if (ctx.profile.claudeConfig?.fallback_model) {
+    argv.push('--fallback-model', ctx.profile.claudeConfig.fallback_model);
+  }
+  const files = [];
+  if (ctx.profile.systemPrompt.trim() !== '') {
+    const promptFile = join(ctx.tmpDir, `${ctx.terminalId}.prompt`);
+    files.push({ path: promptFile, content: ctx.profile.systemPrompt });
+    argv.push('--append-system-prompt-file', promptFile);
+  }
+  if (Object.keys(ctx.mcpServers).length > 0) {
+    const mcpFile = join(ctx.tmpDir, `${ctx.terminalId}.mcp.json`);
+    const servers = Object.fromEntries(
+      Object.entries(ctx.mcpServers).map(([name, s]) => [
+        name,
+        { type: 'stdio', command: s.command, args: s.args, env: s.env },
+      ]),
+    );
+    files.push({ path: mcpFile, content: JSON.stringify({ mcpServers: servers }, null, 2) });
+    argv.push('--mcp-config', mcpFile, '--strict-mcp-config');
+  }
+  for (const tool of disallowedTools(ctx.allowedTools)) argv.push('--disallowedTools', tool);
+  const unsetEnv = Object.keys(ctx.env).filter(
+    (k) => k.startsWith('CLAUDE') && !KEEP_CLAUDE_ENV_RE.test(k),
+  );
+  return { argv, files, unsetEnv };
+}
+
+/** CAO tool vocabulary → Claude Code's native tool names (reference §5.3). */
+const TOOL_MAP: Record<string, string[]> = {
+  execute_bash: ['Bash', 'BashOutput', 'KillShell', 'Task', 'Agent', 'Monitor'],
+  fs_read: ['Read'],
+  fs_write: ['Edit', 'Write', 'NotebookEdit'],
+  fs_list: ['Glob', 'Grep'],
+  web_fetch: ['WebFetch', 'WebSearch'],
+};
+
+/** Native tools to deny for a restricted tool list; none when unrestricted. */
+export function disallowedTools(allowed: string[] | null): string[] {
+  if (allowed === null || allowed.includes('*')) return [];
+  const granted = new Set<string>();
+  for (const tool of allowed) {
+    if (tool === '@builtin' || tool === 'fs_*') {
+      if (tool === '@builtin') Object.values(TOOL_MAP).flat().forEach((t) => granted.add(t));
+      else ['fs_read', 'fs_write', 'fs_list'].forEach((k) => TOOL_MAP[k]?.forEach((t) => granted.add(t)));
+    }
+    TOOL_MAP[tool]?.forEach((t) => granted.add(t));
+  }
+  return [...new Set(Object.values(TOOL_MAP).flat())].filter((t) => !granted.has(t));
+}
+
+export const claudeCode: Provider = {
+  id: 'claude_code',
+  label: 'Claude Code',
+  binary: 'claude',
+  installHint: 'npm install -g @anthropic-ai/claude-code',
+  versionArgs: ['--version'],
+  launch,
+  detect,
+  startupKeys,
+  inputText,
+  lastMessage,
+  exit: { text: '/exit' },
+};

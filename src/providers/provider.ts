@@ -1,0 +1,112 @@
+/**
+ * What a provider is: everything cao knows about one agent CLI, as data and pure functions
+ * over screen text. No I/O here: launching, capturing and timing live in `core/`.
+ */
+
+export const STATUSES = [
+  'unknown',
+  'idle',
+  'processing',
+  'completed',
+  'waiting_user_answer',
+  'error',
+] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** A status is "ready" when the agent waits for the next message. */
+export const isReadyStatus = (s: Status): boolean => s === 'idle' || s === 'completed';
+
+export interface Detection {
+  status: Status;
+  /** Short name of the rule that decided, e.g. `footer-esc-to-interrupt`. */
+  rule: string;
+  /** The screen lines that made the rule fire (trimmed, at most a few). */
+  evidence: string[];
+}
+
+/** An MCP server as a CLI's config file expects it (stdio transport). */
+export interface McpServerSpec {
+  type?: 'stdio';
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+}
+
+/** The profile fields a provider needs to build its command line. */
+export interface LaunchProfile {
+  name: string;
+  description: string;
+  systemPrompt: string;
+  model?: string;
+  permissionMode?: string;
+  claudeConfig?: { effort?: string; fallback_model?: string };
+}
+
+export interface LaunchContext {
+  terminalId: string;
+  profile: LaunchProfile;
+  /** The user asked to skip permission prompts (`--yolo`, allowed tools `*`). */
+  yolo: boolean;
+  /** CAO tool vocabulary allowed for this terminal; null = unrestricted. */
+  allowedTools: string[] | null;
+  model?: string;
+  workingDirectory: string;
+  /** Private directory for per-terminal files (prompt, MCP config), mode 0700. */
+  tmpDir: string;
+  /** MCP servers to register, `CAO_TERMINAL_ID` already in each env. */
+  mcpServers: Record<string, McpServerSpec>;
+  /** The environment the agent process will see (for checks such as IS_SANDBOX). */
+  env: Readonly<Record<string, string>>;
+  isRoot: boolean;
+}
+
+export interface LaunchFile {
+  path: string;
+  content: string;
+  /** File mode; defaults to 0600. */
+  mode?: number;
+}
+
+export interface LaunchSpec {
+  /** The program and its arguments: never a shell string. */
+  argv: string[];
+  /** Environment added for this CLI. */
+  env?: Record<string, string>;
+  /** Environment names removed for this CLI (e.g. ones that make it think it is nested). */
+  unsetEnv?: string[];
+  /** Files written before launch and removed when the terminal is deleted. */
+  files?: LaunchFile[];
+}
+
+export interface Provider {
+  readonly id: string;
+  /** Human name, e.g. "Claude Code". */
+  readonly label: string;
+  /** The executable looked up on PATH. */
+  readonly binary: string;
+  /** One line telling the user how to install the binary. */
+  readonly installHint: string;
+  /** Arguments that print the CLI's version. */
+  readonly versionArgs: readonly string[];
+  /**
+   * Builds the command line. Pure. Throws `CaoError` for a combination the CLI would refuse,
+   * with a message that says how to fix it.
+   */
+  launch(ctx: LaunchContext): LaunchSpec;
+  /** Pure: what the rendered screen says right now. */
+  detect(screen: string): Detection;
+  /**
+   * Pure: keys that answer a start-up dialog on this screen (trust folder, accept bypass
+   * mode), or undefined when there is none to answer.
+   */
+  startupKeys(screen: string): string[] | undefined;
+  /**
+   * Pure: the text in the input box, '' when it is empty, undefined when no input box is
+   * visible (a dialog covers it, the CLI is busy or gone). Used to confirm a submission.
+   */
+  inputText(screen: string): string | undefined;
+  /** Pure: the agent's last answer in this screen history, if one is shown. */
+  lastMessage(history: string): string | undefined;
+  /** How to leave the CLI cleanly. */
+  readonly exit: { text: string } | { keys: string[] };
+}

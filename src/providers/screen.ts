@@ -1,0 +1,60 @@
+/** Pure helpers shared by the providers' screen readers. */
+
+const SGR_RE = /\x1b\[[0-9;:]*m/g;
+// eslint-disable-next-line no-control-regex
+const ANY_ESCAPE_RE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]/g;
+
+/** Removes colour and other escape sequences (`capture-pane -e` output, `.ansi` captures). */
+export function stripAnsi(text: string): string {
+  return text.replace(SGR_RE, '').replace(ANY_ESCAPE_RE, '');
+}
+
+/** Screen text to lines: escapes removed, CRLF normalised, trailing blanks trimmed per line. */
+export function screenLines(screen: string): string[] {
+  const lines = stripAnsi(screen)
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.replace(/[\s\u00a0]+$/u, ''));
+  while (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}
+
+/** Index of the last line at or before `from` matching `re`, or -1. */
+export function lastIndexMatching(lines: readonly string[], re: RegExp, from = lines.length - 1): number {
+  for (let i = Math.min(from, lines.length - 1); i >= 0; i--) {
+    if (re.test(lines[i] ?? '')) return i;
+  }
+  return -1;
+}
+
+/** A horizontal rule drawn with box characters (input boxes, separators). */
+export const isRule = (line: string, min = 20): boolean =>
+  new RegExp(`^\\s*[─━]{${min},}\\s*$`).test(line);
+
+/** tmux's remain-on-exit banner: the agent process has ended. */
+export const PANE_DEAD_RE = /^Pane is dead \((?:status|signal) /;
+
+/** Trims evidence lines for display: no long rules, at most 160 characters each. */
+export function evidence(...lines: (string | undefined)[]): string[] {
+  return lines
+    .filter((l): l is string => typeof l === 'string')
+    .map((l) => l.trim().replace(/[─━]{8,}/g, '────'))
+    .map((l) => (l.length > 160 ? `${l.slice(0, 157)}...` : l));
+}
+
+/**
+ * Keys that move a menu's `❯` cursor onto the option matching `target` and choose it, for
+ * menus drawn one option per line ("❯ No, exit" / "  Yes, I accept"). Undefined when the
+ * screen has no such menu.
+ */
+export function selectOption(lines: readonly string[], target: RegExp): string[] | undefined {
+  const cursor = lastIndexMatching(lines, /^\s*❯\s*\S/u);
+  if (cursor < 0) return undefined;
+  let goal = -1;
+  for (let i = Math.max(0, cursor - 8); i < Math.min(lines.length, cursor + 9); i++) {
+    if (target.test(lines[i] ?? '')) goal = i;
+  }
+  if (goal < 0) return undefined;
+  const moves = goal - cursor;
+  return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
+}

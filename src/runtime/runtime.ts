@@ -1,0 +1,104 @@
+/**
+ * The terminal runtime seam: where agent CLIs run and how their screens are read. tmux today
+ * (`tmux/tmux-runtime.ts`); an in-memory fake for tests (`fake-runtime.ts`); a remote host
+ * runner later would implement the same interface. The core never calls tmux directly.
+ */
+
+export interface WindowSpec {
+  /** Full session name, already validated (`cao-…`). */
+  session: string;
+  /** Window name, already validated. */
+  windowName: string;
+  /** cao terminal id, recorded on the window so a restarted server can adopt it. */
+  terminalId: string;
+  /** Working directory of the agent process. */
+  cwd: string;
+  /** Program and arguments; never a shell string. */
+  argv: readonly string[];
+  /** Environment exported for the process (on top of the runtime's own). */
+  env: Readonly<Record<string, string>>;
+  /** Environment names removed for the process. */
+  unsetEnv?: readonly string[];
+  cols?: number;
+  rows?: number;
+}
+
+export interface PaneRef {
+  session: string;
+  windowId: string;
+  windowName: string;
+  paneId: string;
+}
+
+export interface PaneState extends PaneRef {
+  /** The cao terminal id recorded on the window, if any. */
+  terminalId: string | undefined;
+  dead: boolean;
+  deadStatus: number | undefined;
+  currentCommand: string;
+  currentPath: string;
+  /** In copy mode or another mode that would swallow input. */
+  inMode: boolean;
+}
+
+export interface SessionState {
+  name: string;
+  attached: boolean;
+  createdAt: Date;
+}
+
+export type RuntimeEvent =
+  /** Something was written to the pane; read the screen to see what. */
+  | { type: 'output'; paneId: string }
+  /** The agent process in the pane ended (the pane stays, for reading). */
+  | { type: 'pane-dead'; paneId: string }
+  /** The window is gone. */
+  | { type: 'window-closed'; windowId: string }
+  /** The session is gone (or the runtime lost it). */
+  | { type: 'session-closed'; session: string; reason: string };
+
+export type RuntimeListener = (event: RuntimeEvent) => void;
+
+export interface CaptureOptions {
+  /** Lines of scrollback above the visible screen; 'all' for the whole history. */
+  history?: number | 'all';
+}
+
+export interface TerminalRuntime {
+  /** Short name for /health and logs ('tmux', 'fake'). */
+  readonly kind: string;
+  /** Starts a new session whose first window runs `spec.argv`. */
+  createSession(spec: WindowSpec): Promise<PaneRef>;
+  /** Adds a window running `spec.argv` to an existing session. */
+  createWindow(spec: WindowSpec): Promise<PaneRef>;
+  hasSession(session: string): Promise<boolean>;
+  listSessions(): Promise<SessionState[]>;
+  /** Panes of one session, or of all sessions. */
+  listPanes(session?: string): Promise<PaneState[]>;
+  paneState(paneId: string): Promise<PaneState | undefined>;
+  /** The rendered screen (and optionally scrollback) as plain text. */
+  capture(paneId: string, options?: CaptureOptions): Promise<string>;
+  /** Pastes text as one bracketed paste. No Enter. */
+  paste(paneId: string, text: string): Promise<void>;
+  /** Presses named keys (`Enter`, `Down`, `C-c`, …), in order. */
+  sendKeys(paneId: string, keys: readonly string[]): Promise<void>;
+  /** Leaves copy mode or any other pane mode that would swallow input. */
+  cancelMode(paneId: string): Promise<void>;
+  killWindow(paneId: string): Promise<void>;
+  killSession(session: string): Promise<void>;
+  /** Reports changes in one session's panes until the returned function is called. */
+  watch(session: string, listener: RuntimeListener): () => void;
+  close(): Promise<void>;
+}
+
+/** Keys accepted by `POST /terminals/{id}/key` (the original CAO's TMUX_KEY_PATTERN). */
+export const KEY_RE = /^(?:Up|Down|Left|Right|Enter|Tab|Escape|Space|BSpace|[A-Za-z0-9]|[CMS]-[A-Za-z0-9])$/;
+
+/**
+ * Text safe to paste: escape bytes and other control characters removed (an ESC in the text
+ * could end the bracketed paste early and turn the rest into keystrokes), newlines kept.
+ */
+export function sanitizePaste(text: string): string {
+  // eslint-disable-next-line no-control-regex
+  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+}

@@ -1,0 +1,174 @@
+/**
+ * One tmux control-mode client (`tmux -C attach-session`) for one tmux session. It is both the
+ * command channel (commands are lines on stdin, replies come back in %begin/%end blocks, no
+ * process forked per command) and the change signal (`%output %N` says pane N changed; the
+ * bytes themselves are ignored and the screen is read with capture-pane instead).
+ *
+ * Attached with `ignore-size` so it never takes part in sizing the agent's window, and with
+ * `pause-after` so a slow cao-server pauses its own view of a pane instead of back-pressuring
+ * the agent (tmux stops reading a pane whose only clients cannot keep up).
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { CaoError } from '../../lib/errors.js';
+import { closesBlock, commandLine, parseControlLine, type ControlLine } from './protocol.js';
+
+export interface ControlClientOptions {
+  /** argv before the tmux subcommand, e.g. ['-L', 'cao-test']. */
+  tmuxArgs: readonly string[];
+  session: string;
+  onEvent(event: ControlLine): void;
+  onClose(reason: string): void;
+  binary?: string;
+}
+
+interface Pending {
+  args: readonly string[];
+  resolve(lines: string[]): void;
+  reject(err: Error): void;
+}
+
+/** Seconds of backlog after which tmux pauses our view of a pane (we only need "changed"). */
+const PAUSE_AFTER_S = 1;
+
+export class ControlClient {
+  private readonly proc: ChildProcessWithoutNullStreams;
+  private readonly pending: Pending[] = [];
+  private block: { time: string; num: string; ours: boolean; lines: string[] } | undefined;
+  private partial = '';
+  private closed = false;
+  /** Until tmux has attached us (end of the attach command's own block), commands wait. */
+  private ready = false;
+  private readonly unsent: string[] = [];
+  private closeReason = '';
+  private readonly exited: Promise<void>;
+
+  constructor(private readonly options: ControlClientOptions) {
+    this.proc = spawn(
+      options.binary ?? 'tmux',
+      [
+        ...options.tmuxArgs,
+        '-C',
+        'attach-session',
+        '-t',
+        `=${options.session}`,
+        '-f',
+        `ignore-size,pause-after=${PAUSE_AFTER_S}`,
+      ],
+      { stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    this.proc.stdout.setEncoding('utf8');
+    this.proc.stderr.setEncoding('utf8');
+    this.proc.stdout.on('data', (chunk: string) => this.onData(chunk));
+    let stderr = '';
+    this.proc.stderr.on('data', (chunk: string) => {
+      stderr += chunk;
+    });
+    this.proc.stdin.on('error', () => {
+      // EPIPE when tmux went away first; the exit handler reports it
+    });
+    this.exited = new Promise((resolve) => {
+      this.proc.on('error', (err) => {
+        this.finish(`tmux control client failed to start: ${err.message}`);
+        resolve();
+      });
+      this.proc.on('exit', (code, signal) => {
+        const why = stderr.trim() || this.closeReason || `tmux exited (${signal ?? code})`;
+        this.finish(why);
+        resolve();
+      });
+    });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Runs one tmux command; resolves with its output lines, rejects with its error lines. */
+  command(args: readonly string[]): Promise<string[]> {
+    if (this.closed) {
+      return Promise.reject(
+        new CaoError('UNAVAILABLE', `tmux control client for ${this.options.session} is closed`),
+      );
+    }
+    const line = commandLine(args);
+    return new Promise((resolve, reject) => {
+      this.pending.push({ args, resolve, reject });
+      // a command sent before the attach completes fails with "no current client"
+      if (this.ready) this.proc.stdin.write(`${line}\n`);
+      else this.unsent.push(line);
+    });
+  }
+
+  /** Detaches (closing stdin ends the client) and waits for the process to go. */
+  async close(): Promise<void> {
+    if (!this.closed) {
+      this.closeReason = 'closed by cao';
+      this.proc.stdin.end();
+      const timer = setTimeout(() => this.proc.kill('SIGTERM'), 1000);
+      await this.exited;
+      clearTimeout(timer);
+    }
+  }
+
+  private onData(chunk: string): void {
+    const text = this.partial + chunk;
+    const lines = text.split('\n');
+    this.partial = lines.pop() ?? '';
+    for (const line of lines) this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  }
+
+  private onLine(line: string): void {
+    if (this.block) {
+      const end = closesBlock(line, this.block);
+      if (!end) {
+        this.block.lines.push(line);
+        return;
+      }
+      const { ours, lines } = this.block;
+      this.block = undefined;
+      // Blocks with flags 0 are not replies to our stdin (the attach command's own block).
+      if (!ours) {
+        this.markReady();
+        return;
+      }
+      const p = this.pending.shift();
+      if (!p) return;
+      if (end === 'end') p.resolve(lines);
+      else {
+        p.reject(
+          new CaoError('UNAVAILABLE', `tmux ${p.args[0]} failed: ${lines.join(' ').trim()}`, {
+            details: { tmux: lines },
+          }),
+        );
+      }
+      return;
+    }
+    if (!line.startsWith('%')) return;
+    const parsed = parseControlLine(line);
+    if (parsed.kind === 'begin') {
+      this.block = { time: parsed.time, num: parsed.num, ours: parsed.flags === 1, lines: [] };
+      return;
+    }
+    if (parsed.kind === 'pause') {
+      // we were too slow for this pane: take the view back and treat it as changed
+      this.command(['refresh-client', '-A', `${parsed.paneId}:continue`]).catch(() => {});
+    }
+    if (parsed.kind === 'exit') this.closeReason = parsed.reason || 'session closed';
+    else this.markReady();
+    this.options.onEvent(parsed);
+  }
+
+  private markReady(): void {
+    if (this.ready) return;
+    this.ready = true;
+    for (const line of this.unsent.splice(0)) this.proc.stdin.write(`${line}\n`);
+  }
+
+  private finish(reason: string): void {
+    if (this.closed) return;
+    this.closed = true;
+    const err = new CaoError('UNAVAILABLE', `tmux control client closed: ${reason}`);
+    for (const p of this.pending.splice(0)) p.reject(err);
+    this.options.onClose(reason);
+  }
+}

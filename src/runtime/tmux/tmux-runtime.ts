@@ -1,0 +1,403 @@
+/**
+ * The tmux implementation of the terminal runtime.
+ *
+ * - Commands that carry anything from outside (the launch file path, session and window names)
+ *   go through `execFile('tmux', argv)`: tmux never parses them as a command string.
+ * - Hot-path commands with only our own values (capture-pane, send-keys, paste-buffer) go over
+ *   the session's control-mode client when one is attached, with no fork.
+ * - The agent process gets its environment and argv from a private launch file read by a
+ *   constant bash script (`LAUNCHER`), so secrets never appear in any process's argv and
+ *   nothing the user typed is ever parsed by a shell or by tmux.
+ */
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CaoError, errorMessage } from '../../lib/errors.js';
+import type { TmuxSocket } from '../../lib/config.js';
+import type { Logger } from '../../lib/log.js';
+import {
+  sanitizePaste,
+  type CaptureOptions,
+  type PaneRef,
+  type PaneState,
+  type RuntimeListener,
+  type SessionState,
+  type TerminalRuntime,
+  type WindowSpec,
+} from '../runtime.js';
+import { ControlClient } from './control.js';
+
+/**
+ * Reads NUL-separated records from the launch file ($1): `D<dir>` cd, `U<name>` unset,
+ * `E<name=value>` export, `A<arg>` argv; deletes the file, then execs the agent. Constant:
+ * no value is ever interpolated into it.
+ */
+export const LAUNCHER = [
+  'f=$1; args=()',
+  "while IFS= read -r -d '' r; do",
+  '  case $r in',
+  '    D*) cd -- "${r#D}" || { echo "cao: cannot enter ${r#D}" >&2; exit 126; } ;;',
+  '    U*) unset -- "${r#U}" ;;',
+  '    E*) export -- "${r#E}" ;;',
+  '    A*) args+=("${r#A}") ;;',
+  '  esac',
+  'done < "$f"',
+  'rm -f -- "$f"',
+  'exec "${args[@]}"',
+].join('\n');
+
+const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PANE_FORMAT = [
+  '#{session_name}',
+  '#{window_id}',
+  '#{window_name}',
+  '#{pane_id}',
+  '#{pane_dead}',
+  '#{pane_dead_status}',
+  '#{@cao_terminal_id}',
+  '#{pane_current_command}',
+  '#{pane_current_path}',
+  '#{pane_in_mode}',
+].join('\t');
+
+export interface TmuxRuntimeOptions {
+  socket: TmuxSocket;
+  /** Private directory (0700) for launch files. */
+  tmpDir: string;
+  log: Logger;
+  /** `-f` config file used when this runtime starts the tmux server (tests: /dev/null). */
+  configFile?: string;
+  binary?: string;
+}
+
+interface Watch {
+  client: ControlClient;
+  listeners: Set<RuntimeListener>;
+}
+
+export class TmuxRuntime implements TerminalRuntime {
+  readonly kind = 'tmux';
+  private readonly watches = new Map<string, Watch>();
+  private readonly baseArgs: string[];
+
+  constructor(private readonly options: TmuxRuntimeOptions) {
+    this.baseArgs = [];
+    if (options.socket.path) this.baseArgs.push('-S', options.socket.path);
+    else if (options.socket.name) this.baseArgs.push('-L', options.socket.name);
+    if (options.configFile) this.baseArgs.push('-f', options.configFile);
+  }
+
+  /** Runs `tmux <args>` as its own process; stdout lines. */
+  exec(args: readonly string[], input?: string): Promise<string[]> {
+    return new Promise((resolve, reject) => {
+      const child = execFile(
+        this.options.binary ?? 'tmux',
+        [...this.baseArgs, ...args],
+        { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+        (err, stdout, stderr) => {
+          if (err) {
+            const notFound = (err as NodeJS.ErrnoException).code === 'ENOENT';
+            reject(
+              new CaoError(
+                'UNAVAILABLE',
+                notFound
+                  ? 'tmux is not installed (not found on PATH). Install it, e.g. `apt-get install tmux` or `brew install tmux`.'
+                  : `tmux ${args[0]} failed: ${stderr.trim() || err.message}`,
+                { cause: err },
+              ),
+            );
+            return;
+          }
+          resolve(stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'));
+        },
+      );
+      if (input !== undefined) child.stdin?.end(input);
+    });
+  }
+
+  /** A command with only our own values: over a control client if one is attached. */
+  private async run(args: readonly string[]): Promise<string[]> {
+    for (const w of this.watches.values()) {
+      if (!w.client.isClosed) {
+        try {
+          return await w.client.command(args);
+        } catch (e) {
+          if (!w.client.isClosed) throw e;
+          // the client went away under us: fall back to a process
+        }
+      }
+    }
+    return this.exec(args);
+  }
+
+  async createSession(spec: WindowSpec): Promise<PaneRef> {
+    const launchFile = this.writeLaunchFile(spec);
+    const lines = await this.exec([
+      'new-session',
+      '-d',
+      '-s',
+      spec.session,
+      '-n',
+      spec.windowName,
+      '-x',
+      String(spec.cols ?? 220),
+      '-y',
+      String(spec.rows ?? 50),
+      '-P',
+      '-F',
+      '#{window_id}\t#{pane_id}',
+      'bash',
+      '-c',
+      LAUNCHER,
+      'cao-launch',
+      launchFile,
+      ';',
+      ...this.markWindow(spec),
+    ]);
+    return this.paneRef(spec, lines);
+  }
+
+  async createWindow(spec: WindowSpec): Promise<PaneRef> {
+    const launchFile = this.writeLaunchFile(spec);
+    const lines = await this.exec([
+      'new-window',
+      '-d',
+      '-t',
+      `=${spec.session}:`,
+      '-n',
+      spec.windowName,
+      '-P',
+      '-F',
+      '#{window_id}\t#{pane_id}',
+      'bash',
+      '-c',
+      LAUNCHER,
+      'cao-launch',
+      launchFile,
+      ';',
+      ...this.markWindow(spec),
+    ]);
+    return this.paneRef(spec, lines);
+  }
+
+  /** Options set in the same tmux invocation, before the agent can possibly exit. */
+  private markWindow(spec: WindowSpec): string[] {
+    const target = `=${spec.session}:=${spec.windowName}`;
+    return [
+      'set-option',
+      '-w',
+      '-t',
+      target,
+      'remain-on-exit',
+      'on',
+      ';',
+      'set-option',
+      '-w',
+      '-t',
+      target,
+      '@cao_terminal_id',
+      spec.terminalId,
+    ];
+  }
+
+  private paneRef(spec: WindowSpec, lines: string[]): PaneRef {
+    const [windowId, paneId] = (lines[0] ?? '').split('\t');
+    if (!windowId || !paneId) {
+      throw new CaoError('UNAVAILABLE', `tmux did not report the new window: ${lines.join(' ')}`);
+    }
+    return { session: spec.session, windowId, windowName: spec.windowName, paneId };
+  }
+
+  private writeLaunchFile(spec: WindowSpec): string {
+    const records: string[] = [`D${spec.cwd}`];
+    for (const name of spec.unsetEnv ?? []) {
+      if (ENV_NAME_RE.test(name)) records.push(`U${name}`);
+    }
+    for (const [name, value] of Object.entries(spec.env)) {
+      if (!ENV_NAME_RE.test(name)) {
+        throw new CaoError('INVALID_INPUT', `Invalid environment variable name '${name}'.`);
+      }
+      if (value.includes('\0')) {
+        throw new CaoError('INVALID_INPUT', `Environment variable ${name} contains a NUL byte.`);
+      }
+      records.push(`E${name}=${value}`);
+    }
+    for (const arg of spec.argv) {
+      if (arg.includes('\0')) throw new CaoError('INVALID_INPUT', 'An argument contains a NUL byte.');
+      records.push(`A${arg}`);
+    }
+    const file = join(this.options.tmpDir, `${spec.terminalId}.launch`);
+    if (/[;\n]$|\n/.test(file)) {
+      throw new CaoError('INVALID_INPUT', `CAO_HOME_DIR path is not usable with tmux: ${file}`);
+    }
+    writeFileSync(file, records.map((r) => `${r}\0`).join(''), { mode: 0o600 });
+    return file;
+  }
+
+  async hasSession(session: string): Promise<boolean> {
+    try {
+      await this.exec(['has-session', '-t', `=${session}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  async listSessions(): Promise<SessionState[]> {
+    let lines: string[];
+    try {
+      lines = await this.exec([
+        'list-sessions',
+        '-F',
+        '#{session_name}\t#{session_attached}\t#{session_created}',
+      ]);
+    } catch (e) {
+      if (isNoServer(e)) return [];
+      throw e;
+    }
+    return lines.map((l) => {
+      const [name = '', attached = '0', created = '0'] = l.split('\t');
+      return { name, attached: Number(attached) > 0, createdAt: new Date(Number(created) * 1000) };
+    });
+  }
+
+  async listPanes(session?: string): Promise<PaneState[]> {
+    const args = session
+      ? ['list-panes', '-s', '-t', `=${session}`, '-F', PANE_FORMAT]
+      : ['list-panes', '-a', '-F', PANE_FORMAT];
+    let lines: string[];
+    try {
+      lines = await this.exec(args);
+    } catch (e) {
+      if (isNoServer(e) || /can't find session/.test(errorMessage(e))) return [];
+      throw e;
+    }
+    return lines.map(parsePaneLine);
+  }
+
+  async paneState(paneId: string): Promise<PaneState | undefined> {
+    try {
+      const lines = await this.run(['display-message', '-p', '-t', paneId, PANE_FORMAT]);
+      return lines[0] ? parsePaneLine(lines[0]) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async capture(paneId: string, options: CaptureOptions = {}): Promise<string> {
+    const args = ['capture-pane', '-p', '-J', '-t', paneId];
+    if (options.history === 'all') args.push('-S', '-');
+    else if (options.history && options.history > 0) args.push('-S', String(-options.history));
+    try {
+      return (await this.run(args)).join('\n');
+    } catch (e) {
+      throw new CaoError('NOT_FOUND', `Cannot read the screen of pane ${paneId}: ${errorMessage(e)}`, {
+        cause: e,
+      });
+    }
+  }
+
+  async paste(paneId: string, text: string): Promise<void> {
+    const buffer = `cao_${randomBytes(4).toString('hex')}`;
+    // the text goes in on stdin, never as an argument
+    await this.exec(['load-buffer', '-b', buffer, '-'], sanitizePaste(text));
+    try {
+      await this.run(['paste-buffer', '-p', '-d', '-b', buffer, '-t', paneId]);
+    } catch (e) {
+      await this.exec(['delete-buffer', '-b', buffer]).catch(() => {});
+      throw e;
+    }
+  }
+
+  async sendKeys(paneId: string, keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.run(['send-keys', '-t', paneId, ...keys]);
+  }
+
+  async cancelMode(paneId: string): Promise<void> {
+    const state = await this.paneState(paneId);
+    if (state?.inMode) await this.run(['send-keys', '-X', '-t', paneId, 'cancel']).catch(() => {});
+  }
+
+  async killWindow(paneId: string): Promise<void> {
+    await this.exec(['kill-pane', '-t', paneId]).catch((e: unknown) => {
+      if (!/can't find|no such/i.test(errorMessage(e))) throw e;
+    });
+  }
+
+  async killSession(session: string): Promise<void> {
+    const w = this.watches.get(session);
+    await this.exec(['kill-session', '-t', `=${session}`]).catch((e: unknown) => {
+      if (!/can't find|no server|no such/i.test(errorMessage(e))) throw e;
+    });
+    if (w) await w.client.close();
+  }
+
+  watch(session: string, listener: RuntimeListener): () => void {
+    let w = this.watches.get(session);
+    if (!w || w.client.isClosed) {
+      const listeners = new Set<RuntimeListener>(w?.listeners ?? []);
+      const emit: RuntimeListener = (e) => listeners.forEach((l) => l(e));
+      const client = new ControlClient({
+        tmuxArgs: this.baseArgs,
+        session,
+        binary: this.options.binary,
+        onEvent: (line) => {
+          if (line.kind === 'output' || line.kind === 'pause') emit({ type: 'output', paneId: line.paneId });
+          else if (line.kind === 'window-close') emit({ type: 'window-closed', windowId: line.windowId });
+          else if (line.kind === 'subscription-changed' && line.name === 'cao_dead' && line.paneId) {
+            if (line.value.trim() === '1') emit({ type: 'pane-dead', paneId: line.paneId });
+          }
+        },
+        onClose: (reason) => {
+          if (this.watches.get(session)?.client === client) this.watches.delete(session);
+          this.options.log.debug('tmux control client closed', { session, reason });
+          emit({ type: 'session-closed', session, reason });
+        },
+      });
+      w = { client, listeners };
+      this.watches.set(session, w);
+      // pane deaths produce no %output: subscribe to #{pane_dead} (checked once a second)
+      client.command(['refresh-client', '-B', 'cao_dead:%*:#{pane_dead}']).catch((e: unknown) => {
+        this.options.log.warn('tmux subscription failed', { session, error: errorMessage(e) });
+      });
+    }
+    const watch = w;
+    watch.listeners.add(listener);
+    return () => {
+      watch.listeners.delete(listener);
+      if (watch.listeners.size === 0 && this.watches.get(session) === watch) {
+        this.watches.delete(session);
+        void watch.client.close();
+      }
+    };
+  }
+
+  async close(): Promise<void> {
+    const all = [...this.watches.values()];
+    this.watches.clear();
+    await Promise.all(all.map((w) => w.client.close()));
+  }
+}
+
+function parsePaneLine(line: string): PaneState {
+  const [session = '', windowId = '', windowName = '', paneId = '', dead, deadStatus, terminalId, cmd, path, mode] =
+    line.split('\t');
+  return {
+    session,
+    windowId,
+    windowName,
+    paneId,
+    dead: dead === '1',
+    deadStatus: dead === '1' && deadStatus !== '' ? Number(deadStatus) : undefined,
+    terminalId: terminalId || undefined,
+    currentCommand: cmd ?? '',
+    currentPath: path ?? '',
+    inMode: mode === '1',
+  };
+}
+
+function isNoServer(e: unknown): boolean {
+  return /no server running|error connecting to|No such file or directory/.test(errorMessage(e));
+}

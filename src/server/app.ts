@@ -1,0 +1,29 @@
+/**
+ * The HTTP app: routes wired to the core, behind the Host/Origin checks, with errors mapped in
+ * one place. Pure wiring: no I/O happens at import or construction time.
+ */
+import { Hono } from 'hono';
+import type { AppDeps } from './deps.js';
+import { onError } from './errors.js';
+import { openApiDocument } from './openapi.js';
+import { agentRoutes } from './routes/agents.js';
+import { eventRoutes } from './routes/events.js';
+import { healthRoutes } from './routes/health.js';
+import { sessionRoutes } from './routes/sessions.js';
+import { terminalRoutes } from './routes/terminals.js';
+import { security } from './security.js';
+
+export function createApp(deps: AppDeps): Hono {
+  const app = new Hono();
+  app.use('*', security(deps.security));
+  app.route('/', healthRoutes(deps));
+  app.route('/', agentRoutes(deps));
+  app.route('/', sessionRoutes(deps));
+  app.route('/', terminalRoutes(deps));
+  app.route('/', eventRoutes(deps));
+  const doc = openApiDocument(deps.version);
+  app.get('/openapi.json', (c) => c.json(doc));
+  app.notFound((c) => c.json({ detail: `Not Found: ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
+  app.onError(onError(deps.log));
+  return app;
+}

@@ -1,0 +1,24 @@
+/** What the HTTP app needs; built by `server/main.ts` or by a test. */
+import type { Core } from '../core/core.js';
+import type { Logger } from '../lib/log.js';
+import type { CaoPaths } from '../lib/paths.js';
+import type { SecurityOptions } from './security.js';
+
+export interface ProviderInfo {
+  name: string;
+  label: string;
+  binary: string;
+  installed: boolean;
+  path: string | null;
+  version: string | null;
+}
+
+export interface AppDeps {
+  core: Core;
+  paths: CaoPaths;
+  home: string;
+  log: Logger;
+  security: SecurityOptions;
+  version: string;
+  providerInfo(): Promise<ProviderInfo[]>;
+}

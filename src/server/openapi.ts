@@ -1,0 +1,337 @@
+/**
+ * The OpenAPI 3.1 document served at `/openapi.json`. A test checks that every route the app
+ * registers is described here and nothing else, so the two cannot drift apart.
+ */
+
+type Schema = Record<string, unknown>;
+interface Param {
+  name: string;
+  in: 'query' | 'path';
+  required?: boolean;
+  description?: string;
+  schema?: Schema;
+}
+interface Op {
+  method: 'get' | 'post' | 'delete' | 'patch';
+  path: string;
+  summary: string;
+  tag: string;
+  params?: Param[];
+  body?: Schema;
+  ok?: { status?: number; schema?: Schema; description?: string; contentType?: string };
+  errors?: number[];
+}
+
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+const str: Schema = { type: 'string' };
+const q = (name: string, description: string, required = false, schema: Schema = str): Param => ({
+  name,
+  in: 'query',
+  required,
+  description,
+  schema,
+});
+const id: Param = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-f0-9]{8}$' } };
+const sessionName: Param = { name: 'name', in: 'path', required: true, schema: str };
+const success: Schema = { type: 'object', properties: { success: { type: 'boolean' } } };
+
+export const OPERATIONS: Op[] = [
+  { method: 'get', path: '/health', summary: 'Server health', tag: 'server', ok: { schema: ref('Health') } },
+  { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'server' },
+  {
+    method: 'get',
+    path: '/events',
+    summary: 'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state',
+    tag: 'server',
+    params: [
+      q('terminal_id', 'Only events about this terminal'),
+      q('session', 'Only events about this session'),
+      q('types', 'Comma-separated event types'),
+    ],
+    ok: { contentType: 'text/event-stream', description: 'One SSE event per change; `data` is the event JSON' },
+  },
+  {
+    method: 'get',
+    path: '/agents/profiles',
+    summary: 'All profiles from every source, deduplicated by name (built-in wins), with a source label',
+    tag: 'agents',
+    ok: { schema: { type: 'array', items: ref('ProfileEntry') } },
+  },
+  {
+    method: 'get',
+    path: '/agents/profiles/{name}',
+    summary: 'One profile, with its system prompt',
+    tag: 'agents',
+    params: [{ name: 'name', in: 'path', required: true, schema: str }],
+    errors: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/agents/profiles/install',
+    summary: 'Install a profile by name or https URL (local paths only from the CLI)',
+    tag: 'agents',
+    body: {
+      type: 'object',
+      required: ['source'],
+      properties: { source: str, provider: str, env_vars: { type: 'object', additionalProperties: str } },
+    },
+    errors: [400, 404],
+  },
+  {
+    method: 'get',
+    path: '/agents/providers',
+    summary: 'Providers, their binaries, whether installed, and versions',
+    tag: 'agents',
+    ok: { schema: { type: 'array', items: ref('Provider') } },
+  },
+  {
+    method: 'post',
+    path: '/sessions',
+    summary: 'Start a session with its first (conductor) terminal; returns when the agent is ready',
+    tag: 'sessions',
+    params: [
+      q('agent_profile', 'Profile name', true),
+      q('provider', 'Provider id (default: the profile’s, else the default provider)'),
+      q('session_name', "Session name; 'cao-' is added when missing"),
+      q('working_directory', 'Absolute path (~ expanded) the agent runs in'),
+      q('allowed_tools', "Comma-separated CAO tool names; '*' = skip permission prompts"),
+      q('yolo', 'Skip permission prompts (same as allowed_tools=*)', false, { type: 'boolean' }),
+      q('model', 'Model override'),
+    ],
+    body: { type: 'object', properties: { env_vars: { type: 'object', additionalProperties: str } } },
+    ok: { status: 201, schema: ref('Terminal') },
+    errors: [400, 404, 409, 422, 502, 504],
+  },
+  {
+    method: 'get',
+    path: '/sessions',
+    summary: 'Live cao sessions',
+    tag: 'sessions',
+    ok: { schema: { type: 'array', items: ref('Session') } },
+  },
+  {
+    method: 'get',
+    path: '/sessions/{name}',
+    summary: 'A session and its terminals',
+    tag: 'sessions',
+    params: [sessionName],
+    errors: [404],
+  },
+  {
+    method: 'delete',
+    path: '/sessions/{name}',
+    summary: 'Shut a session down (kills its tmux session)',
+    tag: 'sessions',
+    params: [sessionName],
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/sessions/{name}/terminals',
+    summary: 'Add a worker terminal to a session',
+    tag: 'sessions',
+    params: [
+      sessionName,
+      q('agent_profile', 'Profile name', true),
+      q('provider', 'Provider id'),
+      q('working_directory', 'Defaults to the session’s'),
+      q('allowed_tools', 'Comma-separated CAO tool names'),
+      q('model', 'Model override'),
+      q('caller_id', 'Terminal id of the terminal that asked for this one'),
+    ],
+    ok: { status: 201, schema: ref('Terminal') },
+    errors: [400, 404, 422, 502, 504],
+  },
+  {
+    method: 'get',
+    path: '/sessions/{name}/terminals',
+    summary: 'Terminals of a session',
+    tag: 'sessions',
+    params: [sessionName],
+    ok: { schema: { type: 'array', items: ref('Terminal') } },
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}',
+    summary: 'A terminal with its live status',
+    tag: 'terminals',
+    params: [id],
+    ok: { schema: ref('Terminal') },
+    errors: [404, 422],
+  },
+  {
+    method: 'delete',
+    path: '/terminals/{id}',
+    summary: 'Delete a terminal (kills its window; scrollback kept in logs/terminal/{id}.scrollback)',
+    tag: 'terminals',
+    params: [id],
+    ok: { schema: success },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/input',
+    summary: 'Type a message and confirm the agent took it',
+    tag: 'terminals',
+    params: [id, q('message', 'The text (query, or JSON body field)', true)],
+    ok: {
+      schema: {
+        type: 'object',
+        properties: { success: { type: 'boolean' }, enters: { type: 'integer' }, echoed: { type: 'boolean' }, status: str },
+      },
+    },
+    errors: [404, 409, 422, 502],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/key',
+    summary: 'Press one key (Up, Down, Enter, Escape, C-c, …)',
+    tag: 'terminals',
+    params: [id, q('key', 'Key name', true)],
+    ok: { schema: success },
+    errors: [400, 404],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/output',
+    summary: "The terminal's scrollback (mode=full) or the agent's last answer (mode=last)",
+    tag: 'terminals',
+    params: [id, q('mode', 'full or last', false, { type: 'string', enum: ['full', 'last'] })],
+    ok: {
+      schema: {
+        type: 'object',
+        properties: { output: str, mode: str, found: { type: 'boolean' } },
+      },
+    },
+    errors: [404, 422],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/exit',
+    summary: "Ask the CLI to quit (its own exit command)",
+    tag: 'terminals',
+    params: [id],
+    ok: { schema: success },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/detect',
+    summary: 'Why the terminal has its status: the rule that decided and the evidence lines',
+    tag: 'terminals',
+    params: [id],
+    ok: { schema: ref('Detection') },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/working-directory',
+    summary: "The agent's current directory",
+    tag: 'terminals',
+    params: [id],
+    errors: [404],
+  },
+];
+
+const SCHEMAS: Record<string, Schema> = {
+  Error: {
+    type: 'object',
+    properties: { detail: str, code: str },
+    required: ['detail'],
+  },
+  Health: {
+    type: 'object',
+    properties: { status: str, service: str, version: str, terminal_backend: str, components: { type: 'object' } },
+  },
+  Status: { type: 'string', enum: ['unknown', 'idle', 'processing', 'completed', 'waiting_user_answer', 'error'] },
+  Terminal: {
+    type: 'object',
+    properties: {
+      id: str,
+      name: str,
+      provider: str,
+      session_name: str,
+      agent_profile: { type: ['string', 'null'] },
+      caller_id: { type: ['string', 'null'] },
+      allowed_tools: { type: ['array', 'null'], items: str },
+      status: ref('Status'),
+      last_active: str,
+      created_at: str,
+      working_directory: { type: ['string', 'null'] },
+      model: { type: ['string', 'null'] },
+    },
+  },
+  Session: {
+    type: 'object',
+    properties: {
+      id: str,
+      name: str,
+      status: { type: 'string', enum: ['active', 'detached'] },
+      working_directory: { type: ['string', 'null'] },
+      agent_profile: { type: ['string', 'null'] },
+      terminal_count: { type: 'integer' },
+    },
+  },
+  ProfileEntry: {
+    type: 'object',
+    properties: {
+      name: str,
+      source: str,
+      loadable: { type: 'boolean' },
+      description: str,
+      duplicated_in: { type: 'array', items: str },
+    },
+  },
+  Provider: {
+    type: 'object',
+    properties: {
+      name: str,
+      label: str,
+      binary: str,
+      installed: { type: 'boolean' },
+      path: { type: ['string', 'null'] },
+      version: { type: ['string', 'null'] },
+    },
+  },
+  Detection: {
+    type: 'object',
+    properties: { terminal_id: str, provider: str, status: ref('Status'), rule: str, evidence: { type: 'array', items: str } },
+  },
+};
+
+export function openApiDocument(version: string): Record<string, unknown> {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of OPERATIONS) {
+    const responses: Record<string, unknown> = {
+      [String(op.ok?.status ?? 200)]: {
+        description: op.ok?.description ?? 'OK',
+        content: { [op.ok?.contentType ?? 'application/json']: { schema: op.ok?.schema ?? { type: 'object' } } },
+      },
+    };
+    for (const code of op.errors ?? []) {
+      responses[String(code)] = {
+        description: 'Error',
+        content: { 'application/json': { schema: ref('Error') } },
+      };
+    }
+    (paths[op.path] ??= {})[op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      ...(op.params ? { parameters: op.params } : {}),
+      ...(op.body ? { requestBody: { content: { 'application/json': { schema: op.body } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'cao-server',
+      version,
+      description:
+        'CLI Agent Orchestrator API. Parameters may be sent in the query string (as the original CAO does) or in a JSON body.',
+    },
+    servers: [{ url: 'http://127.0.0.1:9889' }],
+    paths,
+    components: { schemas: SCHEMAS },
+  };
+}

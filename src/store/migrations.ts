@@ -1,0 +1,39 @@
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` records how many ran. Only ever
+ * append: a released migration is never edited.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: sessions, terminals, inbox
+  `
+  CREATE TABLE sessions (
+    name TEXT PRIMARY KEY,
+    working_directory TEXT,
+    env TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE terminals (
+    id TEXT PRIMARY KEY,
+    tmux_session TEXT NOT NULL,
+    tmux_window TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    agent_profile TEXT,
+    working_directory TEXT,
+    allowed_tools TEXT,
+    caller_id TEXT,
+    model TEXT,
+    status TEXT NOT NULL DEFAULT 'unknown',
+    created_at TEXT NOT NULL,
+    last_active TEXT NOT NULL
+  );
+  CREATE INDEX terminals_session ON terminals (tmux_session);
+  CREATE TABLE inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sender_id TEXT NOT NULL,
+    receiver_id TEXT NOT NULL,
+    message TEXT NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX inbox_receiver_status ON inbox (receiver_id, status, id);
+  `,
+];

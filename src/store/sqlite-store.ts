@@ -1,0 +1,148 @@
+/**
+ * The SQLite store (better-sqlite3, WAL). The only importer of better-sqlite3: switching to
+ * `node:sqlite` (Node ≥ 22.13) or another database touches this file alone.
+ */
+import Database from 'better-sqlite3';
+import { chmodSync, existsSync } from 'node:fs';
+import type { Status } from '../providers/provider.js';
+import { MIGRATIONS } from './migrations.js';
+import type { SessionRecord, Store, TerminalPatch, TerminalRecord } from './store.js';
+
+type Row = Record<string, unknown>;
+
+export class SqliteStore implements Store {
+  readonly db: Database.Database;
+
+  /** Opens (and migrates) the database at `file`, or an in-memory one for ':memory:'. */
+  constructor(file: string) {
+    this.db = new Database(file);
+    if (file !== ':memory:') {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+        if (existsSync(f)) chmodSync(f, 0o600);
+      }
+    }
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    this.migrate();
+  }
+
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    for (let v = version; v < MIGRATIONS.length; v++) {
+      this.db.transaction(() => {
+        this.db.exec(MIGRATIONS[v] ?? '');
+        this.db.pragma(`user_version = ${v + 1}`);
+      })();
+    }
+  }
+
+  insertSession(s: SessionRecord): Promise<void> {
+    this.db
+      .prepare(
+        'INSERT INTO sessions (name, working_directory, env, created_at) VALUES (?, ?, ?, ?)',
+      )
+      .run(s.name, s.workingDirectory, JSON.stringify(s.env), s.createdAt);
+    return Promise.resolve();
+  }
+
+  getSession(name: string): Promise<SessionRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM sessions WHERE name = ?').get(name) as Row | undefined;
+    return Promise.resolve(row ? toSession(row) : undefined);
+  }
+
+  listSessions(): Promise<SessionRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM sessions ORDER BY created_at').all() as Row[];
+    return Promise.resolve(rows.map(toSession));
+  }
+
+  deleteSession(name: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM terminals WHERE tmux_session = ?').run(name);
+      this.db.prepare('DELETE FROM sessions WHERE name = ?').run(name);
+    })();
+    return Promise.resolve();
+  }
+
+  insertTerminal(t: TerminalRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
+           allowed_tools, caller_id, model, status, created_at, last_active)
+         VALUES (@id, @session, @windowName, @provider, @agentProfile, @workingDirectory,
+           @allowedTools, @callerId, @model, @status, @createdAt, @lastActive)`,
+      )
+      .run({ ...t, allowedTools: t.allowedTools === null ? null : JSON.stringify(t.allowedTools) });
+    return Promise.resolve();
+  }
+
+  getTerminal(id: string): Promise<TerminalRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM terminals WHERE id = ?').get(id) as Row | undefined;
+    return Promise.resolve(row ? toTerminal(row) : undefined);
+  }
+
+  listTerminals(filter: { session?: string } = {}): Promise<TerminalRecord[]> {
+    const rows = (
+      filter.session === undefined
+        ? this.db.prepare('SELECT * FROM terminals ORDER BY created_at, rowid').all()
+        : this.db
+            .prepare('SELECT * FROM terminals WHERE tmux_session = ? ORDER BY created_at, rowid')
+            .all(filter.session)
+    ) as Row[];
+    return Promise.resolve(rows.map(toTerminal));
+  }
+
+  updateTerminal(id: string, patch: TerminalPatch): Promise<void> {
+    const cols: Record<keyof TerminalPatch, string> = {
+      status: 'status',
+      lastActive: 'last_active',
+      windowName: 'tmux_window',
+    };
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
+      keyof TerminalPatch,
+      string,
+    ][];
+    if (entries.length > 0) {
+      const sets = entries.map(([k]) => `${cols[k]} = ?`).join(', ');
+      this.db.prepare(`UPDATE terminals SET ${sets} WHERE id = ?`).run(...entries.map(([, v]) => v), id);
+    }
+    return Promise.resolve();
+  }
+
+  deleteTerminal(id: string): Promise<void> {
+    this.db.prepare('DELETE FROM terminals WHERE id = ?').run(id);
+    return Promise.resolve();
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toSession(r: Row): SessionRecord {
+  return {
+    name: String(r['name']),
+    workingDirectory: (r['working_directory'] as string | null) ?? null,
+    env: JSON.parse(String(r['env'] ?? '{}')) as Record<string, string>,
+    createdAt: String(r['created_at']),
+  };
+}
+
+function toTerminal(r: Row): TerminalRecord {
+  const tools = r['allowed_tools'] as string | null;
+  return {
+    id: String(r['id']),
+    session: String(r['tmux_session']),
+    windowName: String(r['tmux_window']),
+    provider: String(r['provider']),
+    agentProfile: (r['agent_profile'] as string | null) ?? null,
+    workingDirectory: (r['working_directory'] as string | null) ?? null,
+    allowedTools: tools === null ? null : (JSON.parse(tools) as string[]),
+    callerId: (r['caller_id'] as string | null) ?? null,
+    model: (r['model'] as string | null) ?? null,
+    status: String(r['status']) as Status,
+    createdAt: String(r['created_at']),
+    lastActive: String(r['last_active']),
+  };
+}

@@ -1,0 +1,240 @@
+/**
+ * End-to-end harness: the built `cao` and `cao-server` binaries, real tmux on a private socket,
+ * real agent CLIs from the npm registry, and the project's fake model server. Everything lives
+ * in a temp directory (isolated HOME and CAO_HOME); only processes this harness started are
+ * stopped, and only the private tmux server is killed.
+ */
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PROJECT_ROOT } from '../support/shared.js';
+import { startFakeModel, type FakeModel } from '../fake-model/server.js';
+import type { Script } from '../fake-model/script.js';
+
+const AGENTS_DIR = process.env['CAO_TEST_AGENTS_DIR'] ?? join(PROJECT_ROOT, '.cache', 'agent-clis');
+const MANIFEST = JSON.parse(readFileSync(join(PROJECT_ROOT, 'test', 'e2e', 'agent-clis.json'), 'utf8')) as {
+  node: string;
+  clis: Record<string, string>;
+};
+export const FAKE_ANTHROPIC_KEY = 'sk-ant-api03-fakefakefakefakefakefakefakefakefake-0123456789abcdef';
+
+export const hasTmux = (): boolean => {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Whether dist/ is built (the e2e tests run the real binaries). */
+export const hasBuild = (): boolean => existsSync(join(PROJECT_ROOT, 'dist', 'bin', 'cao.js'));
+
+/**
+ * Installs the pinned agent CLI (and Node 22 for the CLIs) into .cache/agent-clis once.
+ * Returns the bin directory, or throws with npm's output when the registry is unreachable.
+ */
+export function ensureAgentCli(cli: string): string {
+  const pkg = MANIFEST.clis[cli];
+  if (!pkg) throw new Error(`no pinned package for ${cli} in agent-clis.json`);
+  const bin = join(AGENTS_DIR, 'node_modules', '.bin');
+  const version = pkg.slice(pkg.lastIndexOf('@') + 1);
+  const name = pkg.slice(0, pkg.lastIndexOf('@'));
+  const installed = (p: string): string | undefined => {
+    try {
+      return (JSON.parse(readFileSync(join(AGENTS_DIR, 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return undefined;
+    }
+  };
+  const nodeName = MANIFEST.node.slice(0, MANIFEST.node.lastIndexOf('@'));
+  const wanted = [installed(name) === version ? undefined : pkg, installed(nodeName) ? undefined : MANIFEST.node].filter(
+    (x): x is string => x !== undefined,
+  );
+  if (wanted.length > 0) {
+    mkdirSync(AGENTS_DIR, { recursive: true });
+    if (!existsSync(join(AGENTS_DIR, 'package.json'))) {
+      writeFileSync(join(AGENTS_DIR, 'package.json'), JSON.stringify({ name: 'cao-test-agent-clis', private: true, allowScripts: { '*': true } }));
+    }
+    execFileSync('npm', ['install', '--prefix', AGENTS_DIR, '--no-audit', '--no-fund', '--loglevel=error', ...wanted], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 600_000,
+    });
+  }
+  return bin;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface CaoResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Stack {
+  root: string;
+  home: string;
+  caoHome: string;
+  work: string;
+  port: number;
+  socket: string;
+  model: FakeModel;
+  env: NodeJS.ProcessEnv;
+  apiUrl: string;
+  /** Runs the built `cao` CLI. */
+  cao(args: string[], opts?: { timeoutMs?: number; env?: NodeJS.ProcessEnv }): Promise<CaoResult>;
+  api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }>;
+  tmux(args: string[]): string;
+  startServer(): Promise<void>;
+  /** SIGKILL the server (terminals keep running in tmux). */
+  killServer(): void;
+  stop(): Promise<void>;
+  serverLog(): string;
+}
+
+export interface StackOptions {
+  /** Agent CLIs to put on PATH (installed on demand). */
+  clis: string[];
+  script?: Script;
+  /** Extra environment for cao-server and the agents. */
+  env?: NodeJS.ProcessEnv;
+}
+
+let counter = 0;
+
+export async function startStack(o: StackOptions): Promise<Stack> {
+  const root = mkdtempSync(join(tmpdir(), 'cao-e2e-'));
+  const home = join(root, 'home');
+  const caoHome = join(root, 'cao-home');
+  const work = join(root, 'work');
+  for (const d of [home, caoHome, work]) mkdirSync(d, { recursive: true });
+  const bins = o.clis.map((c) => ensureAgentCli(c));
+  const model = await startFakeModel(o.script ?? { turns: [] });
+  const port = await freePort();
+  const socket = `cao-e2e-${process.pid}-${++counter}`;
+  // Claude Code: onboarding done and the fake key approved, so it starts straight to its prompt
+  writeFileSync(
+    join(home, '.claude.json'),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      theme: 'dark',
+      customApiKeyResponses: { approved: [FAKE_ANTHROPIC_KEY.slice(-20)], rejected: [] },
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {
+    PATH: [...new Set(bins), process.env['PATH'] ?? ''].join(':'),
+    HOME: home,
+    USER: process.env['USER'] ?? 'root',
+    LANG: 'C.UTF-8',
+    TERM: 'xterm-256color',
+    CAO_HOME_DIR: caoHome,
+    CAO_API_PORT: String(port),
+    CAO_TMUX_SOCKET: socket,
+    CAO_TMUX_CONFIG: '/dev/null',
+    CAO_NO_AUTOSTART: '1',
+    CAO_LOG_LEVEL: 'debug',
+    ANTHROPIC_BASE_URL: model.url,
+    ANTHROPIC_API_KEY: FAKE_ANTHROPIC_KEY,
+    DISABLE_AUTOUPDATER: '1',
+    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    ENABLE_TOOL_SEARCH: 'false',
+    ...o.env,
+  };
+  const apiUrl = `http://127.0.0.1:${port}`;
+  let server: ChildProcess | undefined;
+  let serverOut = '';
+
+  const stack: Stack = {
+    root,
+    home,
+    caoHome,
+    work,
+    port,
+    socket,
+    model,
+    env,
+    apiUrl,
+    cao(args, opts = {}) {
+      return new Promise((resolve) => {
+        execFile(
+          process.execPath,
+          [join(PROJECT_ROOT, 'dist', 'bin', 'cao.js'), ...args],
+          { env: { ...env, ...opts.env }, cwd: work, timeout: opts.timeoutMs ?? 180_000, maxBuffer: 16 * 1024 * 1024 },
+          (err, stdout, stderr) => {
+            const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+            resolve({ code, stdout, stderr });
+          },
+        );
+      });
+    },
+    async api<T>(method: string, path: string, body?: unknown) {
+      const res = await fetch(`${apiUrl}${path}`, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      const text = await res.text();
+      return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
+    },
+    tmux(args) {
+      return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' });
+    },
+    async startServer() {
+      server = spawn(process.execPath, [join(PROJECT_ROOT, 'dist', 'bin', 'cao-server.js')], {
+        env,
+        cwd: work,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      server.stdout?.on('data', (d: Buffer) => (serverOut += d.toString()));
+      server.stderr?.on('data', (d: Buffer) => (serverOut += d.toString()));
+      const deadline = Date.now() + 20_000;
+      while (Date.now() < deadline) {
+        try {
+          const r = await fetch(`${apiUrl}/health`);
+          if (r.ok) return;
+        } catch {
+          // not up yet
+        }
+        if (server.exitCode !== null) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`cao-server did not start:\n${serverOut}`);
+    },
+    killServer() {
+      server?.kill('SIGKILL');
+      server = undefined;
+    },
+    async stop() {
+      if (server) {
+        server.kill('SIGTERM');
+        await new Promise((r) => setTimeout(r, 300));
+        server.kill('SIGKILL');
+      }
+      try {
+        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // no server left
+      }
+      await model.close();
+      if (!process.env['CAO_E2E_KEEP']) rmSync(root, { recursive: true, force: true });
+    },
+    serverLog() {
+      const file = join(caoHome, 'logs', 'cao-server.log');
+      return `${serverOut}\n${existsSync(file) ? readFileSync(file, 'utf8') : ''}`;
+    },
+  };
+  await stack.startServer();
+  return stack;
+}
