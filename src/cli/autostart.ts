@@ -32,18 +32,24 @@ export async function ensureServer(client: ApiClient): Promise<void> {
   const logFile = join(paths.logs, 'cao-server.out');
   const out = openSync(logFile, 'a', 0o600);
   const entry = fileURLToPath(new URL('../bin/cao-server.js', import.meta.url));
-  const child = spawn(process.execPath, [entry, '--host', url.hostname.replace(/^\[|\]$/g, ''), '--port', url.port || '80'], {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: process.env,
-  });
+  const child = spawn(
+    process.execPath,
+    [entry, '--host', url.hostname.replace(/^\[|\]$/g, ''), '--port', url.port || '80'],
+    {
+      detached: true,
+      stdio: ['ignore', out, out],
+      env: process.env,
+    },
+  );
   child.unref();
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await sleep(100);
     try {
       await client.request('GET', '/health', { timeoutMs: 1000 });
-      process.stderr.write(`Started cao-server (pid ${child.pid}) at ${client.baseUrl}; log: ${logFile}\n`);
+      process.stderr.write(
+        `Started cao-server (pid ${child.pid}) at ${client.baseUrl}; log: ${logFile}\n`,
+      );
       return;
     } catch (e) {
       if (!isConnectionRefused(e)) throw e;

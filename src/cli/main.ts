@@ -16,13 +16,34 @@ interface Command {
 }
 
 const COMMANDS: Record<string, Command> = {
-  launch: { summary: 'Start a session with an agent profile', load: () => import('./commands/launch.js') },
-  session: { summary: 'list | status | send: inspect and talk to sessions', load: () => import('./commands/session.js') },
-  shutdown: { summary: 'Shut down a session (--session NAME) or all (--all)', load: () => import('./commands/shutdown.js') },
-  install: { summary: 'Install an agent profile (name, path/to/file.md or https URL)', load: () => import('./commands/install.js') },
-  info: { summary: 'Where cao keeps its data, and the current session', load: () => import('./commands/info.js') },
-  init: { summary: 'Create the cao home directory and database', load: () => import('./commands/init.js') },
-  server: { summary: 'Run cao-server in the foreground', load: () => import('./commands/server.js') },
+  launch: {
+    summary: 'Start a session with an agent profile',
+    load: () => import('./commands/launch.js'),
+  },
+  session: {
+    summary: 'list | status | send: inspect and talk to sessions',
+    load: () => import('./commands/session.js'),
+  },
+  shutdown: {
+    summary: 'Shut down a session (--session NAME) or all (--all)',
+    load: () => import('./commands/shutdown.js'),
+  },
+  install: {
+    summary: 'Install an agent profile (name, path/to/file.md or https URL)',
+    load: () => import('./commands/install.js'),
+  },
+  info: {
+    summary: 'Where cao keeps its data, and the current session',
+    load: () => import('./commands/info.js'),
+  },
+  init: {
+    summary: 'Create the cao home directory and database',
+    load: () => import('./commands/init.js'),
+  },
+  server: {
+    summary: 'Run cao-server in the foreground',
+    load: () => import('./commands/server.js'),
+  },
 };
 
 export const HELP = `cao ${caoVersion()}: run AI coding CLIs as a team, in tmux.
@@ -69,7 +90,9 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`Error: ${e.message}\n`);
       return 1;
     }
-    process.stderr.write(`cao: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.stderr.write(
+      `cao: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
     return 2;
   }
 }

@@ -9,7 +9,10 @@ export interface Progress {
   stop(): void;
 }
 
-export function startProgress(label: string, stream: NodeJS.WriteStream = process.stderr): Progress {
+export function startProgress(
+  label: string,
+  stream: NodeJS.WriteStream = process.stderr,
+): Progress {
   if (!stream.isTTY || process.env['CI']) return { update() {}, stop() {} };
   const started = Date.now();
   let current = label;

@@ -38,21 +38,29 @@ export async function sendAndWait(
 ): Promise<TurnResult> {
   let latest: Status | undefined;
   let wake: (() => void) | undefined;
-  const stream = openEventStream(client, { terminal_id: terminalId, types: 'terminal.status' }, (e) => {
-    try {
-      const ev = JSON.parse(e.data) as { status?: Status };
-      if (ev.status) {
-        latest = ev.status;
-        wake?.();
+  const stream = openEventStream(
+    client,
+    { terminal_id: terminalId, types: 'terminal.status' },
+    (e) => {
+      try {
+        const ev = JSON.parse(e.data) as { status?: Status };
+        if (ev.status) {
+          latest = ev.status;
+          wake?.();
+        }
+      } catch {
+        // not a status event
       }
-    } catch {
-      // not a status event
-    }
-  });
+    },
+  );
   await Promise.race([stream.ready.catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
   const progress = startProgress(label);
   try {
-    const sent = await client.post<{ status: Status }>(`/terminals/${terminalId}/input`, undefined, { message });
+    const sent = await client.post<{ status: Status }>(
+      `/terminals/${terminalId}/input`,
+      undefined,
+      { message },
+    );
     let status: Status = latest ?? sent.status;
     latest = undefined;
     let sawWork = status === 'processing';
@@ -63,7 +71,14 @@ export async function sendAndWait(
       const remaining = deadline - Date.now();
       if (remaining <= 0) {
         const d = await client.get<Detect>(`/terminals/${terminalId}/detect`);
-        return { status: d.status, output: '', found: false, rule: d.rule, evidence: d.evidence, timedOut: true };
+        return {
+          status: d.status,
+          output: '',
+          found: false,
+          rule: d.rule,
+          evidence: d.evidence,
+          timedOut: true,
+        };
       }
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, Math.min(remaining, Math.max(0, nextPoll - Date.now())));
@@ -83,10 +98,19 @@ export async function sendAndWait(
       if (status === 'processing') sawWork = true;
     }
     const [out, d] = await Promise.all([
-      client.get<{ output: string; found?: boolean }>(`/terminals/${terminalId}/output`, { mode: 'last' }),
+      client.get<{ output: string; found?: boolean }>(`/terminals/${terminalId}/output`, {
+        mode: 'last',
+      }),
       client.get<Detect>(`/terminals/${terminalId}/detect`),
     ]);
-    return { status, output: out.output, found: out.found ?? out.output !== '', rule: d.rule, evidence: d.evidence, timedOut: false };
+    return {
+      status,
+      output: out.output,
+      found: out.found ?? out.output !== '',
+      rule: d.rule,
+      evidence: d.evidence,
+      timedOut: false,
+    };
   } finally {
     progress.stop();
     stream.close();

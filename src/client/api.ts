@@ -48,7 +48,12 @@ export class ApiClient {
         method,
         headers: o.body === undefined ? {} : { 'content-type': 'application/json' },
         body: o.body === undefined ? undefined : JSON.stringify(o.body),
-        signal: signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals),
+        signal:
+          signals.length === 0
+            ? undefined
+            : signals.length === 1
+              ? signals[0]
+              : AbortSignal.any(signals),
       });
     } catch (e) {
       throw connectionError(this.baseUrl, e);
@@ -63,9 +68,16 @@ export class ApiClient {
       }
     }
     if (!res.ok) {
-      const body = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
-      const detail = typeof body['detail'] === 'string' ? body['detail'] : `HTTP ${res.status} from ${method} ${path}`;
-      const code = (typeof body['code'] === 'string' ? body['code'] : STATUS_CODES[res.status]) as CaoErrorCode | undefined;
+      const body = (typeof data === 'object' && data !== null ? data : {}) as Record<
+        string,
+        unknown
+      >;
+      const detail =
+        typeof body['detail'] === 'string'
+          ? body['detail']
+          : `HTTP ${res.status} from ${method} ${path}`;
+      const code = (typeof body['code'] === 'string' ? body['code'] : STATUS_CODES[res.status]) as
+        CaoErrorCode | undefined;
       throw new CaoError(code ?? 'INTERNAL', detail, { details: { status: res.status, ...body } });
     }
     return data as T;
@@ -75,7 +87,10 @@ export class ApiClient {
     return this.request<T>('GET', path, query ? { query } : {});
   }
   post<T>(path: string, query?: Query, body?: unknown): Promise<T> {
-    return this.request<T>('POST', path, { ...(query ? { query } : {}), ...(body === undefined ? {} : { body }) });
+    return this.request<T>('POST', path, {
+      ...(query ? { query } : {}),
+      ...(body === undefined ? {} : { body }),
+    });
   }
   delete<T>(path: string): Promise<T> {
     return this.request<T>('DELETE', path);
@@ -83,15 +98,20 @@ export class ApiClient {
 }
 
 export function isConnectionRefused(e: unknown): boolean {
-  return e instanceof CaoError && e.code === 'UNAVAILABLE' && e.details?.['connection'] === 'refused';
+  return (
+    e instanceof CaoError && e.code === 'UNAVAILABLE' && e.details?.['connection'] === 'refused'
+  );
 }
 
 function connectionError(baseUrl: string, e: unknown): CaoError {
   const cause = (e as { cause?: { code?: string } }).cause;
   if (e instanceof Error && e.name === 'TimeoutError') {
-    return new CaoError('TIMEOUT', `cao-server at ${baseUrl} did not answer in time.`, { cause: e });
+    return new CaoError('TIMEOUT', `cao-server at ${baseUrl} did not answer in time.`, {
+      cause: e,
+    });
   }
-  if (e instanceof Error && e.name === 'AbortError') return new CaoError('TIMEOUT', 'Request aborted.', { cause: e });
+  if (e instanceof Error && e.name === 'AbortError')
+    return new CaoError('TIMEOUT', 'Request aborted.', { cause: e });
   const refused = cause?.code === 'ECONNREFUSED' || cause?.code === 'ECONNRESET';
   return new CaoError(
     'UNAVAILABLE',

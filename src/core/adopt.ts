@@ -25,7 +25,8 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
       continue;
     }
     try {
-      if (pane.windowName !== t.windowName) await deps.store.updateTerminal(t.id, { windowName: pane.windowName });
+      if (pane.windowName !== t.windowName)
+        await deps.store.updateTerminal(t.id, { windowName: pane.windowName });
       await deps.tracker.track({
         terminalId: t.id,
         session: t.session,

@@ -22,7 +22,8 @@ export function resolveAllowedTools(i: AllowedToolsInput): string[] {
   if (i.yolo) return ['*'];
   let tools: string[];
   if (i.explicit && i.explicit.length > 0) tools = [...i.explicit];
-  else if (i.profile.allowedTools && i.profile.allowedTools.length > 0) tools = [...i.profile.allowedTools];
+  else if (i.profile.allowedTools && i.profile.allowedTools.length > 0)
+    tools = [...i.profile.allowedTools];
   else tools = [...(ROLE_TOOL_DEFAULTS[i.profile.role ?? 'developer'] ?? ['*'])];
   if (tools.includes('*')) return ['*'];
   for (const name of Object.keys(i.profile.mcpServers ?? {})) {

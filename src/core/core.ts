@@ -25,7 +25,9 @@ export function createCore(edges: CoreEdges): Core {
     bus,
     log: edges.log,
     onStatus: (id, status) => {
-      void edges.store.updateTerminal(id, { status, lastActive: new Date().toISOString() }).catch(() => {});
+      void edges.store
+        .updateTerminal(id, { status, lastActive: new Date().toISOString() })
+        .catch(() => {});
     },
   });
   const deps: CoreDeps = { ...edges, bus, tracker };

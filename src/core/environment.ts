@@ -5,7 +5,14 @@
  */
 
 /** Names never passed on: they describe the server's own terminal, not the agent's. */
-const DROP = new Set(['TMUX', 'TMUX_PANE', 'CAO_TERMINAL_ID', 'CAO_SESSION_NAME', 'TERM_PROGRAM', 'TERM_PROGRAM_VERSION']);
+const DROP = new Set([
+  'TMUX',
+  'TMUX_PANE',
+  'CAO_TERMINAL_ID',
+  'CAO_SESSION_NAME',
+  'TERM_PROGRAM',
+  'TERM_PROGRAM_VERSION',
+]);
 /** Values this long are dropped (the original CAO's limit; keeps launch files small). */
 export const MAX_ENV_VALUE_BYTES = 64 * 1024;
 

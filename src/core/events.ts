@@ -14,7 +14,13 @@ export type CaoEvent =
       rule: string;
       evidence: string[];
     }
-  | { type: 'terminal.created'; terminal_id: string; session: string; agent_profile: string | null; provider: string }
+  | {
+      type: 'terminal.created';
+      terminal_id: string;
+      session: string;
+      agent_profile: string | null;
+      provider: string;
+    }
   | { type: 'terminal.deleted'; terminal_id: string; session: string }
   | { type: 'session.created'; session: string }
   | { type: 'session.deleted'; session: string }
@@ -36,7 +42,7 @@ export class EventBus {
   private seq = 0;
 
   publish(event: CaoEvent): StampedEvent {
-    const stamped = { ...event, seq: ++this.seq, at: new Date().toISOString() } as StampedEvent;
+    const stamped = { ...event, seq: ++this.seq, at: new Date().toISOString() };
     for (const l of this.listeners) {
       try {
         l(stamped);

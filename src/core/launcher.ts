@@ -72,7 +72,11 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       { details: { provider: provider.id, binary: provider.binary } },
     );
   }
-  const allowedTools = resolveAllowedTools({ yolo: o.yolo ?? false, explicit: o.allowedTools, profile });
+  const allowedTools = resolveAllowedTools({
+    yolo: o.yolo ?? false,
+    explicit: o.allowedTools,
+    profile,
+  });
   const spec = provider.launch({
     terminalId,
     profile,
@@ -117,11 +121,17 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
 }
 
 /** MCP servers of the profile, `cao-mcp-server` resolved to this installation. */
-function mcpServers(deps: CoreDeps, profile: AgentProfile, terminalId: string): Record<string, McpServerSpec> {
+function mcpServers(
+  deps: CoreDeps,
+  profile: AgentProfile,
+  terminalId: string,
+): Record<string, McpServerSpec> {
   const out: Record<string, McpServerSpec> = {};
   for (const [name, s] of Object.entries(profile.mcpServers ?? {})) {
     if (!s.command) {
-      deps.log.warn('skipping MCP server without a command (url servers are not supported yet)', { name });
+      deps.log.warn('skipping MCP server without a command (url servers are not supported yet)', {
+        name,
+      });
       continue;
     }
     const isCao = s.command === 'cao-mcp-server' || name === 'cao-mcp-server';
@@ -153,7 +163,9 @@ export async function startTerminal(
   for (const f of p.files) writeFileSync(f.path, f.content, { mode: f.mode ?? 0o600 });
   let ref: PaneRef;
   try {
-    ref = o.newSession ? await deps.runtime.createSession(p.spec) : await deps.runtime.createWindow(p.spec);
+    ref = o.newSession
+      ? await deps.runtime.createSession(p.spec)
+      : await deps.runtime.createWindow(p.spec);
   } catch (e) {
     removeFiles(p.files);
     throw e;
@@ -185,7 +197,9 @@ export async function startTerminal(
 }
 
 export function initTimeout(deps: CoreDeps, profile: AgentProfile): number {
-  return profile.provider_init_timeout ? profile.provider_init_timeout * 1000 : deps.timing.initTimeoutMs;
+  return profile.provider_init_timeout
+    ? profile.provider_init_timeout * 1000
+    : deps.timing.initTimeoutMs;
 }
 
 /**
@@ -207,9 +221,13 @@ export async function awaitReady(
     if (isReadyStatus(d.status)) return d;
     const screen = deps.tracker.lastScreen(terminalId) ?? '';
     if (d.status === 'error') {
-      throw new CaoError('AGENT_FAILED', `${provider.label} failed to start: ${describe(d, screen)}`, {
-        details: { terminal_id: terminalId, rule: d.rule },
-      });
+      throw new CaoError(
+        'AGENT_FAILED',
+        `${provider.label} failed to start: ${describe(d, screen)}`,
+        {
+          details: { terminal_id: terminalId, rule: d.rule },
+        },
+      );
     }
     const keys = provider.startupKeys(screen);
     if (keys && Date.now() - lastKeysAt > 1500) {
@@ -238,7 +256,11 @@ export async function awaitReady(
       );
     }
     await deps.tracker
-      .waitFor(terminalId, (x) => x.status !== d.status || x.rule !== d.rule, Math.min(remaining, 1000))
+      .waitFor(
+        terminalId,
+        (x) => x.status !== d.status || x.rule !== d.rule,
+        Math.min(remaining, 1000),
+      )
       .catch((e: unknown) => {
         if (!(e instanceof CaoError && e.code === 'TIMEOUT')) throw e;
       });

@@ -11,7 +11,10 @@ import { prepareTerminal, startTerminal, type CreateTerminalOptions } from './la
 import type { TerminalService } from './terminals.js';
 import { terminalView, type TerminalView } from './views.js';
 
-export interface CreateSessionOptions extends Omit<CreateTerminalOptions, 'session' | 'sessionEnv'> {
+export interface CreateSessionOptions extends Omit<
+  CreateTerminalOptions,
+  'session' | 'sessionEnv'
+> {
   sessionName?: string | undefined;
   env?: Record<string, string> | undefined;
 }
@@ -70,7 +73,10 @@ export class SessionService {
     const session = normalizeSessionName(name);
     const s = await this.deps.store.getSession(session);
     if (!s || !(await this.deps.runtime.hasSession(session))) {
-      throw new CaoError('NOT_FOUND', `Session '${session}' not found. List sessions with 'cao session list'.`);
+      throw new CaoError(
+        'NOT_FOUND',
+        `Session '${session}' not found. List sessions with 'cao session list'.`,
+      );
     }
     return s;
   }
@@ -115,7 +121,8 @@ export class SessionService {
     const terminals = await this.deps.store.listTerminals({ session });
     for (const t of terminals) this.deps.tracker.untrack(t.id);
     const errors: string[] = [];
-    if (alive) await this.deps.runtime.killSession(session).catch((e: unknown) => errors.push(String(e)));
+    if (alive)
+      await this.deps.runtime.killSession(session).catch((e: unknown) => errors.push(String(e)));
     for (const t of terminals) {
       this.terminals.removeFiles(t.id);
       this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: t.id, session });

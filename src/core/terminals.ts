@@ -46,7 +46,8 @@ export class TerminalService {
 
   private pane(t: TerminalRecord): string {
     const pane = this.deps.tracker.paneId(t.id);
-    if (!pane) throw new CaoError('CONFLICT', `Terminal '${t.id}' is not running (its tmux window is gone)`);
+    if (!pane)
+      throw new CaoError('CONFLICT', `Terminal '${t.id}' is not running (its tmux window is gone)`);
     return pane;
   }
 
@@ -64,10 +65,24 @@ export class TerminalService {
     const t = await this.record(id);
     return this.serialize(id, async () => {
       const d = this.detection(t);
-      if (d.rule === 'agent-exited' || d.rule === 'window-closed' || d.rule === 'session-closed' || d.rule === 'pane-gone') {
-        throw new CaoError('CONFLICT', `Terminal '${id}' cannot take input: ${d.evidence[0] ?? d.rule}`);
+      if (
+        d.rule === 'agent-exited' ||
+        d.rule === 'window-closed' ||
+        d.rule === 'session-closed' ||
+        d.rule === 'pane-gone'
+      ) {
+        throw new CaoError(
+          'CONFLICT',
+          `Terminal '${id}' cannot take input: ${d.evidence[0] ?? d.rule}`,
+        );
       }
-      const result = await submitInput(this.deps.runtime, this.pane(t), this.provider(t), message, this.deps.timing);
+      const result = await submitInput(
+        this.deps.runtime,
+        this.pane(t),
+        this.provider(t),
+        message,
+        this.deps.timing,
+      );
       await this.deps.store.updateTerminal(id, { lastActive: isoNow() });
       const detection = await this.deps.tracker.refresh(id);
       return { ...result, detection };
@@ -79,9 +94,11 @@ export class TerminalService {
     const prev = this.sendQueues.get(id) ?? Promise.resolve();
     const next = prev.catch(() => {}).then(fn);
     this.sendQueues.set(id, next);
-    void next.finally(() => {
-      if (this.sendQueues.get(id) === next) this.sendQueues.delete(id);
-    }).catch(() => {});
+    void next
+      .finally(() => {
+        if (this.sendQueues.get(id) === next) this.sendQueues.delete(id);
+      })
+      .catch(() => {});
     return next;
   }
 
@@ -97,7 +114,10 @@ export class TerminalService {
   }
 
   /** `full`: the whole scrollback; `last`: the provider's reading of the last answer. */
-  async output(id: string, mode: OutputMode): Promise<{ output: string; mode: OutputMode; found: boolean }> {
+  async output(
+    id: string,
+    mode: OutputMode,
+  ): Promise<{ output: string; mode: OutputMode; found: boolean }> {
     const t = await this.record(id);
     const history = await this.deps.runtime.capture(this.pane(t), { history: 'all' });
     if (mode === 'full') return { output: history.replace(/\s+$/, ''), mode, found: true };
@@ -124,7 +144,9 @@ export class TerminalService {
       try {
         const history = await this.deps.runtime.capture(pane, { history: 'all' });
         mkdirSync(this.deps.paths.terminalLogs, { recursive: true, mode: 0o700 });
-        writeFileSync(join(this.deps.paths.terminalLogs, `${id}.scrollback`), history, { mode: 0o600 });
+        writeFileSync(join(this.deps.paths.terminalLogs, `${id}.scrollback`), history, {
+          mode: 0o600,
+        });
       } catch {
         // the pane may already be gone; nothing to keep
       }
@@ -145,7 +167,8 @@ export class TerminalService {
       return;
     }
     for (const name of names) {
-      if (name.startsWith(`${id}.`)) rmSync(join(this.deps.paths.tmp, name), { recursive: true, force: true });
+      if (name.startsWith(`${id}.`))
+        rmSync(join(this.deps.paths.tmp, name), { recursive: true, force: true });
     }
   }
 }

@@ -82,7 +82,10 @@ export class StatusTracker {
     this.entries.set(t.terminalId, entry);
     this.byPane.set(t.paneId, entry);
     if (!this.sessions.has(t.session)) {
-      this.sessions.set(t.session, this.deps.runtime.watch(t.session, (e) => this.onRuntimeEvent(t.session, e)));
+      this.sessions.set(
+        t.session,
+        this.deps.runtime.watch(t.session, (e) => this.onRuntimeEvent(t.session, e)),
+      );
     }
     return this.read(entry);
   }
@@ -138,9 +141,14 @@ export class StatusTracker {
    * Resolves with the first detection (current one included) for which `pred` holds; rejects
    * with TIMEOUT after `timeoutMs`, or NOT_FOUND when the terminal is deleted meanwhile.
    */
-  waitFor(terminalId: string, pred: (d: Detection) => boolean, timeoutMs: number): Promise<Detection> {
+  waitFor(
+    terminalId: string,
+    pred: (d: Detection) => boolean,
+    timeoutMs: number,
+  ): Promise<Detection> {
     const e = this.entries.get(terminalId);
-    if (!e) return Promise.reject(new CaoError('NOT_FOUND', `Terminal ${terminalId} is not tracked`));
+    if (!e)
+      return Promise.reject(new CaoError('NOT_FOUND', `Terminal ${terminalId} is not tracked`));
     if (pred(e.detection)) return Promise.resolve(e.detection);
     return new Promise((resolve, reject) => {
       let set = this.waiters.get(terminalId);
@@ -153,9 +161,13 @@ export class StatusTracker {
           set.delete(waiter);
           const d = this.entries.get(terminalId)?.detection;
           reject(
-            new CaoError('TIMEOUT', `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for terminal ${terminalId}`, {
-              details: { terminal_id: terminalId, status: d?.status, rule: d?.rule },
-            }),
+            new CaoError(
+              'TIMEOUT',
+              `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for terminal ${terminalId}`,
+              {
+                details: { terminal_id: terminalId, status: d?.status, rule: d?.rule },
+              },
+            ),
           );
         }, timeoutMs),
       };
@@ -184,7 +196,8 @@ export class StatusTracker {
       }
       case 'window-closed':
         for (const e of this.entries.values()) {
-          if (e.windowId === event.windowId) this.finalize(e, 'window-closed', 'the tmux window was closed');
+          if (e.windowId === event.windowId)
+            this.finalize(e, 'window-closed', 'the tmux window was closed');
         }
         return;
       case 'session-closed':
@@ -202,7 +215,10 @@ export class StatusTracker {
           // re-attach if the session is still there (the control client died, not the session)
           void this.deps.runtime.hasSession(session).then((alive) => {
             if (alive && [...this.entries.values()].some((x) => x.session === session)) {
-              this.sessions.set(session, this.deps.runtime.watch(session, (ev) => this.onRuntimeEvent(session, ev)));
+              this.sessions.set(
+                session,
+                this.deps.runtime.watch(session, (ev) => this.onRuntimeEvent(session, ev)),
+              );
             }
           });
         }
@@ -215,7 +231,10 @@ export class StatusTracker {
     const now = Date.now();
     e.firstDirtyAt ??= now;
     clearTimeout(e.timer);
-    const wait = Math.max(0, Math.min(CAPTURE_DEBOUNCE_MS, e.firstDirtyAt + CAPTURE_MAX_WAIT_MS - now));
+    const wait = Math.max(
+      0,
+      Math.min(CAPTURE_DEBOUNCE_MS, e.firstDirtyAt + CAPTURE_MAX_WAIT_MS - now),
+    );
     e.timer = setTimeout(() => {
       e.timer = undefined;
       if (e.capturing) e.dirtyAgain = true;
@@ -235,7 +254,8 @@ export class StatusTracker {
       } catch (err) {
         if (this.entries.has(e.terminalId)) {
           const state = await this.deps.runtime.paneState(e.paneId).catch(() => undefined);
-          if (!state) this.finalize(e, 'pane-gone', `the pane can no longer be read: ${errorMessage(err)}`);
+          if (!state)
+            this.finalize(e, 'pane-gone', `the pane can no longer be read: ${errorMessage(err)}`);
         }
       }
       return e.final ?? e.detection;
@@ -252,14 +272,24 @@ export class StatusTracker {
   }
 
   private async onPaneDead(e: Entry): Promise<void> {
-    const state = await this.deps.runtime.paneState(e.paneId).catch(() => undefined);
+    let state = await this.deps.runtime.paneState(e.paneId).catch(() => undefined);
+    // tmux marks the pane dead when its pty closes and records the exit status when it reaps
+    // the process, a moment later
+    for (let i = 0; i < 10 && state?.dead && state.deadStatus === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 30));
+      state = await this.deps.runtime.paneState(e.paneId).catch(() => undefined);
+    }
     try {
       e.screen = await this.deps.runtime.capture(e.paneId, { history: DETECT_HISTORY_LINES });
     } catch {
       // keep the last screen we had
     }
     const status = state?.deadStatus;
-    this.finalize(e, 'agent-exited', `the agent process exited${status === undefined ? '' : ` with status ${status}`}`);
+    this.finalize(
+      e,
+      'agent-exited',
+      `the agent process exited${status === undefined ? '' : ` with status ${status}`}`,
+    );
   }
 
   private finalize(e: Entry, rule: string, why: string): void {

@@ -20,12 +20,14 @@ export function readSettings(file: string): CaoSettings {
   } catch {
     raw = {};
   }
-  const agents = (isObject(raw) && isObject(raw['agents']) ? raw['agents'] : {}) as Record<string, unknown>;
+  const agents = isObject(raw) && isObject(raw['agents']) ? raw['agents'] : {};
   return {
     agents: {
       dirs: isObject(agents['dirs'])
         ? Object.fromEntries(
-            Object.entries(agents['dirs']).filter((e): e is [string, string] => typeof e[1] === 'string'),
+            Object.entries(agents['dirs']).filter(
+              (e): e is [string, string] => typeof e[1] === 'string',
+            ),
           )
         : {},
       extra_dirs: stringList(agents['extra_dirs']),

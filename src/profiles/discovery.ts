@@ -59,7 +59,10 @@ export function profileDirs(o: DiscoveryOptions): ProfileDir[] {
     { source: 'built-in', dir: o.builtinDir ?? BUILTIN_DIR },
     { source: 'local', dir: o.paths.agentStore },
     { source: 'installed', dir: o.paths.agentContext },
-    ...Object.entries(providerDirs).map(([source, dir]) => ({ source, dir: expandHome(dir, home) })),
+    ...Object.entries(providerDirs).map(([source, dir]) => ({
+      source,
+      dir: expandHome(dir, home),
+    })),
     ...settings.agents.extra_dirs.map((dir) => ({ source: 'custom', dir: expandHome(dir, home) })),
   ];
   const disabled = new Set(settings.agents.disabled_dirs.map((d) => resolve(expandHome(d, home))));
@@ -139,7 +142,13 @@ export function listProfiles(o: DiscoveryOptions): ProfileEntry[] {
           duplicated_in: [],
         };
       } catch (e) {
-        entry = { name, source: d.source, loadable: false, duplicated_in: [], error: errorMessage(e) };
+        entry = {
+          name,
+          source: d.source,
+          loadable: false,
+          duplicated_in: [],
+          error: errorMessage(e),
+        };
       }
       byName.set(name, entry);
     }

@@ -25,7 +25,8 @@ export function updateEnvFile(file: string, values: Readonly<Record<string, stri
   const current = readEnvFile(file);
   for (const [k, v] of Object.entries(values)) {
     if (!KEY_RE.test(k)) throw new CaoError('INVALID_INPUT', `Invalid variable name '${k}'.`);
-    if (/[\r\n]/.test(v)) throw new CaoError('INVALID_INPUT', `The value of ${k} contains a newline.`);
+    if (/[\r\n]/.test(v))
+      throw new CaoError('INVALID_INPUT', `The value of ${k} contains a newline.`);
     current[k] = v;
   }
   const text = Object.entries(current)
@@ -41,7 +42,10 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
     const eq = pair.indexOf('=');
     const key = eq < 0 ? pair : pair.slice(0, eq);
     if (eq < 0 || !KEY_RE.test(key)) {
-      throw new CaoError('INVALID_INPUT', `--env expects KEY=VALUE with a valid variable name, got '${pair}'.`);
+      throw new CaoError(
+        'INVALID_INPUT',
+        `--env expects KEY=VALUE with a valid variable name, got '${pair}'.`,
+      );
     }
     out[key] = pair.slice(eq + 1);
   }

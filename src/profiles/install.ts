@@ -50,12 +50,14 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
   if (kind === 'url') {
     ({ text, stem } = await download(o));
   } else if (kind === 'file') {
-    if (!o.allowLocalPath) throw new CaoError('INVALID_INPUT', 'Local file paths cannot be installed here.');
+    if (!o.allowLocalPath)
+      throw new CaoError('INVALID_INPUT', 'Local file paths cannot be installed here.');
     const file = resolve(expandHome(o.source, o.home));
     if (!existsSync(file) || !statSync(file).isFile()) {
       throw new CaoError('NOT_FOUND', `Profile file '${o.source}' does not exist.`);
     }
-    if (!file.endsWith('.md')) throw new CaoError('INVALID_INPUT', `Profile file '${o.source}' must be a .md file.`);
+    if (!file.endsWith('.md'))
+      throw new CaoError('INVALID_INPUT', `Profile file '${o.source}' must be a .md file.`);
     stem = basename(file, '.md');
     text = readFileSync(file, 'utf8');
   } else {
@@ -81,7 +83,8 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
   const contextFile = join(o.paths.agentContext, `${name}.md`);
   if (kind === 'name') {
     const found = locateProfile(o.source, { paths: o.paths, home: o.home });
-    if (found && resolve(found.file) !== resolve(contextFile)) copyFileSync(found.file, contextFile);
+    if (found && resolve(found.file) !== resolve(contextFile))
+      copyFileSync(found.file, contextFile);
   } else {
     writeFileSync(contextFile, text, { mode: 0o600 });
   }
@@ -113,9 +116,13 @@ async function download(o: InstallOptions): Promise<{ text: string; stem: string
     throw new CaoError('INVALID_INPUT', `'${o.source}' is not a valid URL.`);
   }
   const hosts = [...URL_HOSTS, ...(o.allowedHosts ?? [])];
-  if (url.protocol !== 'https:') throw new CaoError('INVALID_INPUT', 'Profiles can only be downloaded over https.');
+  if (url.protocol !== 'https:')
+    throw new CaoError('INVALID_INPUT', 'Profiles can only be downloaded over https.');
   if (url.username || url.password || url.search || url.hash) {
-    throw new CaoError('INVALID_INPUT', 'Profile URLs may not contain credentials, a query or a fragment.');
+    throw new CaoError(
+      'INVALID_INPUT',
+      'Profile URLs may not contain credentials, a query or a fragment.',
+    );
   }
   if (!hosts.includes(url.hostname)) {
     throw new CaoError(
@@ -124,7 +131,10 @@ async function download(o: InstallOptions): Promise<{ text: string; stem: string
     );
   }
   if (!URL_PATH_RE.test(url.pathname)) {
-    throw new CaoError('INVALID_INPUT', `Profile URL path must end in a .md file name: ${url.pathname}`);
+    throw new CaoError(
+      'INVALID_INPUT',
+      `Profile URL path must end in a .md file name: ${url.pathname}`,
+    );
   }
   // github.com/<owner>/<repo>/blob/<ref>/<path> → the raw file
   const blob = /^\/([^/]+)\/([^/]+)\/blob\/(.+)$/.exec(url.pathname);
@@ -133,15 +143,23 @@ async function download(o: InstallOptions): Promise<{ text: string; stem: string
   }
   let res: Response;
   try {
-    res = await (o.fetch ?? fetch)(url, { redirect: 'manual', signal: AbortSignal.timeout(30_000) });
+    res = await (o.fetch ?? fetch)(url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(30_000),
+    });
   } catch (e) {
     throw new CaoError('UNAVAILABLE', `Could not download ${url.href}: ${errorMessage(e)}`);
   }
   if (res.status >= 300 && res.status < 400) {
-    throw new CaoError('INVALID_INPUT', `${url.href} redirects elsewhere; redirects are not followed. Use the final URL.`);
+    throw new CaoError(
+      'INVALID_INPUT',
+      `${url.href} redirects elsewhere; redirects are not followed. Use the final URL.`,
+    );
   }
-  if (!res.ok) throw new CaoError('UNAVAILABLE', `Downloading ${url.href} failed: HTTP ${res.status}`);
+  if (!res.ok)
+    throw new CaoError('UNAVAILABLE', `Downloading ${url.href} failed: HTTP ${res.status}`);
   const text = await res.text();
-  if (Buffer.byteLength(text) > MAX_PROFILE_BYTES) throw new CaoError('INVALID_INPUT', 'The downloaded profile is larger than 1 MiB.');
+  if (Buffer.byteLength(text) > MAX_PROFILE_BYTES)
+    throw new CaoError('INVALID_INPUT', 'The downloaded profile is larger than 1 MiB.');
   return { text, stem: basename(url.pathname, '.md') };
 }

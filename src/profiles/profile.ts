@@ -29,7 +29,10 @@ const frontMatterSchema = z
     mcpServers: z.record(z.string(), mcpServerSchema).optional(),
     allowedTools: z.array(z.string()).optional(),
     tools: z.array(z.string()).optional(),
-    tags: z.array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)).max(32).optional(),
+    tags: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]{1,64}$/))
+      .max(32)
+      .optional(),
     capabilities: z.array(z.string().max(128)).max(32).optional(),
     skills: z.array(z.string()).optional(),
     permissionMode: z.string().optional(),
@@ -82,7 +85,10 @@ export function parseProfile(
     try {
       data = parseYaml(m[1] ?? '') ?? {};
     } catch (e) {
-      throw new CaoError('INVALID_INPUT', `Profile ${where}: invalid YAML front matter: ${errorMessage(e)}`);
+      throw new CaoError(
+        'INVALID_INPUT',
+        `Profile ${where}: invalid YAML front matter: ${errorMessage(e)}`,
+      );
     }
     body = m[2] ?? '';
   }

@@ -60,17 +60,42 @@ describe.skipIf(!hasShared())('claude_code over real captures', () => {
 
 describe('claude_code detector edge cases', () => {
   it('a submitted message without any answer yet is processing, not completed', () => {
-    const s = screen('❯ first', '● one', '✻ Cooked for 1s', '❯ second', RULE, '❯ ', RULE, '  ? for shortcuts');
+    const s = screen(
+      '❯ first',
+      '● one',
+      '✻ Cooked for 1s',
+      '❯ second',
+      RULE,
+      '❯ ',
+      RULE,
+      '  ? for shortcuts',
+    );
     expect(claudeCode.detect(s)).toMatchObject({ status: 'processing', rule: 'awaiting-response' });
   });
 
   it('a previous turn answer does not make a new turn completed', () => {
-    const s = screen('❯ first', '● one', '❯ second', '· Pondering…', RULE, '❯ ', RULE, '  ⏸ manual mode on');
+    const s = screen(
+      '❯ first',
+      '● one',
+      '❯ second',
+      '· Pondering…',
+      RULE,
+      '❯ ',
+      RULE,
+      '  ⏸ manual mode on',
+    );
     expect(claudeCode.detect(s).status).toBe('processing');
   });
 
   it('a background wait is processing even with a prompt visible (original CAO #392)', () => {
-    const s = screen('❯ go', '● started two workflows', '✻ Waiting for 2 workflows to finish', RULE, '❯ ', RULE);
+    const s = screen(
+      '❯ go',
+      '● started two workflows',
+      '✻ Waiting for 2 workflows to finish',
+      RULE,
+      '❯ ',
+      RULE,
+    );
     expect(claudeCode.detect(s)).toMatchObject({ status: 'processing', rule: 'background-wait' });
   });
 
@@ -85,9 +110,9 @@ describe('claude_code detector edge cases', () => {
   });
 
   it('a dead pane is an error', () => {
-    expect(claudeCode.detect(screen('bye', 'Pane is dead (status 1, Tue Nov 24 2026)')).status).toBe(
-      'error',
-    );
+    expect(
+      claudeCode.detect(screen('bye', 'Pane is dead (status 1, Tue Nov 24 2026)')).status,
+    ).toBe('error');
   });
 
   it('an empty screen is unknown', () => {
@@ -113,7 +138,11 @@ describe('claude_code launch', () => {
     const spec = claudeCode.launch(
       ctx({
         mcpServers: {
-          'cao-mcp-server': { command: '/usr/bin/node', args: ['/x/mcp.js'], env: { CAO_TERMINAL_ID: 'abcd1234' } },
+          'cao-mcp-server': {
+            command: '/usr/bin/node',
+            args: ['/x/mcp.js'],
+            env: { CAO_TERMINAL_ID: 'abcd1234' },
+          },
         },
       }),
     );
@@ -136,7 +165,11 @@ describe('claude_code launch', () => {
   });
 
   it('asks for permissions by default and skips them in yolo mode', () => {
-    expect(claudeCode.launch(ctx()).argv.slice(0, 3)).toEqual(['claude', '--permission-mode', 'default']);
+    expect(claudeCode.launch(ctx()).argv.slice(0, 3)).toEqual([
+      'claude',
+      '--permission-mode',
+      'default',
+    ]);
     expect(claudeCode.launch(ctx({ yolo: true })).argv).toContain('--dangerously-skip-permissions');
   });
 
@@ -148,20 +181,29 @@ describe('claude_code launch', () => {
       err = e;
     }
     expect(isCaoError(err) && err.message).toMatch(/IS_SANDBOX=1/);
-    expect(claudeCode.launch(ctx({ yolo: true, isRoot: true, env: { IS_SANDBOX: '1' } })).argv).toContain(
-      '--dangerously-skip-permissions',
-    );
+    expect(
+      claudeCode.launch(ctx({ yolo: true, isRoot: true, env: { IS_SANDBOX: '1' } })).argv,
+    ).toContain('--dangerously-skip-permissions');
   });
 
   it('unsets the variables that make Claude think it is nested, keeps auth and config ones', () => {
     const spec = claudeCode.launch(
-      ctx({ env: { CLAUDECODE: '1', CLAUDE_CODE_ENTRYPOINT: 'cli', CLAUDE_CONFIG_DIR: '/c', CLAUDE_CODE_USE_BEDROCK: '1' } }),
+      ctx({
+        env: {
+          CLAUDECODE: '1',
+          CLAUDE_CODE_ENTRYPOINT: 'cli',
+          CLAUDE_CONFIG_DIR: '/c',
+          CLAUDE_CODE_USE_BEDROCK: '1',
+        },
+      }),
     );
     expect(spec.unsetEnv?.sort()).toEqual(['CLAUDECODE', 'CLAUDE_CODE_ENTRYPOINT']);
   });
 
   it('uses the model override before the profile model', () => {
-    const spec = claudeCode.launch(ctx({ model: 'opus', profile: { ...ctx().profile, model: 'haiku' } }));
+    const spec = claudeCode.launch(
+      ctx({ model: 'opus', profile: { ...ctx().profile, model: 'haiku' } }),
+    );
     expect(spec.argv[spec.argv.indexOf('--model') + 1]).toBe('opus');
   });
 

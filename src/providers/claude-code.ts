@@ -6,7 +6,14 @@
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
 import type { Detection, LaunchContext, LaunchSpec, Provider } from './provider.js';
-import { PANE_DEAD_RE, evidence, isRule, lastIndexMatching, screenLines, selectOption } from './screen.js';
+import {
+  PANE_DEAD_RE,
+  evidence,
+  isRule,
+  lastIndexMatching,
+  screenLines,
+  selectOption,
+} from './screen.js';
 
 /** A transcript line holding a user message. Older releases drew `>` instead of `❯`. */
 const USER_RE = /^[❯>][\s\u00a0]+\S/u;
@@ -30,6 +37,8 @@ const PERMISSION_RE =
   /Do you want to (?:proceed|make this edit|create|run|allow|use)\b|Would you like to proceed\?/;
 const CHOICE_FOOTER_RE = /Esc to cancel|Enter to confirm|↑\/↓ to navigate/;
 const EXITED_RE = /^Resume this session with:/;
+/** `⎿  Interrupted · What should Claude do instead?`: the user stopped the turn. */
+const INTERRUPTED_RE = /^\s*⎿\s+Interrupted\b/u;
 
 interface Box {
   /** Index of the rule above the input line. */
@@ -114,7 +123,8 @@ function detect(screen: string): Detection {
       evidence: evidence(retry ?? turn[spinner], busy),
     };
   }
-  if (spinner >= 0) return { status: 'processing', rule: 'spinner', evidence: evidence(turn[spinner]) };
+  if (spinner >= 0)
+    return { status: 'processing', rule: 'spinner', evidence: evidence(turn[spinner]) };
   const wait = turn.find((l) => BACKGROUND_WAIT_RE.test(l));
   if (wait) return { status: 'processing', rule: 'background-wait', evidence: evidence(wait) };
 
@@ -124,6 +134,10 @@ function detect(screen: string): Detection {
   }
   if (userIdx < 0 && !lastResponse) {
     return { status: 'idle', rule: 'empty-prompt', evidence: evidence(box.input[0]) };
+  }
+  const interrupted = turn.findLast((l) => INTERRUPTED_RE.test(l));
+  if (interrupted && (!lastResponse || turn.lastIndexOf(interrupted) > lastResponse.i)) {
+    return { status: 'idle', rule: 'interrupted', evidence: evidence(interrupted) };
   }
   if (!lastResponse) {
     return { status: 'processing', rule: 'awaiting-response', evidence: evidence(userLine) };
@@ -247,8 +261,14 @@ export function disallowedTools(allowed: string[] | null): string[] {
   const granted = new Set<string>();
   for (const tool of allowed) {
     if (tool === '@builtin' || tool === 'fs_*') {
-      if (tool === '@builtin') Object.values(TOOL_MAP).flat().forEach((t) => granted.add(t));
-      else ['fs_read', 'fs_write', 'fs_list'].forEach((k) => TOOL_MAP[k]?.forEach((t) => granted.add(t)));
+      if (tool === '@builtin')
+        Object.values(TOOL_MAP)
+          .flat()
+          .forEach((t) => granted.add(t));
+      else
+        ['fs_read', 'fs_write', 'fs_list'].forEach((k) =>
+          TOOL_MAP[k]?.forEach((t) => granted.add(t)),
+        );
     }
     TOOL_MAP[tool]?.forEach((t) => granted.add(t));
   }

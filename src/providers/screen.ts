@@ -1,8 +1,10 @@
 /** Pure helpers shared by the providers' screen readers. */
+/* eslint-disable no-control-regex -- escape sequences are exactly what these patterns match */
 
 const SGR_RE = /\x1b\[[0-9;:]*m/g;
-// eslint-disable-next-line no-control-regex
-const ANY_ESCAPE_RE = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]/g;
+
+const ANY_ESCAPE_RE =
+  /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[()][A-Z0-9]|\x1b[=>78]/g;
 
 /** Removes colour and other escape sequences (`capture-pane -e` output, `.ansi` captures). */
 export function stripAnsi(text: string): string {
@@ -20,7 +22,11 @@ export function screenLines(screen: string): string[] {
 }
 
 /** Index of the last line at or before `from` matching `re`, or -1. */
-export function lastIndexMatching(lines: readonly string[], re: RegExp, from = lines.length - 1): number {
+export function lastIndexMatching(
+  lines: readonly string[],
+  re: RegExp,
+  from = lines.length - 1,
+): number {
   for (let i = Math.min(from, lines.length - 1); i >= 0; i--) {
     if (re.test(lines[i] ?? '')) return i;
   }

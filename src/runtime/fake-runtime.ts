@@ -34,6 +34,7 @@ export class FakePane {
   constructor(
     readonly ref: PaneRef,
     readonly spec: WindowSpec,
+    readonly program: FakeProgram,
     private readonly emit: (paneId: string, type: 'output' | 'pane-dead') => void,
   ) {}
 
@@ -84,9 +85,11 @@ export class FakeRuntime implements TerminalRuntime {
       windowName: spec.windowName,
       paneId: `%${this.nextPane++}`,
     };
-    const pane = new FakePane(ref, spec, (paneId, type) => this.emit(spec.session, { type, paneId }));
+    const pane = new FakePane(ref, spec, this.programFor(spec), (paneId, type) =>
+      this.emit(spec.session, { type, paneId }),
+    );
     this.panes.set(ref.paneId, pane);
-    this.programFor(spec).start(pane);
+    pane.program.start(pane);
     return Promise.resolve(ref);
   }
 
@@ -135,7 +138,10 @@ export class FakeRuntime implements TerminalRuntime {
   capture(paneId: string, options: CaptureOptions = {}): Promise<string> {
     const p = this.panes.get(paneId);
     if (!p) return Promise.reject(new CaoError('NOT_FOUND', `can't find pane: ${paneId}`));
-    const h = options.history === 'all' ? p.history : p.history.slice(-(options.history ?? 0) || p.history.length);
+    const h =
+      options.history === 'all'
+        ? p.history
+        : p.history.slice(-(options.history ?? 0) || p.history.length);
     const lines = options.history ? [...h, p.screen] : [p.screen];
     return Promise.resolve(lines.join('\n'));
   }
@@ -144,14 +150,14 @@ export class FakeRuntime implements TerminalRuntime {
     const p = this.live(paneId);
     const clean = sanitizePaste(text);
     p.pasted.push(clean);
-    this.programFor(p.spec).paste?.(p, clean);
+    p.program.paste?.(p, clean);
     return Promise.resolve();
   }
 
   sendKeys(paneId: string, keys: readonly string[]): Promise<void> {
     const p = this.live(paneId);
     p.keysPressed.push(...keys);
-    this.programFor(p.spec).keys?.(p, keys);
+    p.program.keys?.(p, keys);
     return Promise.resolve();
   }
 

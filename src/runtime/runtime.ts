@@ -92,7 +92,8 @@ export interface TerminalRuntime {
 }
 
 /** Keys accepted by `POST /terminals/{id}/key` (the original CAO's TMUX_KEY_PATTERN). */
-export const KEY_RE = /^(?:Up|Down|Left|Right|Enter|Tab|Escape|Space|BSpace|[A-Za-z0-9]|[CMS]-[A-Za-z0-9])$/;
+export const KEY_RE =
+  /^(?:Up|Down|Left|Right|Enter|Tab|Escape|Space|BSpace|[A-Za-z0-9]|[CMS]-[A-Za-z0-9])$/;
 
 /**
  * Text safe to paste: escape bytes and other control characters removed (an ESC in the text

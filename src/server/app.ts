@@ -23,7 +23,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', eventRoutes(deps));
   const doc = openApiDocument(deps.version);
   app.get('/openapi.json', (c) => c.json(doc));
-  app.notFound((c) => c.json({ detail: `Not Found: ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404));
+  app.notFound((c) =>
+    c.json({ detail: `Not Found: ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404),
+  );
   app.onError(onError(deps.log));
   return app;
 }

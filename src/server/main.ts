@@ -32,7 +32,11 @@ CAO_ALLOWED_HOSTS, CAO_CORS_ORIGINS. See README.md.`;
 export async function runServer(argv: string[]): Promise<void> {
   const { values } = parseArgs({
     args: argv,
-    options: { host: { type: 'string' }, port: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      host: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help) {
@@ -43,17 +47,23 @@ export async function runServer(argv: string[]): Promise<void> {
   const addr = serverAddress(env);
   const host = values.host ?? addr.host;
   const port = values.port !== undefined ? Number(values.port) : addr.port;
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be a port number, got '${values.port}'`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be a port number, got '${values.port}'`);
 
   try {
     execFileSync('tmux', ['-V'], { stdio: 'ignore' });
   } catch {
-    throw new Error('tmux is not installed (not found on PATH). Install it, e.g. `apt-get install tmux` or `brew install tmux`, then start cao-server again.');
+    throw new Error(
+      'tmux is not installed (not found on PATH). Install it, e.g. `apt-get install tmux` or `brew install tmux`, then start cao-server again.',
+    );
   }
 
   const paths = caoPaths(env);
   ensureLayout(paths);
-  const log = createLogger({ level: parseLogLevel(env['CAO_LOG_LEVEL']), file: join(paths.logs, 'cao-server.log') });
+  const log = createLogger({
+    level: parseLogLevel(env['CAO_LOG_LEVEL']),
+    file: join(paths.logs, 'cao-server.log'),
+  });
   const store = new SqliteStore(paths.dbFile);
   const runtime = new TmuxRuntime({
     socket: tmuxSocket(env),
@@ -81,14 +91,23 @@ export async function runServer(argv: string[]): Promise<void> {
   const report = await adoptTerminals(core.deps);
   log.info('adopted terminals', { adopted: report.adopted.length, removed: report.removed.length });
 
-  const list = (v: string | undefined): string[] => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const list = (v: string | undefined): string[] =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const app = createApp({
     core,
     paths,
     home: homedir(),
     log,
     version: caoVersion(),
-    security: { host, port, allowedHosts: list(env['CAO_ALLOWED_HOSTS']), allowedOrigins: list(env['CAO_CORS_ORIGINS']) },
+    security: {
+      host,
+      port,
+      allowedHosts: list(env['CAO_ALLOWED_HOSTS']),
+      allowedOrigins: list(env['CAO_CORS_ORIGINS']),
+    },
     providerInfo: providerInfoSource(() => env['PATH']),
   });
 

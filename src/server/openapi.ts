@@ -31,29 +31,45 @@ const q = (name: string, description: string, required = false, schema: Schema =
   description,
   schema,
 });
-const id: Param = { name: 'id', in: 'path', required: true, schema: { type: 'string', pattern: '^[a-f0-9]{8}$' } };
+const id: Param = {
+  name: 'id',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[a-f0-9]{8}$' },
+};
 const sessionName: Param = { name: 'name', in: 'path', required: true, schema: str };
 const success: Schema = { type: 'object', properties: { success: { type: 'boolean' } } };
 
 export const OPERATIONS: Op[] = [
-  { method: 'get', path: '/health', summary: 'Server health', tag: 'server', ok: { schema: ref('Health') } },
+  {
+    method: 'get',
+    path: '/health',
+    summary: 'Server health',
+    tag: 'server',
+    ok: { schema: ref('Health') },
+  },
   { method: 'get', path: '/openapi.json', summary: 'This document', tag: 'server' },
   {
     method: 'get',
     path: '/events',
-    summary: 'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state',
+    summary:
+      'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state',
     tag: 'server',
     params: [
       q('terminal_id', 'Only events about this terminal'),
       q('session', 'Only events about this session'),
       q('types', 'Comma-separated event types'),
     ],
-    ok: { contentType: 'text/event-stream', description: 'One SSE event per change; `data` is the event JSON' },
+    ok: {
+      contentType: 'text/event-stream',
+      description: 'One SSE event per change; `data` is the event JSON',
+    },
   },
   {
     method: 'get',
     path: '/agents/profiles',
-    summary: 'All profiles from every source, deduplicated by name (built-in wins), with a source label',
+    summary:
+      'All profiles from every source, deduplicated by name (built-in wins), with a source label',
     tag: 'agents',
     ok: { schema: { type: 'array', items: ref('ProfileEntry') } },
   },
@@ -73,7 +89,11 @@ export const OPERATIONS: Op[] = [
     body: {
       type: 'object',
       required: ['source'],
-      properties: { source: str, provider: str, env_vars: { type: 'object', additionalProperties: str } },
+      properties: {
+        source: str,
+        provider: str,
+        env_vars: { type: 'object', additionalProperties: str },
+      },
     },
     errors: [400, 404],
   },
@@ -98,7 +118,10 @@ export const OPERATIONS: Op[] = [
       q('yolo', 'Skip permission prompts (same as allowed_tools=*)', false, { type: 'boolean' }),
       q('model', 'Model override'),
     ],
-    body: { type: 'object', properties: { env_vars: { type: 'object', additionalProperties: str } } },
+    body: {
+      type: 'object',
+      properties: { env_vars: { type: 'object', additionalProperties: str } },
+    },
     ok: { status: 201, schema: ref('Terminal') },
     errors: [400, 404, 409, 422, 502, 504],
   },
@@ -162,7 +185,8 @@ export const OPERATIONS: Op[] = [
   {
     method: 'delete',
     path: '/terminals/{id}',
-    summary: 'Delete a terminal (kills its window; scrollback kept in logs/terminal/{id}.scrollback)',
+    summary:
+      'Delete a terminal (kills its window; scrollback kept in logs/terminal/{id}.scrollback)',
     tag: 'terminals',
     params: [id],
     ok: { schema: success },
@@ -177,7 +201,12 @@ export const OPERATIONS: Op[] = [
     ok: {
       schema: {
         type: 'object',
-        properties: { success: { type: 'boolean' }, enters: { type: 'integer' }, echoed: { type: 'boolean' }, status: str },
+        properties: {
+          success: { type: 'boolean' },
+          enters: { type: 'integer' },
+          echoed: { type: 'boolean' },
+          status: str,
+        },
       },
     },
     errors: [404, 409, 422, 502],
@@ -208,7 +237,7 @@ export const OPERATIONS: Op[] = [
   {
     method: 'post',
     path: '/terminals/{id}/exit',
-    summary: "Ask the CLI to quit (its own exit command)",
+    summary: 'Ask the CLI to quit (its own exit command)',
     tag: 'terminals',
     params: [id],
     ok: { schema: success },
@@ -241,9 +270,18 @@ const SCHEMAS: Record<string, Schema> = {
   },
   Health: {
     type: 'object',
-    properties: { status: str, service: str, version: str, terminal_backend: str, components: { type: 'object' } },
+    properties: {
+      status: str,
+      service: str,
+      version: str,
+      terminal_backend: str,
+      components: { type: 'object' },
+    },
   },
-  Status: { type: 'string', enum: ['unknown', 'idle', 'processing', 'completed', 'waiting_user_answer', 'error'] },
+  Status: {
+    type: 'string',
+    enum: ['unknown', 'idle', 'processing', 'completed', 'waiting_user_answer', 'error'],
+  },
   Terminal: {
     type: 'object',
     properties: {
@@ -295,7 +333,13 @@ const SCHEMAS: Record<string, Schema> = {
   },
   Detection: {
     type: 'object',
-    properties: { terminal_id: str, provider: str, status: ref('Status'), rule: str, evidence: { type: 'array', items: str } },
+    properties: {
+      terminal_id: str,
+      provider: str,
+      status: ref('Status'),
+      rule: str,
+      evidence: { type: 'array', items: str },
+    },
   },
 };
 
@@ -305,7 +349,11 @@ export function openApiDocument(version: string): Record<string, unknown> {
     const responses: Record<string, unknown> = {
       [String(op.ok?.status ?? 200)]: {
         description: op.ok?.description ?? 'OK',
-        content: { [op.ok?.contentType ?? 'application/json']: { schema: op.ok?.schema ?? { type: 'object' } } },
+        content: {
+          [op.ok?.contentType ?? 'application/json']: {
+            schema: op.ok?.schema ?? { type: 'object' },
+          },
+        },
       },
     };
     for (const code of op.errors ?? []) {

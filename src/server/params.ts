@@ -45,7 +45,8 @@ export async function param(c: Context, name: string): Promise<string | undefine
 
 export async function requiredParam(c: Context, name: string): Promise<string> {
   const v = await param(c, name);
-  if (v === undefined || v === '') throw new CaoError('UNPROCESSABLE', `Missing required parameter '${name}'.`);
+  if (v === undefined || v === '')
+    throw new CaoError('UNPROCESSABLE', `Missing required parameter '${name}'.`);
   return v;
 }
 
@@ -57,12 +58,20 @@ export async function boolParam(c: Context, name: string): Promise<boolean | und
   throw new CaoError('UNPROCESSABLE', `Parameter '${name}' must be true or false.`);
 }
 
-export async function intParam(c: Context, name: string, min: number, max: number): Promise<number | undefined> {
+export async function intParam(
+  c: Context,
+  name: string,
+  min: number,
+  max: number,
+): Promise<number | undefined> {
   const v = await param(c, name);
   if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n) || n < min || n > max) {
-    throw new CaoError('UNPROCESSABLE', `Parameter '${name}' must be an integer from ${min} to ${max}.`);
+    throw new CaoError(
+      'UNPROCESSABLE',
+      `Parameter '${name}' must be an integer from ${min} to ${max}.`,
+    );
   }
   return n;
 }
@@ -70,19 +79,34 @@ export async function intParam(c: Context, name: string, min: number, max: numbe
 /** A list parameter: a comma-separated string in the query, or a JSON array in the body. */
 export async function listParam(c: Context, name: string): Promise<string[] | undefined> {
   const q = c.req.query(name);
-  if (q !== undefined) return q.split(',').map((s) => s.trim()).filter(Boolean);
+  if (q !== undefined)
+    return q
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   const v = (await jsonBody(c))[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v as string[];
+  if (typeof v === 'string')
+    return v
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
   throw new CaoError('UNPROCESSABLE', `Parameter '${name}' must be a list of strings.`);
 }
 
 /** A string-to-string object from the JSON body (e.g. `env_vars`). */
-export async function recordParam(c: Context, name: string): Promise<Record<string, string> | undefined> {
+export async function recordParam(
+  c: Context,
+  name: string,
+): Promise<Record<string, string> | undefined> {
   const v = (await jsonBody(c))[name];
   if (v === undefined || v === null) return undefined;
-  if (typeof v !== 'object' || Array.isArray(v) || !Object.values(v).every((x) => typeof x === 'string')) {
+  if (
+    typeof v !== 'object' ||
+    Array.isArray(v) ||
+    !Object.values(v).every((x) => typeof x === 'string')
+  ) {
     throw new CaoError('UNPROCESSABLE', `'${name}' must be an object of string values.`);
   }
   return v as Record<string, string>;

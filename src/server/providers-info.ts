@@ -13,11 +13,21 @@ export function providerInfoSource(path: () => string | undefined): () => Promis
     const hit = cache.get(bin);
     if (hit && Date.now() - hit.at < VERSION_TTL_MS) return Promise.resolve(hit.version);
     return new Promise((resolve) => {
-      execFile(bin, [...args], { timeout: 10_000, env: { ...process.env, NO_COLOR: '1' } }, (err, stdout) => {
-        const line = err ? null : (stdout.split('\n').find((l) => /\d+\.\d+/.test(l))?.trim() ?? null);
-        cache.set(bin, { at: Date.now(), version: line });
-        resolve(line);
-      });
+      execFile(
+        bin,
+        [...args],
+        { timeout: 10_000, env: { ...process.env, NO_COLOR: '1' } },
+        (err, stdout) => {
+          const line = err
+            ? null
+            : (stdout
+                .split('\n')
+                .find((l) => /\d+\.\d+/.test(l))
+                ?.trim() ?? null);
+          cache.set(bin, { at: Date.now(), version: line });
+          resolve(line);
+        },
+      );
     });
   };
   return () =>

@@ -53,14 +53,18 @@ export function security(o: SecurityOptions): MiddlewareHandler {
     const hostHeader = c.req.header('host') ?? '';
     if (!anyHost && !hosts.has(hostName(hostHeader))) {
       return c.json(
-        { detail: `Invalid host header '${hostHeader}'. cao-server only answers to local names; add others with CAO_ALLOWED_HOSTS.`, code: 'FORBIDDEN' },
+        {
+          detail: `Invalid host header '${hostHeader}'. cao-server only answers to local names; add others with CAO_ALLOWED_HOSTS.`,
+          code: 'FORBIDDEN',
+        },
         403,
       );
     }
     const origin = c.req.header('origin');
     if (origin !== undefined) {
       const o2 = origin.toLowerCase().replace(/\/+$/, '');
-      const sameOrigin = o2 === `http://${hostHeader.toLowerCase()}` || o2 === `https://${hostHeader.toLowerCase()}`;
+      const sameOrigin =
+        o2 === `http://${hostHeader.toLowerCase()}` || o2 === `https://${hostHeader.toLowerCase()}`;
       if (!sameOrigin && !anyOrigin && !origins.has(o2)) {
         return c.json({ detail: 'Cross-origin request blocked', code: 'FORBIDDEN' }, 403);
       }

@@ -48,7 +48,8 @@ export class SqliteStore implements Store {
   }
 
   getSession(name: string): Promise<SessionRecord | undefined> {
-    const row = this.db.prepare('SELECT * FROM sessions WHERE name = ?').get(name) as Row | undefined;
+    const row = this.db.prepare('SELECT * FROM sessions WHERE name = ?').get(name) as
+      Row | undefined;
     return Promise.resolve(row ? toSession(row) : undefined);
   }
 
@@ -105,7 +106,9 @@ export class SqliteStore implements Store {
     ][];
     if (entries.length > 0) {
       const sets = entries.map(([k]) => `${cols[k]} = ?`).join(', ');
-      this.db.prepare(`UPDATE terminals SET ${sets} WHERE id = ?`).run(...entries.map(([, v]) => v), id);
+      this.db
+        .prepare(`UPDATE terminals SET ${sets} WHERE id = ?`)
+        .run(...entries.map(([, v]) => v), id);
     }
     return Promise.resolve();
   }
@@ -124,7 +127,7 @@ function toSession(r: Row): SessionRecord {
   return {
     name: String(r['name']),
     workingDirectory: (r['working_directory'] as string | null) ?? null,
-    env: JSON.parse(String(r['env'] ?? '{}')) as Record<string, string>,
+    env: JSON.parse(typeof r['env'] === 'string' ? r['env'] : '{}') as Record<string, string>,
     createdAt: String(r['created_at']),
   };
 }

@@ -14,11 +14,14 @@ import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import type { Script } from '../fake-model/script.js';
 
 const AGENTS_DIR = process.env['CAO_TEST_AGENTS_DIR'] ?? join(PROJECT_ROOT, '.cache', 'agent-clis');
-const MANIFEST = JSON.parse(readFileSync(join(PROJECT_ROOT, 'test', 'e2e', 'agent-clis.json'), 'utf8')) as {
+const MANIFEST = JSON.parse(
+  readFileSync(join(PROJECT_ROOT, 'test', 'e2e', 'agent-clis.json'), 'utf8'),
+) as {
   node: string;
   clis: Record<string, string>;
 };
-export const FAKE_ANTHROPIC_KEY = 'sk-ant-api03-fakefakefakefakefakefakefakefakefake-0123456789abcdef';
+export const FAKE_ANTHROPIC_KEY =
+  'sk-ant-api03-fakefakefakefakefakefakefakefakefake-0123456789abcdef';
 
 export const hasTmux = (): boolean => {
   try {
@@ -44,24 +47,36 @@ export function ensureAgentCli(cli: string): string {
   const name = pkg.slice(0, pkg.lastIndexOf('@'));
   const installed = (p: string): string | undefined => {
     try {
-      return (JSON.parse(readFileSync(join(AGENTS_DIR, 'node_modules', p, 'package.json'), 'utf8')) as { version: string }).version;
+      return (
+        JSON.parse(readFileSync(join(AGENTS_DIR, 'node_modules', p, 'package.json'), 'utf8')) as {
+          version: string;
+        }
+      ).version;
     } catch {
       return undefined;
     }
   };
   const nodeName = MANIFEST.node.slice(0, MANIFEST.node.lastIndexOf('@'));
-  const wanted = [installed(name) === version ? undefined : pkg, installed(nodeName) ? undefined : MANIFEST.node].filter(
-    (x): x is string => x !== undefined,
-  );
+  const wanted = [
+    installed(name) === version ? undefined : pkg,
+    installed(nodeName) ? undefined : MANIFEST.node,
+  ].filter((x): x is string => x !== undefined);
   if (wanted.length > 0) {
     mkdirSync(AGENTS_DIR, { recursive: true });
     if (!existsSync(join(AGENTS_DIR, 'package.json'))) {
-      writeFileSync(join(AGENTS_DIR, 'package.json'), JSON.stringify({ name: 'cao-test-agent-clis', private: true, allowScripts: { '*': true } }));
+      writeFileSync(
+        join(AGENTS_DIR, 'package.json'),
+        JSON.stringify({ name: 'cao-test-agent-clis', private: true, allowScripts: { '*': true } }),
+      );
     }
-    execFileSync('npm', ['install', '--prefix', AGENTS_DIR, '--no-audit', '--no-fund', '--loglevel=error', ...wanted], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-      timeout: 600_000,
-    });
+    execFileSync(
+      'npm',
+      ['install', '--prefix', AGENTS_DIR, '--no-audit', '--no-fund', '--loglevel=error', ...wanted],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 600_000,
+      },
+    );
   }
   return bin;
 }
@@ -171,7 +186,12 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         execFile(
           process.execPath,
           [join(PROJECT_ROOT, 'dist', 'bin', 'cao.js'), ...args],
-          { env: { ...env, ...opts.env }, cwd: work, timeout: opts.timeoutMs ?? 180_000, maxBuffer: 16 * 1024 * 1024 },
+          {
+            env: { ...env, ...opts.env },
+            cwd: work,
+            timeout: opts.timeoutMs ?? 180_000,
+            maxBuffer: 16 * 1024 * 1024,
+          },
           (err, stdout, stderr) => {
             const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
             resolve({ code, stdout, stderr });

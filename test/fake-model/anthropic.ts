@@ -14,7 +14,8 @@ interface Message {
   content: string | Block[];
 }
 
-const clean = (t: string): string => t.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim();
+const clean = (t: string): string =>
+  t.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim();
 
 export function anthropicConversation(body: Record<string, unknown>): Conversation {
   const msgs = (body['messages'] ?? []) as Message[];
@@ -32,7 +33,10 @@ export function anthropicConversation(body: Record<string, unknown>): Conversati
       continue;
     }
     if (m.content.some((b) => b.type === 'tool_result')) continue;
-    const texts = m.content.filter((b) => b.type === 'text').map((b) => clean(b.text ?? '')).filter(Boolean);
+    const texts = m.content
+      .filter((b) => b.type === 'text')
+      .map((b) => clean(b.text ?? ''))
+      .filter(Boolean);
     if (texts.length > 0) {
       idx = i;
       text = texts.join('\n');
@@ -40,7 +44,9 @@ export function anthropicConversation(body: Record<string, unknown>): Conversati
     }
   }
   const step = idx < 0 ? 0 : msgs.slice(idx + 1).filter((m) => m.role === 'assistant').length;
-  const tools = ((body['tools'] ?? []) as { name?: string; input_schema?: Record<string, unknown> }[])
+  const tools = (
+    (body['tools'] ?? []) as { name?: string; input_schema?: Record<string, unknown> }[]
+  )
     .filter((t) => t.name)
     .map((t) => ({ name: t.name as string, schema: t.input_schema ?? {} }));
   return { lastUser: text, step, tools };
@@ -54,42 +60,91 @@ export async function anthropicReply(
 ): Promise<void> {
   await sleep(d.delayMs);
   if (d.kind === 'error') {
-    const type = d.status === 400 ? 'invalid_request_error' : d.status === 529 ? 'overloaded_error' : 'api_error';
+    const type =
+      d.status === 400
+        ? 'invalid_request_error'
+        : d.status === 529
+          ? 'overloaded_error'
+          : 'api_error';
     sendJson(res, d.status, { type: 'error', error: { type, message: d.message } });
     return;
   }
   const id = `msg_${randomBytes(8).toString('hex')}`;
-  const model = String(body['model'] ?? 'claude-fake');
-  const usage = { input_tokens: 10, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+  const model = typeof body['model'] === 'string' ? body['model'] : 'claude-fake';
+  const usage = {
+    input_tokens: 10,
+    output_tokens: 10,
+    cache_creation_input_tokens: 0,
+    cache_read_input_tokens: 0,
+  };
   const block =
     d.kind === 'tool'
-      ? { type: 'tool_use', id: `toolu_${randomBytes(8).toString('hex')}`, name: d.name, input: d.input }
+      ? {
+          type: 'tool_use',
+          id: `toolu_${randomBytes(8).toString('hex')}`,
+          name: d.name,
+          input: d.input,
+        }
       : { type: 'text', text: d.text };
   const stop = d.kind === 'tool' ? 'tool_use' : 'end_turn';
   if (!body['stream']) {
-    sendJson(res, 200, { id, type: 'message', role: 'assistant', model, content: [block], stop_reason: stop, stop_sequence: null, usage });
+    sendJson(res, 200, {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [block],
+      stop_reason: stop,
+      stop_sequence: null,
+      usage,
+    });
     return;
   }
   sseStart(res);
   sse(res, 'message_start', {
     type: 'message_start',
-    message: { id, type: 'message', role: 'assistant', model, content: [], stop_reason: null, stop_sequence: null, usage },
+    message: {
+      id,
+      type: 'message',
+      role: 'assistant',
+      model,
+      content: [],
+      stop_reason: null,
+      stop_sequence: null,
+      usage,
+    },
   });
   if (d.kind === 'tool') {
-    sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { ...block, input: {} } });
+    sse(res, 'content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { ...block, input: {} },
+    });
     sse(res, 'content_block_delta', {
       type: 'content_block_delta',
       index: 0,
       delta: { type: 'input_json_delta', partial_json: JSON.stringify(d.input) },
     });
   } else {
-    sse(res, 'content_block_start', { type: 'content_block_start', index: 0, content_block: { type: 'text', text: '' } });
+    sse(res, 'content_block_start', {
+      type: 'content_block_start',
+      index: 0,
+      content_block: { type: 'text', text: '' },
+    });
     for (const w of words(d.text)) {
-      sse(res, 'content_block_delta', { type: 'content_block_delta', index: 0, delta: { type: 'text_delta', text: w } });
+      sse(res, 'content_block_delta', {
+        type: 'content_block_delta',
+        index: 0,
+        delta: { type: 'text_delta', text: w },
+      });
     }
   }
   sse(res, 'content_block_stop', { type: 'content_block_stop', index: 0 });
-  sse(res, 'message_delta', { type: 'message_delta', delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 10 } });
+  sse(res, 'message_delta', {
+    type: 'message_delta',
+    delta: { stop_reason: stop, stop_sequence: null },
+    usage: { output_tokens: 10 },
+  });
   sse(res, 'message_stop', { type: 'message_stop' });
   res.end();
 }

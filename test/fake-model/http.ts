@@ -5,12 +5,19 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 export function sendJson(res: ServerResponse, status: number, obj: unknown): void {
   const s = JSON.stringify(obj);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(s) });
+  res.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(s),
+  });
   res.end(s);
 }
 
 export function sseStart(res: ServerResponse): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  res.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
 }
 
 export function sse(res: ServerResponse, event: string | null, data: unknown): void {

@@ -52,16 +52,31 @@ export type Decision =
   | { kind: 'tool'; name: string; input: Record<string, unknown>; delayMs: number; turn: number }
   | { kind: 'error'; status: number; message: string; delayMs: number; turn: number };
 
-const SHELL_TOOLS = ['Bash', 'bash', 'shell', 'shell_command', 'exec_command', 'run_shell_command', 'run_in_terminal'];
+const SHELL_TOOLS = [
+  'Bash',
+  'bash',
+  'shell',
+  'shell_command',
+  'exec_command',
+  'run_shell_command',
+  'run_in_terminal',
+];
 
-function matchTurn(turns: Turn[], text: string): { turn: Turn; index: number; groups: string[] } | undefined {
+function matchTurn(
+  turns: Turn[],
+  text: string,
+): { turn: Turn; index: number; groups: string[] } | undefined {
   let best: { turn: Turn; index: number; groups: string[]; pos: number } | undefined;
   turns.forEach((turn, index) => {
     let pos = -1;
     let groups: string[] = [];
-    if (typeof turn.match === 'string') pos = text.toLowerCase().lastIndexOf(turn.match.toLowerCase());
+    if (typeof turn.match === 'string')
+      pos = text.toLowerCase().lastIndexOf(turn.match.toLowerCase());
     else {
-      const re = new RegExp(turn.match.source, turn.match.flags.includes('g') ? turn.match.flags : `${turn.match.flags}g`);
+      const re = new RegExp(
+        turn.match.source,
+        turn.match.flags.includes('g') ? turn.match.flags : `${turn.match.flags}g`,
+      );
       for (const m of text.matchAll(re)) {
         pos = m.index;
         groups = m.slice(1).map((g) => g ?? '');
@@ -74,20 +89,31 @@ function matchTurn(turns: Turn[], text: string): { turn: Turn; index: number; gr
 }
 
 const fill = (v: unknown, groups: string[]): unknown => {
-  if (typeof v === 'string') return v.replace(/\$(\d)/g, (m, d: string) => groups[Number(d) - 1] ?? m);
+  if (typeof v === 'string')
+    return v.replace(/\$(\d)/g, (m, d: string) => groups[Number(d) - 1] ?? m);
   if (Array.isArray(v)) return v.map((x) => fill(x, groups));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, groups)]));
+  if (v && typeof v === 'object')
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fill(x, groups)]));
   return v;
 };
 
-export function resolveTool(want: string | string[], offered: Conversation['tools']): Conversation['tools'][number] | undefined {
+export function resolveTool(
+  want: string | string[],
+  offered: Conversation['tools'],
+): Conversation['tools'][number] | undefined {
   const names = want === '@shell' ? SHELL_TOOLS : Array.isArray(want) ? want : [want];
   for (const n of names) {
-    const t = offered.find((x) => x.name === n) ?? offered.find((x) => x.name.toLowerCase() === n.toLowerCase());
+    const t =
+      offered.find((x) => x.name === n) ??
+      offered.find((x) => x.name.toLowerCase() === n.toLowerCase());
     if (t) return t;
   }
   for (const n of names) {
-    const t = offered.find((x) => x.name.toLowerCase().endsWith(`_${n.toLowerCase()}`) || x.name.toLowerCase().endsWith(`.${n.toLowerCase()}`));
+    const t = offered.find(
+      (x) =>
+        x.name.toLowerCase().endsWith(`_${n.toLowerCase()}`) ||
+        x.name.toLowerCase().endsWith(`.${n.toLowerCase()}`),
+    );
     if (t) return t;
   }
   return undefined;
@@ -98,7 +124,8 @@ function shellInput(step: ToolStep, schema: Record<string, unknown>): Record<str
   const props = (schema['properties'] ?? {}) as Record<string, { type?: string }>;
   const key = props['command'] ? 'command' : props['cmd'] ? 'cmd' : 'command';
   const input: Record<string, unknown> = {
-    [key]: props[key]?.type === 'array' ? ['bash', '-lc', step.command ?? ''] : (step.command ?? ''),
+    [key]:
+      props[key]?.type === 'array' ? ['bash', '-lc', step.command ?? ''] : (step.command ?? ''),
   };
   if (props['description']) input['description'] = 'Run a command';
   return { ...input, ...(step.input ?? {}) };
@@ -107,9 +134,15 @@ function shellInput(step: ToolStep, schema: Record<string, unknown>): Record<str
 export function decide(script: Script, c: Conversation): Decision {
   const found = matchTurn(script.turns, c.lastUser);
   const turnIndex = found?.index ?? -1;
-  if (c.tools.length === 0) return { kind: 'text', text: 'Fake title', delayMs: 0, turn: turnIndex };
+  if (c.tools.length === 0)
+    return { kind: 'text', text: 'Fake title', delayMs: 0, turn: turnIndex };
   if (!found) {
-    return { kind: 'text', text: script.fallback?.(c.lastUser) ?? `ACK: ${c.lastUser.slice(0, 200)}`, delayMs: 0, turn: -1 };
+    return {
+      kind: 'text',
+      text: script.fallback?.(c.lastUser) ?? `ACK: ${c.lastUser.slice(0, 200)}`,
+      delayMs: 0,
+      turn: -1,
+    };
   }
   const { turn, groups } = found;
   const delayMs = turn.delayMs ?? 0;
@@ -124,8 +157,22 @@ export function decide(script: Script, c: Conversation): Decision {
   const tool = resolveTool(step.tool, c.tools);
   if (!tool) {
     const names = c.tools.map((t) => t.name).join(', ');
-    return { kind: 'text', text: `fake-model: no tool ${JSON.stringify(step.tool)} among [${names}]`, delayMs, turn: turnIndex };
+    return {
+      kind: 'text',
+      text: `fake-model: no tool ${JSON.stringify(step.tool)} among [${names}]`,
+      delayMs,
+      turn: turnIndex,
+    };
   }
-  const input = step.tool === '@shell' ? shellInput(step, tool.schema) : ((fill(step.input ?? {}, groups) as Record<string, unknown>) ?? {});
-  return { kind: 'tool', name: tool.name, input: step.tool === '@shell' ? (fill(input, groups) as Record<string, unknown>) : input, delayMs, turn: turnIndex };
+  const input =
+    step.tool === '@shell'
+      ? shellInput(step, tool.schema)
+      : ((fill(step.input ?? {}, groups) as Record<string, unknown>) ?? {});
+  return {
+    kind: 'tool',
+    name: tool.name,
+    input: step.tool === '@shell' ? (fill(input, groups) as Record<string, unknown>) : input,
+    delayMs,
+    turn: turnIndex,
+  };
 }

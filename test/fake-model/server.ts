@@ -33,11 +33,21 @@ type Api = {
   name: string;
   route: RegExp;
   conversation(body: Record<string, unknown>): Conversation;
-  reply(req: IncomingMessage, res: ServerResponse, body: Record<string, unknown>, d: Decision): Promise<void>;
+  reply(
+    req: IncomingMessage,
+    res: ServerResponse,
+    body: Record<string, unknown>,
+    d: Decision,
+  ): Promise<void>;
 };
 
 const APIS: Api[] = [
-  { name: 'anthropic', route: /\/messages$/, conversation: anthropicConversation, reply: anthropicReply },
+  {
+    name: 'anthropic',
+    route: /\/messages$/,
+    conversation: anthropicConversation,
+    reply: anthropicReply,
+  },
 ];
 
 const MODELS = ['claude-sonnet-4-5', 'claude-haiku-4-5', 'claude-opus-4-1', 'fake-model'];
@@ -48,7 +58,8 @@ export async function startFakeModel(initial: Script = { turns: [] }): Promise<F
   const waiters = new Set<{ pred: (r: ReplyLog) => boolean; resolve: (r: ReplyLog) => void }>();
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { type: 'api_error', message: String(e) } });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { type: 'api_error', message: String(e) } });
       else res.end();
     });
   });
@@ -58,24 +69,47 @@ export async function startFakeModel(initial: Script = { turns: [] }): Promise<F
     let raw = '';
     for await (const chunk of req) raw += String(chunk);
     const body = (raw ? JSON.parse(raw) : {}) as Record<string, unknown>;
-    if (req.method === 'POST' && /count_tokens$/.test(path)) return sendJson(res, 200, { input_tokens: 10 });
+    if (req.method === 'POST' && /count_tokens$/.test(path))
+      return sendJson(res, 200, { input_tokens: 10 });
     if (req.method === 'GET' && /\/models$/.test(path)) {
       return sendJson(res, 200, {
         object: 'list',
-        data: MODELS.map((id) => ({ id, object: 'model', type: 'model', display_name: id, created_at: '2025-01-01T00:00:00Z' })),
+        data: MODELS.map((id) => ({
+          id,
+          object: 'model',
+          type: 'model',
+          display_name: id,
+          created_at: '2025-01-01T00:00:00Z',
+        })),
         has_more: false,
       });
     }
     if (req.method === 'GET' && /\/models\/[^/]+$/.test(path)) {
       const id = path.split('/').pop() ?? 'fake-model';
-      return sendJson(res, 200, { id, object: 'model', type: 'model', display_name: id, created_at: '2025-01-01T00:00:00Z' });
+      return sendJson(res, 200, {
+        id,
+        object: 'model',
+        type: 'model',
+        display_name: id,
+        created_at: '2025-01-01T00:00:00Z',
+      });
     }
     const api = req.method === 'POST' ? APIS.find((a) => a.route.test(path)) : undefined;
-    if (!api) return sendJson(res, 404, { error: { type: 'not_found_error', message: `fake-model: no route ${req.method} ${path}` } });
+    if (!api)
+      return sendJson(res, 404, {
+        error: { type: 'not_found_error', message: `fake-model: no route ${req.method} ${path}` },
+      });
     const c = api.conversation(body);
     const d = decide(script, c);
     await api.reply(req, res, body, d);
-    const entry: ReplyLog = { at: Date.now(), api: api.name, path, lastUser: c.lastUser, decision: d, main: c.tools.length > 0 };
+    const entry: ReplyLog = {
+      at: Date.now(),
+      api: api.name,
+      path,
+      lastUser: c.lastUser,
+      decision: d,
+      main: c.tools.length > 0,
+    };
     log.push(entry);
     for (const w of [...waiters]) {
       if (w.pred(entry)) {
@@ -101,7 +135,8 @@ export async function startFakeModel(initial: Script = { turns: [] }): Promise<F
         const w = { pred, resolve };
         waiters.add(w);
         setTimeout(() => {
-          if (waiters.delete(w)) reject(new Error('fake-model: expected reply did not happen in time'));
+          if (waiters.delete(w))
+            reject(new Error('fake-model: expected reply did not happen in time'));
         }, timeoutMs).unref();
       });
     },

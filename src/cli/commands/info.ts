@@ -38,7 +38,9 @@ function currentTmuxSession(): string | undefined {
   const s = tmuxSocket();
   const args = s.path ? ['-S', s.path] : s.name ? ['-L', s.name] : [];
   try {
-    return execFileSync('tmux', [...args, 'display-message', '-p', '#S'], { encoding: 'utf8' }).trim();
+    return execFileSync('tmux', [...args, 'display-message', '-p', '#S'], {
+      encoding: 'utf8',
+    }).trim();
   } catch {
     return undefined;
   }

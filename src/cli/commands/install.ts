@@ -26,7 +26,10 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     env: parseEnvPairs(values.env ?? []),
     paths: caoPaths(),
     allowLocalPath: true,
-    allowedHosts: (process.env['CAO_PROFILE_ALLOWED_HOSTS'] ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+    allowedHosts: (process.env['CAO_PROFILE_ALLOWED_HOSTS'] ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
   });
   if (r.source_kind === 'file') ctx.out('✓ Copied agent from file to local store');
   if (r.source_kind === 'url') ctx.out('✓ Downloaded agent from URL to local store');

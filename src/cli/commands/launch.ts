@@ -53,25 +53,34 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     USAGE,
     1,
   );
-  if (!values.agents) throw new CaoError('INVALID_INPUT', `--agents PROFILE is required.\n\n${USAGE}`);
+  if (!values.agents)
+    throw new CaoError('INVALID_INPUT', `--agents PROFILE is required.\n\n${USAGE}`);
   const message = positionals[0];
   const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+    throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
   const env = parseEnvPairs(values.env ?? []);
   // '~' is left for the server to expand (the skill document's single quotes); relative paths
   // mean relative to where the user ran cao
   const wd = values['working-directory'];
   const workingDirectory =
-    wd === undefined ? process.cwd() : wd.startsWith('~') || isAbsolute(wd) ? wd : resolve(process.cwd(), wd);
+    wd === undefined
+      ? process.cwd()
+      : wd.startsWith('~') || isAbsolute(wd)
+        ? wd
+        : resolve(process.cwd(), wd);
 
   if (values.yolo) {
     ctx.err('Warning: --yolo: the agent runs with all tools allowed and no permission prompts.');
   } else if (!values['auto-approve'] && process.stdin.isTTY && process.stdout.isTTY) {
-    ctx.err(`Profile:   ${values.agents}\nDirectory: ${workingDirectory}\nProvider:  ${values.provider ?? '(profile default)'}`);
+    ctx.err(
+      `Profile:   ${values.agents}\nDirectory: ${workingDirectory}\nProvider:  ${values.provider ?? '(profile default)'}`,
+    );
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     const answer = (await rl.question('Proceed? [Y/n] ')).trim().toLowerCase();
     rl.close();
-    if (answer !== '' && answer !== 'y' && answer !== 'yes') throw new CaoError('INVALID_INPUT', 'Launch cancelled by user');
+    if (answer !== '' && answer !== 'y' && answer !== 'yes')
+      throw new CaoError('INVALID_INPUT', 'Launch cancelled by user');
   }
 
   const client = await ctx.server();
@@ -95,7 +104,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   if (!values.json) {
     ctx.out(`Session created: ${terminal.session_name}`);
-    ctx.out(`Terminal created: ${terminal.name} (id ${terminal.id}, ${terminal.provider}, ${terminal.status})`);
+    ctx.out(
+      `Terminal created: ${terminal.name} (id ${terminal.id}, ${terminal.provider}, ${terminal.status})`,
+    );
   }
 
   if (message !== undefined && message.trim() !== '') {
@@ -104,7 +115,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       if (values.json) ctx.out(json({ terminal, sent: true }));
       else ctx.out(`Message sent to ${terminal.session_name}. Running in background.`);
     } else {
-      const result = await sendAndWait(client, terminal.id, message, timeoutS * 1000, `Working in ${terminal.session_name}`);
+      const result = await sendAndWait(
+        client,
+        terminal.id,
+        message,
+        timeoutS * 1000,
+        `Working in ${terminal.session_name}`,
+      );
       if (values.json) ctx.out(json({ terminal, ...result }));
       else return printTurn(ctx, terminal.id, terminal.session_name, result, timeoutS);
       return result.status === 'completed' || result.status === 'idle' ? 0 : 1;
@@ -121,12 +138,18 @@ function attach(ctx: CliContext, session: string): number {
   const socket = tmuxSocket();
   const args = socket.path ? ['-S', socket.path] : socket.name ? ['-L', socket.name] : [];
   if (!process.stdout.isTTY || !process.stdin.isTTY) {
-    ctx.err(`Not attaching (no terminal). Attach later with: tmux ${[...args, 'attach', '-t', session].join(' ')}`);
+    ctx.err(
+      `Not attaching (no terminal). Attach later with: tmux ${[...args, 'attach', '-t', session].join(' ')}`,
+    );
     return 0;
   }
   const inside = process.env['TMUX'] !== undefined && args.length === 0;
-  const r = spawnSync('tmux', inside ? ['switch-client', '-t', session] : [...args, 'attach-session', '-t', session], {
-    stdio: 'inherit',
-  });
+  const r = spawnSync(
+    'tmux',
+    inside ? ['switch-client', '-t', session] : [...args, 'attach-session', '-t', session],
+    {
+      stdio: 'inherit',
+    },
+  );
   return r.status ?? 0;
 }

@@ -45,7 +45,9 @@ interface SessionDetail {
   terminals: TerminalView[];
 }
 
-const brief = (t: TerminalView): { id: string; agent_profile: string | null; provider: string; status: Status } => ({
+const brief = (
+  t: TerminalView,
+): { id: string; agent_profile: string | null; provider: string; status: Status } => ({
   id: t.id,
   agent_profile: t.agent_profile,
   provider: t.provider,
@@ -60,7 +62,11 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
     sessions.map(async (s) => {
       const d = await client.get<SessionDetail>(`/sessions/${s.name}`).catch(() => undefined);
       const conductor = d?.terminals[0];
-      return { session: s.name, conductor: conductor ? brief(conductor) : null, terminal_count: d?.terminals.length ?? s.terminal_count };
+      return {
+        session: s.name,
+        conductor: conductor ? brief(conductor) : null,
+        terminal_count: d?.terminals.length ?? s.terminal_count,
+      };
     }),
   );
   if (values.json) {
@@ -75,7 +81,12 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
   ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
   ctx.out('-'.repeat(65));
   for (const r of rows) {
-    ctx.out(row([r.session, r.conductor?.id ?? '-', r.conductor?.status ?? '-', String(r.terminal_count)], widths));
+    ctx.out(
+      row(
+        [r.session, r.conductor?.id ?? '-', r.conductor?.status ?? '-', String(r.terminal_count)],
+        widths,
+      ),
+    );
   }
   return 0;
 }
@@ -87,7 +98,8 @@ async function sessionDetail(client: ApiClient, name: string): Promise<SessionDe
 function pickTerminal(d: SessionDetail, id: string | undefined): TerminalView {
   if (id === undefined) {
     const conductor = d.terminals[0];
-    if (!conductor) throw new CaoError('NOT_FOUND', `Session '${d.session.name}' has no terminals.`);
+    if (!conductor)
+      throw new CaoError('NOT_FOUND', `Session '${d.session.name}' has no terminals.`);
     return conductor;
   }
   const t = d.terminals.find((x) => x.id === id);
@@ -122,10 +134,15 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
       json({
         session: d.session.name,
         conductor: conductor
-          ? { ...brief(conductor), last_output: conductor.id === target.id ? last.output || null : null }
+          ? {
+              ...brief(conductor),
+              last_output: conductor.id === target.id ? last.output || null : null,
+            }
           : null,
         workers: workers.map(brief),
-        ...(values.terminal ? { terminal: { ...brief(target), last_output: last.output || null } } : {}),
+        ...(values.terminal
+          ? { terminal: { ...brief(target), last_output: last.output || null } }
+          : {}),
       }),
     );
     return 0;
@@ -149,32 +166,49 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
     else {
       const widths = [12, 20, 15, 20];
       ctx.out(row(['ID', 'AGENT', 'PROVIDER', 'STATUS'], widths));
-      for (const w of workers) ctx.out(row([w.id, w.agent_profile ?? '-', w.provider, w.status], widths));
+      for (const w of workers)
+        ctx.out(row([w.id, w.agent_profile ?? '-', w.provider, w.status], widths));
     }
   }
   return 0;
 }
 
 /** Rules that mean the agent process is gone for good. */
-const FINAL_RULES = new Set(['agent-exited', 'window-closed', 'session-closed', 'pane-gone', 'pane-dead', 'cli-exited']);
+const FINAL_RULES = new Set([
+  'agent-exited',
+  'window-closed',
+  'session-closed',
+  'pane-gone',
+  'pane-dead',
+  'cli-exited',
+]);
 
 async function send(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(
     argv,
-    { terminal: { type: 'string' }, async: { type: 'boolean' }, timeout: { type: 'string' }, json: { type: 'boolean' } },
+    {
+      terminal: { type: 'string' },
+      async: { type: 'boolean' },
+      timeout: { type: 'string' },
+      json: { type: 'boolean' },
+    },
     USAGE,
     2,
   );
   const [name, message] = positionals;
-  if (!name || message === undefined) throw new UsageError('SESSION and MESSAGE are required', USAGE);
+  if (!name || message === undefined)
+    throw new UsageError('SESSION and MESSAGE are required', USAGE);
   if (message.trim() === '') throw new CaoError('INVALID_INPUT', 'MESSAGE is empty.');
   const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
-  if (!Number.isFinite(timeoutS) || timeoutS <= 0) throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
+  if (!Number.isFinite(timeoutS) || timeoutS <= 0)
+    throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
   const client = await ctx.server();
   const d = await sessionDetail(client, name);
   const target = pickTerminal(d, values.terminal);
   if (target.status !== 'idle' && target.status !== 'completed') {
-    const detect = await client.get<{ rule: string; evidence: string[] }>(`/terminals/${target.id}/detect`);
+    const detect = await client.get<{ rule: string; evidence: string[] }>(
+      `/terminals/${target.id}/detect`,
+    );
     // an agent showing an API error is back at its prompt and can take the next message
     const recoverable = target.status === 'error' && !FINAL_RULES.has(detect.rule);
     if (!recoverable) {
@@ -185,15 +219,28 @@ async function send(argv: string[], ctx: CliContext): Promise<number> {
           : target.status === 'error'
             ? ` Shut the session down with 'cao shutdown --session ${d.session.name}' and launch it again.`
             : ' Wait for it to finish before sending; check with cao session status.';
-      throw new CaoError('CONFLICT', `Terminal ${target.id} is currently ${target.status}${why}.${hint}`);
+      throw new CaoError(
+        'CONFLICT',
+        `Terminal ${target.id} is currently ${target.status}${why}.${hint}`,
+      );
     }
   }
   if (values.async) {
     await client.post(`/terminals/${target.id}/input`, undefined, { message });
-    ctx.out(values.json ? json({ terminal_id: target.id, sent: true }) : `Message sent to terminal ${target.id}`);
+    ctx.out(
+      values.json
+        ? json({ terminal_id: target.id, sent: true })
+        : `Message sent to terminal ${target.id}`,
+    );
     return 0;
   }
-  const result = await sendAndWait(client, target.id, message, timeoutS * 1000, `Waiting for ${target.agent_profile ?? target.id}`);
+  const result = await sendAndWait(
+    client,
+    target.id,
+    message,
+    timeoutS * 1000,
+    `Waiting for ${target.agent_profile ?? target.id}`,
+  );
   if (values.json) {
     ctx.out(json({ terminal_id: target.id, ...result }));
     return result.timedOut || (result.status !== 'completed' && result.status !== 'idle') ? 1 : 0;
@@ -202,7 +249,13 @@ async function send(argv: string[], ctx: CliContext): Promise<number> {
 }
 
 /** Prints the end of a turn for people; the exit code says whether an answer came. */
-export function printTurn(ctx: CliContext, terminalId: string, session: string, r: TurnResult, timeoutS: number): number {
+export function printTurn(
+  ctx: CliContext,
+  terminalId: string,
+  session: string,
+  r: TurnResult,
+  timeoutS: number,
+): number {
   if (r.timedOut) {
     ctx.err(
       `Timed out after ${timeoutS}s; the agent is still ${r.status} and keeps working. Check later with: cao session status ${session} --terminal ${terminalId}`,
@@ -211,7 +264,9 @@ export function printTurn(ctx: CliContext, terminalId: string, session: string, 
   }
   if (r.status === 'waiting_user_answer') {
     ctx.err(`The agent stopped to ask a question (${r.evidence.join(' / ') || r.rule}).`);
-    ctx.err(`Look at it with 'tmux attach -t ${session}', or answer it through a supervisor's answer_user_prompt tool.`);
+    ctx.err(
+      `Look at it with 'tmux attach -t ${session}', or answer it through a supervisor's answer_user_prompt tool.`,
+    );
     return 1;
   }
   if (r.status === 'error') {

@@ -9,8 +9,14 @@ const USAGE = `Usage: cao shutdown --session SESSION | --all
 Kills the session's tmux session and every agent in it.`;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const { values } = parse(argv, { session: { type: 'string' }, all: { type: 'boolean' } }, USAGE, 0);
-  if ((values.session === undefined) === !values.all) throw new UsageError('give exactly one of --session or --all', USAGE);
+  const { values } = parse(
+    argv,
+    { session: { type: 'string' }, all: { type: 'boolean' } },
+    USAGE,
+    0,
+  );
+  if ((values.session === undefined) === !values.all)
+    throw new UsageError('give exactly one of --session or --all', USAGE);
   const client = await ctx.server();
   const names = values.all
     ? (await client.get<{ name: string }[]>('/sessions')).map((s) => s.name)
@@ -26,8 +32,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.out(`✓ Shutdown session '${name}'`);
     } catch (e) {
       failed++;
-      if (e instanceof CaoError && e.code === 'NOT_FOUND') ctx.err(`Session '${name}' already removed`);
-      else ctx.err(`Error: could not shut down '${name}': ${e instanceof Error ? e.message : String(e)}`);
+      if (e instanceof CaoError && e.code === 'NOT_FOUND')
+        ctx.err(`Session '${name}' already removed`);
+      else
+        ctx.err(
+          `Error: could not shut down '${name}': ${e instanceof Error ? e.message : String(e)}`,
+        );
     }
   }
   return failed === 0 ? 0 : 1;

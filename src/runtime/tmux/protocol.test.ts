@@ -13,8 +13,14 @@ describe('control-mode lines', () => {
   });
 
   it('reduces output notifications to the pane that changed', () => {
-    expect(parseControlLine('%output %3 echo second\\015\\012')).toEqual({ kind: 'output', paneId: '%3' });
-    expect(parseControlLine('%extended-output %0 0 : abc')).toEqual({ kind: 'output', paneId: '%0' });
+    expect(parseControlLine('%output %3 echo second\\015\\012')).toEqual({
+      kind: 'output',
+      paneId: '%3',
+    });
+    expect(parseControlLine('%extended-output %0 0 : abc')).toEqual({
+      kind: 'output',
+      paneId: '%0',
+    });
     expect(parseControlLine('%pause %7')).toEqual({ kind: 'pause', paneId: '%7' });
   });
 
@@ -30,8 +36,14 @@ describe('control-mode lines', () => {
   it('parses lifecycle notifications', () => {
     expect(parseControlLine('%window-close @4')).toEqual({ kind: 'window-close', windowId: '@4' });
     expect(parseControlLine('%exit')).toEqual({ kind: 'exit', reason: '' });
-    expect(parseControlLine('%exit server exited')).toEqual({ kind: 'exit', reason: 'server exited' });
-    expect(parseControlLine('%layout-change @1 abc')).toMatchObject({ kind: 'notification', name: 'layout-change' });
+    expect(parseControlLine('%exit server exited')).toEqual({
+      kind: 'exit',
+      reason: 'server exited',
+    });
+    expect(parseControlLine('%layout-change @1 abc')).toMatchObject({
+      kind: 'notification',
+      name: 'layout-change',
+    });
   });
 
   it('matches a block end only to its own begin', () => {

@@ -25,7 +25,12 @@ export function parseControlLine(line: string): ControlLine {
   const guard = GUARD_RE.exec(line);
   if (guard) {
     const [, kind, time, num, flags] = guard;
-    return { kind: kind as 'begin' | 'end' | 'error', time: time!, num: num!, flags: Number(flags) };
+    return {
+      kind: kind as 'begin' | 'end' | 'error',
+      time: time!,
+      num: num!,
+      flags: Number(flags),
+    };
   }
   const space = line.indexOf(' ');
   const name = space < 0 ? line.slice(1) : line.slice(1, space);
@@ -88,7 +93,9 @@ const SAFE_ARG_RE = /^[A-Za-z0-9_%@$:=.,/+#{}!?-]+$/;
 export function quoteArg(arg: string): string {
   // eslint-disable-next-line no-control-regex
   if (arg === '' || /['\\\u0000-\u0008\u000a-\u001f\u007f]/.test(arg)) {
-    throw new Error(`refusing to send unsafe argument to tmux control mode: ${JSON.stringify(arg)}`);
+    throw new Error(
+      `refusing to send unsafe argument to tmux control mode: ${JSON.stringify(arg)}`,
+    );
   }
   // '#' starts a comment and '{' a block in tmux's command syntax: quote those too
   // tabs are kept (format separators) but must be inside quotes

@@ -224,7 +224,8 @@ export class TmuxRuntime implements TerminalRuntime {
       records.push(`E${name}=${value}`);
     }
     for (const arg of spec.argv) {
-      if (arg.includes('\0')) throw new CaoError('INVALID_INPUT', 'An argument contains a NUL byte.');
+      if (arg.includes('\0'))
+        throw new CaoError('INVALID_INPUT', 'An argument contains a NUL byte.');
       records.push(`A${arg}`);
     }
     const file = join(this.options.tmpDir, `${spec.terminalId}.launch`);
@@ -292,9 +293,13 @@ export class TmuxRuntime implements TerminalRuntime {
     try {
       return (await this.run(args)).join('\n');
     } catch (e) {
-      throw new CaoError('NOT_FOUND', `Cannot read the screen of pane ${paneId}: ${errorMessage(e)}`, {
-        cause: e,
-      });
+      throw new CaoError(
+        'NOT_FOUND',
+        `Cannot read the screen of pane ${paneId}: ${errorMessage(e)}`,
+        {
+          cause: e,
+        },
+      );
     }
   }
 
@@ -344,9 +349,15 @@ export class TmuxRuntime implements TerminalRuntime {
         session,
         binary: this.options.binary,
         onEvent: (line) => {
-          if (line.kind === 'output' || line.kind === 'pause') emit({ type: 'output', paneId: line.paneId });
-          else if (line.kind === 'window-close') emit({ type: 'window-closed', windowId: line.windowId });
-          else if (line.kind === 'subscription-changed' && line.name === 'cao_dead' && line.paneId) {
+          if (line.kind === 'output' || line.kind === 'pause')
+            emit({ type: 'output', paneId: line.paneId });
+          else if (line.kind === 'window-close')
+            emit({ type: 'window-closed', windowId: line.windowId });
+          else if (
+            line.kind === 'subscription-changed' &&
+            line.name === 'cao_dead' &&
+            line.paneId
+          ) {
             if (line.value.trim() === '1') emit({ type: 'pane-dead', paneId: line.paneId });
           }
         },
@@ -382,8 +393,18 @@ export class TmuxRuntime implements TerminalRuntime {
 }
 
 function parsePaneLine(line: string): PaneState {
-  const [session = '', windowId = '', windowName = '', paneId = '', dead, deadStatus, terminalId, cmd, path, mode] =
-    line.split('\t');
+  const [
+    session = '',
+    windowId = '',
+    windowName = '',
+    paneId = '',
+    dead,
+    deadStatus,
+    terminalId,
+    cmd,
+    path,
+    mode,
+  ] = line.split('\t');
   return {
     session,
     windowId,

@@ -15,7 +15,10 @@ export function agentRoutes(deps: AppDeps): Hono {
     .post('/agents/profiles/install', async (c) => {
       const source = await requiredParam(c, 'source');
       if (!/^https:\/\//.test(source) && /[/\\]|\.md$/.test(source)) {
-        throw new CaoError('INVALID_INPUT', 'Local file paths cannot be installed over HTTP; use `cao install <path>` on the machine.');
+        throw new CaoError(
+          'INVALID_INPUT',
+          'Local file paths cannot be installed over HTTP; use `cao install <path>` on the machine.',
+        );
       }
       const result = await installProfile({
         source,

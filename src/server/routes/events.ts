@@ -42,7 +42,10 @@ export function eventRoutes(deps: AppDeps): Hono {
         wake?.();
       });
       try {
-        await stream.writeSSE({ event: 'hello', data: JSON.stringify({ service: 'cli-agent-orchestrator' }) });
+        await stream.writeSSE({
+          event: 'hello',
+          data: JSON.stringify({ service: 'cli-agent-orchestrator' }),
+        });
         while (open) {
           const e = queue.shift();
           if (e) {

@@ -45,7 +45,8 @@ export function sessionRoutes(deps: AppDeps): Hono {
       const view = await sessions.addTerminal(name, {
         profileName: await requiredParam(c, 'agent_profile'),
         provider: await param(c, 'provider'),
-        workingDirectory: (await param(c, 'working_directory')) ?? session.workingDirectory ?? deps.home,
+        workingDirectory:
+          (await param(c, 'working_directory')) ?? session.workingDirectory ?? deps.home,
         yolo,
         allowedTools: yolo ? undefined : allowedTools,
         model: await param(c, 'model'),

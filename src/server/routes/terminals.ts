@@ -14,7 +14,12 @@ export function terminalRoutes(deps: AppDeps): Hono {
     })
     .post('/terminals/:id/input', async (c) => {
       const r = await terminals.sendInput(c.req.param('id'), await requiredParam(c, 'message'));
-      return c.json({ success: true, enters: r.enters, echoed: r.echoed, status: r.detection.status });
+      return c.json({
+        success: true,
+        enters: r.enters,
+        echoed: r.echoed,
+        status: r.detection.status,
+      });
     })
     .post('/terminals/:id/key', async (c) => {
       await terminals.sendKey(c.req.param('id'), await requiredParam(c, 'key'));
@@ -34,7 +39,13 @@ export function terminalRoutes(deps: AppDeps): Hono {
     .get('/terminals/:id/detect', async (c) => {
       const t = await terminals.record(c.req.param('id'));
       const d = terminals.detection(t);
-      return c.json({ terminal_id: t.id, provider: t.provider, status: d.status, rule: d.rule, evidence: d.evidence });
+      return c.json({
+        terminal_id: t.id,
+        provider: t.provider,
+        status: d.status,
+        rule: d.rule,
+        evidence: d.evidence,
+      });
     })
     .get('/terminals/:id/working-directory', async (c) => {
       const t = await terminals.record(c.req.param('id'));
