@@ -14,49 +14,67 @@ const capture = (name: string): string =>
 const RULE = '─'.repeat(80);
 const screen = (...lines: string[]): string => lines.join('\n');
 
-describe.skipIf(!hasShared())('claude_code over real captures', () => {
-  it('extracts the last answer of a completed turn', () => {
-    expect(claudeCode.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
-    expect(claudeCode.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-    expect(claudeCode.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
-  });
+describe.skipIf(!hasShared())(
+  hasShared()
+    ? 'claude_code over real captures'
+    : 'claude_code over real captures (skipped: ../shared is not beside the project)',
+  () => {
+    it('extracts the last answer of a completed turn', () => {
+      expect(claudeCode.lastMessage(capture('completed.txt'))).toBe(
+        'Slow reply done. FAKE-REPLY-1',
+      );
+      expect(claudeCode.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+      expect(claudeCode.lastMessage(capture('yolo.txt'))).toBe(
+        'Yolo command finished. FAKE-REPLY-3',
+      );
+    });
 
-  it('extracts the answer from a raw pipe-pane stream (original CAO fixture)', async () => {
-    const raw = readFileSync(
-      join(SHARED_DIR, 'cao-fixtures', 'claude_code_new_tui_completed_raw.txt'),
-      'utf8',
-    );
-    const text = claudeCode.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)));
-    // the capture lost its carriage returns, so the emulator leaves a blank line between rows
-    expect(text?.replace(/\n{2,}/g, '\n')).toBe('def greet(name):\n    return f"Hello, {name}!"');
-  });
+    it('extracts the answer from a raw pipe-pane stream (original CAO fixture)', async () => {
+      const raw = readFileSync(
+        join(SHARED_DIR, 'cao-fixtures', 'claude_code_new_tui_completed_raw.txt'),
+        'utf8',
+      );
+      const text = claudeCode.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)));
+      // the capture lost its carriage returns, so the emulator leaves a blank line between rows
+      expect(text?.replace(/\n{2,}/g, '\n')).toBe('def greet(name):\n    return f"Hello, {name}!"');
+    });
 
-  it('reports the error text as the last message of a failed turn', () => {
-    expect(claudeCode.lastMessage(capture('error.txt'))).toBe(
-      'API Error: 400 FAKE-ERROR-400 scripted failure',
-    );
-  });
+    it('reports the error text as the last message of a failed turn', () => {
+      expect(claudeCode.lastMessage(capture('error.txt'))).toBe(
+        'API Error: 400 FAKE-ERROR-400 scripted failure',
+      );
+    });
 
-  it('reads the input box', () => {
-    expect(claudeCode.inputText(capture('idle.txt'))).toBe('');
-    expect(claudeCode.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
-    expect(claudeCode.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-  });
+    it('reads the input box', () => {
+      expect(claudeCode.inputText(capture('idle.txt'))).toBe('');
+      expect(claudeCode.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
+      expect(claudeCode.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+    });
 
-  it('answers the bypass-permissions warning and nothing else', () => {
-    expect(claudeCode.startupKeys(capture('yolo_warning.txt'))).toEqual(['Down', 'Enter']);
-    expect(claudeCode.startupKeys(capture('idle.txt'))).toBeUndefined();
-    // a permission prompt during work is the user's (or answer_user_prompt's) to answer
-    expect(claudeCode.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-  });
+    it('answers the bypass-permissions warning and nothing else', () => {
+      expect(claudeCode.startupKeys(capture('yolo_warning.txt'))).toEqual(['Down', 'Enter']);
+      expect(claudeCode.startupKeys(capture('idle.txt'))).toBeUndefined();
+      // a permission prompt during work is the user's (or answer_user_prompt's) to answer
+      expect(claudeCode.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+    });
 
-  it('says which rule decided, with the evidence line', () => {
-    const d = claudeCode.detect(capture('processing.txt'));
-    expect(d.rule).toBe('footer-esc-to-interrupt');
-    expect(d.evidence.join('\n')).toContain('Flibbertigibbeting…');
-    expect(claudeCode.detect(capture('error_500.txt')).rule).toBe('api-retrying');
-  });
-});
+    it('answers a permission prompt by number or by yes/no', () => {
+      const screen = capture('waiting_user_answer.txt');
+      expect(claudeCode.answerKeys?.(screen, '1')).toEqual(['Enter']);
+      expect(claudeCode.answerKeys?.(screen, 'yes')).toEqual(['Enter']);
+      expect(claudeCode.answerKeys?.(screen, '2')).toEqual(['Down', 'Enter']);
+      expect(claudeCode.answerKeys?.(screen, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
+      expect(claudeCode.answerKeys?.(screen, 'use the staging database')).toBeUndefined();
+    });
+
+    it('says which rule decided, with the evidence line', () => {
+      const d = claudeCode.detect(capture('processing.txt'));
+      expect(d.rule).toBe('footer-esc-to-interrupt');
+      expect(d.evidence.join('\n')).toContain('Flibbertigibbeting…');
+      expect(claudeCode.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+    });
+  },
+);
 
 describe('claude_code detector edge cases', () => {
   it('a submitted message without any answer yet is processing, not completed', () => {

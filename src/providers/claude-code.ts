@@ -163,6 +163,18 @@ function startupKeys(screen: string): string[] | undefined {
   return undefined;
 }
 
+/** Picks an option of a permission prompt or choice menu: a number, or yes / no. */
+function answerKeys(screen: string, answer: string): string[] | undefined {
+  const lines = screenLines(screen).slice(-30);
+  const a = answer.trim().toLowerCase();
+  if (/^\d+$/.test(a)) return selectOption(lines, new RegExp(`^\\s*(?:❯\\s*)?${a}\\.\\s`, 'u'));
+  if (a === 'y' || a === 'yes') return selectOption(lines, /^\s*(?:❯\s*)?(?:\d+\.\s*)?Yes\b/u);
+  if (a === 'n' || a === 'no') {
+    return selectOption(lines, /^\s*(?:❯\s*)?(?:\d+\.\s*)?No\b/u) ?? ['Escape'];
+  }
+  return undefined;
+}
+
 function inputText(screen: string): string | undefined {
   const box = findBox(screenLines(screen));
   return box ? boxText(box) : undefined;
@@ -286,5 +298,6 @@ export const claudeCode: Provider = {
   startupKeys,
   inputText,
   lastMessage,
+  answerKeys,
   exit: { text: '/exit' },
 };

@@ -78,6 +78,23 @@ export interface LaunchSpec {
   files?: LaunchFile[];
 }
 
+/** Files a provider writes when a profile is installed (e.g. `~/.kiro/agents/{name}.json`). */
+export interface InstallContext {
+  profile: LaunchProfile & {
+    allowedTools: string[];
+    mcpServers: Record<string, McpServerSpec>;
+    raw: Record<string, unknown>;
+  };
+  /** The installed profile text (agent-context/{name}.md). */
+  contextFile: string;
+  /** The user's home directory. */
+  home: string;
+  /** CAO_HOME. */
+  caoHome: string;
+  /** Reads an existing file (to merge into it), undefined when absent. */
+  readFile(path: string): string | undefined;
+}
+
 export interface Provider {
   readonly id: string;
   /** Human name, e.g. "Claude Code". */
@@ -109,4 +126,14 @@ export interface Provider {
   lastMessage(history: string): string | undefined;
   /** How to leave the CLI cleanly. */
   readonly exit: { text: string } | { keys: string[] };
+  /**
+   * Pure: keys that give `answer` to the question or permission prompt on this screen
+   * (`answer_user_prompt`): a number picks that option, "yes"/"no" the matching one. Undefined
+   * means "type the answer as text and press Enter".
+   */
+  answerKeys?(screen: string, answer: string): string[] | undefined;
+  /** Files to write when a profile is installed for this provider (agent JSON and the like). */
+  installFiles?(ctx: InstallContext): LaunchFile[];
+  /** Text put before a handoff task for this CLI (e.g. to stop it calling back). */
+  handoffPrefix?(callerId: string): string;
 }

@@ -13,14 +13,20 @@ import { STATUSES, type Status } from './provider.js';
 import { stripAnsi } from './screen.js';
 
 const TESTDATA = join(import.meta.dirname, 'testdata');
-const expectations = JSON.parse(
-  readFileSync(join(TESTDATA, 'shared-expectations.json'), 'utf8'),
-) as Record<string, Record<string, Status> | string>;
 
-/** Which files in ../shared belong to which provider. */
-const SHARED_OWNERS: Record<ProviderId, { caoPrefixes: string[]; capturesDir?: string }> = {
-  claude_code: { caoPrefixes: ['claude_code_'], capturesDir: 'claude' },
-};
+/** Per provider: which files in ../shared are its captures, and their expected statuses. */
+interface SharedLabels {
+  caoPrefixes: string[];
+  capturesDir?: string;
+  screens: Record<string, Status>;
+}
+
+const labelled = (Object.keys(providers) as ProviderId[]).flatMap((id) => {
+  const file = join(TESTDATA, id, 'shared.json');
+  return existsSync(file)
+    ? [{ id, labels: JSON.parse(readFileSync(file, 'utf8')) as SharedLabels }]
+    : [];
+});
 
 async function loadScreen(relPath: string): Promise<string> {
   const text = readFileSync(join(SHARED_DIR, relPath), 'utf8');
@@ -31,8 +37,7 @@ async function loadScreen(relPath: string): Promise<string> {
 /** A `.ansi` capture is labelled by its `.txt` twin. */
 const labelKey = (relPath: string): string => relPath.replace(/\.ansi$/, '.txt');
 
-function sharedFilesOf(id: ProviderId): string[] {
-  const owner = SHARED_OWNERS[id];
+function sharedFilesOf(owner: SharedLabels): string[] {
   const files = readdirSync(join(SHARED_DIR, 'cao-fixtures'))
     .filter((f) => owner.caoPrefixes.some((p) => f.startsWith(p)))
     .map((f) => `cao-fixtures/${f}`);
@@ -49,37 +54,42 @@ function sharedFilesOf(id: ProviderId): string[] {
   return files.sort();
 }
 
-describe.skipIf(!hasShared())('captured screens in ../shared', () => {
-  for (const id of Object.keys(SHARED_OWNERS) as ProviderId[]) {
-    const labels = (expectations[id] ?? {}) as Record<string, Status>;
-    const files = hasShared() ? sharedFilesOf(id) : [];
+describe.skipIf(!hasShared())(
+  'captured screens in ../shared (skipped: ../shared is not beside the project)',
+  () => {
+    for (const { id, labels: owner } of labelled) {
+      const labels = owner.screens;
+      const files = hasShared() ? sharedFilesOf(owner) : [];
 
-    it(`${id}: every captured screen has an expected status`, () => {
-      expect(files.length).toBeGreaterThan(0);
-      const missing = files.filter((f) => labels[labelKey(f)] === undefined);
-      expect(missing).toEqual([]);
-    });
-
-    for (const file of files) {
-      const expected = labels[labelKey(file)];
-      if (expected === undefined) continue;
-      it(`${id}: ${file} is ${expected}`, async () => {
-        const detection = providers[id].detect(await loadScreen(file));
-        expect({ status: detection.status, rule: detection.rule }).toMatchObject({
-          status: expected,
-        });
-        expect(detection.rule).not.toBe('');
+      it(`${id}: every captured screen has an expected status`, () => {
+        expect(files.length).toBeGreaterThan(0);
+        const missing = files.filter((f) => labels[labelKey(f)] === undefined);
+        expect(missing).toEqual([]);
       });
+
+      for (const file of files) {
+        const expected = labels[labelKey(file)];
+        if (expected === undefined) continue;
+        it(`${id}: ${file} is ${expected}`, async () => {
+          const detection = providers[id].detect(await loadScreen(file));
+          expect({ status: detection.status, rule: detection.rule }).toMatchObject({
+            status: expected,
+          });
+          expect(detection.rule).not.toBe('');
+        });
+      }
     }
-  }
-});
+  },
+);
 
 const ownCaptures = (Object.keys(providers) as ProviderId[]).flatMap((id) => {
   const dir = join(TESTDATA, id);
   if (!existsSync(dir)) return [];
-  return readdirSync(dir).flatMap((status) =>
-    readdirSync(join(dir, status)).map((file) => ({ id, status, path: join(dir, status, file) })),
-  );
+  return readdirSync(dir)
+    .filter((status) => !status.endsWith('.json'))
+    .flatMap((status) =>
+      readdirSync(join(dir, status)).map((file) => ({ id, status, path: join(dir, status, file) })),
+    );
 });
 
 describe('own captures in testdata/<provider>/<status>/', () => {

@@ -49,7 +49,7 @@ export function evidence(...lines: (string | undefined)[]): string[] {
 }
 
 /**
- * Keys that move a menu's `❯` cursor onto the option matching `target` and choose it, for
+ * Keys that move a menu's `❯` cursor onto the first option matching `target` and choose it, for
  * menus drawn one option per line ("❯ No, exit" / "  Yes, I accept"). Undefined when the
  * screen has no such menu.
  */
@@ -57,7 +57,7 @@ export function selectOption(lines: readonly string[], target: RegExp): string[]
   const cursor = lastIndexMatching(lines, /^\s*❯\s*\S/u);
   if (cursor < 0) return undefined;
   let goal = -1;
-  for (let i = Math.max(0, cursor - 8); i < Math.min(lines.length, cursor + 9); i++) {
+  for (let i = Math.max(0, cursor - 8); i < Math.min(lines.length, cursor + 9) && goal < 0; i++) {
     if (target.test(lines[i] ?? '')) goal = i;
   }
   if (goal < 0) return undefined;

@@ -98,7 +98,10 @@ describe.skipIf(!hasTmux)('TmuxRuntime on a private tmux socket', () => {
     expect(screen).toContain('got:hello[201~ there');
     // tmux marks the pane dead when the pty closes and records the status when it reaps the
     // process, a moment later (on a loaded machine it sometimes never does)
-    await waitFor(async () => (await rt.paneState(ref.paneId))?.deadStatus !== undefined, 2000).catch(() => {});
+    await waitFor(
+      async () => (await rt.paneState(ref.paneId))?.deadStatus !== undefined,
+      2000,
+    ).catch(() => {});
     const state = await rt.paneState(ref.paneId);
     expect(state, JSON.stringify(state)).toMatchObject({ dead: true, terminalId: 'bbbbbbbb' });
     expect([3, undefined]).toContain(state?.deadStatus);
