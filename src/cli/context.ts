@@ -5,8 +5,8 @@ import { ensureServer } from './autostart.js';
 
 export interface CliContext {
   client: ApiClient;
-  out(text: string): void;
-  err(text: string): void;
+  out: (text: string) => void;
+  err: (text: string) => void;
   /** The client, after making sure cao-server runs (starting it when allowed). */
   server(): Promise<ApiClient>;
 }

@@ -29,6 +29,8 @@ export interface CreateTerminalOptions {
   session: string;
   profileName: string;
   provider?: string | undefined;
+  /** Used when neither `provider` nor the profile names one (a worker gets its caller's). */
+  fallbackProvider?: string | undefined;
   /** As the user gave it; validated here. */
   workingDirectory: string;
   /** `--yolo`: skip the CLI's permission prompts. */
@@ -51,7 +53,7 @@ export interface PreparedTerminal {
 /** Checks the request and builds the launch; creates nothing. */
 export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): PreparedTerminal {
   const profile = loadProfile(o.profileName, { paths: deps.paths, home: deps.home });
-  const providerId = o.provider || profile.provider || DEFAULT_PROVIDER;
+  const providerId = o.provider || profile.provider || o.fallbackProvider || DEFAULT_PROVIDER;
   const provider = getProvider(providerId);
   const cwd = resolveWorkingDirectory(o.workingDirectory, deps.home);
   if (o.model !== undefined) assertModel(o.model);
@@ -148,9 +150,14 @@ function mcpServers(
 export interface StartOptions {
   /** Create the tmux session (first terminal) rather than a window in an existing one. */
   newSession: boolean;
-  /** Return as soon as the window exists; the caller waits for readiness itself. */
+  /**
+   * Return as soon as the window exists and wait for readiness in the background; if the CLI
+   * then fails to start, `onStartFailed` runs (while the row still exists) and the terminal is
+   * removed.
+   */
   deferReady?: boolean;
-  /** Called after the row exists and before waiting for readiness. */
+  onStartFailed?: (record: TerminalRecord, error: CaoError) => Promise<void>;
+  /** Called after the terminal's row exists and before tracking and waiting for readiness. */
   onCreated?: (record: TerminalRecord) => Promise<void>;
 }
 
@@ -172,8 +179,8 @@ export async function startTerminal(
   }
   const record: TerminalRecord = { ...p.record, windowName: ref.windowName };
   try {
-    await o.onCreated?.(record);
     await deps.store.insertTerminal(record);
+    await o.onCreated?.(record);
     await deps.tracker.track({
       terminalId: record.id,
       session: record.session,
@@ -188,12 +195,28 @@ export async function startTerminal(
       agent_profile: record.agentProfile,
       provider: record.provider,
     });
-    if (!o.deferReady) await awaitReady(deps, record.id, p.provider, initTimeout(deps, p.profile));
-    return record;
+    if (!o.deferReady) {
+      await awaitReady(deps, record.id, p.provider, initTimeout(deps, p.profile));
+      return record;
+    }
   } catch (e) {
     await discardTerminal(deps, record, ref, p.files, o.newSession);
     throw e;
   }
+  void awaitReady(deps, record.id, p.provider, initTimeout(deps, p.profile)).catch(
+    async (e: unknown) => {
+      const err = e instanceof CaoError ? e : new CaoError('AGENT_FAILED', errorMessage(e));
+      deps.log.warn('deferred start failed', { terminalId: record.id, error: err.message });
+      await o.onStartFailed?.(record, err).catch(() => {});
+      await discardTerminal(deps, record, ref, p.files, o.newSession);
+      deps.bus.publish({
+        type: 'terminal.deleted',
+        terminal_id: record.id,
+        session: record.session,
+      });
+    },
+  );
+  return record;
 }
 
 export function initTimeout(deps: CoreDeps, profile: AgentProfile): number {

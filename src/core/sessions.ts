@@ -7,7 +7,12 @@ import { SESSION_PREFIX, newSessionName, normalizeSessionName } from '../lib/nam
 import { isoNow } from '../lib/time.js';
 import type { SessionRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
-import { prepareTerminal, startTerminal, type CreateTerminalOptions } from './launcher.js';
+import {
+  prepareTerminal,
+  startTerminal,
+  type CreateTerminalOptions,
+  type StartOptions,
+} from './launcher.js';
 import type { TerminalService } from './terminals.js';
 import { terminalView, type TerminalView } from './views.js';
 
@@ -136,7 +141,7 @@ export class SessionService {
   async addTerminal(
     name: string,
     o: Omit<CreateTerminalOptions, 'session' | 'sessionEnv'>,
-    start: { deferReady?: boolean } = {},
+    start: Pick<StartOptions, 'deferReady' | 'onStartFailed' | 'onCreated'> = {},
   ): Promise<TerminalView> {
     const s = await this.record(name);
     const prepared = prepareTerminal(this.deps, { ...o, session: s.name, sessionEnv: s.env });

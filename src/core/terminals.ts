@@ -13,6 +13,7 @@ import { KEY_RE } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import { submitInput, type SubmitResult } from './input.js';
+import { isGone } from './tracker.js';
 import { terminalView, type TerminalView } from './views.js';
 
 export type OutputMode = 'full' | 'last';
@@ -65,12 +66,7 @@ export class TerminalService {
     const t = await this.record(id);
     return this.serialize(id, async () => {
       const d = this.detection(t);
-      if (
-        d.rule === 'agent-exited' ||
-        d.rule === 'window-closed' ||
-        d.rule === 'session-closed' ||
-        d.rule === 'pane-gone'
-      ) {
+      if (isGone(d)) {
         throw new CaoError(
           'CONFLICT',
           `Terminal '${id}' cannot take input: ${d.evidence[0] ?? d.rule}`,

@@ -22,6 +22,18 @@ export const CAPTURE_MAX_WAIT_MS = 150;
 /** Scrollback read with the screen, so the latest user message is found after long replies. */
 export const DETECT_HISTORY_LINES = 200;
 
+/** Rules meaning the agent process is gone for good: no input will ever reach it. */
+const GONE_RULES = new Set([
+  'agent-exited',
+  'window-closed',
+  'session-closed',
+  'pane-gone',
+  'pane-dead',
+  'cli-exited',
+]);
+
+export const isGone = (d: Detection): boolean => d.status === 'error' && GONE_RULES.has(d.rule);
+
 export interface TrackedTerminal {
   terminalId: string;
   session: string;

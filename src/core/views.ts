@@ -1,6 +1,6 @@
 /** The JSON shapes the API returns, built from store records and live statuses. */
 import type { Status } from '../providers/provider.js';
-import type { TerminalRecord } from '../store/store.js';
+import type { MessageRecord, TerminalRecord } from '../store/store.js';
 
 /** Terminal JSON (the original CAO's response model, plus working_directory and model). */
 export interface TerminalView {
@@ -40,5 +40,36 @@ export function terminalView(t: TerminalRecord, status: Status): TerminalView {
     created_at: t.createdAt,
     working_directory: t.workingDirectory,
     model: t.model,
+  };
+}
+
+/** A ledger entry as the API returns it (`status` is the delivery state, as in the original). */
+export interface MessageView {
+  id: number;
+  sender_id: string;
+  receiver_id: string;
+  message: string;
+  orchestration_type: string;
+  status: string;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export function messageView(m: MessageRecord): MessageView {
+  return {
+    id: m.id,
+    sender_id: m.senderId,
+    receiver_id: m.receiverId,
+    message: m.message,
+    orchestration_type: m.orchestrationType,
+    status: m.state,
+    attempts: m.attempts,
+    error: m.error,
+    created_at: m.createdAt,
+    updated_at: m.updatedAt,
+    delivered_at: m.deliveredAt,
   };
 }

@@ -182,16 +182,17 @@ describe('claude_code launch', () => {
     });
   });
 
-  it('asks for permissions by default and skips them in yolo mode', () => {
-    expect(claudeCode.launch(ctx()).argv.slice(0, 3)).toEqual([
-      'claude',
-      '--permission-mode',
-      'default',
-    ]);
+  it('skips prompts (tools restricted by policy) unless the profile asks for a permission mode', () => {
+    expect(claudeCode.launch(ctx()).argv).toContain('--dangerously-skip-permissions');
     expect(claudeCode.launch(ctx({ yolo: true })).argv).toContain('--dangerously-skip-permissions');
+    const asking = claudeCode.launch(
+      ctx({ profile: { ...ctx().profile, permissionMode: 'default' } }),
+    );
+    expect(asking.argv.slice(0, 3)).toEqual(['claude', '--permission-mode', 'default']);
+    expect(asking.argv).not.toContain('--dangerously-skip-permissions');
   });
 
-  it('refuses yolo as root without IS_SANDBOX=1, saying how to fix it', () => {
+  it('refuses to skip prompts as root without IS_SANDBOX=1, saying how to fix it', () => {
     let err: unknown;
     try {
       claudeCode.launch(ctx({ yolo: true, isRoot: true }));
@@ -202,6 +203,10 @@ describe('claude_code launch', () => {
     expect(
       claudeCode.launch(ctx({ yolo: true, isRoot: true, env: { IS_SANDBOX: '1' } })).argv,
     ).toContain('--dangerously-skip-permissions');
+    const asking = { ...ctx().profile, permissionMode: 'default' };
+    expect(claudeCode.launch(ctx({ isRoot: true, profile: asking })).argv).toContain(
+      '--permission-mode',
+    );
   });
 
   it('unsets the variables that make Claude think it is nested, keeps auth and config ones', () => {

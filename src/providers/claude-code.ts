@@ -212,18 +212,22 @@ const KEEP_CLAUDE_ENV_RE =
 
 function launch(ctx: LaunchContext): LaunchSpec {
   const argv = ['claude'];
-  if (ctx.yolo) {
+  // Agents run unattended, so cao does not let Claude stop at permission prompts: what an agent
+  // may do is decided once, by cao's tool policy (yolo = everything; otherwise the profile's
+  // allowed tools, enforced below with --disallowedTools), as the original CAO does. A profile
+  // that wants Claude's own prompts sets `permissionMode` (then answer_user_prompt answers them).
+  if (ctx.profile.permissionMode) {
+    argv.push('--permission-mode', ctx.profile.permissionMode);
+  } else {
     if (ctx.isRoot && ctx.env['IS_SANDBOX'] !== '1') {
       throw new CaoError(
         'INVALID_INPUT',
-        'Claude Code refuses --dangerously-skip-permissions (cao --yolo) when run as root unless IS_SANDBOX=1 is set. ' +
+        'Claude Code refuses to skip permission prompts (--dangerously-skip-permissions) when run as root unless IS_SANDBOX=1 is set. ' +
           'If this machine is a sandbox, set IS_SANDBOX=1 in the environment of cao-server or pass `--env IS_SANDBOX=1` to `cao launch`; ' +
-          'otherwise run cao as a normal user, or launch without --yolo.',
+          "otherwise run cao as a normal user, or give the profile `permissionMode: default` to run with Claude's own prompts.",
       );
     }
     argv.push('--dangerously-skip-permissions');
-  } else {
-    argv.push('--permission-mode', ctx.profile.permissionMode ?? 'default');
   }
   // The bypass-mode warning would otherwise stop the first yolo start; this setting is the
   // documented way to skip it, passed per launch instead of editing ~/.claude/settings.json.

@@ -9,6 +9,8 @@ import { openApiDocument } from './openapi.js';
 import { agentRoutes } from './routes/agents.js';
 import { eventRoutes } from './routes/events.js';
 import { healthRoutes } from './routes/health.js';
+import { inboxRoutes } from './routes/inbox.js';
+import { orchestrationRoutes } from './routes/orchestration.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { security } from './security.js';
@@ -19,7 +21,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', healthRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', sessionRoutes(deps));
+  app.route('/', orchestrationRoutes(deps));
   app.route('/', terminalRoutes(deps));
+  app.route('/', inboxRoutes(deps));
   app.route('/', eventRoutes(deps));
   const doc = openApiDocument(deps.version);
   app.get('/openapi.json', (c) => c.json(doc));

@@ -90,6 +90,7 @@ export async function runServer(argv: string[]): Promise<void> {
   });
   const report = await adoptTerminals(core.deps);
   log.info('adopted terminals', { adopted: report.adopted.length, removed: report.removed.length });
+  await core.ledger.start();
 
   const list = (v: string | undefined): string[] =>
     (v ?? '')

@@ -161,8 +161,17 @@ export const OPERATIONS: Op[] = [
       q('allowed_tools', 'Comma-separated CAO tool names'),
       q('model', 'Model override'),
       q('caller_id', 'Terminal id of the terminal that asked for this one'),
+      q(
+        'initial_message',
+        'A first task: the call returns at once and the task is delivered when the worker is ready (also in the JSON body)',
+      ),
+      q('initial_message_orchestration_type', "'assign' (default) or 'handoff'"),
     ],
-    ok: { status: 201, schema: ref('Terminal') },
+    ok: {
+      status: 201,
+      schema: ref('Terminal'),
+      description: 'The terminal; with initial_message also `message_id`',
+    },
     errors: [400, 404, 422, 502, 504],
   },
   {
@@ -262,7 +271,135 @@ export const OPERATIONS: Op[] = [
   },
 ];
 
+OPERATIONS.push(
+  {
+    method: 'post',
+    path: '/terminals/run-step',
+    summary:
+      'Handoff in one call: start a worker in the caller’s session, give it the task, wait, return its answer, remove it',
+    tag: 'orchestration',
+    body: {
+      type: 'object',
+      properties: {
+        agent: str,
+        prompt: str,
+        caller_id: str,
+        session_name: str,
+        provider: str,
+        working_directory: str,
+        model: str,
+        timeout: { type: 'integer' },
+        teardown: { type: 'boolean' },
+      },
+    },
+    ok: { schema: ref('TurnOutcome') },
+    errors: [400, 404, 502, 504],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/await',
+    summary:
+      'Wait until a queued message reached the terminal and the turn it started ended (resumable)',
+    tag: 'orchestration',
+    params: [
+      id,
+      q('message_id', 'The ledger message', true, { type: 'integer' }),
+      q('timeout', 'Seconds (default 600)', false, { type: 'integer' }),
+    ],
+    ok: { schema: ref('TurnOutcome') },
+    errors: [404, 422],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/answer',
+    summary:
+      'Answer the question or permission prompt the terminal shows (a number, yes/no, or text)',
+    tag: 'orchestration',
+    params: [id, q('answer', 'The answer', true)],
+    errors: [400, 404, 409],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/inbox/messages',
+    summary: 'Queue a message for the terminal (delivered once, in order, when it is ready)',
+    tag: 'inbox',
+    params: [
+      id,
+      q('sender_id', 'Sending terminal id (or a name)', true),
+      q('message', 'The text', true),
+    ],
+    errors: [400, 404, 422],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/inbox/messages',
+    summary: 'Messages to the terminal, newest first, with their delivery state',
+    tag: 'inbox',
+    params: [
+      id,
+      q('limit', '1..100 (default 10)', false, { type: 'integer' }),
+      q('status', 'pending (incl. submitting), submitting, delivered or failed'),
+    ],
+    ok: { schema: { type: 'array', items: ref('Message') } },
+  },
+  {
+    method: 'get',
+    path: '/inbox/messages',
+    summary: 'The delivery ledger, filtered by sender, receiver and state',
+    tag: 'inbox',
+    params: [
+      q('sender_id', 'Sender'),
+      q('receiver_id', 'Receiver'),
+      q('status', 'Delivery state'),
+      q('limit', '1..1000', false, { type: 'integer' }),
+    ],
+    ok: { schema: { type: 'array', items: ref('Message') } },
+  },
+  {
+    method: 'get',
+    path: '/inbox/messages/{mid}',
+    summary: 'One message and its delivery state',
+    tag: 'inbox',
+    params: [{ name: 'mid', in: 'path', required: true, schema: { type: 'integer' } }],
+    ok: { schema: ref('Message') },
+    errors: [404],
+  },
+);
+
 const SCHEMAS: Record<string, Schema> = {
+  Message: {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      sender_id: str,
+      receiver_id: str,
+      message: str,
+      orchestration_type: str,
+      status: { type: 'string', enum: ['pending', 'submitting', 'delivered', 'failed'] },
+      attempts: { type: 'integer' },
+      error: { type: ['string', 'null'] },
+      created_at: str,
+      updated_at: str,
+      delivered_at: { type: ['string', 'null'] },
+    },
+  },
+  TurnOutcome: {
+    type: 'object',
+    properties: {
+      terminal_id: str,
+      message_id: { type: 'integer' },
+      outcome: {
+        type: 'string',
+        enum: ['completed', 'error', 'waiting_user_answer', 'timeout', 'failed'],
+      },
+      status: { type: ['string', 'null'] },
+      rule: { type: ['string', 'null'] },
+      evidence: { type: 'array', items: str },
+      output: { type: ['string', 'null'] },
+      error: { type: ['string', 'null'] },
+      message_state: str,
+    },
+  },
   Error: {
     type: 'object',
     properties: { detail: str, code: str },

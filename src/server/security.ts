@@ -50,7 +50,7 @@ export function security(o: SecurityOptions): MiddlewareHandler {
   const origins = allowedOriginList(o);
   const anyOrigin = o.allowedOrigins.includes('*');
   return async (c, next) => {
-    const hostHeader = c.req.header('host') ?? '';
+    const hostHeader = c.req.header('host') ?? new URL(c.req.url).host;
     if (!anyHost && !hosts.has(hostName(hostHeader))) {
       return c.json(
         {

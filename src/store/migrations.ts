@@ -3,7 +3,7 @@
  * append: a released migration is never edited.
  */
 export const MIGRATIONS: readonly string[] = [
-  // 1: sessions, terminals, inbox
+  // 1: sessions, terminals, inbox (the delivery ledger: pending → submitting → delivered | failed)
   `
   CREATE TABLE sessions (
     name TEXT PRIMARY KEY,
@@ -31,8 +31,14 @@ export const MIGRATIONS: readonly string[] = [
     sender_id TEXT NOT NULL,
     receiver_id TEXT NOT NULL,
     message TEXT NOT NULL,
+    orchestration_type TEXT NOT NULL DEFAULT 'send_message',
     status TEXT NOT NULL DEFAULT 'pending',
-    created_at TEXT NOT NULL
+    attempts INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    delivered_at TEXT,
+    next_attempt_at TEXT
   );
   CREATE INDEX inbox_receiver_status ON inbox (receiver_id, status, id);
   `,

@@ -6,7 +6,18 @@ import Database from 'better-sqlite3';
 import { chmodSync, existsSync } from 'node:fs';
 import type { Status } from '../providers/provider.js';
 import { MIGRATIONS } from './migrations.js';
-import type { SessionRecord, Store, TerminalPatch, TerminalRecord } from './store.js';
+import type {
+  MessageFilter,
+  MessagePatch,
+  MessageRecord,
+  MessageState,
+  NewMessage,
+  OrchestrationType,
+  SessionRecord,
+  Store,
+  TerminalPatch,
+  TerminalRecord,
+} from './store.js';
 
 type Row = Record<string, unknown>;
 
@@ -118,9 +129,104 @@ export class SqliteStore implements Store {
     return Promise.resolve();
   }
 
+  insertMessage(m: NewMessage, now: string): Promise<MessageRecord> {
+    const row = this.db
+      .prepare(
+        `INSERT INTO inbox (sender_id, receiver_id, message, orchestration_type, status, created_at, updated_at)
+         VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,
+      )
+      .get(m.senderId, m.receiverId, m.message, m.orchestrationType, now, now) as Row;
+    return Promise.resolve(toMessage(row));
+  }
+
+  getMessage(id: number): Promise<MessageRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM inbox WHERE id = ?').get(id) as Row | undefined;
+    return Promise.resolve(row ? toMessage(row) : undefined);
+  }
+
+  listMessages(f: MessageFilter, oldestFirst = false): Promise<MessageRecord[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (f.receiverId !== undefined) {
+      where.push('receiver_id = ?');
+      args.push(f.receiverId);
+    }
+    if (f.senderId !== undefined) {
+      where.push('sender_id = ?');
+      args.push(f.senderId);
+    }
+    if (f.states && f.states.length > 0) {
+      where.push(`status IN (${f.states.map(() => '?').join(', ')})`);
+      args.push(...f.states);
+    }
+    const sql = `SELECT * FROM inbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+      ORDER BY id ${oldestFirst ? 'ASC' : 'DESC'} LIMIT ?`;
+    const rows = this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[];
+    return Promise.resolve(rows.map(toMessage));
+  }
+
+  headMessage(receiverId: string): Promise<MessageRecord | undefined> {
+    const row = this.db
+      .prepare(
+        `SELECT * FROM inbox WHERE receiver_id = ? AND status IN ('pending', 'submitting') ORDER BY id LIMIT 1`,
+      )
+      .get(receiverId) as Row | undefined;
+    return Promise.resolve(row ? toMessage(row) : undefined);
+  }
+
+  receiversWithQueue(): Promise<string[]> {
+    const rows = this.db
+      .prepare(`SELECT DISTINCT receiver_id FROM inbox WHERE status IN ('pending', 'submitting')`)
+      .all() as Row[];
+    return Promise.resolve(rows.map((r) => String(r['receiver_id'])));
+  }
+
+  transitionMessage(
+    id: number,
+    from: MessageState[],
+    patch: MessagePatch,
+    now: string,
+  ): Promise<boolean> {
+    const cols: Record<keyof MessagePatch, string> = {
+      state: 'status',
+      attempts: 'attempts',
+      error: 'error',
+      deliveredAt: 'delivered_at',
+      nextAttemptAt: 'next_attempt_at',
+    };
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
+      keyof MessagePatch,
+      unknown,
+    ][];
+    const sets = [...entries.map(([k]) => `${cols[k]} = ?`), 'updated_at = ?'].join(', ');
+    const r = this.db
+      .prepare(
+        `UPDATE inbox SET ${sets} WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
+      )
+      .run(...entries.map(([, v]) => v), now, id, ...from);
+    return Promise.resolve(r.changes === 1);
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+function toMessage(r: Row): MessageRecord {
+  return {
+    id: Number(r['id']),
+    senderId: String(r['sender_id']),
+    receiverId: String(r['receiver_id']),
+    message: String(r['message']),
+    orchestrationType: String(r['orchestration_type']) as OrchestrationType,
+    state: String(r['status']) as MessageState,
+    attempts: Number(r['attempts']),
+    error: (r['error'] as string | null) ?? null,
+    createdAt: String(r['created_at']),
+    updatedAt: String(r['updated_at']),
+    deliveredAt: (r['delivered_at'] as string | null) ?? null,
+    nextAttemptAt: (r['next_attempt_at'] as string | null) ?? null,
+  };
 }
 
 function toSession(r: Row): SessionRecord {

@@ -31,6 +31,44 @@ export interface TerminalRecord {
   lastActive: string;
 }
 
+/** Delivery states: pending → submitting → delivered, or failed with a reason. */
+export type MessageState = 'pending' | 'submitting' | 'delivered' | 'failed';
+export type OrchestrationType = 'send_message' | 'assign' | 'handoff' | 'notice';
+
+export interface MessageRecord {
+  id: number;
+  senderId: string;
+  receiverId: string;
+  message: string;
+  orchestrationType: OrchestrationType;
+  state: MessageState;
+  attempts: number;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+  /** While set and in the future, the message waits (retry backoff). */
+  nextAttemptAt: string | null;
+}
+
+export interface NewMessage {
+  senderId: string;
+  receiverId: string;
+  message: string;
+  orchestrationType: OrchestrationType;
+}
+
+export type MessagePatch = Partial<
+  Pick<MessageRecord, 'state' | 'attempts' | 'error' | 'deliveredAt' | 'nextAttemptAt'>
+>;
+
+export interface MessageFilter {
+  receiverId?: string;
+  senderId?: string;
+  states?: MessageState[];
+  limit?: number;
+}
+
 export type TerminalPatch = Partial<Pick<TerminalRecord, 'status' | 'lastActive' | 'windowName'>>;
 
 export interface Store {
@@ -45,6 +83,25 @@ export interface Store {
   listTerminals(filter?: { session?: string }): Promise<TerminalRecord[]>;
   updateTerminal(id: string, patch: TerminalPatch): Promise<void>;
   deleteTerminal(id: string): Promise<void>;
+
+  insertMessage(m: NewMessage, now: string): Promise<MessageRecord>;
+  getMessage(id: number): Promise<MessageRecord | undefined>;
+  /** Newest first, unless `oldestFirst`. */
+  listMessages(filter: MessageFilter, oldestFirst?: boolean): Promise<MessageRecord[]>;
+  /** The oldest message for `receiverId` not yet delivered or failed (the head of its queue). */
+  headMessage(receiverId: string): Promise<MessageRecord | undefined>;
+  /** Receivers that have messages waiting (pending or submitting). */
+  receiversWithQueue(): Promise<string[]>;
+  /**
+   * Moves a message to a new state only if it is in one of `from` (compare-and-set); false
+   * when another writer got there first.
+   */
+  transitionMessage(
+    id: number,
+    from: MessageState[],
+    patch: MessagePatch,
+    now: string,
+  ): Promise<boolean>;
 
   close(): void;
 }

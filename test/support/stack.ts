@@ -70,6 +70,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       ...o.timing,
     },
   });
+  void core.ledger.start();
   const app = createApp({
     core,
     paths,

@@ -1,5 +1,6 @@
 /** `/sessions` and `/sessions/{name}/terminals`. */
 import { Hono } from 'hono';
+import { CaoError } from '../../lib/errors.js';
 import type { AppDeps } from '../deps.js';
 import { boolParam, listParam, param, recordParam, requiredParam } from '../params.js';
 
@@ -40,6 +41,31 @@ export function sessionRoutes(deps: AppDeps): Hono {
     .post('/sessions/:name/terminals', async (c) => {
       const name = c.req.param('name');
       const session = await sessions.record(name);
+      const initialMessage = await param(c, 'initial_message');
+      if (initialMessage !== undefined) {
+        // a worker whose first task is queued in the ledger: returns as soon as the window exists
+        const type =
+          (await param(c, 'initial_message_orchestration_type')) ??
+          (await param(c, 'orchestration_type')) ??
+          'assign';
+        if (type !== 'assign' && type !== 'handoff') {
+          throw new CaoError(
+            'INVALID_INPUT',
+            "initial_message_orchestration_type must be 'assign' or 'handoff'.",
+          );
+        }
+        const started = await deps.core.orchestrator.startWorker({
+          callerId: await param(c, 'caller_id'),
+          sessionName: session.name,
+          profileName: await requiredParam(c, 'agent_profile'),
+          provider: await param(c, 'provider'),
+          workingDirectory: await param(c, 'working_directory'),
+          model: await param(c, 'model'),
+          message: initialMessage,
+          type,
+        });
+        return c.json({ ...started.terminal, message_id: started.messageId }, 201);
+      }
       const allowedTools = await listParam(c, 'allowed_tools');
       const yolo = (await boolParam(c, 'yolo')) ?? allowedTools?.includes('*') ?? false;
       const view = await sessions.addTerminal(name, {

@@ -1,6 +1,7 @@
 /** `/terminals/{id}` and its actions. */
 import { Hono } from 'hono';
 import { CaoError } from '../../lib/errors.js';
+import { isGone } from '../../core/tracker.js';
 import type { AppDeps } from '../deps.js';
 import { param, requiredParam } from '../params.js';
 
@@ -45,6 +46,7 @@ export function terminalRoutes(deps: AppDeps): Hono {
         status: d.status,
         rule: d.rule,
         evidence: d.evidence,
+        gone: isGone(d),
       });
     })
     .get('/terminals/:id/working-directory', async (c) => {
