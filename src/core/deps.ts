@@ -37,6 +37,8 @@ export interface CoreTiming {
   /** Waiting for an Enter to take (the message leaves the input box) before pressing again. */
   submitTimeoutMs: number;
   submitAttempts: number;
+  /** How long input waits for cao-mcp-server to report the agent's CLI connected. */
+  mcpGraceMs: number;
 }
 
 export const DEFAULT_TIMING: CoreTiming = {
@@ -45,4 +47,5 @@ export const DEFAULT_TIMING: CoreTiming = {
   echoTimeoutMs: 3_000,
   submitTimeoutMs: 3_000,
   submitAttempts: 3,
+  mcpGraceMs: 20_000,
 };

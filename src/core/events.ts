@@ -22,6 +22,7 @@ export type CaoEvent =
       provider: string;
     }
   | { type: 'terminal.deleted'; terminal_id: string; session: string }
+  | { type: 'terminal.mcp_ready'; terminal_id: string; session: string }
   | { type: 'session.created'; session: string }
   | { type: 'session.deleted'; session: string }
   | {

@@ -79,6 +79,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     explicit: o.allowedTools,
     profile,
   });
+  const servers = mcpServers(deps, profile, terminalId);
   const spec = provider.launch({
     terminalId,
     profile,
@@ -87,7 +88,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     model: o.model,
     workingDirectory: cwd,
     tmpDir: deps.paths.tmp,
-    mcpServers: mcpServers(deps, profile, terminalId),
+    mcpServers: servers,
     env,
     isRoot: deps.isRoot,
   });
@@ -116,6 +117,12 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       callerId: o.callerId ?? null,
       model: o.model ?? profile.model ?? null,
       status: 'unknown',
+      mcpExpected: Object.values(servers).some(
+        (x) =>
+          x.command === deps.mcpServerCommand.command &&
+          x.args[0] === deps.mcpServerCommand.args[0],
+      ),
+      mcpReadyAt: null,
       createdAt: now,
       lastActive: now,
     },
@@ -241,7 +248,10 @@ export async function awaitReady(
   let waitingSince: number | undefined;
   for (;;) {
     const d = deps.tracker.get(terminalId) ?? (await deps.tracker.refresh(terminalId));
-    if (isReadyStatus(d.status)) return d;
+    if (isReadyStatus(d.status)) {
+      await awaitMcp(deps, terminalId, deadline);
+      return deps.tracker.get(terminalId) ?? d;
+    }
     const screen = deps.tracker.lastScreen(terminalId) ?? '';
     if (d.status === 'error') {
       throw new CaoError(
@@ -288,6 +298,46 @@ export async function awaitReady(
         if (!(e instanceof CaoError && e.code === 'TIMEOUT')) throw e;
       });
   }
+}
+
+/**
+ * An agent given cao-mcp-server connects to it in the background; a task typed before the CLI
+ * listed cao's tools would reach the model without them. cao-mcp-server reports when that
+ * happened (`POST /terminals/{id}/mcp-ready`); wait for it, at most `timing.mcpGraceMs` after
+ * the terminal started (a broken MCP setup must not block the agent forever).
+ */
+export async function awaitMcp(
+  deps: CoreDeps,
+  terminalId: string,
+  deadline: number,
+): Promise<void> {
+  for (;;) {
+    const t = await deps.store.getTerminal(terminalId);
+    if (!t || !mcpPending(t, deps.timing.mcpGraceMs)) return;
+    const until = Math.min(deadline, Date.parse(t.createdAt) + deps.timing.mcpGraceMs);
+    if (Date.now() >= until) {
+      deps.log.warn('cao-mcp-server did not report ready; going on without waiting', {
+        terminalId,
+      });
+      return;
+    }
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, Math.min(until - Date.now(), 1000));
+      const stop = deps.bus.subscribe((e) => {
+        if (e.type === 'terminal.mcp_ready' && e.terminal_id === terminalId) done();
+      });
+      function done(): void {
+        clearTimeout(timer);
+        stop();
+        resolve();
+      }
+    });
+  }
+}
+
+/** The terminal still waits for cao-mcp-server, within the grace period. */
+export function mcpPending(t: TerminalRecord, graceMs: number, now = Date.now()): boolean {
+  return t.mcpExpected && t.mcpReadyAt === null && now < Date.parse(t.createdAt) + graceMs;
 }
 
 function describe(d: Detection, screen: string): string {

@@ -229,3 +229,38 @@ describe('recovery of a message caught mid-send (cao-server killed)', () => {
     expect(pane.keysPressed.filter((k) => k === 'Enter').length).toBe(4);
   });
 });
+
+describe('waiting for the agent to connect to cao-mcp-server', () => {
+  it('holds a task until the CLI listed cao tools, then delivers it', async () => {
+    s = createTestStack({ mcpConnects: false, timing: { mcpGraceMs: 5000 } });
+    const a = await s.req<TerminalView>(
+      'POST',
+      `/sessions?agent_profile=developer&session_name=a&working_directory=${s.work}`,
+    );
+    expect(a.status).toBe(201);
+    const started = await s.req<{ id: string; message_id: number }>(
+      'POST',
+      '/sessions/a/terminals',
+      {
+        agent_profile: 'reviewer',
+        caller_id: a.body.id,
+        initial_message: 'review it',
+      },
+    );
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await stateOf(started.body.message_id)).toBe('pending');
+    await s.req('POST', `/terminals/${started.body.id}/mcp-ready`);
+    await until(async () => (await stateOf(started.body.message_id)) === 'delivered');
+  });
+
+  it('goes on without it after the grace period', async () => {
+    s = createTestStack({ mcpConnects: false, timing: { mcpGraceMs: 300 } });
+    const t0 = Date.now();
+    const r = await s.req<TerminalView>(
+      'POST',
+      `/sessions?agent_profile=developer&session_name=a&working_directory=${s.work}`,
+    );
+    expect(r.status).toBe(201);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(250);
+  });
+});

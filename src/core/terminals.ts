@@ -98,6 +98,14 @@ export class TerminalService {
     return next;
   }
 
+  /** cao-mcp-server reports that the agent's CLI has listed cao's tools. */
+  async markMcpReady(id: string): Promise<void> {
+    const t = await this.record(id);
+    if (t.mcpReadyAt) return;
+    await this.deps.store.updateTerminal(id, { mcpReadyAt: isoNow() });
+    this.deps.bus.publish({ type: 'terminal.mcp_ready', terminal_id: id, session: t.session });
+  }
+
   async sendKey(id: string, key: string): Promise<void> {
     if (!KEY_RE.test(key)) {
       throw new CaoError(

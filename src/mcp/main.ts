@@ -2,13 +2,27 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ApiClient } from '../client/api.js';
 import { apiBaseUrl, envFlag } from '../lib/config.js';
+import { isTerminalId } from '../lib/names.js';
 import { createMcpServer } from './server.js';
+import { onToolsListed } from './tools-listed.js';
 
 export async function runMcpServer(): Promise<void> {
+  const client = new ApiClient(apiBaseUrl());
+  const terminalId = process.env['CAO_TERMINAL_ID'];
   const server = createMcpServer({
-    client: new ApiClient(apiBaseUrl()),
-    terminalId: process.env['CAO_TERMINAL_ID'],
+    client,
+    terminalId,
     workingDirectoryParam: envFlag(process.env, 'CAO_ENABLE_WORKING_DIRECTORY', false),
   });
-  await server.connect(new StdioServerTransport());
+  const transport = new StdioServerTransport();
+  await server.connect(transport);
+  if (terminalId && isTerminalId(terminalId)) {
+    onToolsListed(transport, () => {
+      client
+        .request('POST', `/terminals/${terminalId}/mcp-ready`, { timeoutMs: 5000 })
+        .catch(() => {
+          // cao-server unreachable: it stops waiting for us after its grace period
+        });
+    });
+  }
 }

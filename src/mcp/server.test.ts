@@ -200,3 +200,28 @@ describe('cao-mcp-server tools', () => {
     expect(r.body['message']).toMatch(/CAO_TERMINAL_ID is not set/);
   });
 });
+
+describe('tools-listed report', () => {
+  it('fires once, after the reply to the first tools/list', async () => {
+    s = createTestStack();
+    const { onToolsListed } = await import('./tools-listed.js');
+    const api = new ApiClient('http://127.0.0.1:9889', (input, init) =>
+      Promise.resolve(s.app.request(input as string, init)),
+    );
+    const server = createMcpServer({
+      client: api,
+      terminalId: 'abcdef01',
+      workingDirectoryParam: false,
+    });
+    const [a, b] = InMemoryTransport.createLinkedPair();
+    await server.connect(a);
+    let listed = 0;
+    onToolsListed(a, () => listed++);
+    client = new Client({ name: 'test', version: '1' });
+    await client.connect(b);
+    expect(listed).toBe(0);
+    await client.listTools();
+    await client.listTools();
+    expect(listed).toBe(1);
+  });
+});

@@ -177,8 +177,13 @@ describe('claude_code launch', () => {
           command: '/usr/bin/node',
           args: ['/x/mcp.js'],
           env: { CAO_TERMINAL_ID: 'abcd1234' },
+          timeout: 3_700_000,
         },
       },
+    });
+    expect(spec.env).toMatchObject({
+      MCP_CONNECTION_NONBLOCKING: 'false',
+      MCP_TOOL_TIMEOUT: '3700000',
     });
   });
 

@@ -206,6 +206,9 @@ function lastMessage(history: string): string | undefined {
   return text === '' ? undefined : text;
 }
 
+/** Claude Code's limit on one MCP tool call: above handoff's longest timeout (3600 s). */
+const MCP_TOOL_TIMEOUT_MS = 3_700_000;
+
 /** Variables that make Claude Code believe it runs nested inside another Claude session. */
 const KEEP_CLAUDE_ENV_RE =
   /^(?:CLAUDE_CONFIG_DIR|CLAUDE_CODE_(?:USE_|SKIP_|DISABLE_|ENABLE_|EFFORT_LEVEL|MAX_|OAUTH_TOKEN|API_KEY|GIT_BASH_PATH|SHELL))/;
@@ -249,7 +252,14 @@ function launch(ctx: LaunchContext): LaunchSpec {
     const servers = Object.fromEntries(
       Object.entries(ctx.mcpServers).map(([name, s]) => [
         name,
-        { type: 'stdio', command: s.command, args: s.args, env: s.env },
+        // `timeout` lifts Claude's 30-minute idle limit on a silent tool call (a long handoff)
+        {
+          type: 'stdio',
+          command: s.command,
+          args: s.args,
+          env: s.env,
+          timeout: MCP_TOOL_TIMEOUT_MS,
+        },
       ]),
     );
     files.push({ path: mcpFile, content: JSON.stringify({ mcpServers: servers }, null, 2) });
@@ -259,7 +269,14 @@ function launch(ctx: LaunchContext): LaunchSpec {
   const unsetEnv = Object.keys(ctx.env).filter(
     (k) => k.startsWith('CLAUDE') && !KEEP_CLAUDE_ENV_RE.test(k),
   );
-  return { argv, files, unsetEnv };
+  const env: Record<string, string> = {
+    // connect MCP servers before the first turn: otherwise a task sent right after start-up
+    // reaches the model without cao's tools
+    MCP_CONNECTION_NONBLOCKING: 'false',
+  };
+  // handoff blocks an MCP tool call for as long as the worker works (up to an hour)
+  if (!ctx.env['MCP_TOOL_TIMEOUT']) env['MCP_TOOL_TIMEOUT'] = String(MCP_TOOL_TIMEOUT_MS);
+  return { argv, files, unsetEnv, env };
 }
 
 /** CAO tool vocabulary → Claude Code's native tool names (reference §5.3). */

@@ -84,7 +84,7 @@ export async function runServer(argv: string[]): Promise<void> {
     findBinary,
     mcpServerCommand: {
       command: process.execPath,
-      args: [fileURLToPath(new URL('../mcp/main.js', import.meta.url))],
+      args: [fileURLToPath(new URL('../bin/cao-mcp-server.js', import.meta.url))],
     },
     timing: DEFAULT_TIMING,
   });

@@ -253,6 +253,16 @@ export const OPERATIONS: Op[] = [
     errors: [404],
   },
   {
+    method: 'post',
+    path: '/terminals/{id}/mcp-ready',
+    summary:
+      "Called by cao-mcp-server when the agent's CLI has listed cao's tools (input waits for it)",
+    tag: 'terminals',
+    params: [id],
+    ok: { schema: success },
+    errors: [404],
+  },
+  {
     method: 'get',
     path: '/terminals/{id}/detect',
     summary: 'Why the terminal has its status: the rule that decided and the evidence lines',

@@ -22,6 +22,8 @@ export const MIGRATIONS: readonly string[] = [
     caller_id TEXT,
     model TEXT,
     status TEXT NOT NULL DEFAULT 'unknown',
+    mcp_expected INTEGER NOT NULL DEFAULT 0,
+    mcp_ready_at TEXT,
     created_at TEXT NOT NULL,
     last_active TEXT NOT NULL
   );

@@ -81,11 +81,15 @@ export class SqliteStore implements Store {
     this.db
       .prepare(
         `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
-           allowed_tools, caller_id, model, status, created_at, last_active)
+           allowed_tools, caller_id, model, status, mcp_expected, mcp_ready_at, created_at, last_active)
          VALUES (@id, @session, @windowName, @provider, @agentProfile, @workingDirectory,
-           @allowedTools, @callerId, @model, @status, @createdAt, @lastActive)`,
+           @allowedTools, @callerId, @model, @status, @mcpExpected, @mcpReadyAt, @createdAt, @lastActive)`,
       )
-      .run({ ...t, allowedTools: t.allowedTools === null ? null : JSON.stringify(t.allowedTools) });
+      .run({
+        ...t,
+        allowedTools: t.allowedTools === null ? null : JSON.stringify(t.allowedTools),
+        mcpExpected: t.mcpExpected ? 1 : 0,
+      });
     return Promise.resolve();
   }
 
@@ -110,6 +114,7 @@ export class SqliteStore implements Store {
       status: 'status',
       lastActive: 'last_active',
       windowName: 'tmux_window',
+      mcpReadyAt: 'mcp_ready_at',
     };
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
       keyof TerminalPatch,
@@ -251,6 +256,8 @@ function toTerminal(r: Row): TerminalRecord {
     callerId: (r['caller_id'] as string | null) ?? null,
     model: (r['model'] as string | null) ?? null,
     status: String(r['status']) as Status,
+    mcpExpected: Number(r['mcp_expected']) === 1,
+    mcpReadyAt: (r['mcp_ready_at'] as string | null) ?? null,
     createdAt: String(r['created_at']),
     lastActive: String(r['last_active']),
   };

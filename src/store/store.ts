@@ -27,6 +27,10 @@ export interface TerminalRecord {
   model: string | null;
   /** Last status cao saw; the live one comes from the tracker. */
   status: Status;
+  /** The agent was given cao-mcp-server; input waits until the CLI has listed its tools. */
+  mcpExpected: boolean;
+  /** When cao-mcp-server reported that the CLI listed its tools. */
+  mcpReadyAt: string | null;
   createdAt: string;
   lastActive: string;
 }
@@ -69,7 +73,9 @@ export interface MessageFilter {
   limit?: number;
 }
 
-export type TerminalPatch = Partial<Pick<TerminalRecord, 'status' | 'lastActive' | 'windowName'>>;
+export type TerminalPatch = Partial<
+  Pick<TerminalRecord, 'status' | 'lastActive' | 'windowName' | 'mcpReadyAt'>
+>;
 
 export interface Store {
   insertSession(s: SessionRecord): Promise<void>;

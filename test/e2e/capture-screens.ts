@@ -21,9 +21,20 @@ const PLANS: Record<string, Plan> = {
     version: () => '2.1.331',
     steps: [
       { state: 'idle', status: 'idle', waitFor: /❯/ },
-      { state: 'processing', status: 'processing', message: 'slow CAPTURE-SLOW', waitFor: /esc to interrupt/, delayMs: 800 },
+      {
+        state: 'processing',
+        status: 'processing',
+        message: 'slow CAPTURE-SLOW',
+        waitFor: /esc to interrupt/,
+        delayMs: 800,
+      },
       { state: 'completed', status: 'completed', waitFor: /CAPTURE-REPLY-SLOW[\s\S]*for \d+s/ },
-      { state: 'completed-multiline', status: 'completed', message: 'multi CAPTURE-MULTI', waitFor: /third line[\s\S]*for \d+s/ },
+      {
+        state: 'completed-multiline',
+        status: 'completed',
+        message: 'multi CAPTURE-MULTI',
+        waitFor: /third line[\s\S]*for \d+s/,
+      },
     ],
   },
 };
@@ -38,17 +49,33 @@ async function main(): Promise<void> {
     script: {
       turns: [
         { match: 'CAPTURE-SLOW', delayMs: 4000, reply: 'Slow reply. CAPTURE-REPLY-SLOW' },
-        { match: 'CAPTURE-MULTI', reply: 'First line of the answer.\n\n- a bullet\n- another bullet\n\nthird line' },
+        {
+          match: 'CAPTURE-MULTI',
+          reply: 'First line of the answer.\n\n- a bullet\n- another bullet\n\nthird line',
+        },
       ],
     },
   });
   try {
-    const r = await stack.cao(['launch', '--agents', 'developer', '--headless', '--yolo', '--session-name', 'cap', '--working-directory', stack.work, '--provider', plan.provider]);
+    const r = await stack.cao([
+      'launch',
+      '--agents',
+      'developer',
+      '--headless',
+      '--yolo',
+      '--session-name',
+      'cap',
+      '--working-directory',
+      stack.work,
+      '--provider',
+      plan.provider,
+    ]);
     if (r.code !== 0) throw new Error(r.stderr);
     const id = /id ([a-f0-9]{8})/.exec(r.stdout)?.[1] ?? '';
     const pane = stack.tmux(['list-panes', '-s', '-t', 'cao-cap', '-F', '#{pane_id}']).trim();
     for (const step of plan.steps) {
-      if (step.message) await stack.api('POST', `/terminals/${id}/input`, { message: step.message });
+      if (step.message)
+        await stack.api('POST', `/terminals/${id}/input`, { message: step.message });
       const deadline = Date.now() + 60_000;
       let screen = '';
       while (Date.now() < deadline) {

@@ -242,13 +242,31 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         await new Promise((r) => setTimeout(r, 300));
         server.kill('SIGKILL');
       }
+      // end the agents (and anything they left in their process groups), then the tmux server
+      let pids: number[] = [];
       try {
+        pids = execFileSync('tmux', ['-L', socket, 'list-panes', '-a', '-F', '#{pane_pid}'], {
+          encoding: 'utf8',
+        })
+          .split('\n')
+          .map(Number)
+          .filter((n) => n > 1);
         execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
       } catch {
         // no server left
       }
+      await new Promise((r) => setTimeout(r, 500));
+      for (const pid of pids) {
+        try {
+          process.kill(-pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
       await model.close();
-      if (!process.env['CAO_E2E_KEEP']) rmSync(root, { recursive: true, force: true });
+      // agents killed with the tmux server may still be writing their files for a moment
+      if (!process.env['CAO_E2E_KEEP'])
+        rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
     },
     serverLog() {
       const file = join(caoHome, 'logs', 'cao-server.log');

@@ -41,6 +41,8 @@ export interface TestStackOptions {
   timing?: Partial<CoreTiming>;
   env?: NodeJS.ProcessEnv;
   isRoot?: boolean;
+  /** Whether fake agents report cao-mcp-server connected (default true). */
+  mcpConnects?: boolean;
 }
 
 export function createTestStack(o: TestStackOptions = {}): TestStack {
@@ -71,6 +73,13 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     },
   });
   void core.ledger.start();
+  // the agents' CLIs "connect" to cao-mcp-server right after they start, as real ones do
+  if (o.mcpConnects ?? true) {
+    core.bus.subscribe((e) => {
+      if (e.type === 'terminal.created')
+        setTimeout(() => void core.terminals.markMcpReady(e.terminal_id).catch(() => {}), 5);
+    });
+  }
   const app = createApp({
     core,
     paths,

@@ -326,17 +326,31 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 
   async killWindow(paneId: string): Promise<void> {
+    const pids = await this.panePids(['-t', paneId]);
     await this.exec(['kill-pane', '-t', paneId]).catch((e: unknown) => {
       if (!/can't find|no such/i.test(errorMessage(e))) throw e;
     });
+    reapLater(pids);
   }
 
   async killSession(session: string): Promise<void> {
     const w = this.watches.get(session);
+    const pids = await this.panePids(['-s', '-t', `=${session}`]);
     await this.exec(['kill-session', '-t', `=${session}`]).catch((e: unknown) => {
       if (!/can't find|no server|no such/i.test(errorMessage(e))) throw e;
     });
     if (w) await w.client.close();
+    reapLater(pids);
+  }
+
+  /** The agent processes (pane leaders) of a pane or session. */
+  private async panePids(target: string[]): Promise<number[]> {
+    try {
+      const lines = await this.exec(['list-panes', ...target, '-F', '#{pane_pid}']);
+      return lines.map(Number).filter((n) => Number.isInteger(n) && n > 1);
+    } catch {
+      return [];
+    }
   }
 
   watch(session: string, listener: RuntimeListener): () => void {
@@ -390,6 +404,29 @@ export class TmuxRuntime implements TerminalRuntime {
     this.watches.clear();
     await Promise.all(all.map((w) => w.client.close()));
   }
+}
+
+/** How long an agent gets to exit on tmux's SIGHUP before its process group is killed. */
+const REAP_AFTER_MS = 3000;
+
+/**
+ * Some CLIs ignore the SIGHUP tmux sends when a window is killed and keep running without a
+ * terminal. Each pane's process leads its own process group (tmux makes it a session leader),
+ * so whatever of that group is still alive a moment later is ended.
+ */
+function reapLater(pids: number[]): void {
+  if (pids.length === 0) return;
+  setTimeout(() => {
+    for (const pid of pids) {
+      for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
+        try {
+          process.kill(-pid, sig);
+        } catch {
+          break; // the group is gone
+        }
+      }
+    }
+  }, REAP_AFTER_MS).unref();
 }
 
 function parsePaneLine(line: string): PaneState {

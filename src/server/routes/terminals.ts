@@ -33,6 +33,10 @@ export function terminalRoutes(deps: AppDeps): Hono {
       }
       return c.json(await terminals.output(c.req.param('id'), mode));
     })
+    .post('/terminals/:id/mcp-ready', async (c) => {
+      await terminals.markMcpReady(c.req.param('id'));
+      return c.json({ success: true });
+    })
     .post('/terminals/:id/exit', async (c) => {
       await terminals.exit(c.req.param('id'));
       return c.json({ success: true });

@@ -1,0 +1,356 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { renderRaw } from '../../test/support/render.js';
+import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { isCaoError } from '../lib/errors.js';
+import { kimiCli, kimiDisallowedTools } from './kimi-cli.js';
+import type { InstallContext, LaunchContext } from './provider.js';
+import { stripAnsi } from './screen.js';
+
+const capture = (name: string): string =>
+  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'kimi', name), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(join(SHARED_DIR, 'cao-fixtures', name), 'utf8');
+const own = (path: string): string =>
+  readFileSync(join(import.meta.dirname, 'testdata', 'kimi_cli', path), 'utf8');
+
+const W = 60;
+const box = (text = ''): string[] => [
+  ` ╭${'─'.repeat(W)}╮`,
+  ` │ > ${text.padEnd(W - 3)}│`,
+  ` ╰${'─'.repeat(W)}╯`,
+  ' fake-model thinking  /work  master',
+  '                                   context: 9% (21.4k/256k)',
+];
+const screen = (...lines: string[]): string => lines.join('\n');
+
+describe.skipIf(!hasShared())(
+  hasShared()
+    ? 'kimi_cli over real captures'
+    : 'kimi_cli over real captures (skipped: ../shared is not beside the project)',
+  () => {
+    it('extracts the last answer of a completed turn', () => {
+      expect(kimiCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+      expect(kimiCli.lastMessage(capture('after_approval.txt'))).toBe(
+        'Shell command finished. FAKE-REPLY-2',
+      );
+      expect(kimiCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+      expect(kimiCli.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+    });
+
+    it('reports the error line as the last message of a failed turn', () => {
+      expect(kimiCli.lastMessage(capture('error.txt'))).toBe(
+        'Error: [provider.api_error] 400 FAKE-ERROR-400 scripted failure',
+      );
+      // an interrupted turn has no answer
+      expect(kimiCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
+    });
+
+    it('reads the answer of the older kimi-cli screens', async () => {
+      const raw = fixture('kimi_code_tui_completed_raw.txt');
+      expect(kimiCli.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)))).toBe(
+        "def greet(name):\n    return f'Hello, {name}!'",
+      );
+      expect(kimiCli.lastMessage(fixture('kimi_cli_completed_output.txt'))).toBe(
+        'The function takes a name parameter and returns a greeting string.',
+      );
+    });
+
+    it('reads the input box', () => {
+      expect(kimiCli.inputText(capture('idle.txt'))).toBe('');
+      expect(kimiCli.inputText(capture('processing.txt'))).toBe('');
+      // the approval panel replaces the input box
+      expect(kimiCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+      expect(kimiCli.inputText(fixture('kimi_cli_idle_output.txt'))).toBe('');
+    });
+
+    it('answers nothing at start-up but the trust dialog', () => {
+      expect(kimiCli.startupKeys(capture('idle.txt'))).toBeUndefined();
+      // a permission prompt during work is the user's (or answer_user_prompt's) to answer
+      expect(kimiCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+    });
+
+    it('answers an approval panel with the option number', () => {
+      for (const name of ['waiting_user_answer.txt', 'waiting_user_answer_mcp.txt']) {
+        const s = capture(name);
+        expect(kimiCli.answerKeys?.(s, '1')).toEqual(['1']);
+        expect(kimiCli.answerKeys?.(s, 'yes')).toEqual(['1']);
+        expect(kimiCli.answerKeys?.(s, '2')).toEqual(['2']);
+        expect(kimiCli.answerKeys?.(s, 'no')).toEqual(['3']);
+        expect(kimiCli.answerKeys?.(s, '7')).toBeUndefined();
+        expect(kimiCli.answerKeys?.(s, 'only in the staging folder')).toBeUndefined();
+      }
+    });
+
+    it('says which rule decided, with the evidence line', () => {
+      const d = kimiCli.detect(capture('processing.txt'));
+      expect(d.rule).toBe('spinner');
+      expect(d.evidence.join('\n')).toContain('🌒 · Tip:');
+      expect(kimiCli.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+      expect(kimiCli.detect(capture('exit.txt')).rule).toBe('cli-exited');
+      expect(kimiCli.detect(capture('interrupted.txt')).rule).toBe('interrupted');
+    });
+  },
+);
+
+describe('kimi_cli over own 2.1.0 captures', () => {
+  it('answers the "Trust this folder?" dialog', () => {
+    const s = own('waiting_user_answer/kimi-2.1.0-trust_folder_dialog.txt');
+    expect(kimiCli.startupKeys(s)).toEqual(['Enter']);
+    expect(kimiCli.inputText(s)).toBeUndefined();
+    expect(kimiCli.answerKeys?.(s, 'no')).toEqual(['Down', 'Enter']);
+  });
+
+  it('reads typed and pasted text in the input box', () => {
+    expect(kimiCli.inputText(own('idle/kimi-2.1.0-input_pending.txt'))).toBe(
+      'multi please and tell me who you are',
+    );
+    expect(kimiCli.inputText(own('idle/kimi-2.1.0-input_pending_multiline.txt'))).toBe(
+      'first pasted line\nsecond pasted line\nthird',
+    );
+  });
+
+  it('keeps a multi-line answer, without the block indent', () => {
+    expect(kimiCli.lastMessage(own('completed/kimi-2.1.0-multiline_answer.txt'))).toBe(
+      [
+        'First line of the answer.',
+        '',
+        'Second paragraph:',
+        '',
+        '• item one',
+        '• item two',
+        '',
+        '```python',
+        '  def greet(name):',
+        '      return f"Hello, {name}!"',
+        '```',
+        '',
+        'Done. FAKE-MULTI',
+      ].join('\n'),
+    );
+    expect(kimiCli.lastMessage(own('completed/kimi-2.1.0-multiline_user_message.txt'))).toBe(
+      'Hello! I am the fake model.',
+    );
+  });
+});
+
+describe('kimi_cli detector edge cases', () => {
+  it('a submitted message without an answer or spinner yet is processing', () => {
+    const s = screen(' ✨ first', '', ' ● one', '', ' ✨ second', '', ...box());
+    expect(kimiCli.detect(s)).toMatchObject({ status: 'processing', rule: 'awaiting-response' });
+  });
+
+  it("the previous turn's answer does not make a running turn completed", () => {
+    const s = screen(' ✨ first', ' ● one', ' ✨ second', '  🌔 · Tip: /model', ...box());
+    expect(kimiCli.detect(s)).toMatchObject({ status: 'processing', rule: 'spinner' });
+    const thinking = screen(' ✨ first', ' ● one', ' ✨ second', '', ' ⠙ Thinking…', ...box());
+    expect(kimiCli.detect(thinking).status).toBe('processing');
+  });
+
+  it('text typed after a finished turn is idle, a finished turn alone is completed', () => {
+    const done = [' ✨ go', '', ' ● done', ''];
+    expect(kimiCli.detect(screen(...done, ...box()))).toMatchObject({ status: 'completed' });
+    expect(kimiCli.detect(screen(...done, ...box('next task')))).toMatchObject({
+      status: 'idle',
+      rule: 'input-pending',
+    });
+  });
+
+  it('an error after an answer in the same turn is the turn outcome', () => {
+    const s = screen(
+      ' ✨ go',
+      ' ● Ran a command · $ ls',
+      '   Command executed successfully.',
+      '   Error: [provider.rate_limit] 429 slow down',
+      ...box(),
+    );
+    expect(kimiCli.detect(s)).toMatchObject({ status: 'error', rule: 'api-error' });
+  });
+
+  it('an approval prompt quoted in an answer is not a prompt', () => {
+    const s = screen(' ✨ q', ' ● It shows "▶ Run this command?" and waits.', ...box());
+    expect(kimiCli.detect(s).status).toBe('completed');
+  });
+
+  it('a dead pane is an error, an empty screen unknown', () => {
+    expect(
+      kimiCli.detect(screen(' ● bye', 'Pane is dead (status 0, Tue Nov 24 2026)')).status,
+    ).toBe('error');
+    expect(kimiCli.detect('\n\n').status).toBe('unknown');
+  });
+
+  it('moves to the trust option when the cursor is on "Don\'t trust"', () => {
+    const s = screen(
+      ' ────────────────────────────────',
+      '  Trust this folder?',
+      '  ↑↓ navigate · Enter select · Esc exit',
+      '',
+      '     Trust this folder',
+      '     Enable project MCP servers. Remembered for this folder.',
+      '',
+      "   ❯ Don't trust",
+      '     Exit Kimi Code. Asked again next launch.',
+    );
+    expect(kimiCli.detect(s).status).toBe('waiting_user_answer');
+    expect(kimiCli.startupKeys(s)).toEqual(['Up', 'Enter']);
+  });
+});
+
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
+  terminalId: 'abcd1234',
+  profile: { name: 'code_supervisor', description: 'Plans work', systemPrompt: 'You plan.' },
+  yolo: false,
+  allowedTools: null,
+  workingDirectory: '/work',
+  tmpDir: '/cao/tmp',
+  mcpServers: {},
+  env: {},
+  isRoot: false,
+  ...over,
+});
+
+describe('kimi_cli launch', () => {
+  it('asks in normal mode, uses Never Ask (--auto) in yolo mode', () => {
+    expect(kimiCli.launch(ctx()).argv).toEqual([
+      'kimi',
+      '--agent-file',
+      '/cao/tmp/abcd1234.kimi-agent.md',
+    ]);
+    const yolo = kimiCli.launch(ctx({ yolo: true })).argv;
+    expect(yolo).toContain('--auto');
+    // --yolo is Kimi's "Ask When Needed": it still asks
+    expect(yolo).not.toContain('--yolo');
+  });
+
+  it('uses the model override before the profile model', () => {
+    const spec = kimiCli.launch(ctx({ model: 'k2', profile: { ...ctx().profile, model: 'k1' } }));
+    expect(spec.argv[spec.argv.indexOf('--model') + 1]).toBe('k2');
+  });
+
+  it('writes the system prompt into a per-terminal agent file that keeps Kimi`s own prompt', () => {
+    const spec = kimiCli.launch(ctx());
+    expect(spec.env).toEqual({ KIMI_CODE_NO_AUTO_UPDATE: '1' });
+    expect(spec.files).toEqual([
+      {
+        path: '/cao/tmp/abcd1234.kimi-agent.md',
+        content: [
+          '---',
+          'name: cao-code-supervisor',
+          'description: "Plans work"',
+          '---',
+          '${base_prompt}',
+          '',
+          'You plan.',
+          '',
+        ].join('\n'),
+      },
+    ]);
+  });
+
+  it('denies the native tools a restricted profile may not use', () => {
+    const spec = kimiCli.launch(ctx({ allowedTools: ['fs_read', 'fs_list', '@cao-mcp-server'] }));
+    const content = spec.files?.[0]?.content ?? '';
+    expect(content).toContain(
+      'disallowedTools: ["Bash","TaskList","TaskOutput","TaskStop","Agent","AgentSwarm","Write","Edit","WebSearch","FetchURL"]',
+    );
+  });
+
+  it('needs no agent file without a prompt or restrictions', () => {
+    const spec = kimiCli.launch(ctx({ profile: { name: 'x', description: '', systemPrompt: '' } }));
+    expect(spec.argv).toEqual(['kimi']);
+    expect(spec.files).toEqual([]);
+  });
+
+  it('maps restricted CAO tools to denied native tools', () => {
+    expect(kimiDisallowedTools(null)).toEqual([]);
+    expect(kimiDisallowedTools(['*'])).toEqual([]);
+    expect(kimiDisallowedTools(['@builtin'])).toEqual([]);
+    const dev = kimiDisallowedTools(['fs_*', 'execute_bash', '@cao-mcp-server']);
+    expect(dev).toEqual(['WebSearch', 'FetchURL']);
+  });
+});
+
+const install = (files: Record<string, string> = {}): InstallContext => ({
+  profile: {
+    name: 'developer',
+    description: 'd',
+    systemPrompt: 'p',
+    allowedTools: ['*'],
+    mcpServers: {
+      'cao-mcp-server': {
+        command: '/usr/bin/cao-mcp-server',
+        args: [],
+        env: { CAO_TERMINAL_ID: 'stale', CAO_API_URL: 'http://x', LOG: '1' },
+      },
+    },
+    raw: {},
+  },
+  contextFile: '/cao/agent-context/developer.md',
+  home: '/home/u',
+  caoHome: '/home/u/.aws/cli-agent-orchestrator',
+  readFile: (p) => files[p],
+});
+
+describe('kimi_cli install', () => {
+  it("adds the profile's MCP servers to ~/.kimi-code/mcp.json, keeping the user's", () => {
+    const existing = JSON.stringify({
+      mcpServers: { mine: { command: 'my-server' } },
+      other: true,
+    });
+    const [file] =
+      kimiCli.installFiles?.(install({ '/home/u/.kimi-code/mcp.json': existing })) ?? [];
+    expect(file?.path).toBe('/home/u/.kimi-code/mcp.json');
+    expect(JSON.parse(file?.content ?? '{}')).toEqual({
+      mcpServers: {
+        mine: { command: 'my-server' },
+        'cao-mcp-server': {
+          command: '/usr/bin/cao-mcp-server',
+          args: [],
+          // the terminal id comes from the agent's environment, which Kimi passes on
+          env: { LOG: '1' },
+          toolTimeoutMs: 1_200_000,
+        },
+      },
+      other: true,
+    });
+  });
+
+  it('refuses to overwrite an mcp.json it cannot read, saying what to do', () => {
+    let err: unknown;
+    try {
+      kimiCli.installFiles?.(install({ '/home/u/.kimi-code/mcp.json': '{ broken' }));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCaoError(err) && err.message).toMatch(/mcp\.json.*Fix or move/);
+  });
+
+  it('writes nothing for a profile without MCP servers', () => {
+    const ctx = install();
+    expect(kimiCli.installFiles?.({ ...ctx, profile: { ...ctx.profile, mcpServers: {} } })).toEqual(
+      [],
+    );
+  });
+});
+
+describe('kimi_cli stale frames', () => {
+  it('ignores an input box left in the scrollback above a newer turn', () => {
+    const s = screen(
+      ' ✨ first',
+      ' ● one',
+      ...box(),
+      ' ✨ second',
+      ' ● Running a command · $ rm -rf build',
+      ' ──────────────────────────────',
+      '   ▶ Run this command?',
+      '   ▶ 1. Approve once',
+      '     2. Approve for this session',
+      '     3. Reject',
+      '   ↑/↓ select · 1/2/3 choose · ↵ confirm',
+      ' ──────────────────────────────',
+    );
+    expect(kimiCli.detect(s)).toMatchObject({ status: 'waiting_user_answer' });
+    expect(kimiCli.inputText(s)).toBeUndefined();
+  });
+});

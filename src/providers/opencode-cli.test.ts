@@ -1,0 +1,393 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { isCaoError } from '../lib/errors.js';
+import { deniedPermissions, opencodeCli } from './opencode-cli.js';
+import type { LaunchContext } from './provider.js';
+
+const capture = (name: string): string =>
+  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'opencode', name), 'utf8');
+const fixture = (name: string): string =>
+  readFileSync(join(SHARED_DIR, 'cao-fixtures', name), 'utf8');
+const own = (path: string): string =>
+  readFileSync(join(import.meta.dirname, 'testdata', 'opencode_cli', path), 'utf8');
+
+const W = 156;
+const SIDEBAR = ['Fake title', '', 'Context', '8,157 tokens', '0% used', '$0.00 spent'];
+const IDLE_STATUS = `   /work${' '.repeat(110)}8.2K  ctrl+p commands    • OpenCode 1.18.33`;
+const BUSY_STATUS = `   ■■■⬝⬝⬝⬝⬝  esc interrupt${' '.repeat(90)}tab agents  ctrl+p commands`;
+
+/**
+ * A session screen as OpenCode 1.18 draws it at 200 columns: the transcript (padded to the
+ * main column, sidebar text on the right), the input box and the status line.
+ */
+function session(transcript: string[], opts: { input?: string[]; status?: string } = {}): string {
+  const main = transcript.map((l, i) => l.padEnd(W + 4) + (SIDEBAR[i] ?? ''));
+  const input = opts.input ?? [''];
+  const box = [
+    '  ┃',
+    ...input.map((l) => (l === '' ? '  ┃' : `  ┃  ${l}`)),
+    '  ┃',
+    `  ┃  Build · Fake Model Fake LLM${' '.repeat(120)}/work:master`,
+    `  ╹${'▀'.repeat(W - 3)}`,
+  ];
+  return [...main, '', ...box, opts.status ?? IDLE_STATUS].join('\n');
+}
+const user = (text: string): string[] => ['  ┃', `  ┃  ${text}`, '  ┃', ''];
+const block = (...text: string[]): string[] => ['  ┃', ...text.map((t) => `  ┃  ${t}`), '  ┃', ''];
+const answer = (...text: string[]): string[] => [...text.map((t) => `     ${t}`), ''];
+const footer = (suffix = ''): string[] => [`     ▣  Build · Fake Model${suffix}`, ''];
+
+describe.skipIf(!hasShared())(
+  hasShared()
+    ? 'opencode_cli over real captures'
+    : 'opencode_cli over real captures (skipped: ../shared is not beside the project)',
+  () => {
+    it('extracts the last answer of a completed turn, without the sidebar', () => {
+      expect(opencodeCli.lastMessage(capture('completed.txt'))).toBe(
+        'Slow reply done. FAKE-REPLY-1',
+      );
+      expect(opencodeCli.lastMessage(capture('after_approval.txt'))).toBe(
+        'Shell command finished. FAKE-REPLY-2',
+      );
+      expect(opencodeCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+      expect(opencodeCli.lastMessage(capture('yolo.txt'))).toBe(
+        'Yolo command finished. FAKE-REPLY-3',
+      );
+      expect(opencodeCli.lastMessage(fixture('opencode_cli_completed.txt'))).toBe(
+        'Hello there, friend!',
+      );
+    });
+
+    it('keeps paragraphs and lists of a longer answer', () => {
+      expect(
+        opencodeCli.lastMessage(own('completed/opencode-1.18.33-multiline-reply-custom-agent.txt')),
+      ).toBe(
+        'Slow reply done. FAKE-REPLY-1\n\nSecond paragraph line.\n\n- bullet one\n- bullet two',
+      );
+      expect(opencodeCli.lastMessage(own('completed/opencode-1.18.33-question-answered.txt'))).toBe(
+        'Got the answer. ASK-DONE.',
+      );
+    });
+
+    it('returns what is visible of an answer longer than the screen (no scrollback)', () => {
+      const text = opencodeCli.lastMessage(
+        own('completed/opencode-1.18.33-long-reply-scrolled.txt'),
+      );
+      expect(text?.split('\n')[0]).toBe('line 2');
+      expect(text?.split('\n').at(-1)).toBe('LONG-END');
+    });
+
+    it('reports the error text as the last message of a failed turn', () => {
+      expect(opencodeCli.lastMessage(capture('error.txt'))).toBe('FAKE-ERROR-400 scripted failure');
+      expect(opencodeCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
+    });
+
+    it('reads the input box: placeholder is empty, typed and pasted text shows', () => {
+      expect(opencodeCli.inputText(capture('idle.txt'))).toBe('');
+      expect(opencodeCli.inputText(capture('completed.txt'))).toBe('');
+      expect(opencodeCli.inputText(fixture('opencode_cli_idle_splash.txt'))).toBe('');
+      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-typed-on-start-screen.txt'))).toBe(
+        'hello typed text',
+      );
+      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-typed-multiline.txt'))).toBe(
+        'first typed line\nsecond typed line',
+      );
+      // pastes of 3+ lines are summarised in the box
+      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-long-paste-summary.txt'))).toBe(
+        '[Pasted ~12 lines] first typed line',
+      );
+      // the autocomplete menu above the box is not part of it
+      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-slash-menu.txt'))).toBe(
+        '/exitfirst typed line',
+      );
+      expect(opencodeCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+      expect(opencodeCli.inputText(capture('exit.txt'))).toBeUndefined();
+    });
+
+    it('has no start-up dialog to answer, and never answers a permission prompt', () => {
+      expect(opencodeCli.startupKeys(capture('idle.txt'))).toBeUndefined();
+      expect(opencodeCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+    });
+
+    it('answers a permission prompt by number or by yes/no', () => {
+      const screen = capture('waiting_user_answer.txt');
+      expect(opencodeCli.answerKeys?.(screen, '1')).toEqual(['Enter']);
+      expect(opencodeCli.answerKeys?.(screen, 'yes')).toEqual(['Enter']);
+      expect(opencodeCli.answerKeys?.(screen, '2')).toEqual(['Right', 'Enter']);
+      expect(opencodeCli.answerKeys?.(screen, '3')).toEqual(['Right', 'Right', 'Enter']);
+      expect(opencodeCli.answerKeys?.(screen, 'no')).toEqual(['Escape']);
+      expect(opencodeCli.answerKeys?.(screen, 'use the staging database')).toBeUndefined();
+      const always = own('waiting_user_answer/opencode-1.18.33-always-allow-confirm.txt');
+      expect(opencodeCli.answerKeys?.(always, 'yes')).toEqual(['Enter']);
+      expect(opencodeCli.answerKeys?.(always, 'no')).toEqual(['Escape']);
+    });
+
+    it('answers the question tool with the option digit', () => {
+      const screen = own('waiting_user_answer/opencode-1.18.33-question-tool.txt');
+      expect(opencodeCli.detect(screen)).toMatchObject({
+        status: 'waiting_user_answer',
+        rule: 'question',
+      });
+      expect(opencodeCli.answerKeys?.(screen, '2')).toEqual(['2']);
+      expect(opencodeCli.answerKeys?.(screen, 'Blue, please')).toBeUndefined();
+    });
+
+    it('says which rule decided, with the evidence line', () => {
+      const d = opencodeCli.detect(capture('processing.txt'));
+      expect(d.rule).toBe('footer-esc-interrupt');
+      expect(d.evidence.join('\n')).toContain('esc interrupt');
+      expect(opencodeCli.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+      expect(opencodeCli.detect(capture('error.txt')).evidence[0]).toBe(
+        'FAKE-ERROR-400 scripted failure',
+      );
+      expect(opencodeCli.detect(capture('completed.txt')).evidence).toEqual([
+        '▣  Build · Fake Model · 9.2s',
+      ]);
+    });
+  },
+);
+
+describe('opencode_cli detector edge cases', () => {
+  it('a message sent after a finished turn, with no answer yet, is processing', () => {
+    const s = session([
+      ...user('first'),
+      ...answer('one'),
+      ...footer(' · 2.0s'),
+      ...user('second'),
+    ]);
+    expect(opencodeCli.detect(s)).toMatchObject({
+      status: 'processing',
+      rule: 'awaiting-response',
+    });
+  });
+
+  it('a finished turn is completed whatever the duration format', () => {
+    for (const d of [' · 9.2s', ' · 355ms', ' · 1m 5s', ' · 2h 1m']) {
+      const s = session([...user('q'), ...answer('a'), ...footer(d)]);
+      expect(opencodeCli.detect(s).status).toBe('completed');
+    }
+  });
+
+  it('a turn footer without duration and without an error block was stopped: idle', () => {
+    const s = session([...user('q'), ...answer('→ Read /etc/hostname'), ...footer()]);
+    expect(opencodeCli.detect(s)).toMatchObject({ status: 'idle', rule: 'turn-stopped' });
+    const marked = session([...user('q'), ...answer('partial'), ...footer(' · interrupted')]);
+    expect(opencodeCli.detect(marked)).toMatchObject({ status: 'idle', rule: 'interrupted' });
+  });
+
+  it('an error block after some answer text is an error', () => {
+    const s = session([
+      ...user('q'),
+      ...answer('Looking at it.'),
+      ...block('Provider returned error: overloaded'),
+      ...footer(),
+    ]);
+    expect(opencodeCli.detect(s)).toMatchObject({ status: 'error', rule: 'turn-error' });
+    expect(opencodeCli.lastMessage(s)).toBe('Provider returned error: overloaded');
+  });
+
+  it('a failed turn loses its footer: the next message is read as a user message', () => {
+    // fail (error block, no footer any more), then a new message that was interrupted
+    const s = session([
+      ...answer('done'),
+      ...footer(' · 1.6s'),
+      ...user('fail please'),
+      ...block('FAKE-ERROR-400 scripted failure'),
+      ...user('down please'),
+      ...footer(),
+    ]);
+    expect(opencodeCli.detect(s).status).toBe('idle');
+    // and the reverse: a new message that failed after an earlier failure
+    const again = session([
+      ...user('fail please'),
+      ...block('first failure'),
+      ...user('try again'),
+      ...block('second failure'),
+      ...footer(),
+    ]);
+    expect(opencodeCli.detect(again).status).toBe('error');
+    expect(opencodeCli.lastMessage(again)).toBe('second failure');
+  });
+
+  it('a tool output block right before the footer is not an error', () => {
+    const s = session([...user('q'), ...block('$ make test', '', 'FAIL'), ...footer()]);
+    expect(opencodeCli.detect(s).status).toBe('idle');
+  });
+
+  it('keeps code lines of an answer (`$ npm test`) and drops the sidebar', () => {
+    const s = session([
+      ...user('md please'),
+      ...answer('Result heading', 'Some bold text.', '$ npm test', 'ok', 'Final line.'),
+      ...footer(' · 1.5s'),
+    ]);
+    expect(opencodeCli.lastMessage(s)).toBe(
+      'Result heading\nSome bold text.\n$ npm test\nok\nFinal line.',
+    );
+  });
+
+  it('the answer after the last tool call is the last message', () => {
+    const s = session([
+      ...user('q'),
+      ...answer('Let me check.'),
+      ...answer('⚙ cao-mcp-server_handoff [agent=developer]'),
+      ...answer('The developer finished.'),
+      ...footer(' · 3.1s'),
+    ]);
+    expect(opencodeCli.lastMessage(s)).toBe('The developer finished.');
+  });
+
+  it('text typed into the box is idle even after a finished turn', () => {
+    const s = session([...user('q'), ...answer('a'), ...footer(' · 1s')], { input: ['next one'] });
+    expect(opencodeCli.detect(s)).toMatchObject({ status: 'idle', rule: 'input-pending' });
+  });
+
+  it('the busy status line wins over a finished-looking transcript', () => {
+    const s = session([...user('q'), ...answer('a'), ...footer(' · 1s'), ...user('again')], {
+      status: BUSY_STATUS,
+    });
+    expect(opencodeCli.detect(s)).toMatchObject({
+      status: 'processing',
+      rule: 'footer-esc-interrupt',
+    });
+  });
+
+  it('a toast drawn over the transcript is not part of it', () => {
+    const toast = `${' '.repeat(40)}┃  FAKE-ERROR-400 scripted failure  ┃`;
+    const s = session([
+      `  ┃${' '.repeat(80)}┃${' '.repeat(35)}┃`,
+      `  ┃  q${toast}`,
+      '  ┃',
+      '',
+      ...answer('fine'),
+      ...footer(' · 1s'),
+    ]);
+    expect(opencodeCli.lastMessage(s)).toBe('fine');
+  });
+
+  it('a dead pane is an error, an empty screen unknown', () => {
+    expect(opencodeCli.detect('x\nPane is dead (status 0, Tue Nov 24 2026)').status).toBe('error');
+    expect(opencodeCli.detect('\n\n').status).toBe('unknown');
+  });
+});
+
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
+  terminalId: 'abcd1234',
+  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
+  yolo: false,
+  allowedTools: null,
+  workingDirectory: '/work',
+  tmpDir: '/cao/tmp',
+  mcpServers: {
+    'cao-mcp-server': {
+      command: '/usr/bin/node',
+      args: ['/x/mcp.js'],
+      env: { CAO_TERMINAL_ID: 'abcd1234' },
+    },
+  },
+  env: {},
+  isRoot: false,
+  ...over,
+});
+
+const configOf = (spec: ReturnType<typeof opencodeCli.launch>): Record<string, unknown> =>
+  JSON.parse(
+    spec.files?.find((f) => f.path === '/cao/tmp/abcd1234.opencode.json')?.content ?? '{}',
+  ) as Record<string, unknown>;
+
+describe('opencode_cli launch', () => {
+  it('points OpenCode at a per-terminal config with the prompt, MCP servers and asking rules', () => {
+    const spec = opencodeCli.launch(ctx());
+    expect(spec.argv).toEqual(['opencode']);
+    expect(spec.env).toEqual({
+      OPENCODE_CONFIG: '/cao/tmp/abcd1234.opencode.json',
+      OPENCODE_DISABLE_AUTOUPDATE: '1',
+      OPENCODE_DISABLE_TERMINAL_TITLE: '1',
+    });
+    expect(spec.files?.find((f) => f.path === '/cao/tmp/abcd1234.prompt.md')?.content).toBe(
+      'You write code.',
+    );
+    expect(configOf(spec)).toEqual({
+      $schema: 'https://opencode.ai/config.json',
+      instructions: ['/cao/tmp/abcd1234.prompt.md'],
+      mcp: {
+        'cao-mcp-server': {
+          type: 'local',
+          command: ['/usr/bin/node', '/x/mcp.js'],
+          environment: { CAO_TERMINAL_ID: 'abcd1234' },
+          enabled: true,
+        },
+      },
+      permission: {
+        bash: 'ask',
+        edit: 'ask',
+        webfetch: 'ask',
+        websearch: 'ask',
+        codesearch: 'ask',
+        task: 'ask',
+        'cao-mcp-server_*': 'allow',
+      },
+    });
+  });
+
+  it('auto-approves in yolo mode and writes no asking rules', () => {
+    const spec = opencodeCli.launch(ctx({ yolo: true }));
+    expect(spec.argv).toEqual(['opencode', '--auto']);
+    expect(configOf(spec)['permission']).toEqual({ 'cao-mcp-server_*': 'allow' });
+  });
+
+  it('denies the native tools a restricted profile does not grant, also in yolo mode', () => {
+    const spec = opencodeCli.launch(
+      ctx({ yolo: true, allowedTools: ['fs_read', 'fs_list', '@cao-mcp-server'] }),
+    );
+    expect(configOf(spec)['permission']).toEqual({
+      'cao-mcp-server_*': 'allow',
+      bash: 'deny',
+      task: 'deny',
+      edit: 'deny',
+      webfetch: 'deny',
+      websearch: 'deny',
+      codesearch: 'deny',
+    });
+    expect(deniedPermissions(null)).toEqual([]);
+    expect(deniedPermissions(['*'])).toEqual([]);
+    expect(deniedPermissions(['@builtin'])).toEqual([]);
+    expect(deniedPermissions(['fs_*', 'execute_bash'])).toEqual([
+      'webfetch',
+      'websearch',
+      'codesearch',
+    ]);
+  });
+
+  it('leaves out the prompt file and the MCP section when there is nothing to pass', () => {
+    const spec = opencodeCli.launch(
+      ctx({ profile: { name: 'x', description: '', systemPrompt: '  ' }, mcpServers: {} }),
+    );
+    expect(spec.files?.map((f) => f.path)).toEqual(['/cao/tmp/abcd1234.opencode.json']);
+    const config = configOf(spec);
+    expect(config['instructions']).toBeUndefined();
+    expect(config['mcp']).toBeUndefined();
+  });
+
+  it('uses the model override before the profile model, as provider/model', () => {
+    const spec = opencodeCli.launch(
+      ctx({ model: 'anthropic/claude-sonnet-4-5', profile: { ...ctx().profile, model: 'a/b' } }),
+    );
+    expect(spec.argv.slice(spec.argv.indexOf('--model'))).toEqual([
+      '--model',
+      'anthropic/claude-sonnet-4-5',
+    ]);
+  });
+
+  it('refuses a model without its provider, saying how to fix it', () => {
+    let err: unknown;
+    try {
+      opencodeCli.launch(ctx({ model: 'gpt-5' }));
+    } catch (e) {
+      err = e;
+    }
+    expect(isCaoError(err) && err.code).toBe('INVALID_INPUT');
+    expect(isCaoError(err) && err.message).toMatch(/provider\/model.*opencode models/s);
+  });
+});

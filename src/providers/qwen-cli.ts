@@ -1,0 +1,219 @@
+/**
+ * Qwen Code (`qwen`, @qwen-code/qwen-code, a Gemini CLI fork; needs Node 22). Screen reader for
+ * its Ink TUI: the banner box (`>_ Qwen Code (v0.24.4)`), a transcript of user lines
+ * (`  > text`), answers (`  ◆︎ text`, continued four spaces in), tool lines (`  ✓ Shell …`,
+ * `  - Shell …` when refused) and errors (`  ✕ [API Error: 400 …]`); then the input box between
+ * two rules (`>   Type your message or @path/to/file`, `*` in yolo mode) and the footer
+ * (`⏸ Ask permissions …` / `YOLO mode …`). The box stays on screen while a turn runs; the busy
+ * line above it (`<phrase>... (2s · esc to cancel)`) and the footer's `Enter to steer · Ctrl+Q
+ * to queue` say it runs. HTTP 5xx retries show nothing else. Permission prompts and the trust
+ * dialog are `›`-cursor menus drawn instead of the box. Verified against the captures in
+ * ../shared and testdata/qwen_cli (0.24.4).
+ */
+import { join } from 'node:path';
+import {
+  answerMenuKeys,
+  deniedTools,
+  judgeTurn,
+  lastAnswer,
+  mcpServersJson,
+  menuKeys,
+  readMenu,
+  stripZeroWidth,
+  unbox,
+  type TurnMarkers,
+} from './gemini-family.js';
+import type { Detection, LaunchContext, LaunchFile, LaunchSpec, Provider } from './provider.js';
+import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+
+/** The banner box's title line; a restart (after the trust dialog) draws a new one. */
+const BANNER_RE = /│ >_ Qwen Code \(v\d+\.\d+/u;
+/** The full-width rules above and below the input box. */
+const RULE_RE = /^─{20,}$/u;
+/** The input line: `>` normal, `*` yolo, `!` shell mode. */
+const PROMPT_RE = /^([>*!]) /u;
+const PLACEHOLDER_RE = /^Type your (?:message|shell command)\b/;
+const MARKERS: TurnMarkers = {
+  // two spaces in; an answer that quotes `> x` is indented four or more
+  user: /^ {2}> \S/u,
+  // ◆ (U+25C6) with a text-presentation selector (U+FE0E)
+  response: /^ {2}◆\uFE0E?\s/u,
+  error: /^ {2}✕ /u,
+  // a tool call the user refused (`  - Shell echo …`); Esc during a turn instead puts the
+  // message back into the input box and removes it from the transcript
+  cancelled: /^ {2}- \S/u,
+};
+/**
+ * The busy line's timer: `(2s · esc to cancel)`, `(0s · ↑ 24 tokens · esc to cancel)`. A narrow
+ * pane wraps it onto the next row, so it is matched on the rows above the box joined.
+ */
+const BUSY_RE = /\(\d[^()]*·\s*esc to\s+cancel\)/u;
+/** The footer while a turn runs: messages typed now steer or queue. */
+const BUSY_FOOTER_RE = /\bEnter to steer\b|\bCtrl\+Q to queue\b/;
+const TRUST_RE = /Do you trust this folder\?/;
+const PERMISSION_RE = /Allow execution of\b/;
+/** The status line under a permission prompt. */
+const CONFIRMATION_RE = /Waiting for user confirmation\b/;
+const EXITED_RE = /^To continue this session, run$|^qwen --resume\b/;
+
+interface Box {
+  /** Index of the rule above the input. */
+  top: number;
+  /** Index of the rule below the input. */
+  bottom: number;
+  /** The input lines: the prompt line and its continuation lines. */
+  input: string[];
+}
+
+/** The last two rules with a prompt line right after the first. */
+function findBox(lines: readonly string[]): Box | undefined {
+  const bottom = lastIndexMatching(lines, RULE_RE);
+  if (bottom < 1) return undefined;
+  const top = lastIndexMatching(lines, RULE_RE, bottom - 1);
+  if (top < 0 || bottom - top > 30) return undefined;
+  const input = lines.slice(top + 1, bottom);
+  if (!PROMPT_RE.test(input[0] ?? '')) return undefined;
+  return { top, bottom, input };
+}
+
+function boxText(box: Box): string {
+  const text = box.input
+    .map((l, i) => stripZeroWidth(i === 0 ? l.replace(PROMPT_RE, '') : l.replace(/^ {2}/, '')))
+    .join('\n')
+    .trim();
+  return PLACEHOLDER_RE.test(text) ? '' : text;
+}
+
+/** The lines of the current session: from the last banner box on. */
+function sessionLines(screen: string): string[] {
+  const lines = screenLines(screen);
+  const banner = lastIndexMatching(lines, BANNER_RE);
+  return banner > 0 ? lines.slice(banner) : lines;
+}
+
+/** The busy line right above the box (two spaces, the spinner, a phrase, the timer). */
+function busyLine(lines: readonly string[], top: number): string | undefined {
+  for (let i = Math.max(0, top - 3); i < top; i++) {
+    const l = lines[i] ?? '';
+    if (!/^ {2}\S/u.test(l) || MARKERS.response.test(l) || MARKERS.user.test(l)) continue;
+    const joined = lines
+      .slice(i, top)
+      .map((r) => r.trim())
+      .join(' ');
+    if (BUSY_RE.test(joined)) return l;
+  }
+  return undefined;
+}
+
+function detect(screen: string): Detection {
+  const all = screenLines(screen);
+  if (all.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
+  const dead = lastIndexMatching(all.slice(-25), PANE_DEAD_RE);
+  if (dead >= 0) {
+    return { status: 'error', rule: 'pane-dead', evidence: evidence(all.slice(-25)[dead]) };
+  }
+  const lines = sessionLines(screen);
+  const box = findBox(lines);
+  if (!box) {
+    const tail = lines.slice(-40);
+    const find = (re: RegExp): string | undefined => tail.findLast((l) => re.test(l));
+    const trust = find(TRUST_RE);
+    if (trust) return waiting('trust-folder-dialog', trust);
+    const permission = find(PERMISSION_RE) ?? find(CONFIRMATION_RE);
+    if (permission) return waiting('permission-prompt', permission);
+    if (readMenu(tail)) return waiting('choice-dialog', find(/^[\s│]*›\s*\d+\./u));
+    const exited = find(EXITED_RE);
+    if (exited) return { status: 'error', rule: 'cli-exited', evidence: evidence(exited) };
+    return { status: 'unknown', rule: 'no-input-box', evidence: evidence(lines.at(-1)) };
+  }
+  const busy = busyLine(lines, box.top);
+  if (busy) return { status: 'processing', rule: 'esc-to-cancel', evidence: evidence(busy) };
+  const footer = lines.slice(box.bottom + 1).find((l) => BUSY_FOOTER_RE.test(l));
+  if (footer) return { status: 'processing', rule: 'footer-steer', evidence: evidence(footer) };
+  return judgeTurn(lines.slice(0, box.top), boxText(box), MARKERS);
+}
+
+function waiting(rule: string, ...lines: (string | undefined)[]): Detection {
+  return { status: 'waiting_user_answer', rule, evidence: evidence(...lines.map(unbox)) };
+}
+
+function startupKeys(screen: string): string[] | undefined {
+  const lines = sessionLines(screen);
+  if (findBox(lines)) return undefined;
+  const tail = lines.slice(-40);
+  // "Do you trust this folder?" › 1. Trust folder (<dir>) / 2. Trust parent folder /
+  // 3. Don't trust (esc). Shown only when the user enabled security.folderTrust.
+  if (!tail.some((l) => TRUST_RE.test(l))) return undefined;
+  return menuKeys(tail, (o) => /^Trust folder\b/.test(o.label));
+}
+
+function answerKeys(screen: string, answer: string): string[] | undefined {
+  const lines = sessionLines(screen);
+  if (findBox(lines)) return undefined;
+  return answerMenuKeys(lines.slice(-40), answer);
+}
+
+function inputText(screen: string): string | undefined {
+  const box = findBox(sessionLines(screen));
+  return box ? boxText(box) : undefined;
+}
+
+function lastMessage(history: string): string | undefined {
+  const lines = sessionLines(history);
+  const box = findBox(lines);
+  const area = box ? lines.slice(0, box.top) : lines;
+  return lastAnswer(area, MARKERS, '    ');
+}
+
+/** CAO tool vocabulary → Qwen Code's built-in tool names (0.24.4 `ToolNames`). */
+const TOOL_MAP: Record<string, string[]> = {
+  execute_bash: ['run_shell_command', 'exec', 'monitor', 'agent'],
+  fs_read: ['read_file'],
+  fs_write: ['edit', 'write_file', 'notebook_edit'],
+  fs_list: ['glob', 'grep_search', 'list_directory'],
+  web_fetch: ['web_fetch', 'web_search'],
+};
+
+/** Qwen's own `--approval-mode` values; a profile's `permissionMode` is used when it is one. */
+const APPROVAL_MODES = ['default', 'auto-edit', 'auto', 'plan'];
+
+function launch(ctx: LaunchContext): LaunchSpec {
+  const argv = ['qwen'];
+  if (ctx.yolo) argv.push('--yolo');
+  else {
+    // Qwen's own default is "auto" (an LLM classifier approves or blocks each call without
+    // asking); "default" asks, which is what cao's normal mode means.
+    const mode = ctx.profile.permissionMode;
+    argv.push('--approval-mode', mode && APPROVAL_MODES.includes(mode) ? mode : 'default');
+  }
+  const model = ctx.model ?? ctx.profile.model;
+  if (model) argv.push('--model', model);
+  // Appended to the built-in prompt (after loaded memory). 0.24.4 takes it only as text.
+  if (ctx.profile.systemPrompt.trim() !== '') {
+    argv.push('--append-system-prompt', ctx.profile.systemPrompt);
+  }
+  const files: LaunchFile[] = [];
+  if (Object.keys(ctx.mcpServers).length > 0) {
+    // Merged over the servers in the user's settings, for this run only.
+    const mcpFile = join(ctx.tmpDir, `${ctx.terminalId}.mcp.json`);
+    files.push({ path: mcpFile, content: mcpServersJson(ctx.mcpServers) });
+    argv.push('--mcp-config', mcpFile);
+  }
+  for (const tool of deniedTools(ctx.allowedTools, TOOL_MAP)) argv.push('--exclude-tools', tool);
+  return { argv, files };
+}
+
+export const qwenCli: Provider = {
+  id: 'qwen_cli',
+  label: 'Qwen Code',
+  binary: 'qwen',
+  installHint: 'npm install -g @qwen-code/qwen-code (needs Node.js 22 or newer)',
+  versionArgs: ['--version'],
+  launch,
+  detect,
+  startupKeys,
+  inputText,
+  lastMessage,
+  answerKeys,
+  exit: { text: '/quit' },
+};
