@@ -6,7 +6,12 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['src/**/*.test.ts', 'test/unit/**/*.test.ts'],
+          include: [
+            'src/**/*.test.ts',
+            'test/unit/**/*.test.ts',
+            'test/fake-agent/**/*.test.ts',
+            'test/fake-model/**/*.test.ts',
+          ],
           testTimeout: 15_000,
         },
       },

@@ -1,7 +1,7 @@
 /** The Anthropic Messages API (what Claude Code speaks), streaming and not. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import type { Conversation, Decision } from './script.js';
+import { cleanUserText as clean, type Conversation, type Decision } from './script.js';
 import { sendJson, sleep, sse, sseStart, words } from './http.js';
 
 interface Block {
@@ -13,9 +13,6 @@ interface Message {
   role: string;
   content: string | Block[];
 }
-
-const clean = (t: string): string =>
-  t.replace(/<system-reminder>[\s\S]*?<\/system-reminder>/g, '').trim();
 
 export function anthropicConversation(body: Record<string, unknown>): Conversation {
   const msgs = (body['messages'] ?? []) as Message[];
@@ -49,7 +46,14 @@ export function anthropicConversation(body: Record<string, unknown>): Conversati
   )
     .filter((t) => t.name)
     .map((t) => ({ name: t.name as string, schema: t.input_schema ?? {} }));
-  return { lastUser: text, step, tools };
+  // structured output (Claude Code's session-title generator): output_config.format
+  const oc = body['output_config'] as { format?: Record<string, unknown> } | undefined;
+  const format = oc?.format ?? (body['output_format'] as Record<string, unknown> | undefined);
+  const jsonSchema =
+    format?.['type'] === 'json_schema'
+      ? ((format['schema'] ?? {}) as Record<string, unknown>)
+      : undefined;
+  return { lastUser: text, step, tools, ...(jsonSchema ? { jsonSchema } : {}) };
 }
 
 export async function anthropicReply(

@@ -32,3 +32,20 @@ export function words(text: string): string[] {
   for (let i = 0; i < parts.length; i += 4) out.push(parts.slice(i, i + 4).join(''));
   return out.length > 0 ? out : [''];
 }
+
+/** The OpenAI error body (Chat Completions and Responses). */
+export function openaiError(status: number, message: string): Record<string, unknown> {
+  const type =
+    status === 400
+      ? 'invalid_request_error'
+      : status === 401
+        ? 'authentication_error'
+        : status === 403
+          ? 'permission_error'
+          : status === 404
+            ? 'not_found_error'
+            : status === 429
+              ? 'rate_limit_exceeded'
+              : 'server_error';
+  return { error: { message, type, param: null, code: type } };
+}

@@ -7,11 +7,18 @@
 
 export interface ToolStep {
   /** Tool to call; matched against the tools the CLI offers (exact, then suffix such as
-   *  `mcp__cao-mcp-server__handoff`); '@shell' means the CLI's own shell tool. */
+   *  `mcp__cao-mcp-server__handoff`); '@shell' means the CLI's own shell tool. A tool the CLI
+   *  defers behind a `tool_call` bridge (Qwen Code) is called through the bridge. */
   tool: string | string[];
   input?: Record<string, unknown>;
   /** For '@shell': the command line. */
   command?: string;
+  /** For '@shell': the tool's `description`/`justification` (default 'Run a command'). */
+  description?: string;
+  /** For '@shell': ask to run outside the sandbox where the shell tool can (Codex:
+   *  `sandbox_permissions: "require_escalated"`, which is what makes it show an approval
+   *  prompt under its default on-request policy). */
+  escalate?: boolean;
 }
 
 export interface TextStep {
@@ -38,19 +45,56 @@ export interface Script {
   fallback?: (lastUser: string) => string;
 }
 
+export interface OfferedTool {
+  name: string;
+  schema: Record<string, unknown>;
+  /** OpenAI Responses: the namespace the tool was offered in (Codex: `mcp__<server>`). */
+  namespace?: string;
+  /** OpenAI Responses: a `custom` (freeform text input) tool rather than a function. */
+  custom?: boolean;
+}
+
 export interface Conversation {
   /** The latest user message with real text (tool results and reminders skipped). */
   lastUser: string;
   /** Model replies since that message (0 = first request of the turn). */
   step: number;
   /** Tool names the CLI offered; empty for side requests (titles, summaries). */
-  tools: { name: string; schema: Record<string, unknown> }[];
+  tools: OfferedTool[];
+  /** A side request asked for JSON output following this schema ({} = any JSON object). */
+  jsonSchema?: Record<string, unknown>;
+  /** The whole request as text, searched for the names of deferred tools (the server fills
+   *  it with the raw request body). */
+  context?: string;
 }
 
 export type Decision =
   | { kind: 'text'; text: string; delayMs: number; turn: number }
-  | { kind: 'tool'; name: string; input: Record<string, unknown>; delayMs: number; turn: number }
+  | {
+      kind: 'tool';
+      name: string;
+      input: Record<string, unknown>;
+      delayMs: number;
+      turn: number;
+      /** Responses API: send the call back inside this namespace. */
+      namespace?: string;
+      /** Responses API: a custom_tool_call (input sent as text). */
+      custom?: boolean;
+      /** Called through a bridge tool (Qwen's `tool_call`): the real tool's name. */
+      via?: string;
+    }
   | { kind: 'error'; status: number; message: string; delayMs: number; turn: number };
+
+/** Removes what CLIs add to a typed message: <system-reminder> blocks (Claude Code, Kimi
+ *  Code) and Copilot's <current_datetime> prefix. */
+export const cleanUserText = (t: string): string =>
+  t.replace(/<(system-reminder|current_datetime)>[\s\S]*?<\/\1>/g, '').trim();
+
+/** Context a CLI sends as (part of) a user message, not typed by the user: one whole
+ *  `<tag>…</tag>` block (Codex's <environment_context>, <user_instructions>; Gemini CLI's
+ *  <session_context>) or AGENTS.md contents. */
+export const isInjectedContext = (t: string): boolean =>
+  /^\s*<([A-Za-z_]+)>[\s\S]*<\/\1>\s*$/.test(t) || /^\s*# AGENTS\.md/.test(t);
 
 const SHELL_TOOLS = [
   'Bash',
@@ -99,8 +143,8 @@ const fill = (v: unknown, groups: string[]): unknown => {
 
 export function resolveTool(
   want: string | string[],
-  offered: Conversation['tools'],
-): Conversation['tools'][number] | undefined {
+  offered: OfferedTool[],
+): OfferedTool | undefined {
   const names = want === '@shell' ? SHELL_TOOLS : Array.isArray(want) ? want : [want];
   for (const n of names) {
     const t =
@@ -109,33 +153,107 @@ export function resolveTool(
     if (t) return t;
   }
   for (const n of names) {
-    const t = offered.find(
-      (x) =>
-        x.name.toLowerCase().endsWith(`_${n.toLowerCase()}`) ||
-        x.name.toLowerCase().endsWith(`.${n.toLowerCase()}`),
+    // MCP tools get a server prefix: mcp__echo__echo_tool, echo_echo_tool (OpenCode),
+    // echo-echo_tool (Copilot), mcp_echo_echo_tool (Gemini CLI)
+    const t = offered.find((x) =>
+      ['_', '.', '-'].some((sep) => x.name.toLowerCase().endsWith(`${sep}${n.toLowerCase()}`)),
     );
     if (t) return t;
   }
   return undefined;
 }
 
+type PropSchema = { type?: string | string[]; enum?: unknown[] };
+const typeOf = (p: PropSchema | undefined): string =>
+  String((Array.isArray(p?.type) ? p.type[0] : p?.type) ?? '').toLowerCase();
+
 /** Adapts a '@shell' step to the offered shell tool's input schema. */
 function shellInput(step: ToolStep, schema: Record<string, unknown>): Record<string, unknown> {
-  const props = (schema['properties'] ?? {}) as Record<string, { type?: string }>;
+  const props = (schema['properties'] ?? {}) as Record<string, PropSchema>;
+  const required = Array.isArray(schema['required']) ? (schema['required'] as string[]) : [];
   const key = props['command'] ? 'command' : props['cmd'] ? 'cmd' : 'command';
+  const description = step.description ?? 'Run a command';
   const input: Record<string, unknown> = {
     [key]:
-      props[key]?.type === 'array' ? ['bash', '-lc', step.command ?? ''] : (step.command ?? ''),
+      typeOf(props[key]) === 'array' ? ['bash', '-lc', step.command ?? ''] : (step.command ?? ''),
   };
-  if (props['description']) input['description'] = 'Run a command';
+  if (props['description']) input['description'] = description;
+  // other required parameters (Qwen's is_background, …) get a neutral value
+  for (const r of required) {
+    if (r in input) continue;
+    const t = typeOf(props[r]);
+    if (props[r]?.enum && props[r].enum.length > 0) input[r] = props[r].enum[0];
+    else if (t === 'string') input[r] = '';
+    else if (t === 'boolean') input[r] = false;
+    else if (t === 'number' || t === 'integer') input[r] = 60_000;
+  }
+  if (step.escalate && props['sandbox_permissions']) {
+    input['sandbox_permissions'] = 'require_escalated';
+    if (props['justification']) input['justification'] = description;
+  }
   return { ...input, ...(step.input ?? {}) };
+}
+
+/** A minimal instance of a JSON schema, for side requests that ask for structured output
+ *  (Gemini CLI's "next speaker" check gets `{"next_speaker":"user", …}`). */
+export function schemaInstance(schema: unknown, depth = 0): unknown {
+  if (!schema || typeof schema !== 'object' || depth > 8) return null;
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(s['enum']) && s['enum'].length > 0)
+    return s['enum'].includes('user') ? 'user' : s['enum'][0];
+  if ('const' in s) return s['const'];
+  for (const k of ['anyOf', 'oneOf', 'allOf']) {
+    const alts = s[k];
+    if (Array.isArray(alts) && alts.length > 0) return schemaInstance(alts[0], depth + 1);
+  }
+  const type = typeOf(s);
+  if (type === 'object' || s['properties']) {
+    const props = (s['properties'] ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(
+      Object.entries(props).map(([k, v]) => [k, schemaInstance(v, depth + 1)]),
+    );
+  }
+  if (type === 'array') return [];
+  if (type === 'string') return 'Fake title';
+  if (type === 'number' || type === 'integer') return 0;
+  if (type === 'boolean') return false;
+  if (type === 'null') return null;
+  return {};
+}
+
+/**
+ * Deferred tools: Qwen Code does not declare MCP tools up front; it lists their names in the
+ * conversation and offers a bridge `tool_call({name, arguments})`. Finds the wanted tool's
+ * full name (`mcp__echo__echo_tool`) in the request and the bridge to call it through.
+ */
+function deferredTool(
+  want: string | string[],
+  c: Conversation,
+): { bridge: OfferedTool; name: string } | undefined {
+  const bridge = c.tools.find((t) => {
+    const props = (t.schema['properties'] ?? {}) as Record<string, unknown>;
+    return t.name === 'tool_call' && props['name'] && props['arguments'];
+  });
+  if (!bridge || !c.context) return undefined;
+  for (const n of Array.isArray(want) ? want : [want]) {
+    if (n.startsWith('@')) continue;
+    const esc = n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const re = new RegExp(`[A-Za-z0-9_.-]*[_.-]${esc}(?![A-Za-z0-9_])`, 'g');
+    const found = [...c.context.matchAll(re)].map((m) => m[0]);
+    const name = found.find((x) => x.startsWith('mcp')) ?? found[0];
+    if (name) return { bridge, name };
+  }
+  return undefined;
 }
 
 export function decide(script: Script, c: Conversation): Decision {
   const found = matchTurn(script.turns, c.lastUser);
   const turnIndex = found?.index ?? -1;
-  if (c.tools.length === 0)
-    return { kind: 'text', text: 'Fake title', delayMs: 0, turn: turnIndex };
+  // side requests (no tools offered: session titles, summaries, next-speaker checks)
+  if (c.tools.length === 0) {
+    const text = c.jsonSchema ? JSON.stringify(schemaInstance(c.jsonSchema) ?? {}) : 'Fake title';
+    return { kind: 'text', text, delayMs: 0, turn: turnIndex };
+  }
   if (!found) {
     return {
       kind: 'text',
@@ -155,24 +273,54 @@ export function decide(script: Script, c: Conversation): Decision {
     return { kind: 'text', text: String(fill(text, groups)), delayMs, turn: turnIndex };
   }
   const tool = resolveTool(step.tool, c.tools);
-  if (!tool) {
-    const names = c.tools.map((t) => t.name).join(', ');
+  const input = (schema: Record<string, unknown>): Record<string, unknown> =>
+    fill(step.tool === '@shell' ? shellInput(step, schema) : (step.input ?? {}), groups) as Record<
+      string,
+      unknown
+    >;
+  if (tool) {
     return {
-      kind: 'text',
-      text: `fake-model: no tool ${JSON.stringify(step.tool)} among [${names}]`,
+      kind: 'tool',
+      name: tool.name,
+      input: input(tool.schema),
       delayMs,
       turn: turnIndex,
+      ...(tool.namespace ? { namespace: tool.namespace } : {}),
+      ...(tool.custom ? { custom: true } : {}),
     };
   }
-  const input =
-    step.tool === '@shell'
-      ? shellInput(step, tool.schema)
-      : ((fill(step.input ?? {}, groups) as Record<string, unknown>) ?? {});
+  const deferred = deferredTool(step.tool, c);
+  if (deferred) {
+    return {
+      kind: 'tool',
+      name: deferred.bridge.name,
+      input: { name: deferred.name, arguments: input({}) },
+      delayMs,
+      turn: turnIndex,
+      via: deferred.name,
+    };
+  }
+  const names = c.tools.map((t) => t.name).join(', ');
   return {
-    kind: 'tool',
-    name: tool.name,
-    input: step.tool === '@shell' ? (fill(input, groups) as Record<string, unknown>) : input,
+    kind: 'text',
+    text: `fake-model: no tool ${JSON.stringify(step.tool)} among [${names}]`,
     delayMs,
     turn: turnIndex,
   };
+}
+
+/**
+ * A script read from JSON (the standalone runner's `--script` file): `match` strings of the
+ * form "/regex/flags" become RegExps; a bare array is taken as the list of turns.
+ */
+export function scriptFromJson(value: unknown): Script {
+  const raw = (Array.isArray(value) ? { turns: value } : value) as { turns?: unknown };
+  if (!raw || typeof raw !== 'object' || !Array.isArray(raw.turns))
+    throw new Error('fake-model: a script is {"turns": [...]}');
+  const turns = (raw.turns as Turn[]).map((t) => {
+    if (typeof t.match !== 'string') throw new Error('fake-model: every turn needs a "match"');
+    const m = /^\/(.*)\/([a-z]*)$/s.exec(t.match);
+    return m ? { ...t, match: new RegExp(m[1] ?? '', m[2]) } : t;
+  });
+  return { turns };
 }
