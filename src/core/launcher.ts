@@ -20,7 +20,7 @@ import {
 } from '../providers/provider.js';
 import type { PaneRef, WindowSpec } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
-import { resolveAllowedTools } from './allowed-tools.js';
+import { resolveAllowedTools } from '../profiles/allowed-tools.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
 import { resolveWorkingDirectory } from './workdir.js';

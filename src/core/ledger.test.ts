@@ -17,7 +17,7 @@ afterEach(async () => {
 async function launch(name: string): Promise<TerminalView> {
   const r = await s.req<TerminalView>(
     'POST',
-    `/sessions?agent_profile=developer&session_name=${name}&working_directory=${s.work}`,
+    `/sessions?agent_profile=developer&session_name=${name}&working_directory=${s.work}&provider=claude_code`,
   );
   expect(r.status).toBe(201);
   return r.body;
@@ -235,7 +235,7 @@ describe('waiting for the agent to connect to cao-mcp-server', () => {
     s = createTestStack({ mcpConnects: false, timing: { mcpGraceMs: 5000 } });
     const a = await s.req<TerminalView>(
       'POST',
-      `/sessions?agent_profile=developer&session_name=a&working_directory=${s.work}`,
+      `/sessions?agent_profile=developer&session_name=a&working_directory=${s.work}&provider=claude_code`,
     );
     expect(a.status).toBe(201);
     const started = await s.req<{ id: string; message_id: number }>(
@@ -258,7 +258,7 @@ describe('waiting for the agent to connect to cao-mcp-server', () => {
     const t0 = Date.now();
     const r = await s.req<TerminalView>(
       'POST',
-      `/sessions?agent_profile=developer&session_name=a&working_directory=${s.work}`,
+      `/sessions?agent_profile=developer&session_name=a&working_directory=${s.work}&provider=claude_code`,
     );
     expect(r.status).toBe(201);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(250);

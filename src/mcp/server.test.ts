@@ -36,7 +36,7 @@ async function connect(
 async function supervisor(): Promise<TerminalView> {
   const r = await s.req<TerminalView>(
     'POST',
-    `/sessions?agent_profile=code_supervisor&session_name=sup&working_directory=${s.work}`,
+    `/sessions?agent_profile=code_supervisor&session_name=sup&working_directory=${s.work}&provider=claude_code`,
   );
   expect(r.status).toBe(201);
   return r.body;

@@ -3,12 +3,23 @@
  * profile, copies files and URLs into the local store, writes the installed copy to
  * agent-context/, and records `--env` values in CAO_HOME/.env.
  */
-import { copyFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertFileName } from '../lib/names.js';
 import { ensureLayout, expandHome, type CaoPaths } from '../lib/paths.js';
+import { mcpServerCommand } from '../lib/self.js';
 import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
+import type { McpServerSpec } from '../providers/provider.js';
+import { resolveAllowedTools } from './allowed-tools.js';
 import { locateProfile } from './discovery.js';
 import { readEnvFile, updateEnvFile } from './env-file.js';
 import { parseProfile, unresolvedVars } from './profile.js';
@@ -89,13 +100,47 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
     writeFileSync(contextFile, text, { mode: 0o600 });
   }
 
+  // CLIs that read agent definitions (Kiro, Q, Copilot, …) get theirs now
+  let agentFile: string | null = null;
+  if (provider.installFiles) {
+    const self = mcpServerCommand();
+    const servers: Record<string, McpServerSpec> = {};
+    for (const [key, s] of Object.entries(profile.mcpServers ?? {})) {
+      if (!s.command) continue;
+      const isCao = s.command === 'cao-mcp-server' || key === 'cao-mcp-server';
+      servers[key] = {
+        type: 'stdio',
+        command: isCao ? self.command : s.command,
+        args: isCao ? [...self.args, ...(s.args ?? [])] : (s.args ?? []),
+        env: s.env ?? {},
+      };
+    }
+    const files = provider.installFiles({
+      profile: {
+        ...profile,
+        allowedTools: resolveAllowedTools({ yolo: false, profile }),
+        mcpServers: servers,
+        raw: profile,
+      },
+      contextFile,
+      home: o.home ?? homedir(),
+      caoHome: o.paths.home,
+      readFile: (f) => (existsSync(f) ? readFileSync(f, 'utf8') : undefined),
+    });
+    for (const f of files) {
+      mkdirSync(dirname(f.path), { recursive: true });
+      writeFileSync(f.path, f.content, { mode: f.mode ?? 0o600 });
+    }
+    agentFile = files[0]?.path ?? null;
+  }
+
   const unresolved = unresolvedVars(text).filter((v) => vars[v] === undefined);
   return {
     success: true,
     message: `Agent '${name}' installed successfully`,
     agent_name: name,
     context_file: contextFile,
-    agent_file: null,
+    agent_file: agentFile,
     unresolved_vars: unresolved,
     source_kind: kind,
     provider: provider.id,

@@ -4,43 +4,44 @@
  */
 import { CaoError } from '../lib/errors.js';
 import { claudeCode } from './claude-code.js';
-import { copilotCli } from './copilot-cli.js';
-import { opencodeCli } from './opencode-cli.js';
 import { codex } from './codex.js';
-import { kimiCli } from './kimi-cli.js';
+import { copilotCli } from './copilot-cli.js';
 import { geminiCli } from './gemini-cli.js';
-import { qwenCli } from './qwen-cli.js';
+import { kimiCli } from './kimi-cli.js';
 import { kiroCli } from './kiro-cli.js';
-import { qCli } from './q-cli.js';
+import { opencodeCli } from './opencode-cli.js';
 import type { Provider } from './provider.js';
+import { qCli } from './q-cli.js';
+import { qwenCli } from './qwen-cli.js';
 
+/** In the skill document's order (kiro_cli, the default, first), then the extras. */
 export const PROVIDER_IDS = [
+  'kiro_cli',
   'claude_code',
   'codex',
-  'kimi_cli',
-  'opencode_cli',
-  'copilot_cli',
   'gemini_cli',
-  'qwen_cli',
-  'kiro_cli',
+  'kimi_cli',
+  'copilot_cli',
+  'opencode_cli',
   'q_cli',
+  'qwen_cli',
 ] as const;
 export type ProviderId = (typeof PROVIDER_IDS)[number];
 
 export const providers = {
+  kiro_cli: kiroCli,
   claude_code: claudeCode,
   codex,
-  kimi_cli: kimiCli,
-  opencode_cli: opencodeCli,
-  copilot_cli: copilotCli,
   gemini_cli: geminiCli,
-  qwen_cli: qwenCli,
-  kiro_cli: kiroCli,
+  kimi_cli: kimiCli,
+  copilot_cli: copilotCli,
+  opencode_cli: opencodeCli,
   q_cli: qCli,
+  qwen_cli: qwenCli,
 } satisfies Record<ProviderId, Provider>;
 
 /** The provider used when neither the caller nor the profile names one. */
-export const DEFAULT_PROVIDER: ProviderId = 'claude_code';
+export const DEFAULT_PROVIDER: ProviderId = 'kiro_cli';
 
 export const isProviderId = (s: string): s is ProviderId =>
   (PROVIDER_IDS as readonly string[]).includes(s);

@@ -20,7 +20,7 @@ const launch = (
 ): Promise<{ status: number; body: TerminalView & { detail?: string } }> =>
   s.req(
     'POST',
-    `/sessions?agent_profile=developer&session_name=${name}&working_directory=${encodeURIComponent(s.work)}${extra}`,
+    `/sessions?agent_profile=developer&session_name=${name}&working_directory=${encodeURIComponent(s.work)}${extra.includes('provider=') ? '' : '&provider=claude_code'}${extra}`,
   );
 
 async function nothingLeft(): Promise<void> {
@@ -52,6 +52,7 @@ describe('sessions', () => {
     s = createTestStack();
     const r = await s.req<TerminalView>('POST', '/sessions', {
       agent_profile: 'reviewer',
+      provider: 'claude_code',
       session_name: 'cao-j1',
       working_directory: s.work,
       env_vars: { FOO: 'bar' },

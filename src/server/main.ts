@@ -8,7 +8,6 @@ import { serve } from '@hono/node-server';
 import { execFileSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { adoptTerminals } from '../core/adopt.js';
 import { findBinary } from '../core/binaries.js';
@@ -17,6 +16,7 @@ import { DEFAULT_TIMING } from '../core/deps.js';
 import { serverAddress, tmuxSocket } from '../lib/config.js';
 import { createLogger, parseLogLevel } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
+import { mcpServerCommand } from '../lib/self.js';
 import { caoVersion } from '../lib/version.js';
 import { TmuxRuntime } from '../runtime/tmux/tmux-runtime.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -82,10 +82,7 @@ export async function runServer(argv: string[]): Promise<void> {
     apiUrl: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : displayHost}:${port}`,
     isRoot: process.getuid?.() === 0,
     findBinary,
-    mcpServerCommand: {
-      command: process.execPath,
-      args: [fileURLToPath(new URL('../bin/cao-mcp-server.js', import.meta.url))],
-    },
+    mcpServerCommand: mcpServerCommand(),
     timing: DEFAULT_TIMING,
   });
   const report = await adoptTerminals(core.deps);

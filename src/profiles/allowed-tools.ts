@@ -3,7 +3,7 @@
  * caller's list, else the profile's `allowedTools`, else its role's defaults. MCP servers of the
  * profile are added as `@name`. Providers turn the result into their own flags.
  */
-import type { AgentProfile } from '../profiles/profile.js';
+import type { AgentProfile } from './profile.js';
 
 export const ROLE_TOOL_DEFAULTS: Record<string, string[]> = {
   supervisor: ['@cao-mcp-server', 'fs_read', 'fs_list'],
