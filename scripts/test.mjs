@@ -28,8 +28,8 @@ function step(name, cmd, args) {
 }
 
 const npx = process.platform === 'win32' ? 'npx.cmd' : 'npx';
-step('build', npx, ['tsc', '-p', 'tsconfig.build.json']);
-step('typecheck', npx, ['tsc', '-p', 'tsconfig.json', '--noEmit']);
+step('build', process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'build']);
+step('typecheck', process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'typecheck']);
 step('lint', npx, ['eslint', '.']);
 step('format', npx, ['prettier', '--check', '.']);
 

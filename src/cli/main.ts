@@ -28,9 +28,26 @@ const COMMANDS: Record<string, Command> = {
     summary: 'Shut down a session (--session NAME) or all (--all)',
     load: () => import('./commands/shutdown.js'),
   },
+  flow: {
+    summary: 'add | list | remove | enable | disable | run: agent sessions on a cron schedule',
+    load: () => import('./commands/flow.js'),
+  },
+  schedule: {
+    summary: 'The same as flow',
+    load: () => import('./commands/flow.js'),
+  },
   install: {
     summary: 'Install an agent profile (name, path/to/file.md or https URL)',
     load: () => import('./commands/install.js'),
+  },
+  agent: {
+    summary:
+      'handoff | assign | send-message | answer | delete | status: the MCP tools from the shell',
+    load: () => import('./commands/agent.js'),
+  },
+  detect: {
+    summary: 'Explain a status: the rule and the screen lines behind it',
+    load: () => import('./commands/detect.js'),
   },
   info: {
     summary: 'Where cao keeps its data, and the current session',
@@ -43,6 +60,10 @@ const COMMANDS: Record<string, Command> = {
   server: {
     summary: 'Run cao-server in the foreground',
     load: () => import('./commands/server.js'),
+  },
+  'mcp-server': {
+    summary: 'Run cao-mcp-server (stdio)',
+    load: () => import('./commands/mcp-server.js'),
   },
 };
 

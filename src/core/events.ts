@@ -32,6 +32,17 @@ export type CaoEvent =
       receiver_id: string;
       state: string;
       error?: string | null;
+    }
+  | {
+      /** A flow ran (or was skipped, or failed): see src/flows/flow-runner.ts. */
+      type: 'flow.run';
+      flow: string;
+      trigger: 'schedule' | 'catch-up' | 'manual';
+      outcome: 'executed' | 'skipped-busy' | 'skipped-by-script' | 'failed';
+      reason: string | null;
+      session: string | null;
+      terminal_id: string | null;
+      message_id: number | null;
     };
 
 export type Stamped<E> = E & { seq: number; at: string };

@@ -83,7 +83,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
   const spec = provider.launch({
     terminalId,
     profile,
-    yolo: allowedTools.includes('*'),
+    yolo: !profile.permissionMode,
     allowedTools,
     model: o.model,
     workingDirectory: cwd,

@@ -28,6 +28,10 @@ export interface StartWorkerOptions {
   type: 'assign' | 'handoff';
 }
 
+/** Tries at answering a prompt, and how long each waits to see the prompt go away. */
+const ANSWER_ATTEMPTS = 3;
+const ANSWER_CONFIRM_MS = 1500;
+
 export type Outcome = 'completed' | 'error' | 'waiting_user_answer' | 'timeout' | 'failed';
 
 export interface TurnOutcome {
@@ -263,12 +267,30 @@ export class Orchestrator {
     if (!pane) throw new CaoError('CONFLICT', `Terminal ${terminalId} is not running`);
     const screen = await this.deps.runtime.capture(pane);
     const keys = this.terminals.provider(t).answerKeys?.(screen, answer);
+    // A dialog drawn a moment ago may not listen for keys yet: confirm the answer was taken
+    // (the screen moved on from the prompt) and press again if not, a few times.
     await this.terminals.serialize(terminalId, async () => {
-      if (keys) await this.deps.runtime.sendKeys(pane, keys);
-      else {
-        await this.deps.runtime.paste(pane, answer);
-        await this.deps.runtime.sendKeys(pane, ['Enter']);
+      for (let attempt = 1; attempt <= ANSWER_ATTEMPTS; attempt++) {
+        if (keys) await this.deps.runtime.sendKeys(pane, keys);
+        else if (attempt === 1) {
+          await this.deps.runtime.paste(pane, answer);
+          await this.deps.runtime.sendKeys(pane, ['Enter']);
+        } else await this.deps.runtime.sendKeys(pane, ['Enter']);
+        const end = Date.now() + ANSWER_CONFIRM_MS;
+        while (Date.now() < end) {
+          await new Promise((r) => setTimeout(r, 50));
+          const now = await this.deps.runtime.capture(pane);
+          if (
+            now !== screen &&
+            this.terminals.provider(t).detect(now).status !== 'waiting_user_answer'
+          )
+            return;
+        }
       }
+      throw new CaoError(
+        'AGENT_FAILED',
+        `Terminal ${terminalId} is still waiting for an answer after ${ANSWER_ATTEMPTS} tries.`,
+      );
     });
     return { keys: keys ?? null };
   }

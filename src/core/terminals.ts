@@ -6,7 +6,7 @@ import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
 import { assertTerminalId } from '../lib/names.js';
-import { isoNow } from '../lib/time.js';
+import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
 import type { Detection, Provider } from '../providers/provider.js';
 import { KEY_RE } from '../runtime/runtime.js';
@@ -17,6 +17,9 @@ import { isGone } from './tracker.js';
 import { terminalView, type TerminalView } from './views.js';
 
 export type OutputMode = 'full' | 'last';
+
+/** Pause between the keys of a provider's exit sequence. */
+const EXIT_KEY_GAP_MS = 300;
 
 export class TerminalService {
   private readonly sendQueues = new Map<string, Promise<unknown>>();
@@ -133,8 +136,13 @@ export class TerminalService {
   async exit(id: string): Promise<void> {
     const t = await this.record(id);
     const exit = this.provider(t).exit;
-    if ('keys' in exit) await this.deps.runtime.sendKeys(this.pane(t), exit.keys);
-    else await this.sendInput(id, exit.text);
+    if ('keys' in exit) {
+      // one at a time: a TUI may need a moment between typing a command and its Enter
+      for (const [i, key] of exit.keys.entries()) {
+        if (i > 0) await sleep(EXIT_KEY_GAP_MS);
+        await this.deps.runtime.sendKeys(this.pane(t), [key]);
+      }
+    } else await this.sendInput(id, exit.text);
   }
 
   /**

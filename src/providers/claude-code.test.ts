@@ -141,7 +141,8 @@ describe('claude_code detector edge cases', () => {
 const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
   terminalId: 'abcd1234',
   profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  yolo: false,
+  // what the launcher passes unless the profile sets permissionMode
+  yolo: true,
   allowedTools: null,
   workingDirectory: '/work',
   tmpDir: '/cao/tmp',
@@ -191,7 +192,7 @@ describe('claude_code launch', () => {
     expect(claudeCode.launch(ctx()).argv).toContain('--dangerously-skip-permissions');
     expect(claudeCode.launch(ctx({ yolo: true })).argv).toContain('--dangerously-skip-permissions');
     const asking = claudeCode.launch(
-      ctx({ profile: { ...ctx().profile, permissionMode: 'default' } }),
+      ctx({ yolo: false, profile: { ...ctx().profile, permissionMode: 'default' } }),
     );
     expect(asking.argv.slice(0, 3)).toEqual(['claude', '--permission-mode', 'default']);
     expect(asking.argv).not.toContain('--dangerously-skip-permissions');
@@ -209,7 +210,7 @@ describe('claude_code launch', () => {
       claudeCode.launch(ctx({ yolo: true, isRoot: true, env: { IS_SANDBOX: '1' } })).argv,
     ).toContain('--dangerously-skip-permissions');
     const asking = { ...ctx().profile, permissionMode: 'default' };
-    expect(claudeCode.launch(ctx({ isRoot: true, profile: asking })).argv).toContain(
+    expect(claudeCode.launch(ctx({ yolo: false, isRoot: true, profile: asking })).argv).toContain(
       '--permission-mode',
     );
   });

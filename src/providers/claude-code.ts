@@ -219,8 +219,8 @@ function launch(ctx: LaunchContext): LaunchSpec {
   // may do is decided once, by cao's tool policy (yolo = everything; otherwise the profile's
   // allowed tools, enforced below with --disallowedTools), as the original CAO does. A profile
   // that wants Claude's own prompts sets `permissionMode` (then answer_user_prompt answers them).
-  if (ctx.profile.permissionMode) {
-    argv.push('--permission-mode', ctx.profile.permissionMode);
+  if (!ctx.yolo) {
+    argv.push('--permission-mode', ctx.profile.permissionMode ?? 'default');
   } else {
     if (ctx.isRoot && ctx.env['IS_SANDBOX'] !== '1') {
       throw new CaoError(

@@ -271,7 +271,10 @@ describe('codex launch', () => {
     expect(argv.slice(0, 3)).toEqual(['codex', '--no-alt-screen', '--no-daemon']);
     expect(override(argv, 'check_for_update_on_startup')).toBe('false');
     expect(argv).not.toContain('--dangerously-bypass-approvals-and-sandbox');
-    expect(argv).not.toContain('--sandbox');
+    // asking mode, explicit (an untrusted folder would otherwise not ask)
+    expect(
+      argv.slice(argv.indexOf('--ask-for-approval'), argv.indexOf('--ask-for-approval') + 4),
+    ).toEqual(['--ask-for-approval', 'on-request', '--sandbox', 'workspace-write']);
   });
 
   it('skips approvals and the sandbox in yolo mode', () => {
@@ -342,7 +345,13 @@ describe('codex launch', () => {
       /SECURITY CONSTRAINTS.*You only have access to these tools: @cao-mcp-server, fs_read.*You write code\./,
     );
     const developer = codex.launch(ctx({ allowedTools: ['@builtin', 'fs_*', 'execute_bash'] }));
-    expect(developer.argv).not.toContain('--sandbox');
+    expect(developer.argv[developer.argv.indexOf('--sandbox') + 1]).toBe('workspace-write');
+    const unattended = codex.launch(
+      ctx({ yolo: true, allowedTools: ['@cao-mcp-server', 'fs_read'] }),
+    );
+    expect(unattended.argv).toEqual(
+      expect.arrayContaining(['--ask-for-approval', 'never', '--sandbox', 'read-only']),
+    );
   });
 
   it('unsets the variables Codex sets for its own commands, keeps the user settings', () => {

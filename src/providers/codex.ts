@@ -497,8 +497,20 @@ function launch(ctx: LaunchContext): LaunchSpec {
   // (~/.codex/packages/app-server-daemon) that owns the MCP servers and outlives the TUI, so
   // deleting the terminal would leave processes behind.
   const argv = ['codex', '--no-alt-screen', '--no-daemon'];
-  if (ctx.yolo) argv.push('--dangerously-bypass-approvals-and-sandbox');
-  else if (readOnly(ctx.allowedTools)) argv.push('--sandbox', 'read-only');
+  // unattended and read-only tools: never ask, but keep the read-only sandbox
+  if (ctx.yolo && readOnly(ctx.allowedTools))
+    argv.push('--ask-for-approval', 'never', '--sandbox', 'read-only');
+  else if (ctx.yolo) argv.push('--dangerously-bypass-approvals-and-sandbox');
+  else {
+    // the asking mode, stated explicitly: in a folder Codex does not trust it otherwise picks
+    // a policy that runs escalated commands without asking
+    argv.push(
+      '--ask-for-approval',
+      'on-request',
+      '--sandbox',
+      readOnly(ctx.allowedTools) ? 'read-only' : 'workspace-write',
+    );
+  }
   // The update prompt would otherwise stop a start-up when a newer release is cached.
   argv.push('-c', 'check_for_update_on_startup=false');
   const model = ctx.model ?? ctx.profile.model;

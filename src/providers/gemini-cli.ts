@@ -256,5 +256,6 @@ export const geminiCli: Provider = {
   inputText,
   lastMessage,
   answerKeys,
-  exit: { text: '/quit' },
+  // typed, not pasted: a pasted "/quit" restarts the session instead of ending it (0.61)
+  exit: { keys: ['/quit', 'Enter'] },
 };

@@ -45,9 +45,13 @@ export interface LaunchProfile {
 export interface LaunchContext {
   terminalId: string;
   profile: LaunchProfile;
-  /** The user asked to skip permission prompts (`--yolo`, allowed tools `*`). */
+  /**
+   * Skip the CLI's own permission prompts. Agents run unattended, so this is true unless the
+   * profile asks for the CLI's prompts (`permissionMode`); what an agent may do is decided by
+   * `allowedTools` instead, which providers enforce with their deny lists even when true.
+   */
   yolo: boolean;
-  /** CAO tool vocabulary allowed for this terminal; null = unrestricted. */
+  /** CAO tool vocabulary allowed for this terminal; `['*']` (or null) = unrestricted. */
   allowedTools: string[] | null;
   model?: string;
   workingDirectory: string;

@@ -3,11 +3,13 @@
  * pane's screen reacts to pasted text and keys. No tmux, no processes, no timers of its own.
  */
 import { CaoError } from '../lib/errors.js';
+import { fitRows, snapshot } from './pane-stream.js';
 import {
   sanitizePaste,
   type CaptureOptions,
   type PaneRef,
   type PaneState,
+  type PaneViewer,
   type RuntimeListener,
   type SessionState,
   type TerminalRuntime,
@@ -19,6 +21,8 @@ export interface FakeProgram {
   start(pane: FakePane): void;
   paste?(pane: FakePane, text: string): void;
   keys?(pane: FakePane, keys: readonly string[]): void;
+  /** Raw bytes typed on the pane's terminal (`writePane`), as UTF-8 text. */
+  input?(pane: FakePane, data: string): void;
 }
 
 export class FakePane {
@@ -30,13 +34,22 @@ export class FakePane {
   inMode = false;
   readonly pasted: string[] = [];
   readonly keysPressed: string[] = [];
+  /** Raw input written to the terminal (`writePane`), one entry per write. */
+  readonly typed: string[] = [];
+  cols: number;
+  rows: number;
+  /** Live viewers (`streamPane`). */
+  readonly viewers = new Set<PaneViewer>();
 
   constructor(
     readonly ref: PaneRef,
     readonly spec: WindowSpec,
     readonly program: FakeProgram,
     private readonly emit: (paneId: string, type: 'output' | 'pane-dead') => void,
-  ) {}
+  ) {
+    this.cols = spec.cols ?? 220;
+    this.rows = spec.rows ?? 50;
+  }
 
   get paneId(): string {
     return this.ref.paneId;
@@ -45,7 +58,36 @@ export class FakePane {
   /** Replaces the visible screen (and reports output, like tmux's %output). */
   show(screen: string): void {
     this.screen = screen;
+    if (this.viewers.size > 0) {
+      // what a full-screen redraw looks like on the wire: home, clear, the rows
+      const bytes = Buffer.from(`\x1b[H\x1b[2J${screen.split('\n').join('\r\n')}`, 'utf8');
+      for (const v of this.viewers) v.data(bytes);
+    }
     this.emit(this.ref.paneId, 'output');
+  }
+
+  /** The snapshot a new viewer gets (`pane-stream.ts`). */
+  snapshot(): Buffer {
+    const lines = this.screen.split('\n');
+    const visible = fitRows(lines, this.rows, false);
+    const last = Math.min(lines.length, this.rows) - 1;
+    return snapshot(
+      {
+        cols: this.cols,
+        rows: this.rows,
+        cursorX: Math.min(visible[last]?.length ?? 0, this.cols - 1),
+        cursorY: Math.max(0, last),
+        cursorVisible: true,
+        alternate: false,
+        appCursorKeys: false,
+      },
+      { normal: [...this.history, ...visible] },
+    );
+  }
+
+  /** Sends every viewer a fresh snapshot. */
+  reseed(): void {
+    for (const v of this.viewers) v.data(this.snapshot());
   }
 
   /** The program exits with `status`; the pane stays readable, like remain-on-exit. */
@@ -53,6 +95,7 @@ export class FakePane {
     this.dead = true;
     this.deadStatus = status;
     this.screen = `${this.screen}\nPane is dead (status ${status}, Thu Jan  1 00:00:00 1970)`;
+    this.reseed();
     this.emit(this.ref.paneId, 'pane-dead');
   }
 }
@@ -161,6 +204,31 @@ export class FakeRuntime implements TerminalRuntime {
     return Promise.resolve();
   }
 
+  streamPane(paneId: string, viewer: PaneViewer): Promise<() => void> {
+    const p = this.panes.get(paneId);
+    if (!p) return Promise.reject(new CaoError('NOT_FOUND', `can't find pane: ${paneId}`));
+    p.viewers.add(viewer);
+    viewer.data(p.snapshot());
+    return Promise.resolve(() => void p.viewers.delete(viewer));
+  }
+
+  writePane(paneId: string, data: Uint8Array): Promise<void> {
+    const p = this.live(paneId);
+    const text = Buffer.from(data).toString('utf8');
+    p.typed.push(text);
+    p.program.input?.(p, text);
+    return Promise.resolve();
+  }
+
+  resizePane(paneId: string, cols: number, rows: number): Promise<void> {
+    const p = this.panes.get(paneId);
+    if (!p) return Promise.reject(new CaoError('NOT_FOUND', `can't find pane: ${paneId}`));
+    p.cols = cols;
+    p.rows = rows;
+    p.reseed();
+    return Promise.resolve();
+  }
+
   cancelMode(paneId: string): Promise<void> {
     const p = this.panes.get(paneId);
     if (p) p.inMode = false;
@@ -171,13 +239,18 @@ export class FakeRuntime implements TerminalRuntime {
     const p = this.panes.get(paneId);
     if (p) {
       this.panes.delete(paneId);
+      endViewers(p, 'the window closed');
       this.emit(p.ref.session, { type: 'window-closed', windowId: p.ref.windowId });
     }
     return Promise.resolve();
   }
 
   killSession(session: string): Promise<void> {
-    for (const [id, p] of this.panes) if (p.ref.session === session) this.panes.delete(id);
+    for (const [id, p] of this.panes) {
+      if (p.ref.session !== session) continue;
+      this.panes.delete(id);
+      endViewers(p, 'the session closed (killed)');
+    }
     if (this.sessions.delete(session)) {
       this.emit(session, { type: 'session-closed', session, reason: 'killed' });
     }
@@ -205,4 +278,10 @@ export class FakeRuntime implements TerminalRuntime {
   private emit(session: string, event: Parameters<RuntimeListener>[0]): void {
     for (const l of this.listeners.get(session) ?? []) l(event);
   }
+}
+
+function endViewers(p: FakePane, reason: string): void {
+  const viewers = [...p.viewers];
+  p.viewers.clear();
+  for (const v of viewers) v.end(reason);
 }

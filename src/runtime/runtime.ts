@@ -59,6 +59,18 @@ export type RuntimeEvent =
 
 export type RuntimeListener = (event: RuntimeEvent) => void;
 
+/** A live viewer of one pane (see `TerminalRuntime.streamPane`). */
+export interface PaneViewer {
+  /**
+   * Bytes for a terminal emulator. A snapshot (`pane-stream.ts`: the pane's size, a reset, the
+   * screen, the cursor) comes first and again whenever the stream had to start over (a resize,
+   * output tmux dropped, the program exited); the program's own output comes in between.
+   */
+  data(chunk: Uint8Array): void;
+  /** The pane is gone (window closed, session killed); nothing more will come. */
+  end(reason: string): void;
+}
+
 export interface CaptureOptions {
   /** Lines of scrollback above the visible screen; 'all' for the whole history. */
   history?: number | 'all';
@@ -88,6 +100,16 @@ export interface TerminalRuntime {
   killSession(session: string): Promise<void>;
   /** Reports changes in one session's panes until the returned function is called. */
   watch(session: string, listener: RuntimeListener): () => void;
+  /**
+   * Streams one pane's raw output to a live viewer (the dashboard's terminal) until the
+   * returned function is called: first a snapshot that redraws the pane on a blank terminal,
+   * then the bytes the program writes. See `pane-stream.ts`.
+   */
+  streamPane(paneId: string, viewer: PaneViewer): Promise<() => void>;
+  /** Writes raw bytes to the pane's program, as typed on its terminal (nothing is filtered). */
+  writePane(paneId: string, data: Uint8Array): Promise<void>;
+  /** Resizes the pane's window; its viewers get a new snapshot at the new size. */
+  resizePane(paneId: string, cols: number, rows: number): Promise<void>;
   close(): Promise<void>;
 }
 

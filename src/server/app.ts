@@ -8,12 +8,15 @@ import { onError } from './errors.js';
 import { openApiDocument } from './openapi.js';
 import { agentRoutes } from './routes/agents.js';
 import { eventRoutes } from './routes/events.js';
+import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { orchestrationRoutes } from './routes/orchestration.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
+import { webRoutes } from './routes/web.js';
 import { security } from './security.js';
+import { terminalSocketRoutes } from './ws.js';
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
@@ -25,6 +28,9 @@ export function createApp(deps: AppDeps): Hono {
   app.route('/', terminalRoutes(deps));
   app.route('/', inboxRoutes(deps));
   app.route('/', eventRoutes(deps));
+  app.route('/', terminalSocketRoutes(deps));
+  app.route('/', webRoutes());
+  app.route('/', flowRoutes(deps));
   const doc = openApiDocument(deps.version);
   app.get('/openapi.json', (c) => c.json(doc));
   app.notFound((c) =>

@@ -1,5 +1,6 @@
 /** What the HTTP app needs; built by `server/main.ts` or by a test. */
 import type { Core } from '../core/core.js';
+import type { FlowService } from '../flows/flows-service.js';
 import type { Logger } from '../lib/log.js';
 import type { CaoPaths } from '../lib/paths.js';
 import type { SecurityOptions } from './security.js';
@@ -15,6 +16,8 @@ export interface ProviderInfo {
 
 export interface AppDeps {
   core: Core;
+  /** Scheduled flows (started and stopped by the composition root). */
+  flows: FlowService;
   paths: CaoPaths;
   home: string;
   log: Logger;

@@ -13,6 +13,7 @@ import { adoptTerminals } from '../core/adopt.js';
 import { findBinary } from '../core/binaries.js';
 import { createCore } from '../core/core.js';
 import { DEFAULT_TIMING } from '../core/deps.js';
+import { FlowService } from '../flows/flows-service.js';
 import { serverAddress, tmuxSocket } from '../lib/config.js';
 import { createLogger, parseLogLevel } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
@@ -22,6 +23,7 @@ import { TmuxRuntime } from '../runtime/tmux/tmux-runtime.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { createApp } from './app.js';
 import { providerInfoSource } from './providers-info.js';
+import { createSocketServer } from './ws.js';
 
 const HELP = `Usage: cao-server [--host HOST] [--port PORT]
 
@@ -88,6 +90,7 @@ export async function runServer(argv: string[]): Promise<void> {
   const report = await adoptTerminals(core.deps);
   log.info('adopted terminals', { adopted: report.adopted.length, removed: report.removed.length });
   await core.ledger.start();
+  const flows = new FlowService(core);
 
   const list = (v: string | undefined): string[] =>
     (v ?? '')
@@ -96,6 +99,7 @@ export async function runServer(argv: string[]): Promise<void> {
       .filter(Boolean);
   const app = createApp({
     core,
+    flows,
     paths,
     home: homedir(),
     log,
@@ -109,7 +113,13 @@ export async function runServer(argv: string[]): Promise<void> {
     providerInfo: providerInfoSource(() => env['PATH']),
   });
 
-  const server = serve({ fetch: app.fetch, hostname: host, port });
+  const server = serve({
+    fetch: app.fetch,
+    hostname: host,
+    port,
+    // WS /terminals/{id}/ws (ws.ts) goes through app.fetch and its Host/Origin checks first
+    websocket: { server: createSocketServer() },
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', (e: NodeJS.ErrnoException) => {
@@ -128,6 +138,8 @@ export async function runServer(argv: string[]): Promise<void> {
     `cao-server ${caoVersion()} listening on http://${displayHost}:${boundPort} (home ${paths.home}; ${report.adopted.length} terminal(s) re-adopted)\n`,
   );
   log.info('listening', { host, port: boundPort });
+  // flows whose next run passed while the server was down run once now (see flows-service.ts)
+  await flows.start();
 
   let stopping = false;
   const stop = (signal: string): void => {
@@ -135,6 +147,7 @@ export async function runServer(argv: string[]): Promise<void> {
     stopping = true;
     log.info('stopping', { signal });
     server.close();
+    flows.stop();
     void core
       .close()
       .catch(() => {})

@@ -53,7 +53,7 @@ export const OPERATIONS: Op[] = [
     method: 'get',
     path: '/events',
     summary:
-      'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state',
+      'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state, flow.run',
     tag: 'server',
     params: [
       q('terminal_id', 'Only events about this terminal'),
@@ -376,7 +376,183 @@ OPERATIONS.push(
   },
 );
 
+// flows (scheduled sessions): src/server/routes/flows.ts
+const flowName: Param = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,55}$' },
+};
+OPERATIONS.push(
+  {
+    method: 'get',
+    path: '/flows',
+    summary: 'Flows (scheduled agent sessions) with their last and next run',
+    tag: 'flows',
+    ok: { schema: { type: 'array', items: ref('Flow') } },
+  },
+  {
+    method: 'post',
+    path: '/flows',
+    summary:
+      'Add a flow: writes CAO_HOME/flows/{name}.flow.md. No gate script over HTTP (it would run code on this machine); use `cao flow add FILE` for that',
+    tag: 'flows',
+    body: {
+      type: 'object',
+      required: ['name', 'schedule', 'agent_profile', 'prompt_template'],
+      properties: {
+        name: str,
+        schedule: { type: 'string', description: '5-field cron, server local time' },
+        agent_profile: str,
+        provider: str,
+        prompt_template: str,
+        force: { type: 'boolean', description: 'Replace a flow of the same name' },
+      },
+    },
+    ok: { status: 201, schema: ref('Flow') },
+    errors: [400, 404, 409, 422],
+  },
+  {
+    method: 'get',
+    path: '/flows/{name}',
+    summary: 'One flow, with its prompt template',
+    tag: 'flows',
+    params: [flowName],
+    ok: { schema: ref('Flow') },
+    errors: [400, 404],
+  },
+  {
+    method: 'delete',
+    path: '/flows/{name}',
+    summary: 'Remove a flow, its file and its run history (its session is left alone)',
+    tag: 'flows',
+    params: [flowName],
+    ok: { schema: success },
+    errors: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/flows/{name}/load',
+    summary:
+      'Add (or with force, replace) the flow from CAO_HOME/flows/{name}.flow.md, the copy `cao flow add FILE` wrote',
+    tag: 'flows',
+    params: [flowName, q('force', 'Replace a flow of the same name', false, { type: 'boolean' })],
+    ok: { status: 201, schema: ref('Flow') },
+    errors: [400, 404, 409],
+  },
+  {
+    method: 'post',
+    path: '/flows/{name}/enable',
+    summary: 'Enable a flow; its next run is computed from now',
+    tag: 'flows',
+    params: [flowName],
+    errors: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/flows/{name}/disable',
+    summary: 'Disable a flow (it keeps its history)',
+    tag: 'flows',
+    params: [flowName],
+    errors: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/flows/{name}/run',
+    summary:
+      'Run a flow now: gate script, then a fresh session cao-flow-{name} with the rendered prompt queued for its conductor',
+    tag: 'flows',
+    params: [flowName],
+    ok: { schema: ref('FlowRun') },
+    errors: [400, 404],
+  },
+  {
+    method: 'get',
+    path: '/flows/{name}/runs',
+    summary: 'Runs of a flow, newest first',
+    tag: 'flows',
+    params: [flowName, q('limit', '1..1000 (default 20)', false, { type: 'integer' })],
+    ok: { schema: { type: 'array', items: ref('FlowRun') } },
+    errors: [400, 404],
+  },
+);
+
+// the dashboard and its terminal WebSocket: src/server/routes/web.ts, src/server/ws.ts
+OPERATIONS.push(
+  {
+    method: 'get',
+    path: '/',
+    summary: 'The web dashboard (built into dist/web); strict Content-Security-Policy',
+    tag: 'dashboard',
+    ok: { contentType: 'text/html', description: 'The dashboard page' },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/assets/{file}',
+    summary: "The dashboard's scripts and styles (content-hashed names, cached for good)",
+    tag: 'dashboard',
+    params: [{ name: 'file', in: 'path', required: true, schema: str }],
+    ok: { contentType: 'application/octet-stream', description: 'The file' },
+    errors: [404],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/ws',
+    summary:
+      'WebSocket (Upgrade: websocket): the live terminal. Server→client binary frames of terminal bytes (a snapshot first, opening with OSC 7719;cols;rows BEL, the pane size); client→server text JSON {"type":"input","data":"…"} or {"type":"resize","rows":R,"cols":C}. Close codes: 4004 no terminal, 4403 Origin not allowed (only same-origin pages or CAO_CORS_ORIGINS), 4003 bad message, 1000 terminal gone',
+    tag: 'dashboard',
+    params: [id],
+    ok: {
+      status: 101,
+      contentType: 'application/octet-stream',
+      description: 'Switching Protocols',
+    },
+    errors: [403, 426],
+  },
+);
+
 const SCHEMAS: Record<string, Schema> = {
+  Flow: {
+    type: 'object',
+    properties: {
+      name: str,
+      file_path: str,
+      schedule: str,
+      agent_profile: str,
+      provider: str,
+      script: { type: 'string', description: "Gate script (absolute path), or ''" },
+      enabled: { type: 'boolean' },
+      last_run: { type: ['string', 'null'] },
+      next_run: { type: ['string', 'null'] },
+      prompt_template: { type: ['string', 'null'] },
+      session_name: str,
+      last_outcome: {
+        type: ['string', 'null'],
+        enum: ['executed', 'skipped-busy', 'skipped-by-script', 'failed', null],
+      },
+      last_reason: { type: ['string', 'null'] },
+      last_session: { type: ['string', 'null'] },
+    },
+  },
+  FlowRun: {
+    type: 'object',
+    properties: {
+      id: { type: 'integer' },
+      flow: str,
+      trigger: { type: 'string', enum: ['schedule', 'catch-up', 'manual'] },
+      executed: { type: 'boolean' },
+      outcome: {
+        type: 'string',
+        enum: ['executed', 'skipped-busy', 'skipped-by-script', 'failed'],
+      },
+      reason: { type: ['string', 'null'] },
+      session_name: { type: ['string', 'null'] },
+      terminal_id: { type: ['string', 'null'] },
+      message_id: { type: ['integer', 'null'] },
+      started_at: str,
+    },
+  },
   Message: {
     type: 'object',
     properties: {

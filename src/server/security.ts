@@ -79,3 +79,21 @@ export function security(o: SecurityOptions): MiddlewareHandler {
     return next();
   };
 }
+
+/**
+ * The stricter rule for a terminal WebSocket (`ws.ts`): no Origin (a local program, not a
+ * browser), a page of this server itself (same origin), or an origin named in CAO_CORS_ORIGINS.
+ * The default dev-server origins the JSON API accepts may not type into agents.
+ */
+export function socketOriginAllowed(
+  o: SecurityOptions,
+  origin: string | undefined,
+  hostHeader: string,
+): boolean {
+  if (origin === undefined) return true;
+  const o2 = origin.toLowerCase().replace(/\/+$/, '');
+  const host = hostHeader.toLowerCase();
+  if (o2 === `http://${host}` || o2 === `https://${host}`) return true;
+  if (o.allowedOrigins.includes('*')) return true;
+  return o.allowedOrigins.some((x) => x.replace(/\/+$/, '').toLowerCase() === o2);
+}

@@ -44,4 +44,31 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX inbox_receiver_status ON inbox (receiver_id, status, id);
   `,
+  // 2: flows (scheduled sessions) and their run history
+  `
+  CREATE TABLE flows (
+    name TEXT PRIMARY KEY,
+    file_path TEXT NOT NULL,
+    schedule TEXT NOT NULL,
+    agent_profile TEXT NOT NULL,
+    provider TEXT NOT NULL,
+    script TEXT,
+    enabled INTEGER NOT NULL DEFAULT 1,
+    last_run TEXT,
+    next_run TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE TABLE flow_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    flow_name TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    trigger TEXT NOT NULL,
+    outcome TEXT NOT NULL,
+    reason TEXT,
+    session TEXT,
+    terminal_id TEXT,
+    message_id INTEGER
+  );
+  CREATE INDEX flow_runs_name ON flow_runs (flow_name, id);
+  `,
 ];

@@ -7,10 +7,16 @@ import { chmodSync, existsSync } from 'node:fs';
 import type { Status } from '../providers/provider.js';
 import { MIGRATIONS } from './migrations.js';
 import type {
+  FlowOutcome,
+  FlowPatch,
+  FlowRecord,
+  FlowRunRecord,
+  FlowTrigger,
   MessageFilter,
   MessagePatch,
   MessageRecord,
   MessageState,
+  NewFlowRun,
   NewMessage,
   OrchestrationType,
   SessionRecord,
@@ -212,9 +218,107 @@ export class SqliteStore implements Store {
     return Promise.resolve(r.changes === 1);
   }
 
+  upsertFlow(f: FlowRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO flows (name, file_path, schedule, agent_profile, provider, script,
+           enabled, last_run, next_run, created_at)
+         VALUES (@name, @filePath, @schedule, @agentProfile, @provider, @script,
+           @enabled, @lastRun, @nextRun, @createdAt)`,
+      )
+      .run({ ...f, enabled: f.enabled ? 1 : 0 });
+    return Promise.resolve();
+  }
+
+  getFlow(name: string): Promise<FlowRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM flows WHERE name = ?').get(name) as Row | undefined;
+    return Promise.resolve(row ? toFlow(row) : undefined);
+  }
+
+  listFlows(): Promise<FlowRecord[]> {
+    const rows = this.db.prepare('SELECT * FROM flows ORDER BY name').all() as Row[];
+    return Promise.resolve(rows.map(toFlow));
+  }
+
+  updateFlow(name: string, patch: FlowPatch): Promise<void> {
+    const cols: Record<keyof FlowPatch, string> = {
+      enabled: 'enabled',
+      lastRun: 'last_run',
+      nextRun: 'next_run',
+    };
+    const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
+      keyof FlowPatch,
+      string | boolean | null,
+    ][];
+    if (entries.length > 0) {
+      const sets = entries.map(([k]) => `${cols[k]} = ?`).join(', ');
+      this.db
+        .prepare(`UPDATE flows SET ${sets} WHERE name = ?`)
+        .run(...entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)), name);
+    }
+    return Promise.resolve();
+  }
+
+  deleteFlow(name: string): Promise<void> {
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM flow_runs WHERE flow_name = ?').run(name);
+      this.db.prepare('DELETE FROM flows WHERE name = ?').run(name);
+    })();
+    return Promise.resolve();
+  }
+
+  insertFlowRun(r: NewFlowRun): Promise<FlowRunRecord> {
+    const row = this.db
+      .prepare(
+        `INSERT INTO flow_runs (flow_name, started_at, trigger, outcome, reason, session, terminal_id, message_id)
+         VALUES (@flowName, @startedAt, @trigger, @outcome, @reason, @session, @terminalId, @messageId)
+         RETURNING *`,
+      )
+      .get(r) as Row;
+    return Promise.resolve(toFlowRun(row));
+  }
+
+  listFlowRuns(flowName: string, limit: number): Promise<FlowRunRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM flow_runs WHERE flow_name = ? ORDER BY id DESC LIMIT ?')
+      .all(flowName, limit) as Row[];
+    return Promise.resolve(rows.map(toFlowRun));
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+
+function toFlow(r: Row): FlowRecord {
+  return {
+    name: String(r['name']),
+    filePath: String(r['file_path']),
+    schedule: String(r['schedule']),
+    agentProfile: String(r['agent_profile']),
+    provider: String(r['provider']),
+    script: str(r['script']),
+    enabled: Number(r['enabled']) === 1,
+    lastRun: str(r['last_run']),
+    nextRun: str(r['next_run']),
+    createdAt: String(r['created_at']),
+  };
+}
+
+function toFlowRun(r: Row): FlowRunRecord {
+  return {
+    id: Number(r['id']),
+    flowName: String(r['flow_name']),
+    startedAt: String(r['started_at']),
+    trigger: String(r['trigger']) as FlowTrigger,
+    outcome: String(r['outcome']) as FlowOutcome,
+    reason: str(r['reason']),
+    session: str(r['session']),
+    terminalId: str(r['terminal_id']),
+    messageId: r['message_id'] === null ? null : Number(r['message_id']),
+  };
 }
 
 function toMessage(r: Row): MessageRecord {

@@ -77,6 +77,46 @@ export type TerminalPatch = Partial<
   Pick<TerminalRecord, 'status' | 'lastActive' | 'windowName' | 'mcpReadyAt'>
 >;
 
+/** A scheduled flow (reference §8). The prompt template lives in the flow file, not here. */
+export interface FlowRecord {
+  name: string;
+  /** cao's own copy of the flow file: CAO_HOME/flows/{name}.flow.md. */
+  filePath: string;
+  schedule: string;
+  agentProfile: string;
+  provider: string;
+  /** Absolute path of the gate script, or null. */
+  script: string | null;
+  enabled: boolean;
+  lastRun: string | null;
+  /** Null while disabled. */
+  nextRun: string | null;
+  createdAt: string;
+}
+
+export type FlowPatch = Partial<Pick<FlowRecord, 'enabled' | 'lastRun' | 'nextRun'>>;
+
+export type FlowTrigger = 'schedule' | 'catch-up' | 'manual';
+export type FlowOutcome = 'executed' | 'skipped-busy' | 'skipped-by-script' | 'failed';
+
+export interface NewFlowRun {
+  flowName: string;
+  startedAt: string;
+  trigger: FlowTrigger;
+  outcome: FlowOutcome;
+  /** Why it was skipped or failed; null when executed. */
+  reason: string | null;
+  /** The session the run used (executed, or skipped because it was busy). */
+  session: string | null;
+  terminalId: string | null;
+  /** The ledger message that carries the rendered prompt. */
+  messageId: number | null;
+}
+
+export interface FlowRunRecord extends NewFlowRun {
+  id: number;
+}
+
 export interface Store {
   insertSession(s: SessionRecord): Promise<void>;
   getSession(name: string): Promise<SessionRecord | undefined>;
@@ -108,6 +148,18 @@ export interface Store {
     patch: MessagePatch,
     now: string,
   ): Promise<boolean>;
+
+  /** Inserts or replaces the flow (its run history stays). */
+  upsertFlow(f: FlowRecord): Promise<void>;
+  getFlow(name: string): Promise<FlowRecord | undefined>;
+  /** Sorted by name. */
+  listFlows(): Promise<FlowRecord[]>;
+  updateFlow(name: string, patch: FlowPatch): Promise<void>;
+  /** Deletes the flow and its run history. */
+  deleteFlow(name: string): Promise<void>;
+  insertFlowRun(r: NewFlowRun): Promise<FlowRunRecord>;
+  /** Newest first. */
+  listFlowRuns(flowName: string, limit: number): Promise<FlowRunRecord[]>;
 
   close(): void;
 }

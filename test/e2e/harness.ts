@@ -5,9 +5,17 @@
  * stopped, and only the private tmux server is killed.
  */
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../support/shared.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
@@ -77,6 +85,13 @@ export function ensureAgentCli(cli: string): string {
         timeout: 600_000,
       },
     );
+    // the Qwen Code tarball ships its vendored ripgrep without the exec bit
+    const rgDir = join(AGENTS_DIR, 'node_modules', '@qwen-code', 'qwen-code', 'vendor', 'ripgrep');
+    if (existsSync(rgDir)) {
+      for (const d of readdirSync(rgDir)) {
+        if (existsSync(join(rgDir, d, 'rg'))) chmodSync(join(rgDir, d, 'rg'), 0o755);
+      }
+    }
   }
   return bin;
 }
@@ -115,6 +130,8 @@ export interface Stack {
   startServer(): Promise<void>;
   /** SIGKILL the server (terminals keep running in tmux). */
   killServer(): void;
+  /** The running cao-server's process id (benchmarks read its /proc entries). */
+  serverPid(): number | undefined;
   stop(): Promise<void>;
   serverLog(): string;
 }
@@ -125,12 +142,20 @@ export interface StackOptions {
   script?: Script;
   /** Extra environment for cao-server and the agents. */
   env?: NodeJS.ProcessEnv;
+  /** More environment, computed from the fake model's URL. */
+  envFromModel?: (modelUrl: string) => NodeJS.ProcessEnv;
+  /** Writes CLI config into the isolated HOME before the server starts. */
+  prepare?: (home: string, modelUrl: string, work: string) => void;
 }
 
 let counter = 0;
 
 export async function startStack(o: StackOptions): Promise<Stack> {
-  const root = mkdtempSync(join(tmpdir(), 'cao-e2e-'));
+  // not under /tmp: Gemini CLI only reads a settings file whose every parent directory is
+  // root-owned and not world-writable (cao's per-terminal settings live under CAO_HOME)
+  const base = join(PROJECT_ROOT, '.test-tmp');
+  mkdirSync(base, { recursive: true });
+  const root = mkdtempSync(join(base, 'e2e-'));
   const home = join(root, 'home');
   const caoHome = join(root, 'cao-home');
   const work = join(root, 'work');
@@ -165,8 +190,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     ENABLE_TOOL_SEARCH: 'false',
+    ...o.envFromModel?.(model.url),
     ...o.env,
   };
+  o.prepare?.(home, model.url, work);
   const apiUrl = `http://127.0.0.1:${port}`;
   let server: ChildProcess | undefined;
   let serverOut = '';
@@ -231,6 +258,9 @@ export async function startStack(o: StackOptions): Promise<Stack> {
         await new Promise((r) => setTimeout(r, 100));
       }
       throw new Error(`cao-server did not start:\n${serverOut}`);
+    },
+    serverPid() {
+      return server?.pid;
     },
     killServer() {
       server?.kill('SIGKILL');

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import type { Hono } from 'hono';
 import { createCore, type Core } from '../../src/core/core.js';
 import { DEFAULT_TIMING, type CoreTiming } from '../../src/core/deps.js';
+import { FlowService, type FlowServiceOptions } from '../../src/flows/flows-service.js';
 import { silentLogger } from '../../src/lib/log.js';
 import { caoPaths, ensureLayout, type CaoPaths } from '../../src/lib/paths.js';
 import { FakeRuntime, type FakeProgram } from '../../src/runtime/fake-runtime.js';
@@ -19,6 +20,8 @@ import { fakeClaude } from './fake-claude.js';
 export interface TestStack {
   app: Hono;
   core: Core;
+  /** Started like cao-server's (with `flowOptions`' clock and timer when given). */
+  flows: FlowService;
   runtime: FakeRuntime;
   store: SqliteStore;
   paths: CaoPaths;
@@ -43,6 +46,8 @@ export interface TestStackOptions {
   isRoot?: boolean;
   /** Whether fake agents report cao-mcp-server connected (default true). */
   mcpConnects?: boolean;
+  /** Clock, timer and gate-script time limit for the flow scheduler. */
+  flowOptions?: FlowServiceOptions;
 }
 
 export function createTestStack(o: TestStackOptions = {}): TestStack {
@@ -80,8 +85,11 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
         setTimeout(() => void core.terminals.markMcpReady(e.terminal_id).catch(() => {}), 5);
     });
   }
+  const flows = new FlowService(core, o.flowOptions);
+  void flows.start();
   const app = createApp({
     core,
+    flows,
     paths,
     home: root,
     log: silentLogger,
@@ -92,6 +100,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
   return {
     app,
     core,
+    flows,
     runtime,
     store,
     paths,
@@ -116,6 +125,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       return { status: res.status, body: (text ? JSON.parse(text) : undefined) as T };
     },
     async close() {
+      flows.stop();
       await core.close();
       store.close();
       rmSync(root, { recursive: true, force: true });

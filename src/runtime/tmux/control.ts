@@ -2,7 +2,12 @@
  * One tmux control-mode client (`tmux -C attach-session`) for one tmux session. It is both the
  * command channel (commands are lines on stdin, replies come back in %begin/%end blocks, no
  * process forked per command) and the change signal (`%output %N` says pane N changed; the
- * bytes themselves are ignored and the screen is read with capture-pane instead).
+ * tracker reads the screen with capture-pane instead, and only live viewers of a pane decode
+ * the bytes themselves).
+ *
+ * stdout is read as bytes: `%output` payloads are raw pane bytes (split anywhere, so a UTF-8
+ * character may straddle two notifications) and are handed on one char per byte (latin1);
+ * every other line is UTF-8 text.
  *
  * Attached with `ignore-size` so it never takes part in sizing the agent's window, and with
  * `pause-after` so a slow cao-server pauses its own view of a pane instead of back-pressuring
@@ -23,7 +28,7 @@ export interface ControlClientOptions {
 
 interface Pending {
   args: readonly string[];
-  resolve(lines: string[]): void;
+  resolve(lines: string[], mark: number): void;
   reject(err: Error): void;
 }
 
@@ -34,7 +39,10 @@ export class ControlClient {
   private readonly proc: ChildProcessWithoutNullStreams;
   private readonly pending: Pending[] = [];
   private block: { time: string; num: string; ours: boolean; lines: string[] } | undefined;
-  private partial = '';
+  /** Pieces of a line not yet ended by a newline (an %output line can be long). */
+  private partial: Buffer[] = [];
+  /** Output notifications seen so far (see `commandWithMark`). */
+  private outputs = 0;
   private closed = false;
   /** Until tmux has attached us (end of the attach command's own block), commands wait. */
   private ready = false;
@@ -56,9 +64,8 @@ export class ControlClient {
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    this.proc.stdout.setEncoding('utf8');
     this.proc.stderr.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: string) => this.onData(chunk));
+    this.proc.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     let stderr = '';
     this.proc.stderr.on('data', (chunk: string) => {
       stderr += chunk;
@@ -85,6 +92,20 @@ export class ControlClient {
 
   /** Runs one tmux command; resolves with its output lines, rejects with its error lines. */
   command(args: readonly string[]): Promise<string[]> {
+    return this.commandWithMark(args).then((r) => r.lines);
+  }
+
+  /** How many output notifications this client has passed on so far. */
+  get outputCount(): number {
+    return this.outputs;
+  }
+
+  /**
+   * Like `command`, plus `mark`: the `outputCount` when the reply arrived. tmux orders replies
+   * and notifications, so output counted up to `mark` was already on the pane when the command
+   * ran, and output counted after it was not.
+   */
+  commandWithMark(args: readonly string[]): Promise<{ lines: string[]; mark: number }> {
     if (this.closed) {
       return Promise.reject(
         new CaoError('UNAVAILABLE', `tmux control client for ${this.options.session} is closed`),
@@ -92,7 +113,7 @@ export class ControlClient {
     }
     const line = commandLine(args);
     return new Promise((resolve, reject) => {
-      this.pending.push({ args, resolve, reject });
+      this.pending.push({ args, resolve: (lines, mark) => resolve({ lines, mark }), reject });
       // a command sent before the attach completes fails with "no current client"
       if (this.ready) this.proc.stdin.write(`${line}\n`);
       else this.unsent.push(line);
@@ -110,11 +131,28 @@ export class ControlClient {
     }
   }
 
-  private onData(chunk: string): void {
-    const text = this.partial + chunk;
-    const lines = text.split('\n');
-    this.partial = lines.pop() ?? '';
-    for (const line of lines) this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line);
+  private onData(chunk: Buffer): void {
+    const first = chunk.indexOf(0x0a);
+    if (first < 0) {
+      this.partial.push(chunk);
+      return;
+    }
+    let buf = chunk;
+    let nl = first;
+    if (this.partial.length > 0) {
+      const before = this.partial.reduce((n, b) => n + b.length, 0);
+      buf = Buffer.concat([...this.partial, chunk]);
+      this.partial = [];
+      nl = before + first;
+    }
+    let start = 0;
+    for (; nl >= 0; nl = buf.indexOf(0x0a, start)) {
+      const end = nl > start && buf[nl - 1] === 0x0d ? nl - 1 : nl;
+      const raw = !this.block && (startsWith(buf, start, OUTPUT) || startsWith(buf, start, EXT));
+      this.onLine(buf.toString(raw ? 'latin1' : 'utf8', start, end));
+      start = nl + 1;
+    }
+    if (start < buf.length) this.partial.push(Buffer.from(buf.subarray(start)));
   }
 
   private onLine(line: string): void {
@@ -133,7 +171,7 @@ export class ControlClient {
       }
       const p = this.pending.shift();
       if (!p) return;
-      if (end === 'end') p.resolve(lines);
+      if (end === 'end') p.resolve(lines, this.outputs);
       else {
         p.reject(
           new CaoError('UNAVAILABLE', `tmux ${p.args[0]} failed: ${lines.join(' ').trim()}`, {
@@ -153,6 +191,7 @@ export class ControlClient {
       // we were too slow for this pane: take the view back and treat it as changed
       this.command(['refresh-client', '-A', `${parsed.paneId}:continue`]).catch(() => {});
     }
+    if (parsed.kind === 'output') this.outputs++;
     if (parsed.kind === 'exit') this.closeReason = parsed.reason || 'session closed';
     else this.markReady();
     this.options.onEvent(parsed);
@@ -171,4 +210,14 @@ export class ControlClient {
     for (const p of this.pending.splice(0)) p.reject(err);
     this.options.onClose(reason);
   }
+}
+
+const OUTPUT = Buffer.from('%output ');
+const EXT = Buffer.from('%extended-output ');
+
+function startsWith(buf: Buffer, at: number, prefix: Buffer): boolean {
+  return (
+    buf.length - at >= prefix.length &&
+    buf.compare(prefix, 0, prefix.length, at, at + prefix.length) === 0
+  );
 }

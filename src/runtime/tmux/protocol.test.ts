@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { closesBlock, commandLine, parseControlLine, quoteArg } from './protocol.js';
+import { closesBlock, commandLine, decodeOutput, parseControlLine, quoteArg } from './protocol.js';
 
 describe('control-mode lines', () => {
   it('parses guards with their flags', () => {
@@ -12,15 +12,18 @@ describe('control-mode lines', () => {
     expect(parseControlLine('%error 1 2 0')).toMatchObject({ kind: 'error', flags: 0 });
   });
 
-  it('reduces output notifications to the pane that changed', () => {
+  it('reduces output notifications to the pane that changed and its escaped bytes', () => {
     expect(parseControlLine('%output %3 echo second\\015\\012')).toEqual({
       kind: 'output',
       paneId: '%3',
+      data: 'echo second\\015\\012',
     });
     expect(parseControlLine('%extended-output %0 0 : abc')).toEqual({
       kind: 'output',
       paneId: '%0',
+      data: 'abc',
     });
+    expect(parseControlLine('%extended-output %0 12 : a : b')).toMatchObject({ data: 'a : b' });
     expect(parseControlLine('%pause %7')).toEqual({ kind: 'pause', paneId: '%7' });
   });
 
@@ -67,5 +70,35 @@ describe('control-mode quoting', () => {
     expect(() => quoteArg('a\nb')).toThrow(/unsafe/);
     expect(() => quoteArg('')).toThrow(/unsafe/);
     expect(() => quoteArg('back\\slash')).toThrow(/unsafe/);
+  });
+});
+
+describe('output bytes (decodeOutput)', () => {
+  const latin1 = (b: Buffer): string => b.toString('latin1');
+
+  it('turns octal escapes back into bytes and keeps everything else as is', () => {
+    expect(decodeOutput('a\\015\\012b\\134c\\033[1m')).toEqual(Buffer.from('a\r\nb\\c\x1b[1m'));
+    expect(decodeOutput('')).toEqual(Buffer.alloc(0));
+    // a backslash not followed by three octal digits is not an escape (tmux never sends one)
+    expect(decodeOutput('x\\9')).toEqual(Buffer.from('x\\9'));
+  });
+
+  it('keeps raw bytes above 0x7f, so UTF-8 split across notifications joins up', () => {
+    const text = 'é─✻ done';
+    const bytes = Buffer.from(text, 'utf8');
+    // tmux may cut a pane's output anywhere, even inside a character
+    const first = decodeOutput(latin1(bytes.subarray(0, 2)));
+    const second = decodeOutput(latin1(bytes.subarray(2)));
+    expect(Buffer.concat([first, second]).toString('utf8')).toBe(text);
+  });
+
+  it('round-trips every byte value as tmux escapes it', () => {
+    const all = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
+    let escaped = '';
+    for (const b of all) {
+      escaped +=
+        b < 0x20 || b === 0x5c ? `\\${b.toString(8).padStart(3, '0')}` : String.fromCharCode(b);
+    }
+    expect(decodeOutput(escaped)).toEqual(all);
   });
 });

@@ -8,7 +8,8 @@ export type ControlLine =
   | { kind: 'begin'; time: string; num: string; flags: number }
   | { kind: 'end'; time: string; num: string; flags: number }
   | { kind: 'error'; time: string; num: string; flags: number }
-  | { kind: 'output'; paneId: string }
+  /** `data`: the pane's bytes as tmux sent them (octal-escaped, one char per byte); see `decodeOutput`. */
+  | { kind: 'output'; paneId: string; data: string }
   | { kind: 'pause'; paneId: string }
   | { kind: 'continue'; paneId: string }
   | { kind: 'window-close'; windowId: string }
@@ -38,8 +39,13 @@ export function parseControlLine(line: string): ControlLine {
   const first = rest.split(' ', 1)[0] ?? '';
   switch (name) {
     case 'output':
-    case 'extended-output':
-      return { kind: 'output', paneId: first };
+      // %output %<pane> <data>
+      return { kind: 'output', paneId: first, data: rest.slice(first.length + 1) };
+    case 'extended-output': {
+      // %extended-output %<pane> <age> ... : <data>
+      const colon = rest.indexOf(' : ');
+      return { kind: 'output', paneId: first, data: colon < 0 ? '' : rest.slice(colon + 3) };
+    }
     case 'pause':
       return { kind: 'pause', paneId: first };
     case 'continue':
@@ -69,6 +75,37 @@ export function parseControlLine(line: string): ControlLine {
     default:
       return { kind: 'notification', name, rest };
   }
+}
+
+/**
+ * The raw bytes of an `%output` payload. tmux writes bytes below 0x20 and the backslash as
+ * `\ooo` (three octal digits) and every other byte as itself; `escaped` holds one char per byte
+ * (the line decoded as latin1), so multi-byte UTF-8 characters split across two notifications
+ * come out whole once the chunks are joined.
+ */
+export function decodeOutput(escaped: string): Buffer {
+  const out = Buffer.allocUnsafe(escaped.length);
+  let n = 0;
+  for (let i = 0; i < escaped.length; i++) {
+    const c = escaped.charCodeAt(i);
+    if (c === 0x5c && i + 3 < escaped.length && isOctal(escaped, i + 1)) {
+      out[n++] =
+        (((escaped.charCodeAt(i + 1) - 48) << 6) |
+          ((escaped.charCodeAt(i + 2) - 48) << 3) |
+          (escaped.charCodeAt(i + 3) - 48)) &
+        0xff;
+      i += 3;
+    } else out[n++] = c & 0xff;
+  }
+  return out.subarray(0, n);
+}
+
+function isOctal(s: string, at: number): boolean {
+  for (let k = at; k < at + 3; k++) {
+    const c = s.charCodeAt(k);
+    if (!(c >= 48 && c <= 55)) return false;
+  }
+  return true;
 }
 
 /** True when the guard line `line` closes the block opened by `begin`. */

@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../lib/log.js';
 import type { RuntimeEvent } from '../runtime.js';
+import { viewStream } from '../../../test/support/terminal-view.js';
+import { sizeSequence } from '../pane-stream.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 
 const hasTmux = (() => {
@@ -106,6 +108,98 @@ describe.skipIf(!hasTmux)('TmuxRuntime on a private tmux socket', () => {
     expect(state, JSON.stringify(state)).toMatchObject({ dead: true, terminalId: 'bbbbbbbb' });
     expect([3, undefined]).toContain(state?.deadStatus);
     stop();
+  });
+
+  it('streams a pane to a viewer: snapshot, live bytes, typed input, resize, end', async () => {
+    const ref = await rt.createWindow({
+      session: 'cao-rt1',
+      windowName: 'w-0003',
+      terminalId: 'cccccccc',
+      cwd: dir,
+      argv: ['bash', '-c', 'printf "h\\303\\251llo \\342\\224\\200 world\\n"; exec cat'],
+      env: {},
+    });
+    await rt.resizePane(ref.paneId, 60, 10);
+    await waitFor(async () => (await rt.capture(ref.paneId)).includes('héllo'));
+    const chunks: Buffer[] = [];
+    let ended = '';
+    const stop = await rt.streamPane(ref.paneId, {
+      data: (c) => chunks.push(Buffer.from(c)),
+      end: (reason) => (ended = reason),
+    });
+    // the snapshot: the pane's size first, then the screen as tmux has it
+    expect(chunks[0]?.toString('utf8').startsWith(sizeSequence(60, 10))).toBe(true);
+    let v = await viewStream(chunks);
+    expect([v.cols, v.rows]).toEqual([60, 10]);
+    expect(v.lines[0]).toBe('héllo ─ world');
+    // typed bytes (UTF-8 included) reach the program; its echo comes back as live bytes
+    await rt.writePane(ref.paneId, Buffer.from('typed ✓ text\r', 'utf8'));
+    await waitFor(
+      async () => (await viewStream(chunks)).lines.filter((l) => l === 'typed ✓ text').length === 2,
+    );
+    v = await viewStream(chunks);
+    const screen = (await rt.capture(ref.paneId)).split('\n').map((l) => l.trimEnd());
+    expect(v.lines).toEqual(screen);
+    // a resize: the window takes the size and the viewer gets a new snapshot at it
+    await rt.resizePane(ref.paneId, 40, 8);
+    await waitFor(() => chunks.some((c) => c.toString('utf8').startsWith(sizeSequence(40, 8))));
+    v = await viewStream(chunks);
+    expect([v.cols, v.rows]).toEqual([40, 8]);
+    expect(v.lines).toContain('typed ✓ text');
+    // long multi-byte output (under the tty's 4095-byte line) arrives in many notifications,
+    // cut anywhere: nothing is lost
+    await rt.writePane(ref.paneId, Buffer.from(`${'─✓'.repeat(600)}\r`, 'utf8'));
+    await waitFor(async () => (await viewStream(chunks)).lines.at(-2)?.endsWith('─✓') === true);
+    const all = await viewStream(chunks);
+    expect([...all.scrollback, ...all.lines].join('')).not.toContain('\ufffd');
+    expect(all.lines.slice(0, -1).every((l) => /^(?:─✓)+$/.test(l))).toBe(true);
+    // a second viewer gets its own snapshot of the same screen
+    const other: Buffer[] = [];
+    const stopOther = await rt.streamPane(ref.paneId, {
+      data: (c) => other.push(Buffer.from(c)),
+      end: () => {},
+    });
+    expect((await viewStream(other)).lines).toEqual((await viewStream(chunks)).lines);
+    stopOther();
+    await rt.killWindow(ref.paneId);
+    await waitFor(() => ended !== '');
+    expect(ended).toMatch(/window closed/);
+    stop();
+  });
+
+  it('streams a full-screen program on the alternate screen, the normal screen under it', async () => {
+    const ref = await rt.createWindow({
+      session: 'cao-rt1',
+      windowName: 'w-0004',
+      terminalId: 'dddddddd',
+      cwd: dir,
+      argv: [
+        'bash',
+        '-c',
+        'printf "normal text\\n"; printf "\\033[?1049h\\033[H\\033[7mfull\\033[0m screen\\033[3;5H"; read -r x; printf "\\033[?1049l"; exec sleep 30',
+      ],
+      env: {},
+    });
+    await rt.resizePane(ref.paneId, 40, 6);
+    await waitFor(async () => (await rt.capture(ref.paneId)).includes('full screen'));
+    const chunks: Buffer[] = [];
+    const stop = await rt.streamPane(ref.paneId, {
+      data: (c) => chunks.push(Buffer.from(c)),
+      end: () => {},
+    });
+    let v = await viewStream(chunks);
+    expect(v.alt).toBe(true);
+    expect(v.lines[0]).toBe('full screen');
+    expect([v.x, v.y]).toEqual([4, 2]);
+    // the program leaves the alternate screen: the viewer is back on the normal one
+    await rt.writePane(ref.paneId, Buffer.from('\r'));
+    await waitFor(async () => !(await viewStream(chunks)).alt);
+    v = await viewStream(chunks);
+    expect(v.lines[0]).toBe('normal text');
+    // with the cursor where it was when the program switched
+    expect([v.x, v.y]).toEqual([0, 1]);
+    stop();
+    await rt.killWindow(ref.paneId);
   });
 
   it('lists sessions and kills them', async () => {

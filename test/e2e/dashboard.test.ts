@@ -1,0 +1,352 @@
+/**
+ * The web dashboard in a real browser: Debian's Chromium driven by playwright-core, against the
+ * built cao-server on a private tmux socket, with a scripted stand-in of Claude Code
+ * (test/fake-agent) when it is there, else real Claude Code and the project's fake model.
+ *
+ * `npm run docs:screenshots` runs this file with CAO_DASHBOARD_SCREENSHOTS=1 and writes one
+ * screenshot per view to docs/dashboard/.
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serve, type ServerType } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import { chromium, type Browser, type LaunchOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSocketServer } from '../../src/server/ws.js';
+import { PROJECT_ROOT } from '../support/shared.js';
+import { createTestStack, type TestStack } from '../support/stack.js';
+import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
+
+const CHROMIUM = process.env['CAO_CHROMIUM'] ?? '/usr/bin/chromium';
+const FAKE_AGENT_BIN = join(PROJECT_ROOT, 'test', 'fake-agent', 'bin');
+// CAO_DASHBOARD_REAL_CLAUDE=1 runs it against real Claude Code even when the stand-in exists
+const useFakeAgent =
+  existsSync(join(FAKE_AGENT_BIN, 'claude')) && process.env['CAO_DASHBOARD_REAL_CLAUDE'] !== '1';
+const SHOTS = process.env['CAO_DASHBOARD_SCREENSHOTS'] === '1';
+
+const skipReason = !hasTmux()
+  ? 'tmux is not installed'
+  : !hasBuild()
+    ? 'dist/ is not built (npm run build)'
+    : !existsSync(join(PROJECT_ROOT, 'dist', 'web', 'index.html'))
+      ? 'dist/web is not built (npm run build)'
+      : !existsSync(CHROMIUM)
+        ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`
+        : '';
+
+const browserSkip = !existsSync(join(PROJECT_ROOT, 'dist', 'web', 'index.html'))
+  ? 'dist/web is not built (npm run build)'
+  : !existsSync(CHROMIUM)
+    ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`
+    : '';
+
+const LAUNCH: LaunchOptions = {
+  executablePath: CHROMIUM,
+  headless: true,
+  // playwright starts it with a new, empty profile (its own --user-data-dir)
+  args: [
+    '--no-sandbox',
+    '--disable-gpu',
+    '--disable-quic',
+    '--no-first-run',
+    '--disable-background-networking',
+    '--disable-component-update',
+    '--disable-sync',
+  ],
+};
+
+/** Replies for both agents: the fake model's script (real Claude) and fake-claude's script. */
+const TURNS = [
+  { match: 'DASH-CLI', reply: 'Answer to the CLI. DASH-REPLY-CLI', delayMs: 2500 },
+  { match: 'DASH-TYPED', reply: 'Answer to typing. DASH-REPLY-TYPED', delayMs: 1500 },
+  { match: 'DASH-INBOX', reply: 'Answer to the inbox. DASH-REPLY-INBOX', delayMs: 300 },
+  { match: 'DASH-ASK', reply: 'Went ahead. DASH-REPLY-ASK', delayMs: 300 },
+];
+
+describe.skipIf(skipReason !== '')(
+  `web dashboard in Chromium (${useFakeAgent ? 'fake Claude Code' : 'real Claude Code'})${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let s: Stack;
+    let browser: Browser;
+    let page: Page;
+    const problems: string[] = [];
+    let terminalId = '';
+    let shotsDir = '';
+    let scriptDir = '';
+
+    const shot = async (name: string): Promise<void> => {
+      await page.screenshot({ path: join(shotsDir, `${name}.png`) });
+    };
+    const paneOf = (id: string): string => {
+      const line = s
+        .tmux(['list-panes', '-a', '-F', '#{pane_id} #{@cao_terminal_id}'])
+        .split('\n')
+        .find((l) => l.endsWith(` ${id}`));
+      if (!line) throw new Error(`no pane for terminal ${id}`);
+      return line.split(' ')[0]!;
+    };
+    const screenOf = (id: string): string => s.tmux(['capture-pane', '-p', '-t', paneOf(id)]);
+    const xtermText = async (): Promise<string> =>
+      (await page.locator('[data-testid=terminal-screen] .xterm-rows').innerText()).replace(
+        /\u00a0/g,
+        ' ',
+      );
+    const waitUntil = async (what: string, pred: () => boolean | Promise<boolean>, ms = 30_000) => {
+      const end = Date.now() + ms;
+      while (Date.now() < end) {
+        if (await pred()) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`timed out waiting for ${what}`);
+    };
+
+    beforeAll(async () => {
+      const env: NodeJS.ProcessEnv = { IS_SANDBOX: '1' };
+      if (useFakeAgent) {
+        // fake-claude reads its replies from a file; cao-server passes its env on to agents
+        scriptDir = mkdtempSync(join(tmpdir(), 'cao-dash-'));
+        const script = join(scriptDir, 'fake-claude-script.json');
+        writeFileSync(script, JSON.stringify(TURNS));
+        env['PATH'] = `${FAKE_AGENT_BIN}:${process.env['PATH'] ?? ''}`;
+        env['FAKE_CLAUDE_SCRIPT'] = script;
+        env['FAKE_CLAUDE_PERMISSION_ON'] = 'DASH-ASK';
+      }
+      s = await startStack({
+        clis: useFakeAgent ? [] : ['claude'],
+        env,
+        script: { turns: TURNS.map(({ match, reply, delayMs }) => ({ match, reply, delayMs })) },
+      });
+      shotsDir = SHOTS ? join(PROJECT_ROOT, 'docs', 'dashboard') : join(s.root, 'shots');
+      mkdirSync(shotsDir, { recursive: true });
+      expect((await s.cao(['install', 'developer'])).code).toBe(0);
+      browser = await chromium.launch(LAUNCH);
+      page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+      page.on('console', (m) => {
+        if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+      });
+      page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+      page.on('dialog', (d) => void d.accept());
+    });
+
+    afterAll(async () => {
+      await browser?.close().catch(() => {});
+      await s?.stop();
+      if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
+    });
+
+    it('loads the page, live, with no CSP violation or script error', async () => {
+      const res = await page.goto(`${s.apiUrl}/`);
+      expect(res?.status()).toBe(200);
+      expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+      await page.getByTestId('live').filter({ hasText: 'live' }).waitFor();
+      await page.getByText('No sessions yet.').waitFor();
+      // a marker that survives only as long as the page is not reloaded
+      await page.evaluate(() => {
+        (globalThis as unknown as { caoMarker: number }).caoMarker = 42;
+      });
+      expect(problems).toEqual([]);
+    });
+
+    it('shows a session launched from the CLI, and its status changing live', async () => {
+      const r = await s.cao([
+        'launch',
+        '--agents',
+        'developer',
+        '--headless',
+        '--yolo',
+        '--session-name',
+        'dash',
+        '--working-directory',
+        s.work,
+        '--provider',
+        'claude_code',
+      ]);
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-3000)}`).toBe(0);
+      const list = await s.api<{ terminals: { id: string }[] }>('GET', '/sessions/cao-dash');
+      terminalId = list.body.terminals[0]!.id;
+      const link = (status: string): string =>
+        `[data-testid=sidebar] a[data-terminal="${terminalId}"][data-status="${status}"]`;
+      await page.locator(link('idle')).waitFor({ timeout: 30_000 });
+      await page.locator(`.card[data-session="cao-dash"]`).waitFor();
+      const send = await s.cao(['session', 'send', 'cao-dash', 'Please DASH-CLI now', '--async']);
+      expect(send.code, send.stderr).toBe(0);
+      await page.locator(link('processing')).waitFor({ timeout: 30_000 });
+      await page.locator(link('completed')).waitFor({ timeout: 60_000 });
+      expect(
+        await page.evaluate(() => (globalThis as unknown as { caoMarker?: number }).caoMarker),
+      ).toBe(42);
+      await shot('overview');
+    });
+
+    it("shows the agent's screen in a terminal, and typing there reaches the agent", async () => {
+      await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
+      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      await waitUntil('the answer on the xterm screen', async () =>
+        (await xtermText()).includes('DASH-REPLY-CLI'),
+      );
+      // the last answer panel
+      await page.getByTestId('last-answer').getByText('DASH-REPLY-CLI').waitFor();
+      await page.getByTestId('terminal-screen').click();
+      await page.keyboard.type('DASH-TYPED from the browser');
+      await waitUntil('the typed text in the agent', () =>
+        screenOf(terminalId).includes('DASH-TYPED from the browser'),
+      );
+      await waitUntil('the typed text on the xterm screen', async () =>
+        (await xtermText()).includes('DASH-TYPED from the browser'),
+      );
+      await page.keyboard.press('Enter');
+      await waitUntil('the agent to answer the typed message', () =>
+        screenOf(terminalId).includes('DASH-REPLY-TYPED'),
+      );
+      await page
+        .getByTestId('last-answer')
+        .getByText('DASH-REPLY-TYPED')
+        .waitFor({ timeout: 30_000 });
+      await waitUntil('the answer on the xterm screen', async () =>
+        (await xtermText()).includes('DASH-REPLY-TYPED'),
+      );
+      await shot('terminal');
+    });
+
+    it('sends a message to the inbox and shows its delivery state', async () => {
+      const send = page.getByTestId('send-panel');
+      await send.locator('textarea').fill('Please DASH-INBOX this');
+      await send.getByRole('button', { name: 'Send to inbox' }).click();
+      const row = page.getByTestId('terminal-inbox').locator('tr', { hasText: 'DASH-INBOX' });
+      await row.waitFor();
+      await row.locator('[data-state="delivered"]').waitFor({ timeout: 60_000 });
+      await waitUntil('the agent to answer the inbox message', () =>
+        screenOf(terminalId).includes('DASH-REPLY-INBOX'),
+      );
+      await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+      await page
+        .getByTestId('messages')
+        .locator('tr', { hasText: 'DASH-INBOX' })
+        .locator('[data-state="delivered"]')
+        .waitFor();
+      await shot('inbox');
+    });
+
+    it.skipIf(!useFakeAgent)(
+      `answers a permission prompt from the page${useFakeAgent ? '' : ' (skipped: needs test/fake-agent, real Claude in --yolo never asks)'}`,
+      async () => {
+        await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
+        const send = page.getByTestId('send-panel');
+        await send.locator('textarea').fill('Please DASH-ASK first');
+        await send.getByRole('button', { name: 'Send now' }).click();
+        const panel = page.getByTestId('answer-panel');
+        await panel.waitFor({ timeout: 30_000 });
+        await panel.getByText('Do you want to proceed?').waitFor();
+        await shot('answer-prompt');
+        await panel.getByRole('button', { name: '1. Yes' }).click();
+        await waitUntil('the agent to go ahead', () =>
+          screenOf(terminalId).includes('DASH-REPLY-ASK'),
+        );
+        await panel.waitFor({ state: 'detached' });
+      },
+    );
+
+    it('starts an agent from the page and shuts its session down', async () => {
+      await page.getByRole('link', { name: 'New agent' }).first().click();
+      const form = page.getByTestId('spawn-form');
+      await form.locator('select[name=profile] option[value=developer]').waitFor({
+        state: 'attached',
+      });
+      await form.locator('select[name=profile]').selectOption('developer');
+      await form.locator('select[name=provider] option[value=claude_code]').waitFor({
+        state: 'attached',
+      });
+      await form.locator('select[name=provider]').selectOption('claude_code');
+      await form.locator('input[name=working_directory]').fill(s.work);
+      await form.locator('input[name=session_name]').fill('web1');
+      await shot('new-agent');
+      await form.getByRole('button', { name: 'Start agent' }).click();
+      await page
+        .waitForFunction(
+          () =>
+            // runs in the page (the CSP forbids evaluating strings there)
+            /^#\/terminal\/[a-f0-9]{8}$/.test(
+              (globalThis as unknown as { location: { hash: string } }).location.hash,
+            ),
+          undefined,
+          {
+            timeout: 90_000,
+          },
+        )
+        .catch(async (e: unknown) => {
+          const note = await page.locator('.error-note').allInnerTexts();
+          throw new Error(`no terminal page after Start agent: ${note.join(' ')}`, { cause: e });
+        });
+      const id = /terminal\/([a-f0-9]{8})$/.exec(page.url())![1]!;
+      const created = await s.api<{ session_name: string }>('GET', `/terminals/${id}`);
+      expect(created.body.session_name).toBe('cao-web1');
+      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      await page.getByRole('button', { name: 'Shut down session' }).click();
+      await page.waitForFunction(
+        () => (globalThis as unknown as { location: { hash: string } }).location.hash === '#/',
+      );
+      await waitUntil('the session to be gone', async () => {
+        const list = await s.api<{ name: string }[]>('GET', '/sessions');
+        return !list.body.some((x) => x.name === 'cao-web1');
+      });
+      expect(() => s.tmux(['has-session', '-t', '=cao-web1'])).toThrow();
+      await page.locator('.card[data-session="cao-web1"]').waitFor({ state: 'detached' });
+      expect(problems).toEqual([]);
+    });
+  },
+);
+
+describe.skipIf(browserSkip !== '')(
+  `dashboard terminal in Chromium over the in-process stack${browserSkip ? ` (skipped: ${browserSkip})` : ''}`,
+  () => {
+    let stack: TestStack;
+    let server: ServerType;
+    let browser: Browser;
+
+    beforeAll(async () => {
+      stack = createTestStack();
+      server = serve({
+        fetch: stack.app.fetch,
+        hostname: '127.0.0.1',
+        port: 0,
+        websocket: { server: createSocketServer() },
+      });
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      browser = await chromium.launch(LAUNCH);
+    });
+
+    afterAll(async () => {
+      await browser?.close().catch(() => {});
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+      await stack?.close();
+    });
+
+    it('never answers terminal queries on the agent’s behalf (tmux already did)', async () => {
+      const port = (server.address() as AddressInfo).port;
+      const r = await stack.req<{ id: string }>('POST', '/sessions', {
+        agent_profile: 'developer',
+        provider: 'claude_code',
+        session_name: 'q1',
+        working_directory: stack.work,
+      });
+      expect(r.status).toBe(201);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      await page.goto(`http://127.0.0.1:${port}/#/terminal/${r.body.id}`);
+      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      const pane = stack.runtime.paneOf(r.body.id);
+      // cursor position, device attributes, background colour, a mode, XTVERSION
+      pane.show('before \x1b[6n\x1b[c\x1b[>c\x1b]11;?\x07\x1b[?2004$p\x1b[>q after');
+      await page.locator('.xterm-rows', { hasText: 'before' }).waitFor();
+      await page.locator('.xterm-rows', { hasText: 'after' }).waitFor();
+      await page.getByTestId('terminal-screen').click();
+      await page.keyboard.type('k');
+      const deadline = Date.now() + 10_000;
+      while (!pane.typed.includes('k') && Date.now() < deadline) {
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      expect(pane.typed).toEqual(['k']);
+      await page.close();
+    });
+  },
+);

@@ -1,0 +1,156 @@
+/** The cao-server API as the dashboard uses it (same origin: no base URL, no credentials). */
+
+export type Status =
+  'idle' | 'processing' | 'completed' | 'waiting_user_answer' | 'error' | 'unknown';
+
+export interface Terminal {
+  id: string;
+  name: string;
+  provider: string;
+  session_name: string;
+  agent_profile: string | null;
+  caller_id: string | null;
+  status: Status;
+  last_active: string;
+  created_at: string;
+  working_directory: string | null;
+  model: string | null;
+}
+
+export interface SessionSummary {
+  id: string;
+  name: string;
+  status: 'active' | 'detached';
+  working_directory: string | null;
+  agent_profile: string | null;
+  created_at: string | null;
+  terminal_count: number;
+}
+
+export interface Session {
+  session: SessionSummary;
+  terminals: Terminal[];
+}
+
+export type DeliveryState = 'pending' | 'submitting' | 'delivered' | 'failed';
+
+export interface Message {
+  id: number;
+  sender_id: string;
+  receiver_id: string;
+  message: string;
+  orchestration_type: string;
+  status: DeliveryState;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export interface Profile {
+  name: string;
+  description?: string;
+  provider?: string;
+  source: string;
+}
+
+export interface Provider {
+  name: string;
+  label: string;
+  binary: string;
+  installed: boolean;
+  version: string | null;
+}
+
+export interface Detection {
+  terminal_id: string;
+  provider: string;
+  status: Status;
+  rule: string;
+  evidence: string[];
+  gone: boolean;
+}
+
+export interface Health {
+  status: string;
+  version: string;
+  terminal_backend: string;
+}
+
+/** The sender name the dashboard uses for inbox messages. */
+export const DASHBOARD_SENDER = 'dashboard';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const res = await fetch(path, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let data: unknown;
+  try {
+    data = text ? JSON.parse(text) : undefined;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) {
+    const detail =
+      typeof data === 'object' && data !== null && 'detail' in data
+        ? String(data.detail)
+        : `${res.status} ${res.statusText}`;
+    throw new ApiError(res.status, detail);
+  }
+  return data as T;
+}
+
+const enc = encodeURIComponent;
+
+export const api = {
+  health: () => call<Health>('GET', '/health'),
+  sessions: () => call<SessionSummary[]>('GET', '/sessions'),
+  session: (name: string) => call<Session>('GET', `/sessions/${enc(name)}`),
+  createSession: (body: {
+    agent_profile: string;
+    provider?: string;
+    session_name?: string;
+    working_directory?: string;
+    yolo?: boolean;
+  }) => call<Terminal>('POST', '/sessions', body),
+  deleteSession: (name: string) =>
+    call<{ success: boolean; deleted: string[]; errors: string[] }>(
+      'DELETE',
+      `/sessions/${enc(name)}`,
+    ),
+  terminal: (id: string) => call<Terminal>('GET', `/terminals/${enc(id)}`),
+  detect: (id: string) => call<Detection>('GET', `/terminals/${enc(id)}/detect`),
+  lastOutput: (id: string) =>
+    call<{ output: string; found: boolean }>('GET', `/terminals/${enc(id)}/output?mode=last`),
+  fullOutput: (id: string) =>
+    call<{ output: string }>('GET', `/terminals/${enc(id)}/output?mode=full`),
+  sendInput: (id: string, message: string) =>
+    call<{ success: boolean; status: Status }>('POST', `/terminals/${enc(id)}/input`, { message }),
+  answer: (id: string, answer: string) =>
+    call<{ success: boolean }>('POST', `/terminals/${enc(id)}/answer`, { answer }),
+  inbox: (id: string) => call<Message[]>('GET', `/terminals/${enc(id)}/inbox/messages?limit=100`),
+  allMessages: () => call<Message[]>('GET', '/inbox/messages?limit=500'),
+  sendToInbox: (id: string, message: string) =>
+    call<{ message_id: number; status: DeliveryState }>(
+      'POST',
+      `/terminals/${enc(id)}/inbox/messages`,
+      { sender_id: DASHBOARD_SENDER, message },
+    ),
+  profiles: () => call<Profile[]>('GET', '/agents/profiles'),
+  providers: () => call<Provider[]>('GET', '/agents/providers'),
+};
+
+export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

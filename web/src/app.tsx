@@ -1,0 +1,97 @@
+/** The dashboard's frame: top bar, the sessions sidebar, and the current view. */
+import { useEffect, useState } from 'preact/hooks';
+import { api } from './api';
+import { InboxPage } from './inbox';
+import { Overview } from './overview';
+import { href, useRoute, type Route } from './router';
+import { SpawnPage } from './spawn-page';
+import { store, useStore } from './store';
+import { TerminalPage } from './terminal-page';
+import { StatusBadge, terminalLabel } from './ui';
+
+export function App() {
+  const route = useRoute();
+  const state = useStore();
+  const [version, setVersion] = useState('');
+  useEffect(() => {
+    store.start();
+    api
+      .health()
+      .then((h) => setVersion(h.version))
+      .catch(() => {});
+  }, []);
+  return (
+    <div class="app">
+      <header class="topbar">
+        <a class="brand" href={href.overview}>
+          cao <span class="muted">dashboard</span>
+        </a>
+        <nav>
+          <a class={route.view === 'overview' ? 'active' : ''} href={href.overview}>
+            Sessions
+          </a>
+          <a class={route.view === 'inbox' ? 'active' : ''} href={href.inbox}>
+            Inbox
+          </a>
+          <a class={`button ${route.view === 'new' ? 'active' : ''}`} href={href.new}>
+            New agent
+          </a>
+        </nav>
+        <span class={`live ${state.live ? 'on' : 'off'}`} data-testid="live">
+          {state.live ? 'live' : 'reconnecting…'}
+        </span>
+        {version ? <span class="muted small-text">v{version}</span> : null}
+      </header>
+      <div class="body">
+        <Sidebar route={route} />
+        <main class="main">
+          <View route={route} />
+        </main>
+      </div>
+    </div>
+  );
+}
+
+function View({ route }: { route: Route }) {
+  switch (route.view) {
+    case 'terminal':
+      return <TerminalPage id={route.id} />;
+    case 'new':
+      return <SpawnPage />;
+    case 'inbox':
+      return <InboxPage />;
+    default:
+      return <Overview />;
+  }
+}
+
+function Sidebar({ route }: { route: Route }) {
+  const state = useStore();
+  const current = route.view === 'terminal' ? route.id : undefined;
+  return (
+    <nav class="sidebar" data-testid="sidebar">
+      {state.sessions.length === 0 ? <p class="muted small-text">No sessions.</p> : null}
+      {state.sessions.map((s) => (
+        <div class="side-session" key={s.session.name} data-session={s.session.name}>
+          <div class="side-session-name mono">{s.session.name}</div>
+          <ul>
+            {s.terminals.map((t) => (
+              <li key={t.id}>
+                <a
+                  href={href.terminal(t.id)}
+                  class={t.id === current ? 'current' : ''}
+                  data-terminal={t.id}
+                  data-status={t.status}
+                >
+                  <span class={`dot status-${t.status}`} />
+                  <span class="name">{terminalLabel(t)}</span>
+                  <StatusBadge status={t.status} short />
+                </a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      ))}
+    </nav>
+  );
+}

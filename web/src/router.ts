@@ -1,0 +1,36 @@
+/** Hash routes: `#/`, `#/terminal/{id}`, `#/new`, `#/inbox`. */
+import { useEffect, useState } from 'preact/hooks';
+
+export type Route =
+  { view: 'overview' } | { view: 'terminal'; id: string } | { view: 'new' } | { view: 'inbox' };
+
+export function parseRoute(hash: string): Route {
+  const parts = hash.replace(/^#\/?/, '').split('/');
+  if (parts[0] === 'terminal' && parts[1] && /^[a-f0-9]{8}$/.test(parts[1])) {
+    return { view: 'terminal', id: parts[1] };
+  }
+  if (parts[0] === 'new') return { view: 'new' };
+  if (parts[0] === 'inbox') return { view: 'inbox' };
+  return { view: 'overview' };
+}
+
+export const href = {
+  overview: '#/',
+  terminal: (id: string) => `#/terminal/${id}`,
+  new: '#/new',
+  inbox: '#/inbox',
+};
+
+export function navigate(to: string): void {
+  location.hash = to;
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(location.hash));
+  useEffect(() => {
+    const on = (): void => setRoute(parseRoute(location.hash));
+    addEventListener('hashchange', on);
+    return () => removeEventListener('hashchange', on);
+  }, []);
+  return route;
+}
