@@ -225,6 +225,12 @@ export class Ledger {
       return { seen: markerCount(history, m.id) - (inBox ? 1 : 0) > 0, inBox, box };
     };
     let s = await screenNow();
+    this.deps.log.info('resolving a message caught mid-send', {
+      id: m.id,
+      receiver: m.receiverId,
+      seen: s.seen,
+      inBox: s.inBox,
+    });
     if (s.seen) {
       await this.delivered(m);
       return 'again';
