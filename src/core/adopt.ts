@@ -7,6 +7,7 @@
 import { errorMessage } from '../lib/errors.js';
 import { isProviderId, providers } from '../providers/index.js';
 import type { CoreDeps } from './deps.js';
+import { awaitReady } from './launcher.js';
 
 export interface AdoptionReport {
   adopted: string[];
@@ -35,6 +36,16 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
         provider: providers[t.provider],
       });
       report.adopted.push(t.id);
+      if (!t.readyAt) {
+        // the server died while this CLI was starting: finish its start-up now
+        void awaitReady(deps, t.id, providers[t.provider], deps.timing.initTimeoutMs).catch(
+          (e: unknown) =>
+            deps.log.warn('adopted terminal did not become ready', {
+              terminalId: t.id,
+              error: errorMessage(e),
+            }),
+        );
+      }
     } catch (e) {
       deps.log.warn('could not adopt terminal', { terminalId: t.id, error: errorMessage(e) });
     }

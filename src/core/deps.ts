@@ -39,6 +39,8 @@ export interface CoreTiming {
   submitAttempts: number;
   /** How long input waits for cao-mcp-server to report the agent's CLI connected. */
   mcpGraceMs: number;
+  /** How long a ready screen must stay ready before a start-up counts as done. */
+  readySettleMs: number;
 }
 
 export const DEFAULT_TIMING: CoreTiming = {
@@ -48,4 +50,6 @@ export const DEFAULT_TIMING: CoreTiming = {
   submitTimeoutMs: 3_000,
   submitAttempts: 3,
   mcpGraceMs: 20_000,
+  // Codex shows its prompt for ~0.1 s before its folder-trust dialog
+  readySettleMs: 300,
 };

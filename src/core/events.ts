@@ -23,6 +23,7 @@ export type CaoEvent =
     }
   | { type: 'terminal.deleted'; terminal_id: string; session: string }
   | { type: 'terminal.mcp_ready'; terminal_id: string; session: string }
+  | { type: 'terminal.ready'; terminal_id: string; session: string }
   | { type: 'session.created'; session: string }
   | { type: 'session.deleted'; session: string }
   | {

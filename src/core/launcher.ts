@@ -7,7 +7,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertModel, newTerminalId, windowName } from '../lib/names.js';
-import { isoNow } from '../lib/time.js';
+import { isoNow, sleep } from '../lib/time.js';
 import { loadProfile } from '../profiles/discovery.js';
 import type { AgentProfile } from '../profiles/profile.js';
 import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
@@ -123,6 +123,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
           x.args[0] === deps.mcpServerCommand.args[0],
       ),
       mcpReadyAt: null,
+      readyAt: null,
       createdAt: now,
       lastActive: now,
     },
@@ -249,8 +250,16 @@ export async function awaitReady(
   for (;;) {
     const d = deps.tracker.get(terminalId) ?? (await deps.tracker.refresh(terminalId));
     if (isReadyStatus(d.status)) {
-      await awaitMcp(deps, terminalId, deadline);
-      return deps.tracker.get(terminalId) ?? d;
+      // some CLIs show their prompt for a moment before a dialog (Codex's folder trust):
+      // the prompt must still be there a little later
+      await sleep(deps.timing.readySettleMs);
+      const settled = deps.tracker.get(terminalId) ?? d;
+      if (isReadyStatus(settled.status)) {
+        await awaitMcp(deps, terminalId, deadline);
+        await markReady(deps, terminalId);
+        return deps.tracker.get(terminalId) ?? settled;
+      }
+      continue;
     }
     const screen = deps.tracker.lastScreen(terminalId) ?? '';
     if (d.status === 'error') {
@@ -298,6 +307,14 @@ export async function awaitReady(
         if (!(e instanceof CaoError && e.code === 'TIMEOUT')) throw e;
       });
   }
+}
+
+/** Records that the CLI finished starting; the ledger delivers only to such terminals. */
+export async function markReady(deps: CoreDeps, terminalId: string): Promise<void> {
+  const t = await deps.store.getTerminal(terminalId);
+  if (!t || t.readyAt) return;
+  await deps.store.updateTerminal(terminalId, { readyAt: isoNow() });
+  deps.bus.publish({ type: 'terminal.ready', terminal_id: terminalId, session: t.session });
 }
 
 /**

@@ -26,7 +26,6 @@ import { isReadyStatus } from '../providers/provider.js';
 import type { MessageRecord, MessageState, NewMessage } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import type { TerminalService } from './terminals.js';
-import { mcpPending } from './launcher.js';
 import { isGone } from './tracker.js';
 
 /** Attempts (submissions and screen checks) before a message fails. */
@@ -87,7 +86,7 @@ export class Ledger {
     this.unsubscribe = this.deps.bus.subscribe((e) => {
       if (e.type === 'terminal.status' && (isReadyStatus(e.status) || e.status === 'error'))
         this.kick(e.terminal_id);
-      else if (e.type === 'terminal.deleted' || e.type === 'terminal.mcp_ready')
+      else if (e.type === 'terminal.deleted' || e.type === 'terminal.ready')
         this.kick(e.terminal_id);
     });
     for (const receiver of await this.deps.store.receiversWithQueue()) this.kick(receiver);
@@ -173,11 +172,8 @@ export class Ledger {
     }
     if (m.state === 'submitting') return this.resolve(m);
     if (!isReadyStatus(d.status)) return 'wait';
-    if (mcpPending(terminal, this.deps.timing.mcpGraceMs)) {
-      // its CLI has not listed cao's tools yet: come back when it has, or when the grace ends
-      this.retryAt(receiverId, Date.parse(terminal.createdAt) + this.deps.timing.mcpGraceMs);
-      return 'wait';
-    }
+    // still starting (dialogs, cao's MCP tools not listed yet): `terminal.ready` kicks us
+    if (!terminal.readyAt) return 'wait';
     const now = isoNow();
     const claimed = await store.transitionMessage(
       m.id,

@@ -24,6 +24,7 @@ export const MIGRATIONS: readonly string[] = [
     status TEXT NOT NULL DEFAULT 'unknown',
     mcp_expected INTEGER NOT NULL DEFAULT 0,
     mcp_ready_at TEXT,
+    ready_at TEXT,
     created_at TEXT NOT NULL,
     last_active TEXT NOT NULL
   );

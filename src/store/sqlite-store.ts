@@ -87,9 +87,9 @@ export class SqliteStore implements Store {
     this.db
       .prepare(
         `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
-           allowed_tools, caller_id, model, status, mcp_expected, mcp_ready_at, created_at, last_active)
+           allowed_tools, caller_id, model, status, mcp_expected, mcp_ready_at, ready_at, created_at, last_active)
          VALUES (@id, @session, @windowName, @provider, @agentProfile, @workingDirectory,
-           @allowedTools, @callerId, @model, @status, @mcpExpected, @mcpReadyAt, @createdAt, @lastActive)`,
+           @allowedTools, @callerId, @model, @status, @mcpExpected, @mcpReadyAt, @readyAt, @createdAt, @lastActive)`,
       )
       .run({
         ...t,
@@ -121,6 +121,7 @@ export class SqliteStore implements Store {
       lastActive: 'last_active',
       windowName: 'tmux_window',
       mcpReadyAt: 'mcp_ready_at',
+      readyAt: 'ready_at',
     };
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
       keyof TerminalPatch,
@@ -362,6 +363,7 @@ function toTerminal(r: Row): TerminalRecord {
     status: String(r['status']) as Status,
     mcpExpected: Number(r['mcp_expected']) === 1,
     mcpReadyAt: (r['mcp_ready_at'] as string | null) ?? null,
+    readyAt: (r['ready_at'] as string | null) ?? null,
     createdAt: String(r['created_at']),
     lastActive: String(r['last_active']),
   };

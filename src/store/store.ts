@@ -31,6 +31,8 @@ export interface TerminalRecord {
   mcpExpected: boolean;
   /** When cao-mcp-server reported that the CLI listed its tools. */
   mcpReadyAt: string | null;
+  /** When the CLI finished starting (start-up dialogs answered, prompt shown and steady). */
+  readyAt: string | null;
   createdAt: string;
   lastActive: string;
 }
@@ -74,7 +76,7 @@ export interface MessageFilter {
 }
 
 export type TerminalPatch = Partial<
-  Pick<TerminalRecord, 'status' | 'lastActive' | 'windowName' | 'mcpReadyAt'>
+  Pick<TerminalRecord, 'status' | 'lastActive' | 'windowName' | 'mcpReadyAt' | 'readyAt'>
 >;
 
 /** A scheduled flow (reference §8). The prompt template lives in the flow file, not here. */

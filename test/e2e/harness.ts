@@ -160,6 +160,8 @@ export async function startStack(o: StackOptions): Promise<Stack> {
   const caoHome = join(root, 'cao-home');
   const work = join(root, 'work');
   for (const d of [home, caoHome, work]) mkdirSync(d, { recursive: true });
+  // a project of its own, as users have: CLIs then never wander up into this repository
+  execFileSync('git', ['init', '-q', work], { stdio: 'ignore' });
   const bins = o.clis.map((c) => ensureAgentCli(c));
   const model = await startFakeModel(o.script ?? { turns: [] });
   const port = await freePort();
@@ -277,6 +279,7 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       try {
         pids = execFileSync('tmux', ['-L', socket, 'list-panes', '-a', '-F', '#{pane_pid}'], {
           encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
         })
           .split('\n')
           .map(Number)

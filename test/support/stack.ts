@@ -74,6 +74,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       unansweredDialogMs: 500,
       echoTimeoutMs: 300,
       submitTimeoutMs: 300,
+      readySettleMs: 10,
       ...o.timing,
     },
   });
