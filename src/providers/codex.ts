@@ -7,6 +7,10 @@
  * line and a footer below it. Approval prompts replace the composer. Verified against Codex
  * 0.169.0 (../shared/agent-clis captures and testdata/codex) and the original CAO's fixtures
  * (0.142–0.149 and older line-mode screens).
+ *
+ * Longer than most files (about 570 lines) because Codex has the most screen variants to tell
+ * apart (three composer glyphs, legacy modals, 0.147+ approval menus, update and trust dialogs)
+ * and the only launch that needs TOML quoting; all of it is about this one CLI.
  */
 import { CaoError } from '../lib/errors.js';
 import type { Detection, LaunchContext, LaunchSpec, Provider } from './provider.js';

@@ -1,5 +1,6 @@
 /**
- * The tmux implementation of the terminal runtime.
+ * The tmux implementation of the terminal runtime (one class for the whole interface; live
+ * viewers of panes are in pane-viewers.ts).
  *
  * - Commands that carry anything from outside (the launch file path, session and window names)
  *   go through `execFile('tmux', argv)`: tmux never parses them as a command string.
@@ -16,7 +17,6 @@ import { join } from 'node:path';
 import { CaoError, errorMessage } from '../../lib/errors.js';
 import type { TmuxSocket } from '../../lib/config.js';
 import type { Logger } from '../../lib/log.js';
-import { SNAPSHOT_HISTORY, snapshot, type ScreenState } from '../pane-stream.js';
 import {
   sanitizePaste,
   type CaptureOptions,
@@ -29,7 +29,7 @@ import {
   type WindowSpec,
 } from '../runtime.js';
 import { ControlClient } from './control.js';
-import { decodeOutput } from './protocol.js';
+import { PaneViewers } from './pane-viewers.js';
 
 /**
  * Reads NUL-separated records from the launch file ($1): `D<dir>` cd, `U<name>` unset,
@@ -79,45 +79,14 @@ interface Watch {
   listeners: Set<RuntimeListener>;
 }
 
-/** What a snapshot needs to know about a pane besides its text (see `pane-stream.ts`). */
-const SCREEN_FORMAT = [
-  '#{pane_width}',
-  '#{pane_height}',
-  '#{cursor_x}',
-  '#{cursor_y}',
-  '#{cursor_flag}',
-  '#{alternate_on}',
-  '#{keypad_cursor_flag}',
-  '#{scroll_region_upper}',
-  '#{scroll_region_lower}',
-  '#{alternate_saved_x}',
-  '#{alternate_saved_y}',
-].join('\t');
-
-/** One live viewer of a pane (`streamPane`). */
-interface Viewer {
-  paneId: string;
-  session: string;
-  out: PaneViewer;
-  /** Live: bytes go straight out. Otherwise a snapshot is being taken and bytes wait here. */
-  live: boolean;
-  waiting: { mark: number; bytes: Buffer }[];
-  /** The snapshot in progress, and whether another was asked for meanwhile. */
-  seeding: Promise<void> | undefined;
-  again: boolean;
-  closed: boolean;
-  /** Stops the viewer and tells it why. */
-  end(reason: string): void;
-}
-
 /** Bytes per `send-keys -H` command when writing to a pane. */
 const WRITE_CHUNK = 256;
 
 export class TmuxRuntime implements TerminalRuntime {
   readonly kind = 'tmux';
   private readonly watches = new Map<string, Watch>();
-  /** Live viewers by pane id. */
-  private readonly viewers = new Map<string, Set<Viewer>>();
+  /** Live viewers of panes (the dashboard's terminals). */
+  private readonly viewers: PaneViewers;
   private readonly baseArgs: string[];
 
   constructor(private readonly options: TmuxRuntimeOptions) {
@@ -125,6 +94,12 @@ export class TmuxRuntime implements TerminalRuntime {
     if (options.socket.path) this.baseArgs.push('-S', options.socket.path);
     else if (options.socket.name) this.baseArgs.push('-L', options.socket.name);
     if (options.configFile) this.baseArgs.push('-f', options.configFile);
+    this.viewers = new PaneViewers({
+      paneState: (paneId) => this.paneState(paneId),
+      watch: (session, listener) => this.watch(session, listener),
+      client: (session) => this.watches.get(session)?.client,
+      log: options.log,
+    });
   }
 
   /** Runs `tmux <args>` as its own process; stdout lines. */
@@ -402,8 +377,9 @@ export class TmuxRuntime implements TerminalRuntime {
         session,
         binary: this.options.binary,
         onEvent: (line) => {
-          if (line.kind === 'output') this.toViewers(line.paneId, line.data, client.outputCount);
-          else if (line.kind === 'pause') this.reseedPane(line.paneId);
+          if (line.kind === 'output')
+            this.viewers.output(line.paneId, line.data, client.outputCount);
+          else if (line.kind === 'pause') this.viewers.reseedPane(line.paneId);
           if (line.kind === 'output' || line.kind === 'pause')
             emit({ type: 'output', paneId: line.paneId });
           else if (line.kind === 'window-close')
@@ -440,44 +416,8 @@ export class TmuxRuntime implements TerminalRuntime {
     };
   }
 
-  async streamPane(paneId: string, out: PaneViewer): Promise<() => void> {
-    const state = await this.paneState(paneId);
-    if (!state) throw new CaoError('NOT_FOUND', `Pane ${paneId} not found`);
-    let unwatch = (): void => {};
-    const stop = (): void => {
-      if (v.closed) return;
-      v.closed = true;
-      const set = this.viewers.get(paneId);
-      set?.delete(v);
-      if (set?.size === 0) this.viewers.delete(paneId);
-      unwatch();
-    };
-    const v: Viewer = {
-      paneId,
-      session: state.session,
-      out,
-      live: false,
-      waiting: [],
-      seeding: undefined,
-      again: false,
-      closed: false,
-      end(reason) {
-        if (v.closed) return;
-        stop();
-        out.end(reason);
-      },
-    };
-    unwatch = this.watch(state.session, (e) => {
-      if (e.type === 'window-closed' && e.windowId === state.windowId) v.end('the window closed');
-      else if (e.type === 'session-closed') v.end(`the session closed (${e.reason})`);
-      else if (e.type === 'pane-dead' && e.paneId === paneId) this.reseed(v);
-    });
-    let set = this.viewers.get(paneId);
-    if (!set) this.viewers.set(paneId, (set = new Set()));
-    set.add(v);
-    this.reseed(v);
-    await v.seeding;
-    return stop;
+  streamPane(paneId: string, out: PaneViewer): Promise<() => void> {
+    return this.viewers.stream(paneId, out);
   }
 
   async writePane(paneId: string, data: Uint8Array): Promise<void> {
@@ -500,108 +440,7 @@ export class TmuxRuntime implements TerminalRuntime {
       '-y',
       String(Math.trunc(rows)),
     ]);
-    this.reseedPane(paneId);
-  }
-
-  /** Output of a pane: decoded only when someone watches it. */
-  private toViewers(paneId: string, escaped: string, mark: number): void {
-    const set = this.viewers.get(paneId);
-    if (!set || set.size === 0) return;
-    const bytes = decodeOutput(escaped);
-    for (const v of set) {
-      if (v.live) v.out.data(bytes);
-      else v.waiting.push({ mark, bytes });
-    }
-  }
-
-  private reseedPane(paneId: string): void {
-    for (const v of this.viewers.get(paneId) ?? []) this.reseed(v);
-  }
-
-  /** Takes a new snapshot for `v` (one at a time; requests during one collapse into one more). */
-  private reseed(v: Viewer): void {
-    if (v.closed) return;
-    if (v.seeding) {
-      v.again = true;
-      return;
-    }
-    v.seeding = (async () => {
-      do {
-        v.again = false;
-        try {
-          await this.seed(v);
-        } catch (e) {
-          if (v.closed) break;
-          this.options.log.debug('pane snapshot failed', {
-            pane: v.paneId,
-            error: errorMessage(e),
-          });
-          v.end(`cannot read pane ${v.paneId}: ${errorMessage(e)}`);
-          break;
-        }
-      } while (v.again && !v.closed);
-      v.seeding = undefined;
-    })();
-  }
-
-  /**
-   * One snapshot, cut exactly where the live bytes take over. Replies and output notifications
-   * come in order on the session's control client, so output counted up to a reply's mark is
-   * already in what the command read. The state is read before and after the screen; if the
-   * pane wrote in between, the snapshot is taken again (twice at most, then used as it is).
-   */
-  private async seed(v: Viewer): Promise<void> {
-    const client = this.watches.get(v.session)?.client;
-    if (!client || client.isClosed) throw new CaoError('UNAVAILABLE', 'no control client');
-    v.live = false;
-    v.waiting = [];
-    const info = (lines: string[]): ScreenState => parseScreenState(lines[0] ?? '');
-    for (let attempt = 0; ; attempt++) {
-      const before = await client.commandWithMark([
-        'display-message',
-        '-p',
-        '-t',
-        v.paneId,
-        SCREEN_FORMAT,
-      ]);
-      const state = info(before.lines);
-      const normal = state.alternate
-        ? await client.commandWithMark(['capture-pane', '-p', '-e', '-a', '-q', '-t', v.paneId])
-        : await client.commandWithMark([
-            'capture-pane',
-            '-p',
-            '-e',
-            '-t',
-            v.paneId,
-            '-S',
-            String(-SNAPSHOT_HISTORY),
-          ]);
-      const alt = state.alternate
-        ? await client.commandWithMark(['capture-pane', '-p', '-e', '-t', v.paneId])
-        : undefined;
-      const after = await client.commandWithMark([
-        'display-message',
-        '-p',
-        '-t',
-        v.paneId,
-        SCREEN_FORMAT,
-      ]);
-      const final = info(after.lines);
-      const cut = (alt ?? normal).mark;
-      const moved = v.waiting.some((w) => w.mark > before.mark && w.mark <= after.mark);
-      if (v.closed) return;
-      if ((moved || final.alternate !== state.alternate) && attempt < 2) continue;
-      v.out.data(
-        snapshot(moved ? state : final, {
-          normal: normal.lines,
-          ...(alt ? { alternate: alt.lines } : {}),
-        }),
-      );
-      for (const w of v.waiting) if (w.mark > cut) v.out.data(w.bytes);
-      v.waiting = [];
-      v.live = true;
-      return;
-    }
+    this.viewers.reseedPane(paneId);
   }
 
   async close(): Promise<void> {
@@ -658,27 +497,6 @@ function parsePaneLine(line: string): PaneState {
     currentCommand: cmd ?? '',
     currentPath: path ?? '',
     inMode: mode === '1',
-  };
-}
-
-function parseScreenState(line: string): ScreenState {
-  const [cols, rows, x, y, cursor, alternate, keypad, top, bottom, savedX, savedY] = line
-    .split('\t')
-    .map((f) => Number.parseInt(f, 10));
-  const n = (v: number | undefined, fallback: number): number =>
-    v !== undefined && Number.isFinite(v) ? v : fallback;
-  return {
-    cols: n(cols, 80),
-    rows: n(rows, 24),
-    cursorX: n(x, 0),
-    cursorY: n(y, 0),
-    cursorVisible: cursor !== 0,
-    alternate: alternate === 1,
-    appCursorKeys: keypad === 1,
-    scrollTop: n(top, 0),
-    scrollBottom: n(bottom, n(rows, 24) - 1),
-    savedX: n(savedX, 0),
-    savedY: n(savedY, 0),
   };
 }
 
