@@ -3,7 +3,7 @@
  * project's fake model, on a private tmux socket.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
 
@@ -116,6 +116,50 @@ describe.skipIf(skipReason !== '')(
       const r = await s.cao(['session', 'send', 'cao-t1', 'Here is the SECOND-MSG']);
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout.trim()).toBe('Second answer.\n\nIt has two paragraphs. E2E-REPLY-2');
+    });
+
+    it('cao detect explains the status of a live terminal and of a saved screen', async () => {
+      const st = JSON.parse((await s.cao(['session', 'status', 'cao-t1', '--json'])).stdout) as {
+        conductor: { id: string };
+      };
+      const id = st.conductor.id;
+      const live = await s.cao(['detect', '--terminal', id]);
+      expect(live.code).toBe(0);
+      expect(live.stdout).toMatch(
+        /^Status: completed\nRule: \S+ \(claude_code\)\nEvidence:\n {2}\| /,
+      );
+      const file = join(s.root, 'screen.txt');
+      writeFileSync(file, s.tmux(['capture-pane', '-p', '-J', '-t', '=cao-t1:']));
+      const saved = JSON.parse(
+        (await s.cao(['detect', '--provider', 'claude_code', '--file', file, '--json'])).stdout,
+      ) as {
+        status: string;
+      };
+      expect(saved.status).toBe('completed');
+    });
+
+    it('cao agent status and send-message work from the shell (the MCP tools twins)', async () => {
+      const st = JSON.parse((await s.cao(['session', 'status', 'cao-t1', '--json'])).stdout) as {
+        conductor: { id: string };
+      };
+      const id = st.conductor.id;
+      const sent = await s.cao(
+        ['agent', 'send-message', '--from', 'abcdef01', '--to', id, 'a note from the shell'],
+        {
+          env: { CAO_TERMINAL_ID: '' },
+        },
+      );
+      expect(sent.code, sent.stderr).toBe(0);
+      expect(sent.stdout).toMatch(
+        /^Message \d+ queued for terminal [a-f0-9]{8} \((pending|submitting|delivered)\)/,
+      );
+      const deadline = Date.now() + 30_000;
+      let status = '';
+      while (Date.now() < deadline && !/delivered/.test(status)) {
+        status = (await s.cao(['agent', 'status', id])).stdout;
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      expect(status).toMatch(/Inbox \(received\):[\s\S]*abcdef01\s+delivered/);
     });
 
     it('the API serves the profiles the skill document points at', async () => {
