@@ -1,80 +1,66 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchContext } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
 import { claudeCode, disallowedTools } from './claude-code.js';
 import type { LaunchContext } from './provider.js';
 import { stripAnsi } from './screen.js';
 
-const capture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'claude', name), 'utf8');
+const capture = captureOf('claude');
 
 const RULE = '─'.repeat(80);
 const screen = (...lines: string[]): string => lines.join('\n');
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'claude_code over real captures'
-    : 'claude_code over real captures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the last answer of a completed turn', () => {
-      expect(claudeCode.lastMessage(capture('completed.txt'))).toBe(
-        'Slow reply done. FAKE-REPLY-1',
-      );
-      expect(claudeCode.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-      expect(claudeCode.lastMessage(capture('yolo.txt'))).toBe(
-        'Yolo command finished. FAKE-REPLY-3',
-      );
-    });
+describe.skipIf(!hasShared())(sharedTitle('claude_code over real captures'), () => {
+  it('extracts the last answer of a completed turn', () => {
+    expect(claudeCode.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(claudeCode.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(claudeCode.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+  });
 
-    it('extracts the answer from a raw pipe-pane stream (original CAO fixture)', async () => {
-      const raw = readFileSync(
-        join(SHARED_DIR, 'cao-fixtures', 'claude_code_new_tui_completed_raw.txt'),
-        'utf8',
-      );
-      const text = claudeCode.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)));
-      // the capture lost its carriage returns, so the emulator leaves a blank line between rows
-      expect(text?.replace(/\n{2,}/g, '\n')).toBe('def greet(name):\n    return f"Hello, {name}!"');
-    });
+  it('extracts the answer from a raw pipe-pane stream (original CAO fixture)', async () => {
+    const raw = caoFixture('claude_code_new_tui_completed_raw.txt');
+    const text = claudeCode.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)));
+    // the capture lost its carriage returns, so the emulator leaves a blank line between rows
+    expect(text?.replace(/\n{2,}/g, '\n')).toBe('def greet(name):\n    return f"Hello, {name}!"');
+  });
 
-    it('reports the error text as the last message of a failed turn', () => {
-      expect(claudeCode.lastMessage(capture('error.txt'))).toBe(
-        'API Error: 400 FAKE-ERROR-400 scripted failure',
-      );
-    });
+  it('reports the error text as the last message of a failed turn', () => {
+    expect(claudeCode.lastMessage(capture('error.txt'))).toBe(
+      'API Error: 400 FAKE-ERROR-400 scripted failure',
+    );
+  });
 
-    it('reads the input box', () => {
-      expect(claudeCode.inputText(capture('idle.txt'))).toBe('');
-      expect(claudeCode.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
-      expect(claudeCode.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-    });
+  it('reads the input box', () => {
+    expect(claudeCode.inputText(capture('idle.txt'))).toBe('');
+    expect(claudeCode.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
+    expect(claudeCode.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
 
-    it('answers the bypass-permissions warning and nothing else', () => {
-      expect(claudeCode.startupKeys(capture('yolo_warning.txt'))).toEqual(['Down', 'Enter']);
-      expect(claudeCode.startupKeys(capture('idle.txt'))).toBeUndefined();
-      // a permission prompt during work is the user's (or answer_user_prompt's) to answer
-      expect(claudeCode.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-    });
+  it('answers the bypass-permissions warning and nothing else', () => {
+    expect(claudeCode.startupKeys(capture('yolo_warning.txt'))).toEqual(['Down', 'Enter']);
+    expect(claudeCode.startupKeys(capture('idle.txt'))).toBeUndefined();
+    // a permission prompt during work is the user's (or answer_user_prompt's) to answer
+    expect(claudeCode.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
 
-    it('answers a permission prompt by number or by yes/no', () => {
-      const screen = capture('waiting_user_answer.txt');
-      expect(claudeCode.answerKeys?.(screen, '1')).toEqual(['Enter']);
-      expect(claudeCode.answerKeys?.(screen, 'yes')).toEqual(['Enter']);
-      expect(claudeCode.answerKeys?.(screen, '2')).toEqual(['Down', 'Enter']);
-      expect(claudeCode.answerKeys?.(screen, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
-      expect(claudeCode.answerKeys?.(screen, 'use the staging database')).toBeUndefined();
-    });
+  it('answers a permission prompt by number or by yes/no', () => {
+    const screen = capture('waiting_user_answer.txt');
+    expect(claudeCode.answerKeys?.(screen, '1')).toEqual(['Enter']);
+    expect(claudeCode.answerKeys?.(screen, 'yes')).toEqual(['Enter']);
+    expect(claudeCode.answerKeys?.(screen, '2')).toEqual(['Down', 'Enter']);
+    expect(claudeCode.answerKeys?.(screen, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
+    expect(claudeCode.answerKeys?.(screen, 'use the staging database')).toBeUndefined();
+  });
 
-    it('says which rule decided, with the evidence line', () => {
-      const d = claudeCode.detect(capture('processing.txt'));
-      expect(d.rule).toBe('footer-esc-to-interrupt');
-      expect(d.evidence.join('\n')).toContain('Flibbertigibbeting…');
-      expect(claudeCode.detect(capture('error_500.txt')).rule).toBe('api-retrying');
-    });
-  },
-);
+  it('says which rule decided, with the evidence line', () => {
+    const d = claudeCode.detect(capture('processing.txt'));
+    expect(d.rule).toBe('footer-esc-to-interrupt');
+    expect(d.evidence.join('\n')).toContain('Flibbertigibbeting…');
+    expect(claudeCode.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+  });
+});
 
 describe('claude_code detector edge cases', () => {
   it('a submitted message without any answer yet is processing, not completed', () => {
@@ -138,19 +124,9 @@ describe('claude_code detector edge cases', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  // what the launcher passes unless the profile sets permissionMode
-  yolo: true,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {},
-  env: {},
-  isRoot: false,
-  ...over,
-});
+/** Yolo: what the launcher passes unless the profile sets permissionMode. */
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext =>
+  launchContext({ yolo: true, ...over });
 
 describe('claude_code launch', () => {
   it('passes the system prompt and MCP config as private files', () => {

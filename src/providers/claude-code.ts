@@ -7,13 +7,14 @@ import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
 import type { Detection, LaunchContext, LaunchSpec, Provider } from './provider.js';
 import {
-  PANE_DEAD_RE,
+  blankOrDeadPane,
   evidence,
   isRule,
   lastIndexMatching,
   screenLines,
   selectOption,
 } from './screen.js';
+import { deniedTools, type ToolMap } from './tools.js';
 
 /** A transcript line holding a user message. Older releases drew `>` instead of `❯`. */
 const USER_RE = /^[❯>][\s\u00a0]+\S/u;
@@ -72,11 +73,10 @@ function boxText(box: Box): string {
 
 function detect(screen: string): Detection {
   const lines = screenLines(screen);
-  if (lines.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
+  const gone = blankOrDeadPane(lines);
+  if (gone) return gone;
 
   const tail = lines.slice(-25);
-  const dead = lastIndexMatching(tail, PANE_DEAD_RE);
-  if (dead >= 0) return { status: 'error', rule: 'pane-dead', evidence: evidence(tail[dead]) };
 
   const box = findBox(lines);
   if (!box) {
@@ -280,7 +280,7 @@ function launch(ctx: LaunchContext): LaunchSpec {
 }
 
 /** CAO tool vocabulary → Claude Code's native tool names (reference §5.3). */
-const TOOL_MAP: Record<string, string[]> = {
+const TOOL_MAP: ToolMap = {
   execute_bash: ['Bash', 'BashOutput', 'KillShell', 'Task', 'Agent', 'Monitor'],
   fs_read: ['Read'],
   fs_write: ['Edit', 'Write', 'NotebookEdit'],
@@ -290,22 +290,7 @@ const TOOL_MAP: Record<string, string[]> = {
 
 /** Native tools to deny for a restricted tool list; none when unrestricted. */
 export function disallowedTools(allowed: string[] | null): string[] {
-  if (allowed === null || allowed.includes('*')) return [];
-  const granted = new Set<string>();
-  for (const tool of allowed) {
-    if (tool === '@builtin' || tool === 'fs_*') {
-      if (tool === '@builtin')
-        Object.values(TOOL_MAP)
-          .flat()
-          .forEach((t) => granted.add(t));
-      else
-        ['fs_read', 'fs_write', 'fs_list'].forEach((k) =>
-          TOOL_MAP[k]?.forEach((t) => granted.add(t)),
-        );
-    }
-    TOOL_MAP[tool]?.forEach((t) => granted.add(t));
-  }
-  return [...new Set(Object.values(TOOL_MAP).flat())].filter((t) => !granted.has(t));
+  return deniedTools(allowed, TOOL_MAP);
 }
 
 export const claudeCode: Provider = {

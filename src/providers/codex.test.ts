@@ -1,120 +1,110 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
 import { codex, tomlString } from './codex.js';
-import type { LaunchContext } from './provider.js';
 import { stripAnsi } from './screen.js';
 
-const capture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'codex', name), 'utf8');
-const fixture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'cao-fixtures', name), 'utf8');
-const own = (path: string): string =>
-  readFileSync(join(import.meta.dirname, 'testdata', 'codex', path), 'utf8');
+const capture = captureOf('codex');
+const fixture = caoFixture;
+const own = testdataOf('codex');
 
 const screen = (...lines: string[]): string => lines.join('\n');
 const FOOTER = ['', '  gpt-5 default · ~/repo', '  ← for agents · ? for shortcuts'];
 const COMPOSER = ['› Ask Codex to do anything', ...FOOTER];
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'codex over real captures'
-    : 'codex over real captures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the last answer of a completed turn, without tool cells or tips', () => {
-      expect(codex.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
-      expect(codex.lastMessage(capture('after_approval.txt'))).toBe(
-        'Shell command finished. FAKE-REPLY-2',
-      );
-      // "• MCP tool finished." carries a "└ Tip: …" line in 0.169
-      expect(codex.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-      expect(codex.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
-    });
+describe.skipIf(!hasShared())(sharedTitle('codex over real captures'), () => {
+  it('extracts the last answer of a completed turn, without tool cells or tips', () => {
+    expect(codex.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(codex.lastMessage(capture('after_approval.txt'))).toBe(
+      'Shell command finished. FAKE-REPLY-2',
+    );
+    // "• MCP tool finished." carries a "└ Tip: …" line in 0.169
+    expect(codex.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(codex.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+  });
 
-    it('reports the error text as the last message of a failed turn', () => {
-      expect(codex.lastMessage(capture('error.txt'))).toMatch(
-        /^\{"error":\{"message":"FAKE-ERROR-400 scripted failure"/,
-      );
-      expect(codex.lastMessage(capture('interrupted.txt'))).toBeUndefined();
-    });
+  it('reports the error text as the last message of a failed turn', () => {
+    expect(codex.lastMessage(capture('error.txt'))).toMatch(
+      /^\{"error":\{"message":"FAKE-ERROR-400 scripted failure"/,
+    );
+    expect(codex.lastMessage(capture('interrupted.txt'))).toBeUndefined();
+  });
 
-    it('extracts answers of older releases (line mode, legacy modal)', () => {
-      expect(codex.lastMessage(fixture('codex_complex_response.txt'))).toBe(
-        "Sure, here's a snippet:\n\n```\ndef add(a, b):\n    return a + b\n```\n\nLet me know if you need more details.",
-      );
-      expect(codex.lastMessage(fixture('codex_approval_modal_scrollback.txt'))).toBe(
-        'Deploy finished successfully in 84s.',
-      );
-      expect(codex.lastMessage(fixture('codex_approval_modal_heavy_box.txt'))).toBe(
-        "I'll run the deploy script now.",
-      );
-    });
+  it('extracts answers of older releases (line mode, legacy modal)', () => {
+    expect(codex.lastMessage(fixture('codex_complex_response.txt'))).toBe(
+      "Sure, here's a snippet:\n\n```\ndef add(a, b):\n    return a + b\n```\n\nLet me know if you need more details.",
+    );
+    expect(codex.lastMessage(fixture('codex_approval_modal_scrollback.txt'))).toBe(
+      'Deploy finished successfully in 84s.',
+    );
+    expect(codex.lastMessage(fixture('codex_approval_modal_heavy_box.txt'))).toBe(
+      "I'll run the deploy script now.",
+    );
+  });
 
-    it('reads the composer, treating its placeholder as empty', () => {
-      expect(codex.inputText(capture('idle.txt'))).toBe('');
-      expect(codex.inputText(capture('processing.txt'))).toBe('');
-      expect(codex.inputText(fixture('codex_v0145_idle_output.txt'))).toBe('');
-      expect(codex.inputText(fixture('codex_approval_modal_quoted_in_reply.txt'))).toBe('');
-      expect(codex.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(codex.inputText(capture('waiting_user_answer_mcp.txt'))).toBeUndefined();
-      expect(codex.inputText(capture('exit.txt'))).toBeUndefined();
-    });
+  it('reads the composer, treating its placeholder as empty', () => {
+    expect(codex.inputText(capture('idle.txt'))).toBe('');
+    expect(codex.inputText(capture('processing.txt'))).toBe('');
+    expect(codex.inputText(fixture('codex_v0145_idle_output.txt'))).toBe('');
+    expect(codex.inputText(fixture('codex_approval_modal_quoted_in_reply.txt'))).toBe('');
+    expect(codex.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(codex.inputText(capture('waiting_user_answer_mcp.txt'))).toBeUndefined();
+    expect(codex.inputText(capture('exit.txt'))).toBeUndefined();
+  });
 
-    it('answers only start-up dialogs: the update prompt with "Skip"', () => {
-      expect(codex.startupKeys(fixture('codex_update_dialog.txt'))).toEqual(['2']);
-      expect(codex.startupKeys(fixture('codex_update_dialog_scrollback.txt'))).toBeUndefined();
-      expect(codex.startupKeys(capture('idle.txt'))).toBeUndefined();
-      // a permission prompt during work is the user's (or answer_user_prompt's) to answer
-      expect(codex.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(codex.startupKeys(capture('waiting_user_answer_mcp.txt'))).toBeUndefined();
-    });
+  it('answers only start-up dialogs: the update prompt with "Skip"', () => {
+    expect(codex.startupKeys(fixture('codex_update_dialog.txt'))).toEqual(['2']);
+    expect(codex.startupKeys(fixture('codex_update_dialog_scrollback.txt'))).toBeUndefined();
+    expect(codex.startupKeys(capture('idle.txt'))).toBeUndefined();
+    // a permission prompt during work is the user's (or answer_user_prompt's) to answer
+    expect(codex.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(codex.startupKeys(capture('waiting_user_answer_mcp.txt'))).toBeUndefined();
+  });
 
-    it('answers the shell approval menu by number or by yes/no', () => {
-      const s = capture('waiting_user_answer.txt');
-      expect(codex.answerKeys?.(s, '1')).toEqual(['Enter']);
-      expect(codex.answerKeys?.(s, 'yes')).toEqual(['Enter']);
-      expect(codex.answerKeys?.(s, '2')).toEqual(['Down', 'Enter']);
-      expect(codex.answerKeys?.(s, 'no')).toEqual(['Down', 'Down', 'Enter']);
-      expect(codex.answerKeys?.(s, 'use the staging database')).toBeUndefined();
-    });
+  it('answers the shell approval menu by number or by yes/no', () => {
+    const s = capture('waiting_user_answer.txt');
+    expect(codex.answerKeys?.(s, '1')).toEqual(['Enter']);
+    expect(codex.answerKeys?.(s, 'yes')).toEqual(['Enter']);
+    expect(codex.answerKeys?.(s, '2')).toEqual(['Down', 'Enter']);
+    expect(codex.answerKeys?.(s, 'no')).toEqual(['Down', 'Down', 'Enter']);
+    expect(codex.answerKeys?.(s, 'use the staging database')).toBeUndefined();
+  });
 
-    it('answers the MCP tool prompt (indented cursor) and the legacy modal', () => {
-      const mcp = capture('waiting_user_answer_mcp.txt');
-      expect(codex.answerKeys?.(mcp, 'yes')).toEqual(['Enter']);
-      expect(codex.answerKeys?.(mcp, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
-      expect(codex.answerKeys?.(mcp, '3')).toEqual(['Down', 'Down', 'Enter']);
-      const modal = fixture('codex_approval_modal.txt');
-      expect(codex.answerKeys?.(modal, 'yes')).toEqual(['a']);
-      expect(codex.answerKeys?.(modal, 'no')).toEqual(['d']);
-    });
+  it('answers the MCP tool prompt (indented cursor) and the legacy modal', () => {
+    const mcp = capture('waiting_user_answer_mcp.txt');
+    expect(codex.answerKeys?.(mcp, 'yes')).toEqual(['Enter']);
+    expect(codex.answerKeys?.(mcp, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
+    expect(codex.answerKeys?.(mcp, '3')).toEqual(['Down', 'Down', 'Enter']);
+    const modal = fixture('codex_approval_modal.txt');
+    expect(codex.answerKeys?.(modal, 'yes')).toEqual(['a']);
+    expect(codex.answerKeys?.(modal, 'no')).toEqual(['d']);
+  });
 
-    it('reads approval menus of 0.147 from raw streams', async () => {
-      const s = stripAnsi(await renderRaw(fixture('codex_approval_edits_raw.txt'), 160, 50));
-      expect(codex.detect(s)).toMatchObject({
-        status: 'waiting_user_answer',
-        rule: 'approval-prompt',
-      });
-      expect(codex.answerKeys?.(s, 'no')).toEqual(['Down', 'Down', 'Enter']);
+  it('reads approval menus of 0.147 from raw streams', async () => {
+    const s = stripAnsi(await renderRaw(fixture('codex_approval_edits_raw.txt'), 160, 50));
+    expect(codex.detect(s)).toMatchObject({
+      status: 'waiting_user_answer',
+      rule: 'approval-prompt',
     });
+    expect(codex.answerKeys?.(s, 'no')).toEqual(['Down', 'Down', 'Enter']);
+  });
 
-    it('says which rule decided, with the evidence line', () => {
-      const d = codex.detect(capture('processing.txt'));
-      expect(d.rule).toBe('busy-esc-to-interrupt');
-      expect(d.evidence.join('\n')).toContain('Working (2s • esc to interrupt)');
-      expect(codex.detect(capture('error_500.txt')).rule).toBe('api-retrying');
-      expect(codex.detect(capture('interrupted.txt')).rule).toBe('interrupted');
-      expect(codex.detect(capture('error.txt')).rule).toBe('turn-error');
-      // the original's negative fixture: a modal quoted in an answer is not a live prompt
-      expect(codex.detect(fixture('codex_approval_modal_quoted_in_reply.txt'))).toMatchObject({
-        status: 'completed',
-        rule: 'response',
-      });
+  it('says which rule decided, with the evidence line', () => {
+    const d = codex.detect(capture('processing.txt'));
+    expect(d.rule).toBe('busy-esc-to-interrupt');
+    expect(d.evidence.join('\n')).toContain('Working (2s • esc to interrupt)');
+    expect(codex.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+    expect(codex.detect(capture('interrupted.txt')).rule).toBe('interrupted');
+    expect(codex.detect(capture('error.txt')).rule).toBe('turn-error');
+    // the original's negative fixture: a modal quoted in an answer is not a live prompt
+    expect(codex.detect(fixture('codex_approval_modal_quoted_in_reply.txt'))).toMatchObject({
+      status: 'completed',
+      rule: 'response',
     });
-  },
-);
+  });
+});
 
 describe('codex over own captures (inline mode, --no-daemon)', () => {
   it('answers the trust prompt of a new git folder with "Trust and continue"', () => {
@@ -246,18 +236,7 @@ describe('codex detector edge cases', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {},
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = launchContext;
 
 /** The value of the `-c key=value` override for `key`. */
 const override = (argv: string[], key: string): string | undefined =>

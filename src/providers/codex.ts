@@ -14,7 +14,13 @@
  */
 import { CaoError } from '../lib/errors.js';
 import type { Detection, LaunchContext, LaunchSpec, Provider } from './provider.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+import {
+  PANE_DEAD_RE,
+  blankOrDeadPane,
+  evidence,
+  lastIndexMatching,
+  screenLines,
+} from './screen.js';
 
 /** A prompt glyph at column 0: `›` (0.1xx), `»` (0.149 composer), `❯` (older line mode). */
 const PROMPT_RE = /^[›»❯](?:[\s\u00a0]|$)/u;
@@ -217,11 +223,8 @@ const isAnswer = (cell: Cell): boolean => {
 
 function detect(screen: string): Detection {
   const lines = screenLines(screen);
-  if (lines.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-
-  const tail = lines.slice(-25);
-  const dead = lastIndexMatching(tail, PANE_DEAD_RE);
-  if (dead >= 0) return { status: 'error', rule: 'pane-dead', evidence: evidence(tail[dead]) };
+  const gone = blankOrDeadPane(lines);
+  if (gone) return gone;
 
   const composer = findComposer(lines);
   const exited = lastIndexMatching(lines, EXITED_RE);

@@ -1,14 +1,11 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { caoMcpServers, launchContext, testdataOf } from '../../test/support/providers.js';
+import { captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { copilotCli, excludedTools } from './copilot-cli.js';
 import type { InstallContext, LaunchContext } from './provider.js';
 
-const capture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'copilot', name), 'utf8');
-const own = (path: string): string =>
-  readFileSync(join(import.meta.dirname, 'testdata', 'copilot_cli', path), 'utf8');
+const capture = captureOf('copilot');
+const own = testdataOf('copilot_cli');
 
 const RULE = '─'.repeat(200);
 const IDLE_FOOTER =
@@ -30,103 +27,92 @@ function screen(transcript: string[], opts: { input?: string; footer?: string } 
 }
 const user = (text: string): string => ` ❯ ${text}${' '.repeat(150)}21:17`;
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'copilot_cli over real captures'
-    : 'copilot_cli over real captures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the last answer of a completed turn, without tool lines', () => {
-      expect(copilotCli.lastMessage(capture('completed.txt'))).toBe(
-        'Slow reply done. FAKE-REPLY-1',
-      );
-      expect(copilotCli.lastMessage(capture('after_approval.txt'))).toBe(
-        'Shell command finished. FAKE-REPLY-2',
-      );
-      expect(copilotCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-      expect(copilotCli.lastMessage(capture('yolo.txt'))).toBe(
-        'Yolo command finished. FAKE-REPLY-3',
-      );
-      expect(copilotCli.lastMessage(own('completed/copilot-1.0.102-multiline-answer.txt'))).toBe(
-        'Slow reply done. FAKE-REPLY-1\n\nSecond paragraph line.\n\n• bullet one\n• bullet two',
-      );
-    });
+describe.skipIf(!hasShared())(sharedTitle('copilot_cli over real captures'), () => {
+  it('extracts the last answer of a completed turn, without tool lines', () => {
+    expect(copilotCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(copilotCli.lastMessage(capture('after_approval.txt'))).toBe(
+      'Shell command finished. FAKE-REPLY-2',
+    );
+    expect(copilotCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(copilotCli.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+    expect(copilotCli.lastMessage(own('completed/copilot-1.0.102-multiline-answer.txt'))).toBe(
+      'Slow reply done. FAKE-REPLY-1\n\nSecond paragraph line.\n\n• bullet one\n• bullet two',
+    );
+  });
 
-    it('reports the error text as the last message of a failed turn', () => {
-      expect(copilotCli.lastMessage(capture('error.txt'))).toBe(
-        '400 FAKE-ERROR-400 scripted failure',
-      );
-      expect(
-        copilotCli.lastMessage(own('idle/copilot-1.0.102-cancelled-at-permission.txt')),
-      ).toBeUndefined();
-    });
+  it('reports the error text as the last message of a failed turn', () => {
+    expect(copilotCli.lastMessage(capture('error.txt'))).toBe(
+      '400 FAKE-ERROR-400 scripted failure',
+    );
+    expect(
+      copilotCli.lastMessage(own('idle/copilot-1.0.102-cancelled-at-permission.txt')),
+    ).toBeUndefined();
+  });
 
-    it('reads the composer', () => {
-      expect(copilotCli.inputText(capture('idle.txt'))).toBe('');
-      expect(copilotCli.inputText(capture('processing.txt'))).toBe('');
-      // Esc Esc puts the interrupted prompt back into the composer
-      expect(copilotCli.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
-      expect(copilotCli.inputText(own('idle/copilot-1.0.102-typed-multiline.txt'))).toBe(
-        'line one\nline two\nline three',
-      );
-      expect(copilotCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(copilotCli.inputText(capture('exit.txt'))).toBeUndefined();
-    });
+  it('reads the composer', () => {
+    expect(copilotCli.inputText(capture('idle.txt'))).toBe('');
+    expect(copilotCli.inputText(capture('processing.txt'))).toBe('');
+    // Esc Esc puts the interrupted prompt back into the composer
+    expect(copilotCli.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
+    expect(copilotCli.inputText(own('idle/copilot-1.0.102-typed-multiline.txt'))).toBe(
+      'line one\nline two\nline three',
+    );
+    expect(copilotCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(copilotCli.inputText(capture('exit.txt'))).toBeUndefined();
+  });
 
-    it('answers the folder-trust dialog for this session only, and nothing else', () => {
-      const trust = own('waiting_user_answer/copilot-1.0.102-trust-folder.txt');
-      expect(copilotCli.detect(trust)).toMatchObject({
-        status: 'waiting_user_answer',
-        rule: 'trust-folder-dialog',
-      });
-      expect(copilotCli.startupKeys(trust)).toEqual(['Enter']);
-      expect(copilotCli.startupKeys(capture('idle.txt'))).toBeUndefined();
-      expect(copilotCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(copilotCli.startupKeys(capture('waiting_user_answer_mcp.txt'))).toBeUndefined();
+  it('answers the folder-trust dialog for this session only, and nothing else', () => {
+    const trust = own('waiting_user_answer/copilot-1.0.102-trust-folder.txt');
+    expect(copilotCli.detect(trust)).toMatchObject({
+      status: 'waiting_user_answer',
+      rule: 'trust-folder-dialog',
     });
+    expect(copilotCli.startupKeys(trust)).toEqual(['Enter']);
+    expect(copilotCli.startupKeys(capture('idle.txt'))).toBeUndefined();
+    expect(copilotCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(copilotCli.startupKeys(capture('waiting_user_answer_mcp.txt'))).toBeUndefined();
+  });
 
-    it('answers a permission prompt by number or by yes/no', () => {
-      const shell = capture('waiting_user_answer.txt');
-      expect(copilotCli.answerKeys?.(shell, '1')).toEqual(['Enter']);
-      expect(copilotCli.answerKeys?.(shell, 'yes')).toEqual(['Enter']);
-      // "2. No, and tell Copilot what to do differently (Esc to stop)" is a text field
-      expect(copilotCli.answerKeys?.(shell, '2')).toEqual(['Escape']);
-      expect(copilotCli.answerKeys?.(shell, 'no')).toEqual(['Escape']);
-      expect(copilotCli.answerKeys?.(shell, 'use the staging database')).toBeUndefined();
-      const mcp = capture('waiting_user_answer_mcp.txt');
-      expect(copilotCli.answerKeys?.(mcp, '2')).toEqual(['Down', 'Enter']);
-      expect(copilotCli.answerKeys?.(mcp, '3')).toEqual(['Escape']);
-      const moved = own('waiting_user_answer/copilot-1.0.102-permission-cursor-on-feedback.txt');
-      expect(copilotCli.answerKeys?.(moved, 'yes')).toEqual(['Up', 'Enter']);
-      expect(copilotCli.answerKeys?.(capture('idle.txt'), 'yes')).toBeUndefined();
-    });
+  it('answers a permission prompt by number or by yes/no', () => {
+    const shell = capture('waiting_user_answer.txt');
+    expect(copilotCli.answerKeys?.(shell, '1')).toEqual(['Enter']);
+    expect(copilotCli.answerKeys?.(shell, 'yes')).toEqual(['Enter']);
+    // "2. No, and tell Copilot what to do differently (Esc to stop)" is a text field
+    expect(copilotCli.answerKeys?.(shell, '2')).toEqual(['Escape']);
+    expect(copilotCli.answerKeys?.(shell, 'no')).toEqual(['Escape']);
+    expect(copilotCli.answerKeys?.(shell, 'use the staging database')).toBeUndefined();
+    const mcp = capture('waiting_user_answer_mcp.txt');
+    expect(copilotCli.answerKeys?.(mcp, '2')).toEqual(['Down', 'Enter']);
+    expect(copilotCli.answerKeys?.(mcp, '3')).toEqual(['Escape']);
+    const moved = own('waiting_user_answer/copilot-1.0.102-permission-cursor-on-feedback.txt');
+    expect(copilotCli.answerKeys?.(moved, 'yes')).toEqual(['Up', 'Enter']);
+    expect(copilotCli.answerKeys?.(capture('idle.txt'), 'yes')).toBeUndefined();
+  });
 
-    it('answers the ask_user form', () => {
-      const form = own('waiting_user_answer/copilot-1.0.102-ask-user-form.txt');
-      expect(copilotCli.detect(form)).toMatchObject({
-        status: 'waiting_user_answer',
-        rule: 'ask-user',
-      });
-      expect(copilotCli.answerKeys?.(form, '1')).toEqual(['Enter']);
-      expect(copilotCli.answerKeys?.(form, '2')).toEqual(['Down', 'Enter']);
-      expect(copilotCli.answerKeys?.(form, 'no')).toEqual(['C-d']);
-      expect(copilotCli.answerKeys?.(form, '9')).toBeUndefined();
-      expect(copilotCli.answerKeys?.(form, 'green')).toBeUndefined();
+  it('answers the ask_user form', () => {
+    const form = own('waiting_user_answer/copilot-1.0.102-ask-user-form.txt');
+    expect(copilotCli.detect(form)).toMatchObject({
+      status: 'waiting_user_answer',
+      rule: 'ask-user',
     });
+    expect(copilotCli.answerKeys?.(form, '1')).toEqual(['Enter']);
+    expect(copilotCli.answerKeys?.(form, '2')).toEqual(['Down', 'Enter']);
+    expect(copilotCli.answerKeys?.(form, 'no')).toEqual(['C-d']);
+    expect(copilotCli.answerKeys?.(form, '9')).toBeUndefined();
+    expect(copilotCli.answerKeys?.(form, 'green')).toBeUndefined();
+  });
 
-    it('says which rule decided, with the evidence line', () => {
-      const d = copilotCli.detect(capture('processing.txt'));
-      expect(d.rule).toBe('footer-working');
-      expect(d.evidence.join('\n')).toContain('Working');
-      const retry = copilotCli.detect(capture('error_500.txt'));
-      expect(retry.rule).toBe('api-retrying');
-      expect(retry.evidence[0]).toContain('Retrying...');
-      expect(copilotCli.detect(capture('interrupted.txt')).rule).toBe('input-pending');
-      expect(copilotCli.detect(own('error/copilot-1.0.102-exit-banner.txt')).rule).toBe(
-        'cli-exited',
-      );
-    });
-  },
-);
+  it('says which rule decided, with the evidence line', () => {
+    const d = copilotCli.detect(capture('processing.txt'));
+    expect(d.rule).toBe('footer-working');
+    expect(d.evidence.join('\n')).toContain('Working');
+    const retry = copilotCli.detect(capture('error_500.txt'));
+    expect(retry.rule).toBe('api-retrying');
+    expect(retry.evidence[0]).toContain('Retrying...');
+    expect(copilotCli.detect(capture('interrupted.txt')).rule).toBe('input-pending');
+    expect(copilotCli.detect(own('error/copilot-1.0.102-exit-banner.txt')).rule).toBe('cli-exited');
+  });
+});
 
 describe('copilot_cli detector edge cases', () => {
   it('a submitted message without any answer yet is processing, not completed', () => {
@@ -198,24 +184,8 @@ describe('copilot_cli detector edge cases', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {
-    'cao-mcp-server': {
-      command: '/usr/bin/node',
-      args: ['/x/mcp.js'],
-      env: { CAO_TERMINAL_ID: 'abcd1234' },
-    },
-  },
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext =>
+  launchContext({ mcpServers: caoMcpServers(), ...over });
 
 describe('copilot_cli launch', () => {
   it('asks for permissions by default, selects the installed agent, passes MCP as a file', () => {

@@ -16,7 +16,14 @@ import type {
   LaunchSpec,
   Provider,
 } from './provider.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines, selectOption } from './screen.js';
+import {
+  blankOrDeadPane,
+  evidence,
+  lastIndexMatching,
+  screenLines,
+  selectOption,
+} from './screen.js';
+import { deniedTools, type ToolMap } from './tools.js';
 
 /** The composer's rules start at the left edge and span the width (dialog rules are boxed). */
 const RULE_RE = /^─{20,}\s*$/u;
@@ -112,12 +119,9 @@ function lastTurn(lines: readonly string[], end: number): Turn {
 
 function detect(screen: string): Detection {
   const lines = copilotLines(screen);
-  if (lines.every((l) => l.trim() === '')) {
-    return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-  }
+  const gone = blankOrDeadPane(lines, 30);
+  if (gone) return gone;
   const tail = lines.slice(-30);
-  const dead = tail.find((l) => PANE_DEAD_RE.test(l));
-  if (dead) return { status: 'error', rule: 'pane-dead', evidence: evidence(dead) };
 
   const box = findBox(lines);
   if (!box) {
@@ -275,7 +279,7 @@ function askUserKeys(dialog: readonly string[], a: string): string[] | undefined
 }
 
 /** CAO tool vocabulary → Copilot's built-in tool names (seen in its requests, 1.0.102). */
-const TOOL_MAP: Record<string, string[]> = {
+const TOOL_MAP: ToolMap = {
   execute_bash: ['bash', 'read_bash', 'write_bash', 'stop_bash', 'list_bash', 'task'],
   fs_read: ['view'],
   fs_write: ['create', 'edit'],
@@ -285,15 +289,7 @@ const TOOL_MAP: Record<string, string[]> = {
 
 /** Built-in tools to hide from the model for a restricted tool list; none when unrestricted. */
 export function excludedTools(allowed: string[] | null): string[] {
-  if (allowed === null || allowed.includes('*')) return [];
-  const granted = new Set<string>();
-  const grant = (key: string): void => TOOL_MAP[key]?.forEach((t) => granted.add(t));
-  for (const tool of allowed) {
-    if (tool === '@builtin') Object.keys(TOOL_MAP).forEach(grant);
-    else if (tool === 'fs_*') ['fs_read', 'fs_write', 'fs_list'].forEach(grant);
-    else grant(tool);
-  }
-  return [...new Set(Object.values(TOOL_MAP).flat())].filter((t) => !granted.has(t));
+  return deniedTools(allowed, TOOL_MAP);
 }
 
 const CAO_MCP_SERVER = 'cao-mcp-server';

@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { caoMcpServers, launchContext, testdataOf } from '../../test/support/providers.js';
+import { captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { geminiCli } from './gemini-cli.js';
 import type { LaunchContext } from './provider.js';
 
-const capture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'gemini', name), 'utf8');
+const capture = captureOf('gemini');
+const testdata = testdataOf('gemini_cli');
 const own = (status: string, name: string): string =>
-  readFileSync(
-    join(import.meta.dirname, 'testdata', 'gemini_cli', status, `gemini-0.61.0-${name}.txt`),
-    'utf8',
-  );
+  testdata(`${status}/gemini-0.61.0-${name}.txt`);
 
 const RULE = '─'.repeat(120);
 const HINT = `${' '.repeat(100)}? for shortcuts`;
@@ -32,78 +28,71 @@ const screen = (transcript: string[], o: { busy?: string; input?: string } = {})
     ' /work                       main        no sandbox   Auto',
   ].join('\n');
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'gemini_cli over real captures'
-    : 'gemini_cli over real captures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the last answer of a completed turn', () => {
-      expect(geminiCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
-      expect(geminiCli.lastMessage(capture('after_approval.txt'))).toBe(
-        'Shell command finished. FAKE-REPLY-2',
-      );
-      expect(geminiCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-      expect(geminiCli.lastMessage(capture('yolo.txt'))).toBe(
-        'Yolo command finished. FAKE-REPLY-3',
-      );
-    });
+describe.skipIf(!hasShared())(sharedTitle('gemini_cli over real captures'), () => {
+  it('extracts the last answer of a completed turn', () => {
+    expect(geminiCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(geminiCli.lastMessage(capture('after_approval.txt'))).toBe(
+      'Shell command finished. FAKE-REPLY-2',
+    );
+    expect(geminiCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(geminiCli.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+  });
 
-    it('has no last answer while the next turn runs or after it was cancelled', () => {
-      expect(geminiCli.lastMessage(capture('processing.txt'))).toBeUndefined();
-      expect(geminiCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
-    });
+  it('has no last answer while the next turn runs or after it was cancelled', () => {
+    expect(geminiCli.lastMessage(capture('processing.txt'))).toBeUndefined();
+    expect(geminiCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
+  });
 
-    it('reports the error text as the last message of a failed turn', () => {
-      expect(geminiCli.lastMessage(capture('error.txt'))).toBe(
-        '[API Error: {"error":{"code":400,"message":"FAKE-ERROR-400 scripted failure","status":"INVALID_ARGUMENT"}}]',
-      );
-    });
+  it('reports the error text as the last message of a failed turn', () => {
+    expect(geminiCli.lastMessage(capture('error.txt'))).toBe(
+      '[API Error: {"error":{"code":400,"message":"FAKE-ERROR-400 scripted failure","status":"INVALID_ARGUMENT"}}]',
+    );
+  });
 
-    it('reads the input box, whose placeholder means empty', () => {
-      expect(geminiCli.inputText(capture('idle.txt'))).toBe('');
-      expect(geminiCli.inputText(capture('yolo_idle.txt'))).toBe('');
-      expect(geminiCli.inputText(capture('processing.txt'))).toBe('');
-      expect(geminiCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(geminiCli.inputText(capture('exit.txt'))).toBeUndefined();
-    });
+  it('reads the input box, whose placeholder means empty', () => {
+    expect(geminiCli.inputText(capture('idle.txt'))).toBe('');
+    expect(geminiCli.inputText(capture('yolo_idle.txt'))).toBe('');
+    expect(geminiCli.inputText(capture('processing.txt'))).toBe('');
+    expect(geminiCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(geminiCli.inputText(capture('exit.txt'))).toBeUndefined();
+  });
 
-    it('answers no start-up dialog on ordinary screens', () => {
-      expect(geminiCli.startupKeys(capture('idle.txt'))).toBeUndefined();
-      // a permission prompt during work is the user's (or answer_user_prompt's) to answer
-      expect(geminiCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-    });
+  it('answers no start-up dialog on ordinary screens', () => {
+    expect(geminiCli.startupKeys(capture('idle.txt'))).toBeUndefined();
+    // a permission prompt during work is the user's (or answer_user_prompt's) to answer
+    expect(geminiCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
 
-    it('answers a permission prompt by number or by yes/no', () => {
-      const shell = capture('waiting_user_answer.txt');
-      expect(geminiCli.answerKeys?.(shell, '1')).toEqual(['Enter']);
-      expect(geminiCli.answerKeys?.(shell, 'yes')).toEqual(['Enter']);
-      expect(geminiCli.answerKeys?.(shell, '2')).toEqual(['Down', 'Enter']);
-      expect(geminiCli.answerKeys?.(shell, 'no')).toEqual(['Down', 'Down', 'Enter']);
-      expect(geminiCli.answerKeys?.(shell, 'use the staging database')).toBeUndefined();
-      const mcp = capture('waiting_user_answer_mcp.txt');
-      expect(geminiCli.answerKeys?.(mcp, '3')).toEqual(['Down', 'Down', 'Enter']);
-      expect(geminiCli.answerKeys?.(mcp, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
-      // no prompt on screen: nothing to pick
-      expect(geminiCli.answerKeys?.(capture('completed.txt'), '1')).toBeUndefined();
-    });
+  it('answers a permission prompt by number or by yes/no', () => {
+    const shell = capture('waiting_user_answer.txt');
+    expect(geminiCli.answerKeys?.(shell, '1')).toEqual(['Enter']);
+    expect(geminiCli.answerKeys?.(shell, 'yes')).toEqual(['Enter']);
+    expect(geminiCli.answerKeys?.(shell, '2')).toEqual(['Down', 'Enter']);
+    expect(geminiCli.answerKeys?.(shell, 'no')).toEqual(['Down', 'Down', 'Enter']);
+    expect(geminiCli.answerKeys?.(shell, 'use the staging database')).toBeUndefined();
+    const mcp = capture('waiting_user_answer_mcp.txt');
+    expect(geminiCli.answerKeys?.(mcp, '3')).toEqual(['Down', 'Down', 'Enter']);
+    expect(geminiCli.answerKeys?.(mcp, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
+    // no prompt on screen: nothing to pick
+    expect(geminiCli.answerKeys?.(capture('completed.txt'), '1')).toBeUndefined();
+  });
 
-    it('says which rule decided, with the evidence line', () => {
-      const busy = geminiCli.detect(capture('processing.txt'));
-      expect(busy.rule).toBe('esc-to-cancel');
-      expect(busy.evidence).toEqual(['⠧ Thinking... (esc to cancel, 2s)']);
-      // HTTP 500: Gemini retries silently, so only the busy line says it is still at it
-      expect(geminiCli.detect(capture('error_500.txt'))).toMatchObject({
-        status: 'processing',
-        rule: 'esc-to-cancel',
-      });
-      expect(geminiCli.detect(capture('waiting_user_answer.txt')).evidence).toEqual([
-        'Allow execution of [Shell]?',
-      ]);
-      expect(geminiCli.detect(capture('interrupted.txt')).rule).toBe('interrupted');
-      expect(geminiCli.detect(capture('error.txt')).rule).toBe('api-error');
+  it('says which rule decided, with the evidence line', () => {
+    const busy = geminiCli.detect(capture('processing.txt'));
+    expect(busy.rule).toBe('esc-to-cancel');
+    expect(busy.evidence).toEqual(['⠧ Thinking... (esc to cancel, 2s)']);
+    // HTTP 500: Gemini retries silently, so only the busy line says it is still at it
+    expect(geminiCli.detect(capture('error_500.txt'))).toMatchObject({
+      status: 'processing',
+      rule: 'esc-to-cancel',
     });
-  },
-);
+    expect(geminiCli.detect(capture('waiting_user_answer.txt')).evidence).toEqual([
+      'Allow execution of [Shell]?',
+    ]);
+    expect(geminiCli.detect(capture('interrupted.txt')).rule).toBe('interrupted');
+    expect(geminiCli.detect(capture('error.txt')).rule).toBe('api-error');
+  });
+});
 
 describe('gemini_cli over own captures (testdata/gemini_cli)', () => {
   it('answers the trust dialog with "Trust folder"', () => {
@@ -242,24 +231,8 @@ describe('gemini_cli detector edge cases', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {
-    'cao-mcp-server': {
-      command: '/usr/bin/node',
-      args: ['/x/mcp.js'],
-      env: { CAO_TERMINAL_ID: 'abcd1234' },
-    },
-  },
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext =>
+  launchContext({ mcpServers: caoMcpServers(), ...over });
 
 describe('gemini_cli launch', () => {
   it('asks for approval by default, skips it in yolo mode, and trusts the folder per session', () => {

@@ -11,20 +11,10 @@
  * the captures in ../shared and testdata/gemini_cli (0.61.0).
  */
 import { join } from 'node:path';
-import {
-  answerMenuKeys,
-  deniedTools,
-  judgeTurn,
-  lastAnswer,
-  mcpServersJson,
-  menuKeys,
-  readMenu,
-  stripZeroWidth,
-  unbox,
-  type TurnMarkers,
-} from './gemini-family.js';
+import { createFamilyReader, mcpServersJson, type TurnMarkers } from './gemini-family.js';
 import type { Detection, LaunchContext, LaunchFile, LaunchSpec, Provider } from './provider.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { evidence, lastIndexMatching } from './screen.js';
+import { deniedTools, type ToolMap } from './tools.js';
 
 /**
  * The banner's version line (` ▝▜▄     Gemini CLI v0.61.0`; the logo gets rows of its own in a
@@ -35,7 +25,6 @@ const BANNER_RE = /^(?:\s*[▀-▟]+\s+| ?)Gemini CLI v\d+\.\d+\.\d+\S*$/u;
 const RULE_RE = /^─{20,}$/u;
 /** The input line: `>` normal, `*` yolo, `!` shell mode. */
 const PROMPT_RE = /^ ([>*!]) /u;
-const PLACEHOLDER_RE = /^Type your (?:message|shell command)\b/;
 const MARKERS: TurnMarkers = {
   // ` > text` at column 1; an answer that quotes `> x` is indented two spaces
   user: /^ > \S/u,
@@ -50,6 +39,10 @@ const BUSY_START_RE = /^ [^\s\w>*!] /u;
 const BUSY_TIMER_RE = /\(esc to\s+cancel\b/u;
 /** Right-aligned hints drawn above the rule (`? for shortcuts`). */
 const HINT_RE = /^\s{40,}\S/u;
+/**
+ * "Do you trust the files in this folder?" ● 1. Trust folder (<dir>) / 2. Trust parent folder /
+ * 3. Don't trust. Only a fallback: launch passes --skip-trust, so it should not show.
+ */
 const TRUST_RE = /Do you trust the files in this folder\?/;
 const PERMISSION_RE =
   /Allow execution of\b|Action Required|Apply this change\?|Do you want to proceed\?/;
@@ -74,21 +67,6 @@ function findBox(lines: readonly string[]): Box | undefined {
   let end = prompt + 1;
   while (end < lines.length && (lines[end] === '' || /^ {3}/.test(lines[end] ?? ''))) end++;
   return { rule, input: lines.slice(prompt, end) };
-}
-
-function boxText(box: Box): string {
-  const text = box.input
-    .map((l, i) => stripZeroWidth(i === 0 ? l.replace(PROMPT_RE, '') : l.replace(/^ {3}/, '')))
-    .join('\n')
-    .trim();
-  return PLACEHOLDER_RE.test(text) ? '' : text;
-}
-
-/** The lines of the current session: after the last banner (a restart draws a new one). */
-function sessionLines(screen: string): string[] {
-  const lines = screenLines(screen);
-  const banner = lastIndexMatching(lines, BANNER_RE);
-  return banner > 0 ? lines.slice(banner) : lines;
 }
 
 /** Index of the busy line in the rows right above the rule, or -1. */
@@ -116,70 +94,34 @@ function chromeTop(lines: readonly string[], rule: number): number {
   return i;
 }
 
-function detect(screen: string): Detection {
-  const all = screenLines(screen);
-  if (all.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-  const dead = lastIndexMatching(all.slice(-25), PANE_DEAD_RE);
-  if (dead >= 0) {
-    return { status: 'error', rule: 'pane-dead', evidence: evidence(all.slice(-25)[dead]) };
-  }
-  const lines = sessionLines(screen);
-  const box = findBox(lines);
-  if (!box) {
-    const tail = lines.slice(-40);
-    const find = (re: RegExp): string | undefined => tail.findLast((l) => re.test(l));
-    const trust = find(TRUST_RE);
-    if (trust) return waiting('trust-folder-dialog', trust);
-    const permission = find(PERMISSION_RE);
-    if (permission) return waiting('permission-prompt', permission);
-    if (readMenu(tail)) return waiting('choice-dialog', find(/^[\s│]*●\s*\d+\./u));
-    const exited = find(EXITED_RE);
-    if (exited) return { status: 'error', rule: 'cli-exited', evidence: evidence(exited) };
-    return { status: 'unknown', rule: 'no-input-box', evidence: evidence(lines.at(-1)) };
-  }
-  const busy = busyIndex(lines, box.rule);
-  if (busy >= 0) {
-    // the line also carries the right-aligned `? for shortcuts` hint
-    const phrase = (lines[busy] ?? '').replace(/\s{3,}\S.*$/u, '');
-    return { status: 'processing', rule: 'esc-to-cancel', evidence: evidence(phrase) };
-  }
-  return judgeTurn(lines.slice(0, chromeTop(lines, box.rule)), boxText(box), MARKERS);
+/** The busy line (` ⠧ Thinking... (esc to cancel, 2s)`) right above the rule: a turn runs. */
+function busy(lines: readonly string[], box: Box): Detection | undefined {
+  const i = busyIndex(lines, box.rule);
+  if (i < 0) return undefined;
+  // the line also carries the right-aligned `? for shortcuts` hint
+  const phrase = (lines[i] ?? '').replace(/\s{3,}\S.*$/u, '');
+  return { status: 'processing', rule: 'esc-to-cancel', evidence: evidence(phrase) };
 }
 
-function waiting(rule: string, ...lines: (string | undefined)[]): Detection {
-  return { status: 'waiting_user_answer', rule, evidence: evidence(...lines.map(unbox)) };
-}
-
-function startupKeys(screen: string): string[] | undefined {
-  const lines = sessionLines(screen);
-  if (findBox(lines)) return undefined;
-  const tail = lines.slice(-40);
-  // "Do you trust the files in this folder?" ● 1. Trust folder (<dir>) / 2. Trust parent
-  // folder / 3. Don't trust. Only a fallback: launch passes --skip-trust, so it should not show.
-  if (!tail.some((l) => TRUST_RE.test(l))) return undefined;
-  return menuKeys(tail, (o) => /^Trust folder\b/.test(o.label));
-}
-
-function answerKeys(screen: string, answer: string): string[] | undefined {
-  const lines = sessionLines(screen);
-  if (findBox(lines)) return undefined;
-  return answerMenuKeys(lines.slice(-40), answer);
-}
-
-function inputText(screen: string): string | undefined {
-  const box = findBox(sessionLines(screen));
-  return box ? boxText(box) : undefined;
-}
-
-function lastMessage(history: string): string | undefined {
-  const lines = sessionLines(history);
-  const box = findBox(lines);
-  const area = box ? lines.slice(0, chromeTop(lines, box.rule)) : lines;
-  return lastAnswer(area, MARKERS, '  ');
-}
+const reader = createFamilyReader({
+  banner: BANNER_RE,
+  findBox,
+  prompt: PROMPT_RE,
+  inputIndent: /^ {3}/,
+  busy,
+  transcriptEnd: (lines, box) => chromeTop(lines, box.rule),
+  markers: MARKERS,
+  answerIndent: '  ',
+  dialogs: {
+    trust: TRUST_RE,
+    permission: [PERMISSION_RE],
+    menuCursor: /^[\s│]*●\s*\d+\./u,
+    exited: EXITED_RE,
+  },
+});
 
 /** CAO tool vocabulary → Gemini CLI's built-in tool names (0.61.0, from its requests). */
-const TOOL_MAP: Record<string, string[]> = {
+const TOOL_MAP: ToolMap = {
   execute_bash: [
     'run_shell_command',
     'list_background_processes',
@@ -251,11 +193,7 @@ export const geminiCli: Provider = {
   installHint: 'npm install -g @google/gemini-cli',
   versionArgs: ['--version'],
   launch,
-  detect,
-  startupKeys,
-  inputText,
-  lastMessage,
-  answerKeys,
+  ...reader,
   // typed, not pasted: a pasted "/quit" restarts the session instead of ending it (0.61)
   exit: { keys: ['/quit', 'Enter'] },
 };

@@ -3,17 +3,18 @@
  * Gemini CLI, and both still draw a session the same way: a transcript of user lines, answer
  * blocks and tool boxes above an input box that stays on screen while the agent works; a busy
  * line with "esc to cancel" while a turn runs; and questions (permission prompts, the trust
- * dialog) as numbered menus with a cursor glyph that replace the input box. The markers
- * themselves differ, so each provider passes its own.
+ * dialog) as numbered menus with a cursor glyph that replace the input box. So one screen
+ * reader (`createFamilyReader`) serves both; the markers, the box and the busy signs differ, so
+ * each provider passes its own (`FamilyLayout`).
  */
-import type { Detection } from './provider.js';
-import { evidence, lastIndexMatching } from './screen.js';
+import type { Detection, Provider } from './provider.js';
+import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
 
 /** Zero-width characters: Qwen Code draws the input cursor after the text with U+200B. */
-export const stripZeroWidth = (s: string): string => s.replace(/[\u200b-\u200d\ufeff]/g, '');
+const stripZeroWidth = (s: string): string => s.replace(/[\u200b-\u200d\ufeff]/g, '');
 
 /** A line of a boxed dialog without the box: `│ Allow execution of [Shell]?     │` → the text. */
-export const unbox = (line: string | undefined): string | undefined =>
+const unbox = (line: string | undefined): string | undefined =>
   line?.replace(/^[\s│]+/u, '').replace(/[\s│]+$/u, '');
 
 /** The transcript lines that decide a turn. */
@@ -33,7 +34,7 @@ export interface TurnMarkers {
  * text typed in that box. The latest of answer / error / cancellation after the latest user
  * message is the turn's outcome; no outcome yet means the CLI has not started drawing it.
  */
-export function judgeTurn(area: readonly string[], typed: string, m: TurnMarkers): Detection {
+function judgeTurn(area: readonly string[], typed: string, m: TurnMarkers): Detection {
   const userIdx = lastIndexMatching(area, m.user);
   const turn = area.slice(userIdx + 1);
   const outcomeLine = turn.findLast(
@@ -63,11 +64,7 @@ export function judgeTurn(area: readonly string[], typed: string, m: TurnMarkers
  * line without the marker, then the lines indented by `indent` (blank lines included) that
  * follow it. Undefined when the turn has none.
  */
-export function lastAnswer(
-  area: readonly string[],
-  m: TurnMarkers,
-  indent: string,
-): string | undefined {
+function lastAnswer(area: readonly string[], m: TurnMarkers, indent: string): string | undefined {
   const userIdx = lastIndexMatching(area, m.user);
   let start = -1;
   for (let i = area.length - 1; i > userIdx && start < 0; i--) {
@@ -87,7 +84,7 @@ export function lastAnswer(
 }
 
 /** One option of a numbered menu. */
-export interface MenuOption {
+interface MenuOption {
   /** Its number on screen (`2.`). */
   number: number;
   /** Its text after the number, box borders removed. */
@@ -103,7 +100,7 @@ const OPTION_RE = /^[\s│]*([●›❯]\s*)?(\d+)\.\s+(\S.*?)\s*│?\s*$/u;
  * The numbered menu around the last cursor line (`●`, `›` or `❯` before a number), or
  * undefined when the lines hold none.
  */
-export function readMenu(lines: readonly string[]): MenuOption[] | undefined {
+function readMenu(lines: readonly string[]): MenuOption[] | undefined {
   const cursor = lastIndexMatching(lines, /^[\s│]*[●›❯]\s*\d+\.\s/u);
   if (cursor < 0) return undefined;
   const options: MenuOption[] = [];
@@ -120,7 +117,7 @@ export function readMenu(lines: readonly string[]): MenuOption[] | undefined {
 }
 
 /** Keys that move the menu cursor onto the first option `pick` accepts and choose it. */
-export function menuKeys(
+function menuKeys(
   lines: readonly string[],
   pick: (o: MenuOption) => boolean,
 ): string[] | undefined {
@@ -138,7 +135,7 @@ export function menuKeys(
  * "Allow…" option, no the "No…" option (Escape, which refuses, when there is none). Undefined
  * for free text or when no menu is shown.
  */
-export function answerMenuKeys(lines: readonly string[], answer: string): string[] | undefined {
+function answerMenuKeys(lines: readonly string[], answer: string): string[] | undefined {
   const a = answer.trim().toLowerCase();
   if (/^\d+$/.test(a)) return menuKeys(lines, (o) => o.number === Number(a));
   if (a === 'y' || a === 'yes') return menuKeys(lines, (o) => /^(?:Yes|Allow)\b/i.test(o.label));
@@ -147,23 +144,6 @@ export function answerMenuKeys(lines: readonly string[], answer: string): string
     return menuKeys(lines, (o) => /^No\b/i.test(o.label)) ?? ['Escape'];
   }
   return undefined;
-}
-
-/**
- * Native tools to deny for a restricted CAO tool list, given the CLI's map from CAO tool names
- * to its own (reference §5.3); none when unrestricted. `@builtin` grants every built-in tool,
- * `fs_*` the three file groups; MCP entries (`@server`) are not built-in tools.
- */
-export function deniedTools(allowed: string[] | null, map: Record<string, string[]>): string[] {
-  if (allowed === null || allowed.includes('*')) return [];
-  const granted = new Set<string>();
-  const grant = (key: string): void => map[key]?.forEach((t) => granted.add(t));
-  for (const tool of allowed) {
-    if (tool === '@builtin') Object.keys(map).forEach(grant);
-    else if (tool === 'fs_*') ['fs_read', 'fs_write', 'fs_list'].forEach(grant);
-    else grant(tool);
-  }
-  return [...new Set(Object.values(map).flat())].filter((t) => !granted.has(t));
 }
 
 /** MCP servers as Gemini CLI / Qwen Code settings expect them (no `type`: stdio is implied). */
@@ -177,4 +157,129 @@ export function mcpServersJson(
     ]),
   );
   return JSON.stringify({ mcpServers: out }, null, 2);
+}
+
+/** The input box's placeholder: the box is empty. */
+const PLACEHOLDER_RE = /^Type your (?:message|shell command)\b/;
+/** How many rows at the bottom are read for a dialog drawn instead of the input box. */
+const DIALOG_ROWS = 40;
+
+/**
+ * How one CLI of the family draws its screen: what the shared reader cannot know. `B` is the
+ * CLI's own input box, as its `findBox` returns it.
+ */
+export interface FamilyLayout<B extends { input: string[] }> {
+  /** The banner; the current session starts at the last one (a restart draws a new one). */
+  banner: RegExp;
+  /** The input box in the session's lines, or undefined when none is drawn. */
+  findBox(lines: readonly string[]): B | undefined;
+  /** The prompt that starts the first input line (`>`, `*` in yolo mode, `!` in shell mode). */
+  prompt: RegExp;
+  /** The indent of the input's continuation lines. */
+  inputIndent: RegExp;
+  /** `processing` when the rows around the box say a turn runs, else undefined. */
+  busy(lines: readonly string[], box: B): Detection | undefined;
+  /** Index of the first line below the transcript (the chrome above the box starts there). */
+  transcriptEnd(lines: readonly string[], box: B): number;
+  markers: TurnMarkers;
+  /** The indent of an answer's continuation lines. */
+  answerIndent: string;
+  /** The dialogs drawn instead of the input box. */
+  dialogs: {
+    /** The folder trust question (its menu's "Trust folder" option is what startupKeys picks). */
+    trust: RegExp;
+    /** A permission prompt's lines, looked for in this order. */
+    permission: readonly RegExp[];
+    /** The cursor line of a numbered menu: the evidence for a menu with no known title. */
+    menuCursor: RegExp;
+    /** What the CLI prints when it ends. */
+    exited: RegExp;
+  };
+}
+
+/** The provider functions that read a family screen. */
+export type FamilyReader = Pick<Provider, 'detect' | 'startupKeys' | 'inputText' | 'lastMessage'> &
+  Required<Pick<Provider, 'answerKeys'>>;
+
+/**
+ * The screen reader of a family CLI: the session after the last banner; a dialog, a busy turn
+ * or the judged transcript (detect); the trust dialog's "Trust folder" (startupKeys); menu
+ * answers (answerKeys); the input box's text without the placeholder (inputText); and the
+ * latest answer above the box (lastMessage).
+ */
+export function createFamilyReader<B extends { input: string[] }>(
+  layout: FamilyLayout<B>,
+): FamilyReader {
+  const { markers, dialogs } = layout;
+
+  const sessionLines = (screen: string): string[] => {
+    const lines = screenLines(screen);
+    const banner = lastIndexMatching(lines, layout.banner);
+    return banner > 0 ? lines.slice(banner) : lines;
+  };
+
+  const boxText = (box: B): string => {
+    const text = box.input
+      .map((l, i) =>
+        stripZeroWidth(i === 0 ? l.replace(layout.prompt, '') : l.replace(layout.inputIndent, '')),
+      )
+      .join('\n')
+      .trim();
+    return PLACEHOLDER_RE.test(text) ? '' : text;
+  };
+
+  const waiting = (rule: string, ...lines: (string | undefined)[]): Detection => ({
+    status: 'waiting_user_answer',
+    rule,
+    evidence: evidence(...lines.map(unbox)),
+  });
+
+  /** What the screen shows instead of the input box. */
+  const withoutBox = (lines: readonly string[]): Detection => {
+    const tail = lines.slice(-DIALOG_ROWS);
+    const find = (re: RegExp): string | undefined => tail.findLast((l) => re.test(l));
+    const trust = find(dialogs.trust);
+    if (trust) return waiting('trust-folder-dialog', trust);
+    const permission = dialogs.permission.map(find).find((l) => l !== undefined);
+    if (permission) return waiting('permission-prompt', permission);
+    if (readMenu(tail)) return waiting('choice-dialog', find(dialogs.menuCursor));
+    const exited = find(dialogs.exited);
+    if (exited) return { status: 'error', rule: 'cli-exited', evidence: evidence(exited) };
+    return { status: 'unknown', rule: 'no-input-box', evidence: evidence(lines.at(-1)) };
+  };
+
+  return {
+    detect(screen) {
+      const gone = blankOrDeadPane(screenLines(screen));
+      if (gone) return gone;
+      const lines = sessionLines(screen);
+      const box = layout.findBox(lines);
+      if (!box) return withoutBox(lines);
+      const busy = layout.busy(lines, box);
+      if (busy) return busy;
+      return judgeTurn(lines.slice(0, layout.transcriptEnd(lines, box)), boxText(box), markers);
+    },
+    startupKeys(screen) {
+      const lines = sessionLines(screen);
+      if (layout.findBox(lines)) return undefined;
+      const tail = lines.slice(-DIALOG_ROWS);
+      if (!tail.some((l) => dialogs.trust.test(l))) return undefined;
+      return menuKeys(tail, (o) => /^Trust folder\b/.test(o.label));
+    },
+    answerKeys(screen, answer) {
+      const lines = sessionLines(screen);
+      if (layout.findBox(lines)) return undefined;
+      return answerMenuKeys(lines.slice(-DIALOG_ROWS), answer);
+    },
+    inputText(screen) {
+      const box = layout.findBox(sessionLines(screen));
+      return box ? boxText(box) : undefined;
+    },
+    lastMessage(history) {
+      const lines = sessionLines(history);
+      const box = layout.findBox(lines);
+      const area = box ? lines.slice(0, layout.transcriptEnd(lines, box)) : lines;
+      return lastAnswer(area, markers, layout.answerIndent);
+    },
+  };
 }

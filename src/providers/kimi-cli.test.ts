@@ -1,19 +1,15 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
 import { kimiCli, kimiDisallowedTools } from './kimi-cli.js';
 import type { InstallContext, LaunchContext } from './provider.js';
 import { stripAnsi } from './screen.js';
 
-const capture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'kimi', name), 'utf8');
-const fixture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'cao-fixtures', name), 'utf8');
-const own = (path: string): string =>
-  readFileSync(join(import.meta.dirname, 'testdata', 'kimi_cli', path), 'utf8');
+const capture = captureOf('kimi');
+const fixture = caoFixture;
+const own = testdataOf('kimi_cli');
 
 const W = 60;
 const box = (text = ''): string[] => [
@@ -25,74 +21,69 @@ const box = (text = ''): string[] => [
 ];
 const screen = (...lines: string[]): string => lines.join('\n');
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'kimi_cli over real captures'
-    : 'kimi_cli over real captures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the last answer of a completed turn', () => {
-      expect(kimiCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
-      expect(kimiCli.lastMessage(capture('after_approval.txt'))).toBe(
-        'Shell command finished. FAKE-REPLY-2',
-      );
-      expect(kimiCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-      expect(kimiCli.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
-    });
+describe.skipIf(!hasShared())(sharedTitle('kimi_cli over real captures'), () => {
+  it('extracts the last answer of a completed turn', () => {
+    expect(kimiCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(kimiCli.lastMessage(capture('after_approval.txt'))).toBe(
+      'Shell command finished. FAKE-REPLY-2',
+    );
+    expect(kimiCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(kimiCli.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+  });
 
-    it('reports the error line as the last message of a failed turn', () => {
-      expect(kimiCli.lastMessage(capture('error.txt'))).toBe(
-        'Error: [provider.api_error] 400 FAKE-ERROR-400 scripted failure',
-      );
-      // an interrupted turn has no answer
-      expect(kimiCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
-    });
+  it('reports the error line as the last message of a failed turn', () => {
+    expect(kimiCli.lastMessage(capture('error.txt'))).toBe(
+      'Error: [provider.api_error] 400 FAKE-ERROR-400 scripted failure',
+    );
+    // an interrupted turn has no answer
+    expect(kimiCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
+  });
 
-    it('reads the answer of the older kimi-cli screens', async () => {
-      const raw = fixture('kimi_code_tui_completed_raw.txt');
-      expect(kimiCli.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)))).toBe(
-        "def greet(name):\n    return f'Hello, {name}!'",
-      );
-      expect(kimiCli.lastMessage(fixture('kimi_cli_completed_output.txt'))).toBe(
-        'The function takes a name parameter and returns a greeting string.',
-      );
-    });
+  it('reads the answer of the older kimi-cli screens', async () => {
+    const raw = fixture('kimi_code_tui_completed_raw.txt');
+    expect(kimiCli.lastMessage(stripAnsi(await renderRaw(raw, 160, 50)))).toBe(
+      "def greet(name):\n    return f'Hello, {name}!'",
+    );
+    expect(kimiCli.lastMessage(fixture('kimi_cli_completed_output.txt'))).toBe(
+      'The function takes a name parameter and returns a greeting string.',
+    );
+  });
 
-    it('reads the input box', () => {
-      expect(kimiCli.inputText(capture('idle.txt'))).toBe('');
-      expect(kimiCli.inputText(capture('processing.txt'))).toBe('');
-      // the approval panel replaces the input box
-      expect(kimiCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(kimiCli.inputText(fixture('kimi_cli_idle_output.txt'))).toBe('');
-    });
+  it('reads the input box', () => {
+    expect(kimiCli.inputText(capture('idle.txt'))).toBe('');
+    expect(kimiCli.inputText(capture('processing.txt'))).toBe('');
+    // the approval panel replaces the input box
+    expect(kimiCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(kimiCli.inputText(fixture('kimi_cli_idle_output.txt'))).toBe('');
+  });
 
-    it('answers nothing at start-up but the trust dialog', () => {
-      expect(kimiCli.startupKeys(capture('idle.txt'))).toBeUndefined();
-      // a permission prompt during work is the user's (or answer_user_prompt's) to answer
-      expect(kimiCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-    });
+  it('answers nothing at start-up but the trust dialog', () => {
+    expect(kimiCli.startupKeys(capture('idle.txt'))).toBeUndefined();
+    // a permission prompt during work is the user's (or answer_user_prompt's) to answer
+    expect(kimiCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
 
-    it('answers an approval panel with the option number', () => {
-      for (const name of ['waiting_user_answer.txt', 'waiting_user_answer_mcp.txt']) {
-        const s = capture(name);
-        expect(kimiCli.answerKeys?.(s, '1')).toEqual(['1']);
-        expect(kimiCli.answerKeys?.(s, 'yes')).toEqual(['1']);
-        expect(kimiCli.answerKeys?.(s, '2')).toEqual(['2']);
-        expect(kimiCli.answerKeys?.(s, 'no')).toEqual(['3']);
-        expect(kimiCli.answerKeys?.(s, '7')).toBeUndefined();
-        expect(kimiCli.answerKeys?.(s, 'only in the staging folder')).toBeUndefined();
-      }
-    });
+  it('answers an approval panel with the option number', () => {
+    for (const name of ['waiting_user_answer.txt', 'waiting_user_answer_mcp.txt']) {
+      const s = capture(name);
+      expect(kimiCli.answerKeys?.(s, '1')).toEqual(['1']);
+      expect(kimiCli.answerKeys?.(s, 'yes')).toEqual(['1']);
+      expect(kimiCli.answerKeys?.(s, '2')).toEqual(['2']);
+      expect(kimiCli.answerKeys?.(s, 'no')).toEqual(['3']);
+      expect(kimiCli.answerKeys?.(s, '7')).toBeUndefined();
+      expect(kimiCli.answerKeys?.(s, 'only in the staging folder')).toBeUndefined();
+    }
+  });
 
-    it('says which rule decided, with the evidence line', () => {
-      const d = kimiCli.detect(capture('processing.txt'));
-      expect(d.rule).toBe('spinner');
-      expect(d.evidence.join('\n')).toContain('🌒 · Tip:');
-      expect(kimiCli.detect(capture('error_500.txt')).rule).toBe('api-retrying');
-      expect(kimiCli.detect(capture('exit.txt')).rule).toBe('cli-exited');
-      expect(kimiCli.detect(capture('interrupted.txt')).rule).toBe('interrupted');
-    });
-  },
-);
+  it('says which rule decided, with the evidence line', () => {
+    const d = kimiCli.detect(capture('processing.txt'));
+    expect(d.rule).toBe('spinner');
+    expect(d.evidence.join('\n')).toContain('🌒 · Tip:');
+    expect(kimiCli.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+    expect(kimiCli.detect(capture('exit.txt')).rule).toBe('cli-exited');
+    expect(kimiCli.detect(capture('interrupted.txt')).rule).toBe('interrupted');
+  });
+});
 
 describe('kimi_cli over own 2.1.0 captures', () => {
   it('answers the "Trust this folder?" dialog', () => {
@@ -197,18 +188,11 @@ describe('kimi_cli detector edge cases', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'code_supervisor', description: 'Plans work', systemPrompt: 'You plan.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {},
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext =>
+  launchContext({
+    profile: { name: 'code_supervisor', description: 'Plans work', systemPrompt: 'You plan.' },
+    ...over,
+  });
 
 describe('kimi_cli launch', () => {
   it('asks in normal mode, uses Never Ask (--auto) in yolo mode', () => {

@@ -34,7 +34,8 @@ import type {
   LaunchSpec,
   Provider,
 } from './provider.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { deniedTools, type ToolMap } from './tools.js';
 
 /** A submitted user message: `✨ text` (2.x, kimi-cli 1.x), `💫 text` / `me@host💫 text` (older). */
 const USER_RE = /^\s{0,2}(?:[\w.-]+@[\w.-]+)?[✨💫][\s\u00a0]+\S/u;
@@ -158,11 +159,8 @@ function dialog(lines: readonly string[], from: number): Detection | undefined {
 
 function detect(screen: string): Detection {
   const lines = screenLines(screen);
-  if (lines.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-
-  const tail = lines.slice(-25);
-  const dead = lastIndexMatching(tail, PANE_DEAD_RE);
-  if (dead >= 0) return { status: 'error', rule: 'pane-dead', evidence: evidence(tail[dead]) };
+  const gone = blankOrDeadPane(lines);
+  if (gone) return gone;
 
   const area = inputArea(lines);
   const exited = lastIndexMatching(lines, EXITED_RE);
@@ -327,7 +325,7 @@ function lastMessage(history: string): string | undefined {
  * CAO tool vocabulary → Kimi Code's built-in tools (2.1.0's default `agent` profile). Denied
  * tools go in the agent file's `disallowedTools`.
  */
-const TOOL_MAP: Record<string, string[]> = {
+const TOOL_MAP: ToolMap = {
   execute_bash: ['Bash', 'TaskList', 'TaskOutput', 'TaskStop', 'Agent', 'AgentSwarm'],
   fs_read: ['Read', 'ReadMediaFile'],
   fs_write: ['Write', 'Edit'],
@@ -337,15 +335,7 @@ const TOOL_MAP: Record<string, string[]> = {
 
 /** Kimi's native tools to deny for a restricted CAO tool list; none when unrestricted. */
 export function kimiDisallowedTools(allowed: string[] | null): string[] {
-  if (allowed === null || allowed.includes('*')) return [];
-  const granted = new Set<string>();
-  const grant = (key: string): void => TOOL_MAP[key]?.forEach((t) => granted.add(t));
-  for (const tool of allowed) {
-    if (tool === '@builtin') Object.keys(TOOL_MAP).forEach(grant);
-    else if (tool === 'fs_*') ['fs_read', 'fs_write', 'fs_list'].forEach(grant);
-    else grant(tool);
-  }
-  return [...new Set(Object.values(TOOL_MAP).flat())].filter((t) => !granted.has(t));
+  return deniedTools(allowed, TOOL_MAP);
 }
 
 /** Kimi agent names are kebab-case (`^[a-z0-9]+(?:-[a-z0-9]+)*$`). */

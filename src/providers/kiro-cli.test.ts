@@ -1,105 +1,96 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { launchContext } from '../../test/support/providers.js';
+import { caoFixture, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { kiroCli } from './kiro-cli.js';
-import type { InstallContext, LaunchContext } from './provider.js';
+import type { InstallContext } from './provider.js';
 
-const fixture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'cao-fixtures', name), 'utf8');
+const fixture = caoFixture;
 const screen = (...lines: string[]): string => lines.join('\n');
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'kiro_cli over the original CAO fixtures'
-    : 'kiro_cli over the original CAO fixtures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the answer after the last green arrow (legacy UI)', () => {
-      expect(kiroCli.lastMessage(fixture('kiro_cli_handoff_successful.txt'))).toBe(
-        'Handoff completed successfully. The developer agent will handle the implementation.',
-      );
-      expect(kiroCli.lastMessage(fixture('kiro_cli_permission_stale_answered.txt'))).toBe(
-        'Done! Updated both files.',
-      );
-      const complex = kiroCli.lastMessage(fixture('kiro_cli_complex_response.txt')) ?? '';
-      expect(complex.startsWith("Here's a detailed response with code examples.")).toBe(true);
-      expect(complex).toContain('def hello_world():\n    print("Hello, World!")');
-      expect(complex.endsWith('Let me know if you need more details!')).toBe(true);
-    });
+describe.skipIf(!hasShared())(sharedTitle('kiro_cli over the original CAO fixtures'), () => {
+  it('extracts the answer after the last green arrow (legacy UI)', () => {
+    expect(kiroCli.lastMessage(fixture('kiro_cli_handoff_successful.txt'))).toBe(
+      'Handoff completed successfully. The developer agent will handle the implementation.',
+    );
+    expect(kiroCli.lastMessage(fixture('kiro_cli_permission_stale_answered.txt'))).toBe(
+      'Done! Updated both files.',
+    );
+    const complex = kiroCli.lastMessage(fixture('kiro_cli_complex_response.txt')) ?? '';
+    expect(complex.startsWith("Here's a detailed response with code examples.")).toBe(true);
+    expect(complex).toContain('def hello_world():\n    print("Hello, World!")');
+    expect(complex.endsWith('Let me know if you need more details!')).toBe(true);
+  });
 
-    it('extracts the answer between the separator and the Credits line (TUI)', () => {
-      expect(kiroCli.lastMessage(fixture('kiro_cli_tui_completed_output.txt'))).toBe(
-        [
-          'Here is a comprehensive response listing the files in the current directory.',
-          '',
-          'The directory contains the following files:',
-          '- README.md',
-          '- package.json',
-          '- src/index.ts',
-          '',
-          'This response includes multiple paragraphs to verify extraction.',
-        ].join('\n'),
-      );
-    });
+  it('extracts the answer between the separator and the Credits line (TUI)', () => {
+    expect(kiroCli.lastMessage(fixture('kiro_cli_tui_completed_output.txt'))).toBe(
+      [
+        'Here is a comprehensive response listing the files in the current directory.',
+        '',
+        'The directory contains the following files:',
+        '- README.md',
+        '- package.json',
+        '- src/index.ts',
+        '',
+        'This response includes multiple paragraphs to verify extraction.',
+      ].join('\n'),
+    );
+  });
 
-    it('has no answer on a fresh or start-up screen', () => {
-      expect(kiroCli.lastMessage(fixture('kiro_cli_idle_output.txt'))).toBeUndefined();
-      expect(kiroCli.lastMessage(fixture('kiro_cli_tui_idle_output.txt'))).toBeUndefined();
-      expect(kiroCli.lastMessage(fixture('kiro_trust_all_tools_dialog_stale.txt'))).toBeUndefined();
-    });
+  it('has no answer on a fresh or start-up screen', () => {
+    expect(kiroCli.lastMessage(fixture('kiro_cli_idle_output.txt'))).toBeUndefined();
+    expect(kiroCli.lastMessage(fixture('kiro_cli_tui_idle_output.txt'))).toBeUndefined();
+    expect(kiroCli.lastMessage(fixture('kiro_trust_all_tools_dialog_stale.txt'))).toBeUndefined();
+  });
 
-    it('reads the input line of both UIs', () => {
-      expect(kiroCli.inputText(fixture('kiro_cli_idle_output.txt'))).toBe('');
-      expect(kiroCli.inputText(fixture('kiro_cli_tui_idle_output.txt'))).toBe('');
-      expect(kiroCli.inputText(fixture('kiro_cli_tui_processing_output.txt'))).toBeUndefined();
-      expect(kiroCli.inputText(fixture('kiro_cli_permission_active_partial_typing.txt'))).toBe(
-        'please dont ask',
-      );
-      expect(kiroCli.inputText(fixture('kiro_trust_all_tools_dialog_active.txt'))).toBeUndefined();
-    });
+  it('reads the input line of both UIs', () => {
+    expect(kiroCli.inputText(fixture('kiro_cli_idle_output.txt'))).toBe('');
+    expect(kiroCli.inputText(fixture('kiro_cli_tui_idle_output.txt'))).toBe('');
+    expect(kiroCli.inputText(fixture('kiro_cli_tui_processing_output.txt'))).toBeUndefined();
+    expect(kiroCli.inputText(fixture('kiro_cli_permission_active_partial_typing.txt'))).toBe(
+      'please dont ask',
+    );
+    expect(kiroCli.inputText(fixture('kiro_trust_all_tools_dialog_active.txt'))).toBeUndefined();
+  });
 
-    it('accepts the trust-all-tools dialog only when it is live', () => {
-      expect(kiroCli.startupKeys(fixture('kiro_trust_all_tools_dialog_active.txt'))).toEqual([
-        'Down',
-        'Enter',
-      ]);
-      expect(kiroCli.startupKeys(fixture('kiro_trust_all_tools_dialog_stale.txt'))).toBeUndefined();
-      expect(
-        kiroCli.startupKeys(fixture('kiro_trust_all_tools_dialog_in_scrollback.txt')),
-      ).toBeUndefined();
-      // a permission question during work is never answered at start-up
-      expect(kiroCli.startupKeys(fixture('kiro_cli_permission_active_empty.txt'))).toBeUndefined();
-    });
+  it('accepts the trust-all-tools dialog only when it is live', () => {
+    expect(kiroCli.startupKeys(fixture('kiro_trust_all_tools_dialog_active.txt'))).toEqual([
+      'Down',
+      'Enter',
+    ]);
+    expect(kiroCli.startupKeys(fixture('kiro_trust_all_tools_dialog_stale.txt'))).toBeUndefined();
+    expect(
+      kiroCli.startupKeys(fixture('kiro_trust_all_tools_dialog_in_scrollback.txt')),
+    ).toBeUndefined();
+    // a permission question during work is never answered at start-up
+    expect(kiroCli.startupKeys(fixture('kiro_cli_permission_active_empty.txt'))).toBeUndefined();
+  });
 
-    it('answers the legacy permission question with y, n or t', () => {
-      const s = fixture('kiro_cli_permission_active_empty.txt');
-      expect(kiroCli.answerKeys?.(s, 'yes')).toEqual(['y', 'Enter']);
-      expect(kiroCli.answerKeys?.(s, '1')).toEqual(['y', 'Enter']);
-      expect(kiroCli.answerKeys?.(s, 'no')).toEqual(['n', 'Enter']);
-      expect(kiroCli.answerKeys?.(s, 't')).toEqual(['t', 'Enter']);
-      expect(kiroCli.answerKeys?.(s, 'use the other file')).toBeUndefined();
-      // answered long ago: nothing to answer
-      expect(
-        kiroCli.answerKeys?.(fixture('kiro_cli_permission_stale_answered.txt'), 'y'),
-      ).toBeUndefined();
-    });
+  it('answers the legacy permission question with y, n or t', () => {
+    const s = fixture('kiro_cli_permission_active_empty.txt');
+    expect(kiroCli.answerKeys?.(s, 'yes')).toEqual(['y', 'Enter']);
+    expect(kiroCli.answerKeys?.(s, '1')).toEqual(['y', 'Enter']);
+    expect(kiroCli.answerKeys?.(s, 'no')).toEqual(['n', 'Enter']);
+    expect(kiroCli.answerKeys?.(s, 't')).toEqual(['t', 'Enter']);
+    expect(kiroCli.answerKeys?.(s, 'use the other file')).toBeUndefined();
+    // answered long ago: nothing to answer
+    expect(
+      kiroCli.answerKeys?.(fixture('kiro_cli_permission_stale_answered.txt'), 'y'),
+    ).toBeUndefined();
+  });
 
-    it('says which rule decided', () => {
-      expect(kiroCli.detect(fixture('kiro_cli_tui_completed_output.txt')).rule).toBe(
-        'credits-line',
-      );
-      expect(kiroCli.detect(fixture('kiro_cli_tui_processing_output.txt')).rule).toBe(
-        'kiro-is-working',
-      );
-      expect(kiroCli.detect(fixture('kiro_cli_permission_active_injection.txt')).rule).toBe(
-        'permission-prompt',
-      );
-      expect(kiroCli.detect(fixture('kiro_trust_all_tools_dialog_active.txt')).rule).toBe(
-        'trust-all-tools-dialog',
-      );
-    });
-  },
-);
+  it('says which rule decided', () => {
+    expect(kiroCli.detect(fixture('kiro_cli_tui_completed_output.txt')).rule).toBe('credits-line');
+    expect(kiroCli.detect(fixture('kiro_cli_tui_processing_output.txt')).rule).toBe(
+      'kiro-is-working',
+    );
+    expect(kiroCli.detect(fixture('kiro_cli_permission_active_injection.txt')).rule).toBe(
+      'permission-prompt',
+    );
+    expect(kiroCli.detect(fixture('kiro_trust_all_tools_dialog_active.txt')).rule).toBe(
+      'trust-all-tools-dialog',
+    );
+  });
+});
 
 describe('kiro_cli detector edge cases (legacy UI)', () => {
   it('matches the prompt of any agent name', () => {
@@ -169,18 +160,7 @@ describe('kiro_cli detector edge cases (TUI)', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {},
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = launchContext;
 
 describe('kiro_cli launch', () => {
   it('runs the v2 engine, trusts all tools and names the installed agent', () => {

@@ -39,7 +39,7 @@ import {
   trustDialog,
   trustDialogKeys,
 } from './kiro-family.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
 
 /** The TUI's empty input line (placeholder). */
 const TUI_IDLE_RE = /Ask a question,? or describe a task/i;
@@ -119,10 +119,8 @@ function tuiInput(lines: readonly string[], header: number): string | undefined 
 
 function detect(screen: string): Detection {
   const lines = screenLines(screen);
-  if (lines.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-  const tail = lines.slice(-25);
-  const dead = lastIndexMatching(tail, PANE_DEAD_RE);
-  if (dead >= 0) return { status: 'error', rule: 'pane-dead', evidence: evidence(tail[dead]) };
+  const gone = blankOrDeadPane(lines);
+  if (gone) return gone;
   const trust = trustDialog(lines);
   if (trust) return trust;
   const header = tuiHeader(lines);

@@ -1,17 +1,13 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { caoMcpServers, launchContext, testdataOf } from '../../test/support/providers.js';
+import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
 import { deniedPermissions, opencodeCli } from './opencode-cli.js';
 import type { LaunchContext } from './provider.js';
 
-const capture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'opencode', name), 'utf8');
-const fixture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'cao-fixtures', name), 'utf8');
-const own = (path: string): string =>
-  readFileSync(join(import.meta.dirname, 'testdata', 'opencode_cli', path), 'utf8');
+const capture = captureOf('opencode');
+const fixture = caoFixture;
+const own = testdataOf('opencode_cli');
 
 const W = 156;
 const SIDEBAR = ['Fake title', '', 'Context', '8,157 tokens', '0% used', '$0.00 spent'];
@@ -39,115 +35,104 @@ const block = (...text: string[]): string[] => ['  ┃', ...text.map((t) => `  �
 const answer = (...text: string[]): string[] => [...text.map((t) => `     ${t}`), ''];
 const footer = (suffix = ''): string[] => [`     ▣  Build · Fake Model${suffix}`, ''];
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'opencode_cli over real captures'
-    : 'opencode_cli over real captures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the last answer of a completed turn, without the sidebar', () => {
-      expect(opencodeCli.lastMessage(capture('completed.txt'))).toBe(
-        'Slow reply done. FAKE-REPLY-1',
-      );
-      expect(opencodeCli.lastMessage(capture('after_approval.txt'))).toBe(
-        'Shell command finished. FAKE-REPLY-2',
-      );
-      expect(opencodeCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-      expect(opencodeCli.lastMessage(capture('yolo.txt'))).toBe(
-        'Yolo command finished. FAKE-REPLY-3',
-      );
-      expect(opencodeCli.lastMessage(fixture('opencode_cli_completed.txt'))).toBe(
-        'Hello there, friend!',
-      );
-    });
+describe.skipIf(!hasShared())(sharedTitle('opencode_cli over real captures'), () => {
+  it('extracts the last answer of a completed turn, without the sidebar', () => {
+    expect(opencodeCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(opencodeCli.lastMessage(capture('after_approval.txt'))).toBe(
+      'Shell command finished. FAKE-REPLY-2',
+    );
+    expect(opencodeCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(opencodeCli.lastMessage(capture('yolo.txt'))).toBe(
+      'Yolo command finished. FAKE-REPLY-3',
+    );
+    expect(opencodeCli.lastMessage(fixture('opencode_cli_completed.txt'))).toBe(
+      'Hello there, friend!',
+    );
+  });
 
-    it('keeps paragraphs and lists of a longer answer', () => {
-      expect(
-        opencodeCli.lastMessage(own('completed/opencode-1.18.33-multiline-reply-custom-agent.txt')),
-      ).toBe(
-        'Slow reply done. FAKE-REPLY-1\n\nSecond paragraph line.\n\n- bullet one\n- bullet two',
-      );
-      expect(opencodeCli.lastMessage(own('completed/opencode-1.18.33-question-answered.txt'))).toBe(
-        'Got the answer. ASK-DONE.',
-      );
-    });
+  it('keeps paragraphs and lists of a longer answer', () => {
+    expect(
+      opencodeCli.lastMessage(own('completed/opencode-1.18.33-multiline-reply-custom-agent.txt')),
+    ).toBe('Slow reply done. FAKE-REPLY-1\n\nSecond paragraph line.\n\n- bullet one\n- bullet two');
+    expect(opencodeCli.lastMessage(own('completed/opencode-1.18.33-question-answered.txt'))).toBe(
+      'Got the answer. ASK-DONE.',
+    );
+  });
 
-    it('returns what is visible of an answer longer than the screen (no scrollback)', () => {
-      const text = opencodeCli.lastMessage(
-        own('completed/opencode-1.18.33-long-reply-scrolled.txt'),
-      );
-      expect(text?.split('\n')[0]).toBe('line 2');
-      expect(text?.split('\n').at(-1)).toBe('LONG-END');
-    });
+  it('returns what is visible of an answer longer than the screen (no scrollback)', () => {
+    const text = opencodeCli.lastMessage(own('completed/opencode-1.18.33-long-reply-scrolled.txt'));
+    expect(text?.split('\n')[0]).toBe('line 2');
+    expect(text?.split('\n').at(-1)).toBe('LONG-END');
+  });
 
-    it('reports the error text as the last message of a failed turn', () => {
-      expect(opencodeCli.lastMessage(capture('error.txt'))).toBe('FAKE-ERROR-400 scripted failure');
-      expect(opencodeCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
-    });
+  it('reports the error text as the last message of a failed turn', () => {
+    expect(opencodeCli.lastMessage(capture('error.txt'))).toBe('FAKE-ERROR-400 scripted failure');
+    expect(opencodeCli.lastMessage(capture('interrupted.txt'))).toBeUndefined();
+  });
 
-    it('reads the input box: placeholder is empty, typed and pasted text shows', () => {
-      expect(opencodeCli.inputText(capture('idle.txt'))).toBe('');
-      expect(opencodeCli.inputText(capture('completed.txt'))).toBe('');
-      expect(opencodeCli.inputText(fixture('opencode_cli_idle_splash.txt'))).toBe('');
-      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-typed-on-start-screen.txt'))).toBe(
-        'hello typed text',
-      );
-      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-typed-multiline.txt'))).toBe(
-        'first typed line\nsecond typed line',
-      );
-      // pastes of 3+ lines are summarised in the box
-      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-long-paste-summary.txt'))).toBe(
-        '[Pasted ~12 lines] first typed line',
-      );
-      // the autocomplete menu above the box is not part of it
-      expect(opencodeCli.inputText(own('idle/opencode-1.18.33-slash-menu.txt'))).toBe(
-        '/exitfirst typed line',
-      );
-      expect(opencodeCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(opencodeCli.inputText(capture('exit.txt'))).toBeUndefined();
-    });
+  it('reads the input box: placeholder is empty, typed and pasted text shows', () => {
+    expect(opencodeCli.inputText(capture('idle.txt'))).toBe('');
+    expect(opencodeCli.inputText(capture('completed.txt'))).toBe('');
+    expect(opencodeCli.inputText(fixture('opencode_cli_idle_splash.txt'))).toBe('');
+    expect(opencodeCli.inputText(own('idle/opencode-1.18.33-typed-on-start-screen.txt'))).toBe(
+      'hello typed text',
+    );
+    expect(opencodeCli.inputText(own('idle/opencode-1.18.33-typed-multiline.txt'))).toBe(
+      'first typed line\nsecond typed line',
+    );
+    // pastes of 3+ lines are summarised in the box
+    expect(opencodeCli.inputText(own('idle/opencode-1.18.33-long-paste-summary.txt'))).toBe(
+      '[Pasted ~12 lines] first typed line',
+    );
+    // the autocomplete menu above the box is not part of it
+    expect(opencodeCli.inputText(own('idle/opencode-1.18.33-slash-menu.txt'))).toBe(
+      '/exitfirst typed line',
+    );
+    expect(opencodeCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(opencodeCli.inputText(capture('exit.txt'))).toBeUndefined();
+  });
 
-    it('has no start-up dialog to answer, and never answers a permission prompt', () => {
-      expect(opencodeCli.startupKeys(capture('idle.txt'))).toBeUndefined();
-      expect(opencodeCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-    });
+  it('has no start-up dialog to answer, and never answers a permission prompt', () => {
+    expect(opencodeCli.startupKeys(capture('idle.txt'))).toBeUndefined();
+    expect(opencodeCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
 
-    it('answers a permission prompt by number or by yes/no', () => {
-      const screen = capture('waiting_user_answer.txt');
-      expect(opencodeCli.answerKeys?.(screen, '1')).toEqual(['Enter']);
-      expect(opencodeCli.answerKeys?.(screen, 'yes')).toEqual(['Enter']);
-      expect(opencodeCli.answerKeys?.(screen, '2')).toEqual(['Right', 'Enter']);
-      expect(opencodeCli.answerKeys?.(screen, '3')).toEqual(['Right', 'Right', 'Enter']);
-      expect(opencodeCli.answerKeys?.(screen, 'no')).toEqual(['Escape']);
-      expect(opencodeCli.answerKeys?.(screen, 'use the staging database')).toBeUndefined();
-      const always = own('waiting_user_answer/opencode-1.18.33-always-allow-confirm.txt');
-      expect(opencodeCli.answerKeys?.(always, 'yes')).toEqual(['Enter']);
-      expect(opencodeCli.answerKeys?.(always, 'no')).toEqual(['Escape']);
-    });
+  it('answers a permission prompt by number or by yes/no', () => {
+    const screen = capture('waiting_user_answer.txt');
+    expect(opencodeCli.answerKeys?.(screen, '1')).toEqual(['Enter']);
+    expect(opencodeCli.answerKeys?.(screen, 'yes')).toEqual(['Enter']);
+    expect(opencodeCli.answerKeys?.(screen, '2')).toEqual(['Right', 'Enter']);
+    expect(opencodeCli.answerKeys?.(screen, '3')).toEqual(['Right', 'Right', 'Enter']);
+    expect(opencodeCli.answerKeys?.(screen, 'no')).toEqual(['Escape']);
+    expect(opencodeCli.answerKeys?.(screen, 'use the staging database')).toBeUndefined();
+    const always = own('waiting_user_answer/opencode-1.18.33-always-allow-confirm.txt');
+    expect(opencodeCli.answerKeys?.(always, 'yes')).toEqual(['Enter']);
+    expect(opencodeCli.answerKeys?.(always, 'no')).toEqual(['Escape']);
+  });
 
-    it('answers the question tool with the option digit', () => {
-      const screen = own('waiting_user_answer/opencode-1.18.33-question-tool.txt');
-      expect(opencodeCli.detect(screen)).toMatchObject({
-        status: 'waiting_user_answer',
-        rule: 'question',
-      });
-      expect(opencodeCli.answerKeys?.(screen, '2')).toEqual(['2']);
-      expect(opencodeCli.answerKeys?.(screen, 'Blue, please')).toBeUndefined();
+  it('answers the question tool with the option digit', () => {
+    const screen = own('waiting_user_answer/opencode-1.18.33-question-tool.txt');
+    expect(opencodeCli.detect(screen)).toMatchObject({
+      status: 'waiting_user_answer',
+      rule: 'question',
     });
+    expect(opencodeCli.answerKeys?.(screen, '2')).toEqual(['2']);
+    expect(opencodeCli.answerKeys?.(screen, 'Blue, please')).toBeUndefined();
+  });
 
-    it('says which rule decided, with the evidence line', () => {
-      const d = opencodeCli.detect(capture('processing.txt'));
-      expect(d.rule).toBe('footer-esc-interrupt');
-      expect(d.evidence.join('\n')).toContain('esc interrupt');
-      expect(opencodeCli.detect(capture('error_500.txt')).rule).toBe('api-retrying');
-      expect(opencodeCli.detect(capture('error.txt')).evidence[0]).toBe(
-        'FAKE-ERROR-400 scripted failure',
-      );
-      expect(opencodeCli.detect(capture('completed.txt')).evidence).toEqual([
-        '▣  Build · Fake Model · 9.2s',
-      ]);
-    });
-  },
-);
+  it('says which rule decided, with the evidence line', () => {
+    const d = opencodeCli.detect(capture('processing.txt'));
+    expect(d.rule).toBe('footer-esc-interrupt');
+    expect(d.evidence.join('\n')).toContain('esc interrupt');
+    expect(opencodeCli.detect(capture('error_500.txt')).rule).toBe('api-retrying');
+    expect(opencodeCli.detect(capture('error.txt')).evidence[0]).toBe(
+      'FAKE-ERROR-400 scripted failure',
+    );
+    expect(opencodeCli.detect(capture('completed.txt')).evidence).toEqual([
+      '▣  Build · Fake Model · 9.2s',
+    ]);
+  });
+});
 
 describe('opencode_cli detector edge cases', () => {
   it('a message sent after a finished turn, with no answer yet, is processing', () => {
@@ -272,24 +257,8 @@ describe('opencode_cli detector edge cases', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {
-    'cao-mcp-server': {
-      command: '/usr/bin/node',
-      args: ['/x/mcp.js'],
-      env: { CAO_TERMINAL_ID: 'abcd1234' },
-    },
-  },
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext =>
+  launchContext({ mcpServers: caoMcpServers(), ...over });
 
 const configOf = (spec: ReturnType<typeof opencodeCli.launch>): Record<string, unknown> =>
   JSON.parse(

@@ -12,7 +12,8 @@
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
 import type { Detection, LaunchContext, LaunchFile, LaunchSpec, Provider } from './provider.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { deniedTools, type ToolMap } from './tools.js';
 
 /** Status line while a turn runs: `■■■⬝⬝⬝⬝⬝  esc interrupt` (`esc again to interrupt` after one Esc). */
 const BUSY_RE = /\besc (?:again to )?interrupt\b/;
@@ -211,12 +212,9 @@ function lastTurn(lines: readonly string[], end: number): Turn {
 
 function detect(screen: string): Detection {
   const lines = mainLines(screen);
-  if (lines.every((l) => l.trim() === '')) {
-    return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-  }
+  const gone = blankOrDeadPane(lines);
+  if (gone) return gone;
   const tail = lines.slice(-25);
-  const dead = tail.find((l) => PANE_DEAD_RE.test(l));
-  if (dead) return { status: 'error', rule: 'pane-dead', evidence: evidence(dead) };
 
   const box = findBox(lines);
   if (!box) {
@@ -314,7 +312,7 @@ function lastMessage(history: string): string | undefined {
 }
 
 /** CAO tool vocabulary → OpenCode permission names (reference §5.3; `edit` covers write/patch). */
-const TOOL_MAP: Record<string, string[]> = {
+const TOOL_MAP: ToolMap = {
   execute_bash: ['bash', 'task'],
   fs_read: ['read'],
   fs_write: ['edit'],
@@ -324,15 +322,7 @@ const TOOL_MAP: Record<string, string[]> = {
 
 /** OpenCode permissions to deny for a restricted tool list; none when unrestricted. */
 export function deniedPermissions(allowed: string[] | null): string[] {
-  if (allowed === null || allowed.includes('*')) return [];
-  const granted = new Set<string>();
-  const grant = (key: string): void => TOOL_MAP[key]?.forEach((t) => granted.add(t));
-  for (const tool of allowed) {
-    if (tool === '@builtin') Object.keys(TOOL_MAP).forEach(grant);
-    else if (tool === 'fs_*') ['fs_read', 'fs_write', 'fs_list'].forEach(grant);
-    else grant(tool);
-  }
-  return [...new Set(Object.values(TOOL_MAP).flat())].filter((t) => !granted.has(t));
+  return deniedTools(allowed, TOOL_MAP);
 }
 
 /**

@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderRaw } from '../../test/support/render.js';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { SHARED_DIR, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { providers, type ProviderId } from './index.js';
 import { STATUSES, type Status } from './provider.js';
 import { stripAnsi } from './screen.js';
@@ -54,33 +54,30 @@ function sharedFilesOf(owner: SharedLabels): string[] {
   return files.sort();
 }
 
-describe.skipIf(!hasShared())(
-  'captured screens in ../shared (skipped: ../shared is not beside the project)',
-  () => {
-    for (const { id, labels: owner } of labelled) {
-      const labels = owner.screens;
-      const files = hasShared() ? sharedFilesOf(owner) : [];
+describe.skipIf(!hasShared())(sharedTitle('captured screens in ../shared'), () => {
+  for (const { id, labels: owner } of labelled) {
+    const labels = owner.screens;
+    const files = hasShared() ? sharedFilesOf(owner) : [];
 
-      it(`${id}: every captured screen has an expected status`, () => {
-        expect(files.length).toBeGreaterThan(0);
-        const missing = files.filter((f) => labels[labelKey(f)] === undefined);
-        expect(missing).toEqual([]);
-      });
+    it(`${id}: every captured screen has an expected status`, () => {
+      expect(files.length).toBeGreaterThan(0);
+      const missing = files.filter((f) => labels[labelKey(f)] === undefined);
+      expect(missing).toEqual([]);
+    });
 
-      for (const file of files) {
-        const expected = labels[labelKey(file)];
-        if (expected === undefined) continue;
-        it(`${id}: ${file} is ${expected}`, async () => {
-          const detection = providers[id].detect(await loadScreen(file));
-          expect({ status: detection.status, rule: detection.rule }).toMatchObject({
-            status: expected,
-          });
-          expect(detection.rule).not.toBe('');
+    for (const file of files) {
+      const expected = labels[labelKey(file)];
+      if (expected === undefined) continue;
+      it(`${id}: ${file} is ${expected}`, async () => {
+        const detection = providers[id].detect(await loadScreen(file));
+        expect({ status: detection.status, rule: detection.rule }).toMatchObject({
+          status: expected,
         });
-      }
+        expect(detection.rule).not.toBe('');
+      });
     }
-  },
-);
+  }
+});
 
 const ownCaptures = (Object.keys(providers) as ProviderId[]).flatMap((id) => {
   const dir = join(TESTDATA, id);

@@ -1,47 +1,40 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { launchContext } from '../../test/support/providers.js';
+import { caoFixture, hasShared, sharedTitle } from '../../test/support/shared.js';
 import type { InstallContext, LaunchContext } from './provider.js';
 import { qCli } from './q-cli.js';
 
 /** Q has no captures of its own: these are the original CAO's legacy-UI fixtures (`q chat`). */
-const fixture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'cao-fixtures', name), 'utf8');
+const fixture = caoFixture;
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'q_cli over the legacy-UI fixtures'
-    : 'q_cli over the legacy-UI fixtures (skipped: ../shared is not beside the project)',
-  () => {
-    it('reads the same states as Kiro`s legacy UI', () => {
-      expect(qCli.detect(fixture('kiro_cli_idle_output.txt')).status).toBe('idle');
-      expect(qCli.detect(fixture('kiro_cli_processing_output.txt')).status).toBe('processing');
-      expect(qCli.detect(fixture('kiro_cli_completed_output.txt')).status).toBe('completed');
-      expect(qCli.detect(fixture('kiro_cli_permission_output.txt')).status).toBe(
-        'waiting_user_answer',
-      );
-      expect(qCli.detect(fixture('kiro_cli_handoff_with_permission.txt')).status).toBe(
-        'waiting_user_answer',
-      );
-      expect(qCli.detect(fixture('kiro_cli_permission_stale_long_response.txt')).status).toBe(
-        'completed',
-      );
-    });
+describe.skipIf(!hasShared())(sharedTitle('q_cli over the legacy-UI fixtures'), () => {
+  it('reads the same states as Kiro`s legacy UI', () => {
+    expect(qCli.detect(fixture('kiro_cli_idle_output.txt')).status).toBe('idle');
+    expect(qCli.detect(fixture('kiro_cli_processing_output.txt')).status).toBe('processing');
+    expect(qCli.detect(fixture('kiro_cli_completed_output.txt')).status).toBe('completed');
+    expect(qCli.detect(fixture('kiro_cli_permission_output.txt')).status).toBe(
+      'waiting_user_answer',
+    );
+    expect(qCli.detect(fixture('kiro_cli_handoff_with_permission.txt')).status).toBe(
+      'waiting_user_answer',
+    );
+    expect(qCli.detect(fixture('kiro_cli_permission_stale_long_response.txt')).status).toBe(
+      'completed',
+    );
+  });
 
-    it('extracts the last answer and answers the permission question', () => {
-      expect(qCli.lastMessage(fixture('kiro_cli_handoff_successful.txt'))).toBe(
-        'Handoff completed successfully. The developer agent will handle the implementation.',
-      );
-      expect(qCli.answerKeys?.(fixture('kiro_cli_permission_output.txt'), 'yes')).toEqual([
-        'y',
-        'Enter',
-      ]);
-      expect(qCli.inputText(fixture('kiro_cli_completed_output.txt'))).toBe('');
-      expect(qCli.startupKeys(fixture('kiro_cli_idle_output.txt'))).toBeUndefined();
-    });
-  },
-);
+  it('extracts the last answer and answers the permission question', () => {
+    expect(qCli.lastMessage(fixture('kiro_cli_handoff_successful.txt'))).toBe(
+      'Handoff completed successfully. The developer agent will handle the implementation.',
+    );
+    expect(qCli.answerKeys?.(fixture('kiro_cli_permission_output.txt'), 'yes')).toEqual([
+      'y',
+      'Enter',
+    ]);
+    expect(qCli.inputText(fixture('kiro_cli_completed_output.txt'))).toBe('');
+    expect(qCli.startupKeys(fixture('kiro_cli_idle_output.txt'))).toBeUndefined();
+  });
+});
 
 describe('q_cli detector', () => {
   it("reports Q's own failure line as an error", () => {
@@ -60,18 +53,11 @@ describe('q_cli detector', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'reviewer', description: 'd', systemPrompt: 'You review.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {},
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext =>
+  launchContext({
+    profile: { name: 'reviewer', description: 'd', systemPrompt: 'You review.' },
+    ...over,
+  });
 
 describe('q_cli launch and install', () => {
   it('runs q chat with the installed agent, all tools trusted', () => {

@@ -29,14 +29,12 @@ import {
   legacyInputText,
   legacyLastMessage,
 } from './kiro-family.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { blankOrDeadPane, screenLines } from './screen.js';
 
 function detect(screen: string): Detection {
   const lines = screenLines(screen);
-  if (lines.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-  const tail = lines.slice(-25);
-  const dead = lastIndexMatching(tail, PANE_DEAD_RE);
-  if (dead >= 0) return { status: 'error', rule: 'pane-dead', evidence: evidence(tail[dead]) };
+  const gone = blankOrDeadPane(lines);
+  if (gone) return gone;
   return detectLegacy(lines);
 }
 

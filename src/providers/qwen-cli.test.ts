@@ -1,17 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { SHARED_DIR, hasShared } from '../../test/support/shared.js';
+import { caoMcpServers, launchContext, testdataOf } from '../../test/support/providers.js';
+import { captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import type { LaunchContext } from './provider.js';
 import { qwenCli } from './qwen-cli.js';
 
-const capture = (name: string): string =>
-  readFileSync(join(SHARED_DIR, 'agent-clis', 'captures', 'qwen', name), 'utf8');
-const own = (status: string, name: string): string =>
-  readFileSync(
-    join(import.meta.dirname, 'testdata', 'qwen_cli', status, `qwen-0.24.4-${name}.txt`),
-    'utf8',
-  );
+const capture = captureOf('qwen');
+const testdata = testdataOf('qwen_cli');
+const own = (status: string, name: string): string => testdata(`${status}/qwen-0.24.4-${name}.txt`);
 
 const RULE = '─'.repeat(120);
 /** A Qwen screen: transcript lines, then the busy line, the input box and the footer. */
@@ -32,75 +27,70 @@ const screen = (
     `  ${o.footer ?? '⏸ Ask permissions (shift + tab to cycle)'}`,
   ].join('\n');
 
-describe.skipIf(!hasShared())(
-  hasShared()
-    ? 'qwen_cli over real captures'
-    : 'qwen_cli over real captures (skipped: ../shared is not beside the project)',
-  () => {
-    it('extracts the last answer of a completed turn', () => {
-      expect(qwenCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
-      expect(qwenCli.lastMessage(capture('after_approval.txt'))).toBe(
-        'Shell command finished. FAKE-REPLY-2',
-      );
-      expect(qwenCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
-      expect(qwenCli.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
-      expect(qwenCli.lastMessage(capture('processing.txt'))).toBeUndefined();
-    });
+describe.skipIf(!hasShared())(sharedTitle('qwen_cli over real captures'), () => {
+  it('extracts the last answer of a completed turn', () => {
+    expect(qwenCli.lastMessage(capture('completed.txt'))).toBe('Slow reply done. FAKE-REPLY-1');
+    expect(qwenCli.lastMessage(capture('after_approval.txt'))).toBe(
+      'Shell command finished. FAKE-REPLY-2',
+    );
+    expect(qwenCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(qwenCli.lastMessage(capture('yolo.txt'))).toBe('Yolo command finished. FAKE-REPLY-3');
+    expect(qwenCli.lastMessage(capture('processing.txt'))).toBeUndefined();
+  });
 
-    it('reports the error text as the last message of a failed turn', () => {
-      expect(qwenCli.lastMessage(capture('error.txt'))).toBe(
-        '[API Error: 400 FAKE-ERROR-400 scripted failure] (Press Ctrl+Y to retry)',
-      );
-    });
+  it('reports the error text as the last message of a failed turn', () => {
+    expect(qwenCli.lastMessage(capture('error.txt'))).toBe(
+      '[API Error: 400 FAKE-ERROR-400 scripted failure] (Press Ctrl+Y to retry)',
+    );
+  });
 
-    it('reads the input box: placeholder is empty, Esc puts the prompt back', () => {
-      expect(qwenCli.inputText(capture('idle.txt'))).toBe('');
-      expect(qwenCli.inputText(capture('yolo_idle.txt'))).toBe('');
-      expect(qwenCli.inputText(capture('processing.txt'))).toBe('');
-      // the trailing zero-width space is the cursor, not text
-      expect(qwenCli.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
-      expect(qwenCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
-      expect(qwenCli.inputText(capture('exit.txt'))).toBeUndefined();
-    });
+  it('reads the input box: placeholder is empty, Esc puts the prompt back', () => {
+    expect(qwenCli.inputText(capture('idle.txt'))).toBe('');
+    expect(qwenCli.inputText(capture('yolo_idle.txt'))).toBe('');
+    expect(qwenCli.inputText(capture('processing.txt'))).toBe('');
+    // the trailing zero-width space is the cursor, not text
+    expect(qwenCli.inputText(capture('interrupted.txt'))).toBe('down please (FAKE-PROMPT-6)');
+    expect(qwenCli.inputText(capture('waiting_user_answer.txt'))).toBeUndefined();
+    expect(qwenCli.inputText(capture('exit.txt'))).toBeUndefined();
+  });
 
-    it('answers no start-up dialog on ordinary screens', () => {
-      expect(qwenCli.startupKeys(capture('idle.txt'))).toBeUndefined();
-      expect(qwenCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
-    });
+  it('answers no start-up dialog on ordinary screens', () => {
+    expect(qwenCli.startupKeys(capture('idle.txt'))).toBeUndefined();
+    expect(qwenCli.startupKeys(capture('waiting_user_answer.txt'))).toBeUndefined();
+  });
 
-    it('answers a permission prompt by number or by yes/no', () => {
-      const shell = capture('waiting_user_answer.txt');
-      expect(qwenCli.answerKeys?.(shell, '1')).toEqual(['Enter']);
-      expect(qwenCli.answerKeys?.(shell, 'yes')).toEqual(['Enter']);
-      expect(qwenCli.answerKeys?.(shell, '2')).toEqual(['Down', 'Enter']);
-      expect(qwenCli.answerKeys?.(shell, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
-      expect(qwenCli.answerKeys?.(shell, 'only in the tests folder')).toBeUndefined();
-      expect(qwenCli.answerKeys?.(capture('waiting_user_answer_mcp.txt'), '4')).toEqual([
-        'Down',
-        'Down',
-        'Down',
-        'Enter',
-      ]);
-      expect(qwenCli.answerKeys?.(capture('idle.txt'), 'no')).toBeUndefined();
-    });
+  it('answers a permission prompt by number or by yes/no', () => {
+    const shell = capture('waiting_user_answer.txt');
+    expect(qwenCli.answerKeys?.(shell, '1')).toEqual(['Enter']);
+    expect(qwenCli.answerKeys?.(shell, 'yes')).toEqual(['Enter']);
+    expect(qwenCli.answerKeys?.(shell, '2')).toEqual(['Down', 'Enter']);
+    expect(qwenCli.answerKeys?.(shell, 'no')).toEqual(['Down', 'Down', 'Down', 'Enter']);
+    expect(qwenCli.answerKeys?.(shell, 'only in the tests folder')).toBeUndefined();
+    expect(qwenCli.answerKeys?.(capture('waiting_user_answer_mcp.txt'), '4')).toEqual([
+      'Down',
+      'Down',
+      'Down',
+      'Enter',
+    ]);
+    expect(qwenCli.answerKeys?.(capture('idle.txt'), 'no')).toBeUndefined();
+  });
 
-    it('says which rule decided, with the evidence line', () => {
-      const busy = qwenCli.detect(capture('processing.txt'));
-      expect(busy.rule).toBe('esc-to-cancel');
-      expect(busy.evidence.join('\n')).toContain('(1s · esc to cancel)');
-      // HTTP 500: Qwen retries silently, so only the busy line says it is still at it
-      expect(qwenCli.detect(capture('error_500.txt'))).toMatchObject({
-        status: 'processing',
-        rule: 'esc-to-cancel',
-      });
-      expect(qwenCli.detect(capture('waiting_user_answer.txt')).evidence).toEqual([
-        "Allow execution of: 'echo'?",
-      ]);
-      expect(qwenCli.detect(capture('interrupted.txt')).rule).toBe('input-pending');
-      expect(qwenCli.detect(capture('error.txt')).rule).toBe('api-error');
+  it('says which rule decided, with the evidence line', () => {
+    const busy = qwenCli.detect(capture('processing.txt'));
+    expect(busy.rule).toBe('esc-to-cancel');
+    expect(busy.evidence.join('\n')).toContain('(1s · esc to cancel)');
+    // HTTP 500: Qwen retries silently, so only the busy line says it is still at it
+    expect(qwenCli.detect(capture('error_500.txt'))).toMatchObject({
+      status: 'processing',
+      rule: 'esc-to-cancel',
     });
-  },
-);
+    expect(qwenCli.detect(capture('waiting_user_answer.txt')).evidence).toEqual([
+      "Allow execution of: 'echo'?",
+    ]);
+    expect(qwenCli.detect(capture('interrupted.txt')).rule).toBe('input-pending');
+    expect(qwenCli.detect(capture('error.txt')).rule).toBe('api-error');
+  });
+});
 
 describe('qwen_cli over own captures (testdata/qwen_cli)', () => {
   it('answers the trust dialog (security.folderTrust enabled) with "Trust folder"', () => {
@@ -208,24 +198,8 @@ describe('qwen_cli detector edge cases', () => {
   });
 });
 
-const ctx = (over: Partial<LaunchContext> = {}): LaunchContext => ({
-  terminalId: 'abcd1234',
-  profile: { name: 'developer', description: 'd', systemPrompt: 'You write code.' },
-  yolo: false,
-  allowedTools: null,
-  workingDirectory: '/work',
-  tmpDir: '/cao/tmp',
-  mcpServers: {
-    'cao-mcp-server': {
-      command: '/usr/bin/node',
-      args: ['/x/mcp.js'],
-      env: { CAO_TERMINAL_ID: 'abcd1234' },
-    },
-  },
-  env: {},
-  isRoot: false,
-  ...over,
-});
+const ctx = (over: Partial<LaunchContext> = {}): LaunchContext =>
+  launchContext({ mcpServers: caoMcpServers(), ...over });
 
 describe('qwen_cli launch', () => {
   it('asks for approval (not the "auto" classifier) by default and skips it in yolo mode', () => {

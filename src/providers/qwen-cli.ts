@@ -11,20 +11,10 @@
  * ../shared and testdata/qwen_cli (0.24.4).
  */
 import { join } from 'node:path';
-import {
-  answerMenuKeys,
-  deniedTools,
-  judgeTurn,
-  lastAnswer,
-  mcpServersJson,
-  menuKeys,
-  readMenu,
-  stripZeroWidth,
-  unbox,
-  type TurnMarkers,
-} from './gemini-family.js';
+import { createFamilyReader, mcpServersJson, type TurnMarkers } from './gemini-family.js';
 import type { Detection, LaunchContext, LaunchFile, LaunchSpec, Provider } from './provider.js';
-import { PANE_DEAD_RE, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { evidence, lastIndexMatching } from './screen.js';
+import { deniedTools, type ToolMap } from './tools.js';
 
 /** The banner box's title line; a restart (after the trust dialog) draws a new one. */
 const BANNER_RE = /│ >_ Qwen Code \(v\d+\.\d+/u;
@@ -32,7 +22,6 @@ const BANNER_RE = /│ >_ Qwen Code \(v\d+\.\d+/u;
 const RULE_RE = /^─{20,}$/u;
 /** The input line: `>` normal, `*` yolo, `!` shell mode. */
 const PROMPT_RE = /^([>*!]) /u;
-const PLACEHOLDER_RE = /^Type your (?:message|shell command)\b/;
 const MARKERS: TurnMarkers = {
   // two spaces in; an answer that quotes `> x` is indented four or more
   user: /^ {2}> \S/u,
@@ -50,6 +39,10 @@ const MARKERS: TurnMarkers = {
 const BUSY_RE = /\(\d[^()]*·\s*esc to\s+cancel\)/u;
 /** The footer while a turn runs: messages typed now steer or queue. */
 const BUSY_FOOTER_RE = /\bEnter to steer\b|\bCtrl\+Q to queue\b/;
+/**
+ * "Do you trust this folder?" › 1. Trust folder (<dir>) / 2. Trust parent folder / 3. Don't
+ * trust (esc). Shown only when the user enabled security.folderTrust.
+ */
 const TRUST_RE = /Do you trust this folder\?/;
 const PERMISSION_RE = /Allow execution of\b/;
 /** The status line under a permission prompt. */
@@ -76,21 +69,6 @@ function findBox(lines: readonly string[]): Box | undefined {
   return { top, bottom, input };
 }
 
-function boxText(box: Box): string {
-  const text = box.input
-    .map((l, i) => stripZeroWidth(i === 0 ? l.replace(PROMPT_RE, '') : l.replace(/^ {2}/, '')))
-    .join('\n')
-    .trim();
-  return PLACEHOLDER_RE.test(text) ? '' : text;
-}
-
-/** The lines of the current session: from the last banner box on. */
-function sessionLines(screen: string): string[] {
-  const lines = screenLines(screen);
-  const banner = lastIndexMatching(lines, BANNER_RE);
-  return banner > 0 ? lines.slice(banner) : lines;
-}
-
 /** The busy line right above the box (two spaces, the spinner, a phrase, the timer). */
 function busyLine(lines: readonly string[], top: number): string | undefined {
   for (let i = Math.max(0, top - 3); i < top; i++) {
@@ -105,68 +83,34 @@ function busyLine(lines: readonly string[], top: number): string | undefined {
   return undefined;
 }
 
-function detect(screen: string): Detection {
-  const all = screenLines(screen);
-  if (all.length === 0) return { status: 'unknown', rule: 'empty-screen', evidence: [] };
-  const dead = lastIndexMatching(all.slice(-25), PANE_DEAD_RE);
-  if (dead >= 0) {
-    return { status: 'error', rule: 'pane-dead', evidence: evidence(all.slice(-25)[dead]) };
-  }
-  const lines = sessionLines(screen);
-  const box = findBox(lines);
-  if (!box) {
-    const tail = lines.slice(-40);
-    const find = (re: RegExp): string | undefined => tail.findLast((l) => re.test(l));
-    const trust = find(TRUST_RE);
-    if (trust) return waiting('trust-folder-dialog', trust);
-    const permission = find(PERMISSION_RE) ?? find(CONFIRMATION_RE);
-    if (permission) return waiting('permission-prompt', permission);
-    if (readMenu(tail)) return waiting('choice-dialog', find(/^[\s│]*›\s*\d+\./u));
-    const exited = find(EXITED_RE);
-    if (exited) return { status: 'error', rule: 'cli-exited', evidence: evidence(exited) };
-    return { status: 'unknown', rule: 'no-input-box', evidence: evidence(lines.at(-1)) };
-  }
-  const busy = busyLine(lines, box.top);
-  if (busy) return { status: 'processing', rule: 'esc-to-cancel', evidence: evidence(busy) };
+/** The busy line above the box or the footer below it: a turn runs. */
+function busy(lines: readonly string[], box: Box): Detection | undefined {
+  const line = busyLine(lines, box.top);
+  if (line) return { status: 'processing', rule: 'esc-to-cancel', evidence: evidence(line) };
   const footer = lines.slice(box.bottom + 1).find((l) => BUSY_FOOTER_RE.test(l));
   if (footer) return { status: 'processing', rule: 'footer-steer', evidence: evidence(footer) };
-  return judgeTurn(lines.slice(0, box.top), boxText(box), MARKERS);
+  return undefined;
 }
 
-function waiting(rule: string, ...lines: (string | undefined)[]): Detection {
-  return { status: 'waiting_user_answer', rule, evidence: evidence(...lines.map(unbox)) };
-}
-
-function startupKeys(screen: string): string[] | undefined {
-  const lines = sessionLines(screen);
-  if (findBox(lines)) return undefined;
-  const tail = lines.slice(-40);
-  // "Do you trust this folder?" › 1. Trust folder (<dir>) / 2. Trust parent folder /
-  // 3. Don't trust (esc). Shown only when the user enabled security.folderTrust.
-  if (!tail.some((l) => TRUST_RE.test(l))) return undefined;
-  return menuKeys(tail, (o) => /^Trust folder\b/.test(o.label));
-}
-
-function answerKeys(screen: string, answer: string): string[] | undefined {
-  const lines = sessionLines(screen);
-  if (findBox(lines)) return undefined;
-  return answerMenuKeys(lines.slice(-40), answer);
-}
-
-function inputText(screen: string): string | undefined {
-  const box = findBox(sessionLines(screen));
-  return box ? boxText(box) : undefined;
-}
-
-function lastMessage(history: string): string | undefined {
-  const lines = sessionLines(history);
-  const box = findBox(lines);
-  const area = box ? lines.slice(0, box.top) : lines;
-  return lastAnswer(area, MARKERS, '    ');
-}
+const reader = createFamilyReader({
+  banner: BANNER_RE,
+  findBox,
+  prompt: PROMPT_RE,
+  inputIndent: /^ {2}/,
+  busy,
+  transcriptEnd: (_lines, box) => box.top,
+  markers: MARKERS,
+  answerIndent: '    ',
+  dialogs: {
+    trust: TRUST_RE,
+    permission: [PERMISSION_RE, CONFIRMATION_RE],
+    menuCursor: /^[\s│]*›\s*\d+\./u,
+    exited: EXITED_RE,
+  },
+});
 
 /** CAO tool vocabulary → Qwen Code's built-in tool names (0.24.4 `ToolNames`). */
-const TOOL_MAP: Record<string, string[]> = {
+const TOOL_MAP: ToolMap = {
   execute_bash: ['run_shell_command', 'exec', 'monitor', 'agent'],
   fs_read: ['read_file'],
   fs_write: ['edit', 'write_file', 'notebook_edit'],
@@ -210,10 +154,6 @@ export const qwenCli: Provider = {
   installHint: 'npm install -g @qwen-code/qwen-code (needs Node.js 22 or newer)',
   versionArgs: ['--version'],
   launch,
-  detect,
-  startupKeys,
-  inputText,
-  lastMessage,
-  answerKeys,
+  ...reader,
   exit: { text: '/quit' },
 };

@@ -1,5 +1,6 @@
 /** Pure helpers shared by the providers' screen readers. */
 /* eslint-disable no-control-regex -- escape sequences are exactly what these patterns match */
+import type { Detection } from './provider.js';
 
 const SGR_RE = /\x1b\[[0-9;:]*m/g;
 
@@ -39,6 +40,21 @@ export const isRule = (line: string, min = 20): boolean =>
 
 /** tmux's remain-on-exit banner: the agent process has ended. */
 export const PANE_DEAD_RE = /^Pane is dead \((?:status|signal) /;
+
+/**
+ * What every detector says before reading its CLI's screen: `unknown` when the lines are all
+ * blank, `error` when tmux's remain-on-exit banner (the latest, as evidence) is among the last
+ * `within` lines. Undefined when neither holds.
+ */
+export function blankOrDeadPane(lines: readonly string[], within = 25): Detection | undefined {
+  if (lines.every((l) => l.trim() === '')) {
+    return { status: 'unknown', rule: 'empty-screen', evidence: [] };
+  }
+  const dead = lines.slice(-within).findLast((l) => PANE_DEAD_RE.test(l));
+  return dead === undefined
+    ? undefined
+    : { status: 'error', rule: 'pane-dead', evidence: evidence(dead) };
+}
 
 /** Trims evidence lines for display: no long rules, at most 160 characters each. */
 export function evidence(...lines: (string | undefined)[]): string[] {

@@ -5,16 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
+import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
-const skipReason = !hasTmux()
-  ? 'tmux is not installed'
-  : !hasBuild()
-    ? 'dist/ is not built (npm run build)'
-    : '';
+const skipReason = e2eSkipReason();
 
 describe.skipIf(skipReason !== '')(
-  `core commands on real Claude Code${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  e2eTitle('core commands on real Claude Code', skipReason),
   () => {
     let s: Stack;
 

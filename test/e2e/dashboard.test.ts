@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSocketServer } from '../../src/server/ws.js';
 import { PROJECT_ROOT } from '../support/shared.js';
 import { createTestStack, type TestStack } from '../support/stack.js';
-import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
+import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
 const CHROMIUM = process.env['CAO_CHROMIUM'] ?? '/usr/bin/chromium';
 const FAKE_AGENT_BIN = join(PROJECT_ROOT, 'test', 'fake-agent', 'bin');
@@ -25,21 +25,12 @@ const useFakeAgent =
   existsSync(join(FAKE_AGENT_BIN, 'claude')) && process.env['CAO_DASHBOARD_REAL_CLAUDE'] !== '1';
 const SHOTS = process.env['CAO_DASHBOARD_SCREENSHOTS'] === '1';
 
-const skipReason = !hasTmux()
-  ? 'tmux is not installed'
-  : !hasBuild()
-    ? 'dist/ is not built (npm run build)'
-    : !existsSync(join(PROJECT_ROOT, 'dist', 'web', 'index.html'))
-      ? 'dist/web is not built (npm run build)'
-      : !existsSync(CHROMIUM)
-        ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`
-        : '';
-
 const browserSkip = !existsSync(join(PROJECT_ROOT, 'dist', 'web', 'index.html'))
   ? 'dist/web is not built (npm run build)'
   : !existsSync(CHROMIUM)
     ? `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`
     : '';
+const skipReason = e2eSkipReason() || browserSkip;
 
 const LAUNCH: LaunchOptions = {
   executablePath: CHROMIUM,
@@ -65,7 +56,10 @@ const TURNS = [
 ];
 
 describe.skipIf(skipReason !== '')(
-  `web dashboard in Chromium (${useFakeAgent ? 'fake Claude Code' : 'real Claude Code'})${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  e2eTitle(
+    `web dashboard in Chromium (${useFakeAgent ? 'fake Claude Code' : 'real Claude Code'})`,
+    skipReason,
+  ),
   () => {
     let s: Stack;
     let browser: Browser;
@@ -298,7 +292,7 @@ describe.skipIf(skipReason !== '')(
 );
 
 describe.skipIf(browserSkip !== '')(
-  `dashboard terminal in Chromium over the in-process stack${browserSkip ? ` (skipped: ${browserSkip})` : ''}`,
+  e2eTitle('dashboard terminal in Chromium over the in-process stack', browserSkip),
   () => {
     let stack: TestStack;
     let server: ServerType;

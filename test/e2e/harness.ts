@@ -43,6 +43,14 @@ export const hasTmux = (): boolean => {
 /** Whether dist/ is built (the e2e tests run the real binaries). */
 export const hasBuild = (): boolean => existsSync(join(PROJECT_ROOT, 'dist', 'bin', 'cao.js'));
 
+/** Why the e2e tests cannot run here ('' when they can): they need tmux and a built dist/. */
+export const e2eSkipReason = (): string =>
+  !hasTmux() ? 'tmux is not installed' : !hasBuild() ? 'dist/ is not built (npm run build)' : '';
+
+/** A suite title for `describe.skipIf(skipReason !== '')`: it says why when it is skipped. */
+export const e2eTitle = (title: string, skipReason: string): string =>
+  skipReason ? `${title} (skipped: ${skipReason})` : title;
+
 /**
  * Installs the pinned agent CLI (and Node 22 for the CLIs) into .cache/agent-clis once.
  * Returns the bin directory, or throws with npm's output when the registry is unreachable.

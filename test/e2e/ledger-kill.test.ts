@@ -8,13 +8,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../support/shared.js';
-import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
+import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
-const skipReason = !hasTmux()
-  ? 'tmux is not installed'
-  : !hasBuild()
-    ? 'dist/ is not built (npm run build)'
-    : '';
+const skipReason = e2eSkipReason();
 const RESTARTS = Number(process.env['CAO_KILL_RESTARTS'] ?? 110);
 const RECEIVERS = 3;
 const PER_BATCH = 4;
@@ -36,7 +32,7 @@ interface Msg {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 describe.skipIf(skipReason !== '')(
-  `ledger: kill -9 at random moments${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  e2eTitle('ledger: kill -9 at random moments', skipReason),
   () => {
     let s: Stack;
     const log = (): string => join(s.root, 'deliveries.jsonl');

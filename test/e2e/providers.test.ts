@@ -11,13 +11,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Script } from '../fake-model/script.js';
 import { CLI_SETUPS } from './cli-setups.js';
 import { saveResult, type CliResult, type Column } from './compat.js';
-import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
+import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
-const skipReason = !hasTmux()
-  ? 'tmux is not installed'
-  : !hasBuild()
-    ? 'dist/ is not built (npm run build)'
-    : '';
+const skipReason = e2eSkipReason();
 const ONLY = process.env['CAO_E2E_CLIS']?.split(',').filter(Boolean);
 
 const SCRIPT: Script = {
@@ -104,7 +100,7 @@ const versionOf = (bin: string, env: NodeJS.ProcessEnv): string => {
 
 for (const setup of CLI_SETUPS.filter((c) => !ONLY || ONLY.includes(c.cli))) {
   describe.skipIf(skipReason !== '')(
-    `${setup.cli} (${setup.provider}) end to end${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+    e2eTitle(`${setup.cli} (${setup.provider}) end to end`, skipReason),
     () => {
       let s: Stack;
       let worker: string | undefined;

@@ -7,13 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Script } from '../fake-model/script.js';
-import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
+import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
-const skipReason = !hasTmux()
-  ? 'tmux is not installed'
-  : !hasBuild()
-    ? 'dist/ is not built (npm run build)'
-    : '';
+const skipReason = e2eSkipReason();
 
 const SCRIPT: Script = {
   turns: [
@@ -76,7 +72,7 @@ interface Msg {
 }
 
 describe.skipIf(skipReason !== '')(
-  `the Quick Example on real Claude Code${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  e2eTitle('the Quick Example on real Claude Code', skipReason),
   () => {
     let s: Stack;
 

@@ -6,13 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasBuild, hasTmux, startStack, type Stack } from './harness.js';
+import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
-const skipReason = !hasTmux()
-  ? 'tmux is not installed'
-  : !hasBuild()
-    ? 'dist/ is not built (npm run build)'
-    : '';
+const skipReason = e2eSkipReason();
 
 interface Terminal {
   id: string;
@@ -32,7 +28,7 @@ async function waitFor<T>(fn: () => Promise<T | undefined>, ms: number): Promise
 }
 
 describe.skipIf(skipReason !== '')(
-  `cao-server restarts (kill -9) with real Claude Code${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  e2eTitle('cao-server restarts (kill -9) with real Claude Code', skipReason),
   () => {
     let s: Stack;
 

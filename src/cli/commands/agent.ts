@@ -15,6 +15,7 @@ import { CaoError } from '../../lib/errors.js';
 import { UsageError, parse } from '../args.js';
 import { json, row, type CliContext } from '../context.js';
 import { startProgress } from '../progress.js';
+import { runSubcommand, type Subcommand } from '../subcommands.js';
 
 const USAGE = `Usage:
   cao agent handoff --agent PROFILE [--timeout N] [--model M] [--from ID] [--json] "task"
@@ -29,28 +30,17 @@ delete_terminal. The calling terminal is $CAO_TERMINAL_ID, or --from ID.
 'send-message' without --to replies to the terminal that started this one.
 'status' shows a terminal's status (why, with evidence) and its inbox with delivery states.`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'handoff':
-    case 'assign':
-      return delegate(sub, rest, ctx);
-    case 'send-message':
-      return send(rest, ctx);
-    case 'answer':
-      return answer(rest, ctx);
-    case 'delete':
-      return remove(rest, ctx);
-    case 'status':
-      return status(rest, ctx);
-    case undefined:
-    case '--help':
-    case '-h':
-      ctx.out(USAGE);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown agent command '${sub}'`, USAGE);
-  }
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  handoff: (argv, ctx) => delegate('handoff', argv, ctx),
+  assign: (argv, ctx) => delegate('assign', argv, ctx),
+  'send-message': send,
+  answer,
+  delete: remove,
+  status,
+};
+
+export function run(argv: string[], ctx: CliContext): Promise<number> {
+  return runSubcommand('agent', SUBCOMMANDS, USAGE, argv, ctx);
 }
 
 async function delegate(

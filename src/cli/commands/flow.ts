@@ -18,6 +18,7 @@ import { CaoError } from '../../lib/errors.js';
 import { caoPaths } from '../../lib/paths.js';
 import { UsageError, parse } from '../args.js';
 import { json, row, type CliContext } from '../context.js';
+import { runSubcommand, type Subcommand } from '../subcommands.js';
 
 const USAGE = `Usage (cao schedule … is the same command):
   cao flow add FILE [--force]      add a flow from a flow file (a copy is kept in CAO_HOME/flows)
@@ -42,28 +43,17 @@ within 30 s; "execute": false skips the run. Each run uses the session cao-flow-
 whose previous one is still working is skipped. Flows run while cao-server is up; a run missed
 while it was down happens once when it starts.`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'add':
-      return add(rest, ctx);
-    case 'list':
-      return list(rest, ctx);
-    case 'remove':
-      return remove(rest, ctx);
-    case 'enable':
-    case 'disable':
-      return setEnabled(sub, rest, ctx);
-    case 'run':
-      return runNow(rest, ctx);
-    case undefined:
-    case '--help':
-    case '-h':
-      ctx.out(USAGE);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown flow command '${sub}'`, USAGE);
-  }
+const SUBCOMMANDS: Record<string, Subcommand> = {
+  add,
+  list,
+  remove,
+  enable: (argv, ctx) => setEnabled('enable', argv, ctx),
+  disable: (argv, ctx) => setEnabled('disable', argv, ctx),
+  run: runNow,
+};
+
+export function run(argv: string[], ctx: CliContext): Promise<number> {
+  return runSubcommand('flow', SUBCOMMANDS, USAGE, argv, ctx);
 }
 
 function nameArg(argv: string[]): string {

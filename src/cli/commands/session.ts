@@ -6,6 +6,7 @@ import type { Status } from '../../providers/provider.js';
 import type { ApiClient } from '../../client/api.js';
 import { UsageError, parse } from '../args.js';
 import { json, row, type CliContext } from '../context.js';
+import { runSubcommand, type Subcommand } from '../subcommands.js';
 import { sendAndWait, type TurnResult } from '../turn.js';
 
 const USAGE = `Usage:
@@ -16,23 +17,10 @@ const USAGE = `Usage:
 SESSION may be given with or without the 'cao-' prefix.
 'send' waits for the answer and prints it (default up to 300 s); with --async it returns at once.`;
 
-export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  const [sub, ...rest] = argv;
-  switch (sub) {
-    case 'list':
-      return list(rest, ctx);
-    case 'status':
-      return status(rest, ctx);
-    case 'send':
-      return send(rest, ctx);
-    case undefined:
-    case '--help':
-    case '-h':
-      ctx.out(USAGE);
-      return sub === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown session command '${sub}'`, USAGE);
-  }
+const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send };
+
+export function run(argv: string[], ctx: CliContext): Promise<number> {
+  return runSubcommand('session', SUBCOMMANDS, USAGE, argv, ctx);
 }
 
 interface SessionListItem {
