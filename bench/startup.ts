@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { freePort, type Stack } from '../test/e2e/harness.js';
+import { mcpServerNodeFlags } from '../src/lib/self.js';
 import { PROJECT_ROOT } from '../test/support/shared.js';
 import { rowOf, type PartResult } from './lib/report.js';
 import { statusKiB } from './lib/proc.js';
@@ -45,10 +46,14 @@ interface McpStart {
 function mcpOnce(env: NodeJS.ProcessEnv, terminalId: string): Promise<McpStart> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [join(BIN, 'cao-mcp-server.js')], {
-      env: { ...env, CAO_TERMINAL_ID: terminalId },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      [...mcpServerNodeFlags(), join(BIN, 'cao-mcp-server.js')],
+      {
+        env: { ...env, CAO_TERMINAL_ID: terminalId },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
     const send = (m: unknown): void => {
       child.stdin.write(`${JSON.stringify(m)}\n`);
     };

@@ -53,7 +53,14 @@ export async function sendAndWait(
       }
     },
   );
-  await Promise.race([stream.ready.catch(() => {}), new Promise((r) => setTimeout(r, 3000))]);
+  // at most 3 s for the stream; the timer must not outlive the race (it kept the CLI
+  // process alive for 3 s after the answer was printed)
+  let readyTimer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    stream.ready.catch(() => {}),
+    new Promise((r) => (readyTimer = setTimeout(r, 3000))),
+  ]);
+  clearTimeout(readyTimer);
   const progress = startProgress(label);
   try {
     const sent = await client.post<{ status: Status }>(

@@ -8,6 +8,12 @@
  *    some CLIs collapse long pastes or have no visible box);
  * 3. press Enter, then require the text to leave the input box; press Enter again if it is
  *    still there, up to `submitAttempts` times; fail loudly otherwise.
+ *
+ * A paste that never showed on the screen is not proven taken by an empty box after Enter: the keys may have gone to a dialog that came up meanwhile (Codex asks to trust the
+ * folder just after drawing its prompt) and the Enter answered it. Then the message counts as
+ * taken only with positive evidence, the agent working or the text in its transcript;
+ * otherwise the send fails (the ledger retries it) instead of reporting a success that lost
+ * the message.
  */
 import { CaoError } from '../lib/errors.js';
 import { sleep } from '../lib/time.js';
@@ -53,14 +59,33 @@ export async function submitInput(
       if (screen === pressedOn) return false;
       const box = provider.inputText(screen);
       // no box (the CLI went busy or opened a dialog) or an emptied box: the Enter was taken
-      return box === undefined || box === '' || box === beforeBox;
+      const left = box === undefined || box === '' || box === beforeBox;
+      if (!left || echoed) return left;
+      return provider.detect(screen).status === 'processing' || showsText(screen, text);
     });
     if (taken) return { enters, echoed };
+    if (!echoed) {
+      throw new CaoError(
+        'AGENT_FAILED',
+        `The message never showed on ${provider.label}'s screen and ${provider.label} did not take it (a dialog may have been in the way); it was not delivered. Check the terminal's screen and send it again.`,
+      );
+    }
   }
   throw new CaoError(
     'AGENT_FAILED',
     `The message was pasted but ${provider.label} did not take it after ${timing.submitAttempts} Enter presses; it is still in the input box.`,
   );
+}
+
+/**
+ * The start of the message (its first 24 non-blank characters) shows on the screen, read line by
+ * line and also with wrapped lines joined, since the transcript may wrap it.
+ */
+export function showsText(screen: string, text: string): boolean {
+  const squash = (s: string): string => s.replace(/\s+/g, '');
+  const head = squash(text).slice(0, 24);
+  if (head === '') return false;
+  return squash(screen).includes(head);
 }
 
 async function until(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {

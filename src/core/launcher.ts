@@ -120,7 +120,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       mcpExpected: Object.values(servers).some(
         (x) =>
           x.command === deps.mcpServerCommand.command &&
-          x.args[0] === deps.mcpServerCommand.args[0],
+          deps.mcpServerCommand.args.every((a, i) => x.args[i] === a),
       ),
       mcpReadyAt: null,
       readyAt: null,
@@ -254,12 +254,14 @@ export async function awaitReady(
       // the prompt must still be there a little later
       await sleep(deps.timing.readySettleMs);
       const settled = deps.tracker.get(terminalId) ?? d;
-      if (isReadyStatus(settled.status)) {
-        await awaitMcp(deps, terminalId, deadline);
-        await markReady(deps, terminalId);
-        return deps.tracker.get(terminalId) ?? settled;
-      }
-      continue;
+      if (!isReadyStatus(settled.status)) continue;
+      await awaitMcp(deps, terminalId, deadline);
+      // a dialog may also come up while the CLI connects to its MCP servers: only a prompt
+      // that is still there now counts
+      const after = deps.tracker.get(terminalId) ?? settled;
+      if (!isReadyStatus(after.status)) continue;
+      await markReady(deps, terminalId);
+      return after;
     }
     const screen = deps.tracker.lastScreen(terminalId) ?? '';
     if (d.status === 'error') {

@@ -87,10 +87,10 @@ export class SessionService {
   }
 
   /** Sessions known to cao whose tmux session is alive, oldest first. */
-  async list(): Promise<SessionSummary[]> {
+  async list(only?: SessionRecord): Promise<SessionSummary[]> {
     const live = new Map((await this.deps.runtime.listSessions()).map((s) => [s.name, s]));
     const out: SessionSummary[] = [];
-    for (const s of await this.deps.store.listSessions()) {
+    for (const s of only ? [only] : await this.deps.store.listSessions()) {
       const tmux = live.get(s.name);
       if (!tmux) continue;
       const terminals = await this.deps.store.listTerminals({ session: s.name });
@@ -108,9 +108,16 @@ export class SessionService {
   }
 
   async get(name: string): Promise<{ session: SessionSummary; terminals: TerminalView[] }> {
-    const s = await this.record(name);
-    const summary = (await this.list()).find((x) => x.name === s.name);
-    if (!summary) throw new CaoError('NOT_FOUND', `Session '${s.name}' not found`);
+    const session = normalizeSessionName(name);
+    const s = await this.deps.store.getSession(session);
+    // one tmux round trip: the session list says whether it is alive and whether attached
+    const summary = s ? (await this.list(s))[0] : undefined;
+    if (!s || !summary) {
+      throw new CaoError(
+        'NOT_FOUND',
+        `Session '${session}' not found. List sessions with 'cao session list'.`,
+      );
+    }
     return { session: summary, terminals: await this.terminals.list(s.name) };
   }
 

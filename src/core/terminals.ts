@@ -82,6 +82,7 @@ export class TerminalService {
         message,
         this.deps.timing,
       );
+      this.deps.tracker.turnStarted(id);
       await this.deps.store.updateTerminal(id, { lastActive: isoNow() });
       const detection = await this.deps.tracker.refresh(id);
       return { ...result, detection };

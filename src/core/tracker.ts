@@ -187,6 +187,21 @@ export class StatusTracker {
     });
   }
 
+  /**
+   * cao just submitted input, so the agent is working on it until its screen says otherwise.
+   * This marks the turn's start on the event stream even when the whole turn is over before
+   * the next screen read (a fast model: `completed` to `completed` would publish nothing).
+   */
+  turnStarted(terminalId: string): void {
+    const e = this.entries.get(terminalId);
+    if (!e || e.final || e.detection.status === 'processing') return;
+    this.apply(e, {
+      status: 'processing',
+      rule: 'input-submitted',
+      evidence: ['cao submitted input; the screen is read next'],
+    });
+  }
+
   /** Stops watching everything. */
   close(): void {
     for (const id of [...this.entries.keys()]) this.untrack(id);

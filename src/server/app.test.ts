@@ -192,6 +192,20 @@ describe('terminals', () => {
     expect((await s.req<TerminalView>('GET', `/terminals/${t.id}`)).body.status).toBe('completed');
   });
 
+  it('publishes the start and end of a turn that is over before the screen is read', async () => {
+    s = createTestStack({ program: () => fakeClaude({ turnMs: 0 }) });
+    const t = (await launch()).body;
+    const statuses: string[] = [];
+    s.core.bus.subscribe((e) => {
+      if (e.type === 'terminal.status') statuses.push(e.status);
+    });
+    for (const m of ['one', 'two']) {
+      const r = await s.req<{ status: string }>('POST', `/terminals/${t.id}/input`, { message: m });
+      expect(r.body.status).toBe('completed');
+    }
+    expect(statuses).toEqual(['processing', 'completed', 'processing', 'completed']);
+  });
+
   it('presses Enter again when the first one was swallowed', async () => {
     s = createTestStack({ program: () => fakeClaude({ swallowEnters: 1 }) });
     const t = (await launch()).body;
@@ -207,6 +221,38 @@ describe('terminals', () => {
     const r = await s.req<{ detail: string }>('POST', `/terminals/${t.id}/input?message=hi`);
     expect(r.status).toBe(502);
     expect(r.body.detail).toMatch(/did not take it after 3 Enter presses/);
+  });
+
+  it('answers a dialog that comes up just after the prompt', async () => {
+    s = createTestStack({
+      program: () => fakeClaude({ lateTrustDialogMs: 5 }),
+      timing: { readySettleMs: 60 },
+    });
+    const t = (await launch()).body;
+    expect(t.status).toBe('idle');
+    const r = await s.req<{ echoed: boolean }>('POST', `/terminals/${t.id}/input`, {
+      message: 'hello there',
+    });
+    expect(r.body.echoed).toBe(true);
+  });
+
+  it('does not report success when a dialog took the keys', async () => {
+    s = createTestStack({ program: () => fakeClaude({ lateTrustDialogMs: 80 }) });
+    const t = (await launch()).body;
+    await new Promise((r) => setTimeout(r, 150));
+    const r = await s.req<{ detail: string }>('POST', `/terminals/${t.id}/input`, {
+      message: 'the lost message',
+    });
+    expect(r.status).toBe(502);
+    expect(r.body.detail).toMatch(/never showed on Claude Code's screen.*not delivered/);
+    // the Enter answered the dialog; the next send goes through
+    const again = await s.req<{ echoed: boolean }>('POST', `/terminals/${t.id}/input`, {
+      message: 'the lost message',
+    });
+    expect(again.status).toBe(200);
+    expect(again.body.echoed).toBe(true);
+    const screen = [...s.runtime.panes.values()][0]?.screen ?? '';
+    expect(screen.match(/❯ the lost message/g)).toHaveLength(1);
   });
 
   it('explains its status', async () => {

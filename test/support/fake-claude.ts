@@ -16,6 +16,8 @@ export interface FakeClaudeOptions {
   swallowEnters?: number;
   /** Show the "trust this folder" dialog first. */
   trustDialog?: boolean;
+  /** Show it only this many ms after the prompt, with "Yes" chosen (as Codex 0.169 does). */
+  lateTrustDialogMs?: number;
   /** Exit with this status right after start. */
   crashOnStart?: number;
   /** Messages containing this ask for permission instead of answering at once. */
@@ -29,6 +31,7 @@ interface State {
   input: string;
   busy: boolean;
   dialog: 'trust' | 'permission' | undefined;
+  trustYes: boolean;
   swallowed: number;
   pending: string | undefined;
 }
@@ -45,6 +48,7 @@ export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
           input: '',
           busy: false,
           dialog: undefined,
+          trustYes: false,
           swallowed: 0,
           pending: undefined,
         }),
@@ -63,8 +67,8 @@ export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
           '',
           ' /work',
           '',
-          ' ❯ No, exit',
-          '   Yes, I trust this folder',
+          s.trustYes ? '   No, exit' : ' ❯ No, exit',
+          s.trustYes ? ' ❯ Yes, I trust this folder' : '   Yes, I trust this folder',
           '',
           ' Enter to confirm · Esc to cancel',
         ].join('\n'),
@@ -141,6 +145,14 @@ export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
       }
       if (o.trustDialog) s.dialog = 'trust';
       draw(p);
+      if (o.lateTrustDialogMs !== undefined) {
+        setTimeout(() => {
+          if (p.dead) return;
+          s.dialog = 'trust';
+          s.trustYes = true;
+          draw(p);
+        }, o.lateTrustDialogMs);
+      }
     },
     paste(p, text) {
       const s = state(p);
@@ -152,12 +164,12 @@ export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
       const s = state(p);
       for (const k of keys) {
         if (s.dialog === 'trust') {
-          if (k === 'Down')
-            p.screen = p.screen
-              .replace(' ❯ No, exit', '   No, exit')
-              .replace('   Yes, I trust', ' ❯ Yes, I trust');
+          if (k === 'Down') {
+            s.trustYes = true;
+            draw(p);
+          }
           if (k === 'Enter') {
-            if (p.screen.includes('❯ No, exit')) {
+            if (!s.trustYes) {
               p.die(1);
               return;
             }

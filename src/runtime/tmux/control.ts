@@ -24,6 +24,8 @@ export interface ControlClientOptions {
   onEvent(event: ControlLine): void;
   onClose(reason: string): void;
   binary?: string;
+  /** Attach only once this settles (the runtime makes attaches and session creation take turns). */
+  gate?: Promise<unknown>;
 }
 
 interface Pending {
@@ -36,7 +38,8 @@ interface Pending {
 const PAUSE_AFTER_S = 1;
 
 export class ControlClient {
-  private readonly proc: ChildProcessWithoutNullStreams;
+  /** Spawned at once, or once `options.gate` opens. */
+  private proc: ChildProcessWithoutNullStreams | undefined;
   private readonly pending: Pending[] = [];
   private block: { time: string; num: string; ours: boolean; lines: string[] } | undefined;
   /** Pieces of a line not yet ended by a newline (an %output line can be long). */
@@ -49,40 +52,58 @@ export class ControlClient {
   private readonly unsent: string[] = [];
   private closeReason = '';
   private readonly exited: Promise<void>;
+  private readonly markExited: () => void;
+  /** Settles once tmux attached this client, or it closed without attaching. */
+  readonly attached: Promise<void>;
+  private readonly markAttached: () => void;
 
   constructor(private readonly options: ControlClientOptions) {
-    this.proc = spawn(
-      options.binary ?? 'tmux',
+    let exited!: () => void;
+    this.exited = new Promise((resolve) => (exited = resolve));
+    this.markExited = exited;
+    let attached!: () => void;
+    this.attached = new Promise((resolve) => (attached = resolve));
+    this.markAttached = attached;
+    if (options.gate) {
+      void options.gate.then(() => {
+        if (this.closed) this.markExited();
+        else this.spawn();
+      });
+    } else this.spawn();
+  }
+
+  private spawn(): void {
+    const proc = spawn(
+      this.options.binary ?? 'tmux',
       [
-        ...options.tmuxArgs,
+        ...this.options.tmuxArgs,
         '-C',
         'attach-session',
         '-t',
-        `=${options.session}`,
+        `=${this.options.session}`,
         '-f',
         `ignore-size,pause-after=${PAUSE_AFTER_S}`,
       ],
       { stdio: ['pipe', 'pipe', 'pipe'] },
     );
-    this.proc.stderr.setEncoding('utf8');
-    this.proc.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    this.proc = proc;
+    proc.stderr.setEncoding('utf8');
+    proc.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
     let stderr = '';
-    this.proc.stderr.on('data', (chunk: string) => {
+    proc.stderr.on('data', (chunk: string) => {
       stderr += chunk;
     });
-    this.proc.stdin.on('error', () => {
+    proc.stdin.on('error', () => {
       // EPIPE when tmux went away first; the exit handler reports it
     });
-    this.exited = new Promise((resolve) => {
-      this.proc.on('error', (err) => {
-        this.finish(`tmux control client failed to start: ${err.message}`);
-        resolve();
-      });
-      this.proc.on('exit', (code, signal) => {
-        const why = stderr.trim() || this.closeReason || `tmux exited (${signal ?? code})`;
-        this.finish(why);
-        resolve();
-      });
+    proc.on('error', (err) => {
+      this.finish(`tmux control client failed to start: ${err.message}`);
+      this.markExited();
+    });
+    proc.on('exit', (code, signal) => {
+      const why = stderr.trim() || this.closeReason || `tmux exited (${signal ?? code})`;
+      this.finish(why);
+      this.markExited();
     });
   }
 
@@ -115,20 +136,25 @@ export class ControlClient {
     return new Promise((resolve, reject) => {
       this.pending.push({ args, resolve: (lines, mark) => resolve({ lines, mark }), reject });
       // a command sent before the attach completes fails with "no current client"
-      if (this.ready) this.proc.stdin.write(`${line}\n`);
+      if (this.ready) this.proc?.stdin.write(`${line}\n`);
       else this.unsent.push(line);
     });
   }
 
   /** Detaches (closing stdin ends the client) and waits for the process to go. */
   async close(): Promise<void> {
-    if (!this.closed) {
-      this.closeReason = 'closed by cao';
-      this.proc.stdin.end();
-      const timer = setTimeout(() => this.proc.kill('SIGTERM'), 1000);
-      await this.exited;
-      clearTimeout(timer);
+    if (this.closed) return;
+    this.closeReason = 'closed by cao';
+    const proc = this.proc;
+    if (!proc) {
+      // not attached yet: it never will be
+      this.finish('closed by cao');
+      return;
     }
+    proc.stdin.end();
+    const timer = setTimeout(() => proc.kill('SIGTERM'), 1000);
+    await this.exited;
+    clearTimeout(timer);
   }
 
   private onData(chunk: Buffer): void {
@@ -200,12 +226,14 @@ export class ControlClient {
   private markReady(): void {
     if (this.ready) return;
     this.ready = true;
-    for (const line of this.unsent.splice(0)) this.proc.stdin.write(`${line}\n`);
+    this.markAttached();
+    for (const line of this.unsent.splice(0)) this.proc?.stdin.write(`${line}\n`);
   }
 
   private finish(reason: string): void {
     if (this.closed) return;
     this.closed = true;
+    this.markAttached();
     const err = new CaoError('UNAVAILABLE', `tmux control client closed: ${reason}`);
     for (const p of this.pending.splice(0)) p.reject(err);
     this.options.onClose(reason);

@@ -202,6 +202,29 @@ describe.skipIf(!hasTmux)('TmuxRuntime on a private tmux socket', () => {
     await rt.killWindow(ref.paneId);
   });
 
+  it('creates sessions concurrently, each watched at once (tmux 3.3a crashes if they race)', async () => {
+    for (let round = 0; round < 3; round++) {
+      const names = Array.from({ length: 6 }, (_, i) => `cao-rc${round}x${i}`);
+      const stops = await Promise.all(
+        names.map(async (session, i) => {
+          const ref = await rt.createSession({
+            session,
+            windowName: 'w',
+            terminalId: `c${round}${i}`.padEnd(8, '0'),
+            cwd: dir,
+            argv: ['sleep', '30'],
+            env: {},
+          });
+          return rt.watch(ref.session, () => {});
+        }),
+      );
+      const live = (await rt.listSessions()).map((x) => x.name);
+      expect(live).toEqual(expect.arrayContaining([...names, 'cao-rt1']));
+      stops.forEach((stop) => stop());
+      for (const n of names) await rt.killSession(n);
+    }
+  });
+
   it('lists sessions and kills them', async () => {
     expect((await rt.listSessions()).map((s) => s.name)).toContain('cao-rt1');
     expect(await rt.hasSession('cao-rt1')).toBe(true);

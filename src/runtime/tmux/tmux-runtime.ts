@@ -145,30 +145,45 @@ export class TmuxRuntime implements TerminalRuntime {
     return this.exec(args);
   }
 
+  /**
+   * tmux 3.3a crashes (segfault: every session lost) when a session is created while a
+   * control client is attaching; the benchmarks hit it with five concurrent launches, and plain
+   * tmux reproduces it. Session creation and attaches therefore take turns, here.
+   */
+  private turns: Promise<unknown> = Promise.resolve();
+
+  private takeTurn<T>(fn: () => Promise<T>): Promise<T> {
+    const mine = this.turns.then(fn, fn);
+    this.turns = mine.catch(() => undefined);
+    return mine;
+  }
+
   async createSession(spec: WindowSpec): Promise<PaneRef> {
     const launchFile = this.writeLaunchFile(spec);
-    const lines = await this.exec([
-      'new-session',
-      '-d',
-      '-s',
-      spec.session,
-      '-n',
-      spec.windowName,
-      '-x',
-      String(spec.cols ?? 220),
-      '-y',
-      String(spec.rows ?? 50),
-      '-P',
-      '-F',
-      '#{window_id}\t#{pane_id}',
-      'bash',
-      '-c',
-      LAUNCHER,
-      'cao-launch',
-      launchFile,
-      ';',
-      ...this.markWindow(spec),
-    ]);
+    const lines = await this.takeTurn(() =>
+      this.exec([
+        'new-session',
+        '-d',
+        '-s',
+        spec.session,
+        '-n',
+        spec.windowName,
+        '-x',
+        String(spec.cols ?? 220),
+        '-y',
+        String(spec.rows ?? 50),
+        '-P',
+        '-F',
+        '#{window_id}\t#{pane_id}',
+        'bash',
+        '-c',
+        LAUNCHER,
+        'cao-launch',
+        launchFile,
+        ';',
+        ...this.markWindow(spec),
+      ]),
+    );
     return this.paneRef(spec, lines);
   }
 
@@ -252,7 +267,7 @@ export class TmuxRuntime implements TerminalRuntime {
 
   async hasSession(session: string): Promise<boolean> {
     try {
-      await this.exec(['has-session', '-t', `=${session}`]);
+      await this.run(['has-session', '-t', `=${session}`]);
       return true;
     } catch {
       return false;
@@ -262,7 +277,7 @@ export class TmuxRuntime implements TerminalRuntime {
   async listSessions(): Promise<SessionState[]> {
     let lines: string[];
     try {
-      lines = await this.exec([
+      lines = await this.run([
         'list-sessions',
         '-F',
         '#{session_name}\t#{session_attached}\t#{session_created}',
@@ -372,10 +387,17 @@ export class TmuxRuntime implements TerminalRuntime {
     if (!w || w.client.isClosed) {
       const listeners = new Set<RuntimeListener>(w?.listeners ?? []);
       const emit: RuntimeListener = (e) => listeners.forEach((l) => l(e));
-      const client = new ControlClient({
+      let open!: () => void;
+      const gate = new Promise<void>((resolve) => (open = resolve));
+      void this.takeTurn(() => {
+        open();
+        return attachedOrLate(client);
+      });
+      const client: ControlClient = new ControlClient({
         tmuxArgs: this.baseArgs,
         session,
         binary: this.options.binary,
+        gate,
         onEvent: (line) => {
           if (line.kind === 'output')
             this.viewers.output(line.paneId, line.data, client.outputCount);
@@ -448,6 +470,17 @@ export class TmuxRuntime implements TerminalRuntime {
     this.watches.clear();
     await Promise.all(all.map((w) => w.client.close()));
   }
+}
+
+/** An attach that hangs must not hold up every later launch. */
+const ATTACH_TURN_MS = 5000;
+
+function attachedOrLate(client: ControlClient): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    client.attached,
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ATTACH_TURN_MS))),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /** How long an agent gets to exit on tmux's SIGHUP before its process group is killed. */
