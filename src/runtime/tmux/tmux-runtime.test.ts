@@ -30,206 +30,210 @@ const waitFor = async (pred: () => boolean | Promise<boolean>, ms = 5000): Promi
   throw new Error('condition not met in time');
 };
 
-describe.skipIf(!hasTmux)('TmuxRuntime on a private tmux socket', () => {
-  const socket = `cao-test-rt-${process.pid}`;
-  let dir: string;
-  let rt: TmuxRuntime;
+describe.skipIf(!hasTmux)(
+  `TmuxRuntime on a private tmux socket${hasTmux ? '' : ' (skipped: tmux is not installed; apt-get install tmux)'}`,
+  () => {
+    const socket = `cao-test-rt-${process.pid}`;
+    let dir: string;
+    let rt: TmuxRuntime;
 
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'cao-rt-'));
-    rt = new TmuxRuntime({
-      socket: { name: socket },
-      tmpDir: dir,
-      log: silentLogger,
-      configFile: '/dev/null',
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'cao-rt-'));
+      rt = new TmuxRuntime({
+        socket: { name: socket },
+        tmpDir: dir,
+        log: silentLogger,
+        configFile: '/dev/null',
+      });
     });
-  });
 
-  afterAll(async () => {
-    await rt.close();
-    try {
-      execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
-    } catch {
-      // already gone
-    }
-    rmSync(dir, { recursive: true, force: true });
-  });
+    afterAll(async () => {
+      await rt.close();
+      try {
+        execFileSync('tmux', ['-L', socket, 'kill-server'], { stdio: 'ignore' });
+      } catch {
+        // already gone
+      }
+      rmSync(dir, { recursive: true, force: true });
+    });
 
-  it('runs argv without a shell, with the given env and cwd, and removes the launch file', async () => {
-    const script = join(dir, 'show.sh');
-    writeFileSync(script, 'printf "[%s]" "$@"; echo; echo "V=$SECRET_V"; pwd; sleep 30\n');
-    const ref = await rt.createSession({
-      session: 'cao-rt1',
-      windowName: 'w-0001',
-      terminalId: 'aaaaaaaa',
-      cwd: dir,
-      argv: ['bash', script, 'a b', '$HOME;', '"q"', "it's"],
-      env: { SECRET_V: 'x y;z' },
+    it('runs argv without a shell, with the given env and cwd, and removes the launch file', async () => {
+      const script = join(dir, 'show.sh');
+      writeFileSync(script, 'printf "[%s]" "$@"; echo; echo "V=$SECRET_V"; pwd; sleep 30\n');
+      const ref = await rt.createSession({
+        session: 'cao-rt1',
+        windowName: 'w-0001',
+        terminalId: 'aaaaaaaa',
+        cwd: dir,
+        argv: ['bash', script, 'a b', '$HOME;', '"q"', "it's"],
+        env: { SECRET_V: 'x y;z' },
+      });
+      expect(ref.paneId).toMatch(/^%\d+$/);
+      await waitFor(async () => (await rt.capture(ref.paneId)).includes('V='));
+      const screen = await rt.capture(ref.paneId);
+      expect(screen).toContain(`[a b][$HOME;]["q"][it's]`);
+      expect(screen).toContain('V=x y;z');
+      expect(screen).toContain(dir);
+      expect(readdirSync(dir).filter((f) => f.endsWith('.launch'))).toEqual([]);
+      const panes = await rt.listPanes('cao-rt1');
+      expect(panes[0]).toMatchObject({ terminalId: 'aaaaaaaa', windowName: 'w-0001', dead: false });
     });
-    expect(ref.paneId).toMatch(/^%\d+$/);
-    await waitFor(async () => (await rt.capture(ref.paneId)).includes('V='));
-    const screen = await rt.capture(ref.paneId);
-    expect(screen).toContain(`[a b][$HOME;]["q"][it's]`);
-    expect(screen).toContain('V=x y;z');
-    expect(screen).toContain(dir);
-    expect(readdirSync(dir).filter((f) => f.endsWith('.launch'))).toEqual([]);
-    const panes = await rt.listPanes('cao-rt1');
-    expect(panes[0]).toMatchObject({ terminalId: 'aaaaaaaa', windowName: 'w-0001', dead: false });
-  });
 
-  it('reports output and pane death as events, and keeps the dead pane readable', async () => {
-    const ref = await rt.createWindow({
-      session: 'cao-rt1',
-      windowName: 'w-0002',
-      terminalId: 'bbbbbbbb',
-      cwd: dir,
-      argv: ['bash', '-c', 'read -r line; echo "got:$line"; sleep 0.3; exit 3'],
-      env: {},
-    });
-    const events: RuntimeEvent[] = [];
-    const stop = rt.watch('cao-rt1', (e) => events.push(e));
-    await rt.paste(ref.paneId, 'hello\x1b[201~ there');
-    await rt.sendKeys(ref.paneId, ['Enter']);
-    await waitFor(() => events.some((e) => e.type === 'output' && e.paneId === ref.paneId));
-    await waitFor(
-      () => events.some((e) => e.type === 'pane-dead' && e.paneId === ref.paneId),
-      4000,
-    );
-    const screen = await rt.capture(ref.paneId);
-    // the ESC byte was stripped, so the bracketed paste could not be ended early
-    expect(screen).toContain('got:hello[201~ there');
-    // tmux marks the pane dead when the pty closes and records the status when it reaps the
-    // process, a moment later (on a loaded machine it sometimes never does)
-    await waitFor(
-      async () => (await rt.paneState(ref.paneId))?.deadStatus !== undefined,
-      2000,
-    ).catch(() => {});
-    const state = await rt.paneState(ref.paneId);
-    expect(state, JSON.stringify(state)).toMatchObject({ dead: true, terminalId: 'bbbbbbbb' });
-    expect([3, undefined]).toContain(state?.deadStatus);
-    stop();
-  });
-
-  it('streams a pane to a viewer: snapshot, live bytes, typed input, resize, end', async () => {
-    const ref = await rt.createWindow({
-      session: 'cao-rt1',
-      windowName: 'w-0003',
-      terminalId: 'cccccccc',
-      cwd: dir,
-      argv: ['bash', '-c', 'printf "h\\303\\251llo \\342\\224\\200 world\\n"; exec cat'],
-      env: {},
-    });
-    await rt.resizePane(ref.paneId, 60, 10);
-    await waitFor(async () => (await rt.capture(ref.paneId)).includes('héllo'));
-    const chunks: Buffer[] = [];
-    let ended = '';
-    const stop = await rt.streamPane(ref.paneId, {
-      data: (c) => chunks.push(Buffer.from(c)),
-      end: (reason) => (ended = reason),
-    });
-    // the snapshot: the pane's size first, then the screen as tmux has it
-    expect(chunks[0]?.toString('utf8').startsWith(sizeSequence(60, 10))).toBe(true);
-    let v = await viewStream(chunks);
-    expect([v.cols, v.rows]).toEqual([60, 10]);
-    expect(v.lines[0]).toBe('héllo ─ world');
-    // typed bytes (UTF-8 included) reach the program; its echo comes back as live bytes
-    await rt.writePane(ref.paneId, Buffer.from('typed ✓ text\r', 'utf8'));
-    await waitFor(
-      async () => (await viewStream(chunks)).lines.filter((l) => l === 'typed ✓ text').length === 2,
-    );
-    v = await viewStream(chunks);
-    const screen = (await rt.capture(ref.paneId)).split('\n').map((l) => l.trimEnd());
-    expect(v.lines).toEqual(screen);
-    // a resize: the window takes the size and the viewer gets a new snapshot at it
-    await rt.resizePane(ref.paneId, 40, 8);
-    await waitFor(() => chunks.some((c) => c.toString('utf8').startsWith(sizeSequence(40, 8))));
-    v = await viewStream(chunks);
-    expect([v.cols, v.rows]).toEqual([40, 8]);
-    expect(v.lines).toContain('typed ✓ text');
-    // long multi-byte output (under the tty's 4095-byte line) arrives in many notifications,
-    // cut anywhere: nothing is lost
-    await rt.writePane(ref.paneId, Buffer.from(`${'─✓'.repeat(600)}\r`, 'utf8'));
-    await waitFor(async () => (await viewStream(chunks)).lines.at(-2)?.endsWith('─✓') === true);
-    const all = await viewStream(chunks);
-    expect([...all.scrollback, ...all.lines].join('')).not.toContain('\ufffd');
-    expect(all.lines.slice(0, -1).every((l) => /^(?:─✓)+$/.test(l))).toBe(true);
-    // a second viewer gets its own snapshot of the same screen
-    const other: Buffer[] = [];
-    const stopOther = await rt.streamPane(ref.paneId, {
-      data: (c) => other.push(Buffer.from(c)),
-      end: () => {},
-    });
-    expect((await viewStream(other)).lines).toEqual((await viewStream(chunks)).lines);
-    stopOther();
-    await rt.killWindow(ref.paneId);
-    await waitFor(() => ended !== '');
-    expect(ended).toMatch(/window closed/);
-    stop();
-  });
-
-  it('streams a full-screen program on the alternate screen, the normal screen under it', async () => {
-    const ref = await rt.createWindow({
-      session: 'cao-rt1',
-      windowName: 'w-0004',
-      terminalId: 'dddddddd',
-      cwd: dir,
-      argv: [
-        'bash',
-        '-c',
-        'printf "normal text\\n"; printf "\\033[?1049h\\033[H\\033[7mfull\\033[0m screen\\033[3;5H"; read -r x; printf "\\033[?1049l"; exec sleep 30',
-      ],
-      env: {},
-    });
-    await rt.resizePane(ref.paneId, 40, 6);
-    await waitFor(async () => (await rt.capture(ref.paneId)).includes('full screen'));
-    const chunks: Buffer[] = [];
-    const stop = await rt.streamPane(ref.paneId, {
-      data: (c) => chunks.push(Buffer.from(c)),
-      end: () => {},
-    });
-    let v = await viewStream(chunks);
-    expect(v.alt).toBe(true);
-    expect(v.lines[0]).toBe('full screen');
-    expect([v.x, v.y]).toEqual([4, 2]);
-    // the program leaves the alternate screen: the viewer is back on the normal one
-    await rt.writePane(ref.paneId, Buffer.from('\r'));
-    await waitFor(async () => !(await viewStream(chunks)).alt);
-    v = await viewStream(chunks);
-    expect(v.lines[0]).toBe('normal text');
-    // with the cursor where it was when the program switched
-    expect([v.x, v.y]).toEqual([0, 1]);
-    stop();
-    await rt.killWindow(ref.paneId);
-  });
-
-  it('creates sessions concurrently, each watched at once (tmux 3.3a crashes if they race)', async () => {
-    for (let round = 0; round < 3; round++) {
-      const names = Array.from({ length: 6 }, (_, i) => `cao-rc${round}x${i}`);
-      const stops = await Promise.all(
-        names.map(async (session, i) => {
-          const ref = await rt.createSession({
-            session,
-            windowName: 'w',
-            terminalId: `c${round}${i}`.padEnd(8, '0'),
-            cwd: dir,
-            argv: ['sleep', '30'],
-            env: {},
-          });
-          return rt.watch(ref.session, () => {});
-        }),
+    it('reports output and pane death as events, and keeps the dead pane readable', async () => {
+      const ref = await rt.createWindow({
+        session: 'cao-rt1',
+        windowName: 'w-0002',
+        terminalId: 'bbbbbbbb',
+        cwd: dir,
+        argv: ['bash', '-c', 'read -r line; echo "got:$line"; sleep 0.3; exit 3'],
+        env: {},
+      });
+      const events: RuntimeEvent[] = [];
+      const stop = rt.watch('cao-rt1', (e) => events.push(e));
+      await rt.paste(ref.paneId, 'hello\x1b[201~ there');
+      await rt.sendKeys(ref.paneId, ['Enter']);
+      await waitFor(() => events.some((e) => e.type === 'output' && e.paneId === ref.paneId));
+      await waitFor(
+        () => events.some((e) => e.type === 'pane-dead' && e.paneId === ref.paneId),
+        4000,
       );
-      const live = (await rt.listSessions()).map((x) => x.name);
-      expect(live).toEqual(expect.arrayContaining([...names, 'cao-rt1']));
-      stops.forEach((stop) => stop());
-      for (const n of names) await rt.killSession(n);
-    }
-  });
+      const screen = await rt.capture(ref.paneId);
+      // the ESC byte was stripped, so the bracketed paste could not be ended early
+      expect(screen).toContain('got:hello[201~ there');
+      // tmux marks the pane dead when the pty closes and records the status when it reaps the
+      // process, a moment later (on a loaded machine it sometimes never does)
+      await waitFor(
+        async () => (await rt.paneState(ref.paneId))?.deadStatus !== undefined,
+        2000,
+      ).catch(() => {});
+      const state = await rt.paneState(ref.paneId);
+      expect(state, JSON.stringify(state)).toMatchObject({ dead: true, terminalId: 'bbbbbbbb' });
+      expect([3, undefined]).toContain(state?.deadStatus);
+      stop();
+    });
 
-  it('lists sessions and kills them', async () => {
-    expect((await rt.listSessions()).map((s) => s.name)).toContain('cao-rt1');
-    expect(await rt.hasSession('cao-rt1')).toBe(true);
-    expect(await rt.hasSession('cao-rt')).toBe(false);
-    await rt.killSession('cao-rt1');
-    expect(await rt.hasSession('cao-rt1')).toBe(false);
-  });
-});
+    it('streams a pane to a viewer: snapshot, live bytes, typed input, resize, end', async () => {
+      const ref = await rt.createWindow({
+        session: 'cao-rt1',
+        windowName: 'w-0003',
+        terminalId: 'cccccccc',
+        cwd: dir,
+        argv: ['bash', '-c', 'printf "h\\303\\251llo \\342\\224\\200 world\\n"; exec cat'],
+        env: {},
+      });
+      await rt.resizePane(ref.paneId, 60, 10);
+      await waitFor(async () => (await rt.capture(ref.paneId)).includes('héllo'));
+      const chunks: Buffer[] = [];
+      let ended = '';
+      const stop = await rt.streamPane(ref.paneId, {
+        data: (c) => chunks.push(Buffer.from(c)),
+        end: (reason) => (ended = reason),
+      });
+      // the snapshot: the pane's size first, then the screen as tmux has it
+      expect(chunks[0]?.toString('utf8').startsWith(sizeSequence(60, 10))).toBe(true);
+      let v = await viewStream(chunks);
+      expect([v.cols, v.rows]).toEqual([60, 10]);
+      expect(v.lines[0]).toBe('héllo ─ world');
+      // typed bytes (UTF-8 included) reach the program; its echo comes back as live bytes
+      await rt.writePane(ref.paneId, Buffer.from('typed ✓ text\r', 'utf8'));
+      await waitFor(
+        async () =>
+          (await viewStream(chunks)).lines.filter((l) => l === 'typed ✓ text').length === 2,
+      );
+      v = await viewStream(chunks);
+      const screen = (await rt.capture(ref.paneId)).split('\n').map((l) => l.trimEnd());
+      expect(v.lines).toEqual(screen);
+      // a resize: the window takes the size and the viewer gets a new snapshot at it
+      await rt.resizePane(ref.paneId, 40, 8);
+      await waitFor(() => chunks.some((c) => c.toString('utf8').startsWith(sizeSequence(40, 8))));
+      v = await viewStream(chunks);
+      expect([v.cols, v.rows]).toEqual([40, 8]);
+      expect(v.lines).toContain('typed ✓ text');
+      // long multi-byte output (under the tty's 4095-byte line) arrives in many notifications,
+      // cut anywhere: nothing is lost
+      await rt.writePane(ref.paneId, Buffer.from(`${'─✓'.repeat(600)}\r`, 'utf8'));
+      await waitFor(async () => (await viewStream(chunks)).lines.at(-2)?.endsWith('─✓') === true);
+      const all = await viewStream(chunks);
+      expect([...all.scrollback, ...all.lines].join('')).not.toContain('\ufffd');
+      expect(all.lines.slice(0, -1).every((l) => /^(?:─✓)+$/.test(l))).toBe(true);
+      // a second viewer gets its own snapshot of the same screen
+      const other: Buffer[] = [];
+      const stopOther = await rt.streamPane(ref.paneId, {
+        data: (c) => other.push(Buffer.from(c)),
+        end: () => {},
+      });
+      expect((await viewStream(other)).lines).toEqual((await viewStream(chunks)).lines);
+      stopOther();
+      await rt.killWindow(ref.paneId);
+      await waitFor(() => ended !== '');
+      expect(ended).toMatch(/window closed/);
+      stop();
+    });
+
+    it('streams a full-screen program on the alternate screen, the normal screen under it', async () => {
+      const ref = await rt.createWindow({
+        session: 'cao-rt1',
+        windowName: 'w-0004',
+        terminalId: 'dddddddd',
+        cwd: dir,
+        argv: [
+          'bash',
+          '-c',
+          'printf "normal text\\n"; printf "\\033[?1049h\\033[H\\033[7mfull\\033[0m screen\\033[3;5H"; read -r x; printf "\\033[?1049l"; exec sleep 30',
+        ],
+        env: {},
+      });
+      await rt.resizePane(ref.paneId, 40, 6);
+      await waitFor(async () => (await rt.capture(ref.paneId)).includes('full screen'));
+      const chunks: Buffer[] = [];
+      const stop = await rt.streamPane(ref.paneId, {
+        data: (c) => chunks.push(Buffer.from(c)),
+        end: () => {},
+      });
+      let v = await viewStream(chunks);
+      expect(v.alt).toBe(true);
+      expect(v.lines[0]).toBe('full screen');
+      expect([v.x, v.y]).toEqual([4, 2]);
+      // the program leaves the alternate screen: the viewer is back on the normal one
+      await rt.writePane(ref.paneId, Buffer.from('\r'));
+      await waitFor(async () => !(await viewStream(chunks)).alt);
+      v = await viewStream(chunks);
+      expect(v.lines[0]).toBe('normal text');
+      // with the cursor where it was when the program switched
+      expect([v.x, v.y]).toEqual([0, 1]);
+      stop();
+      await rt.killWindow(ref.paneId);
+    });
+
+    it('creates sessions concurrently, each watched at once (tmux 3.3a crashes if they race)', async () => {
+      for (let round = 0; round < 3; round++) {
+        const names = Array.from({ length: 6 }, (_, i) => `cao-rc${round}x${i}`);
+        const stops = await Promise.all(
+          names.map(async (session, i) => {
+            const ref = await rt.createSession({
+              session,
+              windowName: 'w',
+              terminalId: `c${round}${i}`.padEnd(8, '0'),
+              cwd: dir,
+              argv: ['sleep', '30'],
+              env: {},
+            });
+            return rt.watch(ref.session, () => {});
+          }),
+        );
+        const live = (await rt.listSessions()).map((x) => x.name);
+        expect(live).toEqual(expect.arrayContaining([...names, 'cao-rt1']));
+        stops.forEach((stop) => stop());
+        for (const n of names) await rt.killSession(n);
+      }
+    });
+
+    it('lists sessions and kills them', async () => {
+      expect((await rt.listSessions()).map((s) => s.name)).toContain('cao-rt1');
+      expect(await rt.hasSession('cao-rt1')).toBe(true);
+      expect(await rt.hasSession('cao-rt')).toBe(false);
+      await rt.killSession('cao-rt1');
+      expect(await rt.hasSession('cao-rt1')).toBe(false);
+    });
+  },
+);
