@@ -128,29 +128,29 @@ export class Orchestrator {
     }
     m = await this.waitDelivered(m, deadline);
     const base = { terminal_id: terminalId, message_id: messageId, message_state: m.state };
-    if (m.state === 'failed') {
-      return {
-        ...base,
-        outcome: 'failed',
-        status: null,
-        rule: null,
-        evidence: [],
-        output: null,
-        error: m.error,
-      };
-    }
-    if (m.state !== 'delivered') {
-      const d = this.deps.tracker.get(terminalId);
+    const failed = (error: string | null): TurnOutcome => ({
+      ...base,
+      outcome: 'failed',
+      status: null,
+      rule: null,
+      evidence: [],
+      output: null,
+      error,
+    });
+    const timedOut = (): TurnOutcome => {
+      const now = this.deps.tracker.get(terminalId);
       return {
         ...base,
         outcome: 'timeout',
-        status: d?.status ?? null,
-        rule: d?.rule ?? null,
-        evidence: d?.evidence ?? [],
+        status: now?.status ?? null,
+        rule: now?.rule ?? null,
+        evidence: now?.evidence ?? [],
         output: null,
         error: null,
       };
-    }
+    };
+    if (m.state === 'failed') return failed(m.error);
+    if (m.state !== 'delivered') return timedOut();
     let sawWork = false;
     const ended = (d: Detection): boolean => {
       if (d.status === 'processing') sawWork = true;
@@ -165,27 +165,8 @@ export class Orchestrator {
     try {
       d = await this.deps.tracker.waitFor(terminalId, ended, Math.max(1, deadline - Date.now()));
     } catch (e) {
-      if (e instanceof CaoError && e.code === 'TIMEOUT') {
-        const now = this.deps.tracker.get(terminalId);
-        return {
-          ...base,
-          outcome: 'timeout',
-          status: now?.status ?? null,
-          rule: now?.rule ?? null,
-          evidence: now?.evidence ?? [],
-          output: null,
-          error: null,
-        };
-      }
-      return {
-        ...base,
-        outcome: 'failed',
-        status: null,
-        rule: null,
-        evidence: [],
-        output: null,
-        error: e instanceof Error ? e.message : String(e),
-      };
+      if (e instanceof CaoError && e.code === 'TIMEOUT') return timedOut();
+      return failed(e instanceof Error ? e.message : String(e));
     }
     const outcome: Outcome = d.status === 'idle' ? 'completed' : (d.status as Outcome);
     let output: string | null = null;
