@@ -143,8 +143,9 @@ export async function createTerminals(
   const sessions = Math.ceil(o.count / o.perSession);
   const ids: string[] = [];
   // Sessions one at a time: tmux 3.3a's server can crash (SIGSEGV) when a `new-session` runs
-  // while a control-mode client attaches to another session, which is what cao does right after
-  // creating one. Windows in existing sessions can be created concurrently.
+  // while a control-mode client attaches to another session. cao makes those take turns itself
+  // (TmuxRuntime.takeTurn); the bench's set-up keeps to one at a time so that it does not rest
+  // on the thing some parts measure. Windows in existing sessions are created concurrently.
   for (let i = 0; i < sessions; i++)
     ids.push(await createSession(s, `${o.prefix}${i}`, PLAIN_PROFILE, o.provider));
   const rest: number[] = [];
