@@ -15,6 +15,9 @@ export interface TurnResult {
   rule: string;
   evidence: string[];
   timedOut: boolean;
+  /** The turn was cut short before an answer: the CLI says it was interrupted, or it put the
+   *  message back in its input box. The output on the screen is then an older turn's. */
+  interrupted: boolean;
 }
 
 const POLL_MS = 2000;
@@ -28,6 +31,14 @@ interface Detect {
 /** Statuses that end a turn; `idle` only once work was seen (a CLI that shows no answer). */
 const ends = (s: Status, sawWork: boolean): boolean =>
   s === 'completed' || s === 'error' || s === 'waiting_user_answer' || (s === 'idle' && sawWork);
+
+const squeeze = (s: string): string => s.replace(/\s+/g, ' ').trim();
+
+/** The evidence (for `input-pending`, the input box's text) shows how `message` begins. */
+function showsStartOf(evidence: string[], message: string): boolean {
+  const start = squeeze(message).slice(0, 24);
+  return start !== '' && squeeze(evidence.join(' ')).includes(start);
+}
 
 export async function sendAndWait(
   client: ApiClient,
@@ -85,6 +96,7 @@ export async function sendAndWait(
           rule: d.rule,
           evidence: d.evidence,
           timedOut: true,
+          interrupted: false,
         };
       }
       await new Promise<void>((resolve) => {
@@ -117,6 +129,10 @@ export async function sendAndWait(
       rule: d.rule,
       evidence: d.evidence,
       timedOut: false,
+      interrupted:
+        d.status === 'idle' &&
+        (d.rule === 'interrupted' ||
+          (d.rule === 'input-pending' && showsStartOf(d.evidence, message))),
     };
   } finally {
     progress.stop();

@@ -26,7 +26,7 @@ export interface TerminalInfo {
 interface TurnOutcome {
   terminal_id: string;
   message_id: number;
-  outcome: 'completed' | 'error' | 'waiting_user_answer' | 'timeout' | 'failed';
+  outcome: 'completed' | 'error' | 'waiting_user_answer' | 'interrupted' | 'timeout' | 'failed';
   status: string | null;
   rule: string | null;
   evidence: string[];
@@ -108,7 +108,8 @@ async function startWorker(
 
 /**
  * Blocking delegation: start a worker, give it the task, wait for its answer, remove it.
- * Fails at once (not at the timeout) when the worker errors, exits or stops at a question.
+ * Fails at once (not at the timeout) when the worker errors, exits, stops at a question or is
+ * interrupted.
  */
 export async function handoff(
   client: ApiClient,
@@ -179,6 +180,15 @@ export async function handoff(
         message:
           `Handoff stopped: worker ${worker.id} (${who}) is waiting for an answer: ${why}. ` +
           `Answer it with answer_user_prompt('${worker.id}', '<answer>'), or remove it with delete_terminal('${worker.id}').`,
+        output: null,
+        terminal_id: worker.id,
+      };
+    case 'interrupted':
+      return {
+        success: false,
+        message:
+          `Handoff stopped: the turn of worker ${worker.id} (${who}) was interrupted before it answered: ${why}. ` +
+          `The worker is kept: send it a message with send_message('${worker.id}', '<message>'), or remove it with delete_terminal('${worker.id}').`,
         output: null,
         terminal_id: worker.id,
       };

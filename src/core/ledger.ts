@@ -59,7 +59,8 @@ export function composeMessage(m: MessageRecord, injectSender = true, prefix = '
 
 const normalize = (s: string): string => s.replace(/\s+/g, ' ');
 
-function markerCount(text: string, id: number): number {
+/** How many times message `id`'s marker appears in `text` (line breaks and indents ignored). */
+export function markerCount(text: string, id: number): number {
   return normalize(text).match(new RegExp(`${markerOf(id)}\\b`, 'g'))?.length ?? 0;
 }
 

@@ -9,7 +9,7 @@ import { assertTerminalId } from '../lib/names.js';
 import type { Detection, Status } from '../providers/provider.js';
 import type { MessageRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
-import type { Ledger } from './ledger.js';
+import { markerCount, type Ledger } from './ledger.js';
 import type { SessionService } from './sessions.js';
 import type { TerminalService } from './terminals.js';
 import type { TerminalView } from './views.js';
@@ -32,7 +32,8 @@ export interface StartWorkerOptions {
 const ANSWER_ATTEMPTS = 3;
 const ANSWER_CONFIRM_MS = 1500;
 
-export type Outcome = 'completed' | 'error' | 'waiting_user_answer' | 'timeout' | 'failed';
+export type Outcome =
+  'completed' | 'error' | 'waiting_user_answer' | 'interrupted' | 'timeout' | 'failed';
 
 export interface TurnOutcome {
   terminal_id: string;
@@ -116,8 +117,10 @@ export class Orchestrator {
   /**
    * Waits until message `messageId` reached `terminalId` and the turn it started ended: the
    * worker finished (completed), errored or exited (error), stopped at a question
-   * (waiting_user_answer), or time ran out (timeout: the worker keeps running). A message that
-   * could not be delivered gives `failed` at once.
+   * (waiting_user_answer), was stopped by someone at its screen before it answered
+   * (interrupted: the CLI says so, or it put the message back in its input box), or time ran
+   * out (timeout: the worker keeps running). A message that could not be delivered gives
+   * `failed` at once.
    */
   async awaitTurn(terminalId: string, messageId: number, timeoutMs: number): Promise<TurnOutcome> {
     assertTerminalId(terminalId);
@@ -168,7 +171,15 @@ export class Orchestrator {
       if (e instanceof CaoError && e.code === 'TIMEOUT') return timedOut();
       return failed(e instanceof Error ? e.message : String(e));
     }
-    const outcome: Outcome = d.status === 'idle' ? 'completed' : (d.status as Outcome);
+    let outcome: Outcome = d.status === 'idle' ? 'completed' : (d.status as Outcome);
+    // An idle screen after work is a finished turn for CLIs that show nothing else, unless the
+    // turn was cut short: then the last answer on the screen is an older turn's.
+    if (
+      d.status === 'idle' &&
+      (d.rule === 'interrupted' ||
+        (d.rule === 'input-pending' && (await this.backInBox(terminalId, messageId))))
+    )
+      outcome = 'interrupted';
     let output: string | null = null;
     if (outcome === 'completed' || outcome === 'error') {
       output =
@@ -183,6 +194,16 @@ export class Orchestrator {
       output,
       error: null,
     };
+  }
+
+  /** The message's marker is in the terminal's input box (the CLI gave the message back). */
+  private async backInBox(terminalId: string, messageId: number): Promise<boolean> {
+    const pane = this.deps.tracker.paneId(terminalId);
+    if (!pane) return false;
+    const t = await this.terminals.record(terminalId);
+    const screen = await this.deps.runtime.capture(pane).catch(() => undefined);
+    const box = screen === undefined ? undefined : this.terminals.provider(t).inputText(screen);
+    return box !== undefined && markerCount(box, messageId) > 0;
   }
 
   private waitDelivered(m: MessageRecord, deadline: number): Promise<MessageRecord> {

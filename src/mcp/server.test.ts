@@ -135,6 +135,34 @@ describe('cao-mcp-server tools', () => {
     });
   });
 
+  it('handoff: a worker whose turn is interrupted before it answers stops the call, keeping the worker', async () => {
+    s = createTestStack({ program: () => fakeClaude({ turnMs: 60_000 }) });
+    const sup = await supervisor();
+    client = await connect(sup.id);
+    const pending = call('handoff', {
+      agent_profile: 'developer',
+      message: 'slow work',
+      timeout: 600,
+    });
+    let worker: TerminalView | undefined;
+    await until(async () => {
+      const list = await s.req<TerminalView[]>('GET', '/sessions/cao-sup/terminals');
+      worker = list.body.find((t) => t.agent_profile === 'developer');
+      return worker !== undefined && s.core.tracker.get(worker.id)?.status === 'processing';
+    });
+    // someone at the worker's screen presses Esc: Claude puts the message back in its box
+    expect((await s.req('POST', `/terminals/${worker!.id}/key?key=Escape`)).status).toBe(200);
+    const r = await pending;
+    expect(r.isError).toBe(true);
+    expect(r.body['message']).toMatch(
+      new RegExp(
+        `^Handoff stopped: the turn of worker ${worker!.id} \\(developer \\(claude_code\\)\\) was interrupted before it answered`,
+      ),
+    );
+    expect(r.body['output']).toBeNull();
+    expect((await s.req('GET', `/terminals/${worker!.id}`)).status).toBe(200);
+  });
+
   it('handoff: a worker that crashes during start-up fails the call with the reason', async () => {
     s = createTestStack({
       program: (spec) =>

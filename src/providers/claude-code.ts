@@ -106,9 +106,16 @@ function detect(screen: string): Detection {
   const lastResponse = responses.at(-1);
   const userLine = userIdx >= 0 ? above[userIdx] : undefined;
 
+  const typed = boxText(box);
   // A completion summary after the last spinner ends the turn, even if a stale footer still
   // says "esc to interrupt" (seen in raw streams where only part of the footer was redrawn).
   if (summary > spinner) {
+    // Text in the box comes first, as for every other CLI. Esc before any answer drops the
+    // turn from the transcript and puts the message back in the box, leaving the previous
+    // turn's summary as the last thing above it: that is not this message's completion.
+    if (typed !== '') {
+      return { status: 'idle', rule: 'input-pending', evidence: evidence(box.input.join(' ')) };
+    }
     if (lastResponse && API_ERROR_RE.test(lastResponse.l)) {
       return { status: 'error', rule: 'api-error', evidence: evidence(lastResponse.l) };
     }
@@ -128,7 +135,6 @@ function detect(screen: string): Detection {
   const wait = turn.find((l) => BACKGROUND_WAIT_RE.test(l));
   if (wait) return { status: 'processing', rule: 'background-wait', evidence: evidence(wait) };
 
-  const typed = boxText(box);
   if (typed !== '') {
     return { status: 'idle', rule: 'input-pending', evidence: evidence(box.input.join(' ')) };
   }

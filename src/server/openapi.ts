@@ -577,7 +577,7 @@ const SCHEMAS: Record<string, Schema> = {
       message_id: { type: 'integer' },
       outcome: {
         type: 'string',
-        enum: ['completed', 'error', 'waiting_user_answer', 'timeout', 'failed'],
+        enum: ['completed', 'error', 'waiting_user_answer', 'interrupted', 'timeout', 'failed'],
       },
       status: { type: ['string', 'null'] },
       rule: { type: ['string', 'null'] },

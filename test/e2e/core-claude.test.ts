@@ -26,6 +26,7 @@ describe.skipIf(skipReason !== '')(
               delayMs: 1500,
               reply: 'Second answer.\n\nIt has two paragraphs. E2E-REPLY-2',
             },
+            { match: 'STOPPED-TURN', delayMs: 30_000, reply: 'Too late. E2E-REPLY-STOPPED' },
           ],
         },
       });
@@ -156,6 +157,32 @@ describe.skipIf(skipReason !== '')(
         await new Promise((r) => setTimeout(r, 300));
       }
       expect(status).toMatch(/Inbox \(received\):[\s\S]*abcdef01\s+delivered/);
+    });
+
+    it('cao session send says so when the turn is interrupted before the answer', async () => {
+      const st = JSON.parse((await s.cao(['session', 'status', 'cao-t1', '--json'])).stdout) as {
+        conductor: { id: string };
+      };
+      const id = st.conductor.id;
+      const sending = s.cao(['session', 'send', 'cao-t1', 'Please do the STOPPED-TURN']);
+      const deadline = Date.now() + 30_000;
+      while (Date.now() < deadline) {
+        const t = await s.api<{ status: string }>('GET', `/terminals/${id}`);
+        if (t.body.status === 'processing') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Esc before the model answered: Claude drops the turn and puts the message back in its
+      // input box, under the previous turn's answer
+      s.tmux(['send-keys', '-t', '=cao-t1:', 'Escape']);
+      const r = await sending;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /The agent's turn was interrupted before it answered \(.*STOPPED-TURN/,
+      );
+      expect(r.stdout).not.toContain('E2E-REPLY');
+      const d = await s.api<{ status: string; rule: string }>('GET', `/terminals/${id}/detect`);
+      expect(d.body).toMatchObject({ status: 'idle', rule: 'input-pending' });
+      s.tmux(['send-keys', '-t', '=cao-t1:', 'C-u']);
     });
 
     it('the API serves the profiles the skill document points at', async () => {

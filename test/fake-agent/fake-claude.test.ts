@@ -285,8 +285,11 @@ describe.skipIf(!hasTmux)(
       a.paste('second');
       await inputIs(a, 'second');
       a.keys('Enter');
-      await status(a, 'completed');
+      // the turn ended with text waiting in the box: idle (input pending), as for every CLI
+      await status(a, 'idle');
+      expect(claudeCode.detect(a.screen()).rule).toBe('input-pending');
       expect(claudeCode.inputText(a.screen())).toBe('second');
+      expect(claudeCode.lastMessage(a.screen())).toBe('ACK: first');
       expect(logLines(log)).toHaveLength(1);
       a.keys('Enter');
       await waitFor(

@@ -34,6 +34,8 @@ interface State {
   trustYes: boolean;
   swallowed: number;
   pending: string | undefined;
+  /** The turn under way: its message and the timer that will answer it. */
+  turn: { message: string; timer: NodeJS.Timeout } | undefined;
 }
 
 export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
@@ -51,6 +53,7 @@ export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
           trustYes: false,
           swallowed: 0,
           pending: undefined,
+          turn: undefined,
         }),
       );
     return s;
@@ -128,7 +131,13 @@ export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
     s.busy = true;
     draw(p);
     if (!o.turnMs) finish(p, message);
-    else setTimeout(() => finish(p, message), o.turnMs);
+    else {
+      const timer = setTimeout(() => {
+        s.turn = undefined;
+        finish(p, message);
+      }, o.turnMs);
+      s.turn = { message, timer };
+    }
   };
 
   return {
@@ -189,6 +198,17 @@ export function fakeClaude(o: FakeClaudeOptions = {}): FakeProgram {
             s.transcript.push('  ⎿  Interrupted · What should Claude do instead?');
             draw(p);
           }
+          continue;
+        }
+        if (k === 'Escape' && s.turn) {
+          // as Claude Code 2.1 does before any answer: the turn leaves the transcript and the
+          // message goes back into the input box
+          clearTimeout(s.turn.timer);
+          s.transcript.pop();
+          s.input = s.turn.message;
+          s.turn = undefined;
+          s.busy = false;
+          draw(p);
           continue;
         }
         if (k === 'Enter' && s.input !== '') {

@@ -203,7 +203,7 @@ async function setEnabled(
 }
 
 interface TurnOutcome {
-  outcome: 'completed' | 'error' | 'waiting_user_answer' | 'timeout' | 'failed';
+  outcome: 'completed' | 'error' | 'waiting_user_answer' | 'interrupted' | 'timeout' | 'failed';
   output: string | null;
   error: string | null;
   evidence: string[];

@@ -257,6 +257,13 @@ export function printTurn(
     );
     return 1;
   }
+  if (r.interrupted) {
+    ctx.err(
+      `The agent's turn was interrupted before it answered (${r.evidence.join(' / ') || r.rule}).`,
+    );
+    ctx.err(`Look at it with 'tmux attach -t ${session}', then send the message again.`);
+    return 1;
+  }
   if (r.status === 'error') {
     if (r.output) ctx.out(r.output);
     ctx.err(`The agent reported an error (${r.evidence.join(' / ') || r.rule}).`);
