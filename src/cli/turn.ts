@@ -6,6 +6,7 @@
 import type { ApiClient } from '../client/api.js';
 import { openEventStream } from '../client/sse.js';
 import type { Status } from '../providers/provider.js';
+import { showsText } from '../providers/screen.js';
 import { startProgress } from './progress.js';
 
 export interface TurnResult {
@@ -31,14 +32,6 @@ interface Detect {
 /** Statuses that end a turn; `idle` only once work was seen (a CLI that shows no answer). */
 const ends = (s: Status, sawWork: boolean): boolean =>
   s === 'completed' || s === 'error' || s === 'waiting_user_answer' || (s === 'idle' && sawWork);
-
-const squeeze = (s: string): string => s.replace(/\s+/g, ' ').trim();
-
-/** The evidence (for `input-pending`, the input box's text) shows how `message` begins. */
-function showsStartOf(evidence: string[], message: string): boolean {
-  const start = squeeze(message).slice(0, 24);
-  return start !== '' && squeeze(evidence.join(' ')).includes(start);
-}
 
 export async function sendAndWait(
   client: ApiClient,
@@ -132,7 +125,7 @@ export async function sendAndWait(
       interrupted:
         d.status === 'idle' &&
         (d.rule === 'interrupted' ||
-          (d.rule === 'input-pending' && showsStartOf(d.evidence, message))),
+          (d.rule === 'input-pending' && showsText(d.evidence.join(' '), message))),
     };
   } finally {
     progress.stop();

@@ -18,6 +18,7 @@
 import { CaoError } from '../lib/errors.js';
 import { sleep } from '../lib/time.js';
 import type { Provider } from '../providers/provider.js';
+import { showsText } from '../providers/screen.js';
 import type { TerminalRuntime } from '../runtime/runtime.js';
 import type { CoreTiming } from './deps.js';
 
@@ -75,17 +76,6 @@ export async function submitInput(
     'AGENT_FAILED',
     `The message was pasted but ${provider.label} did not take it after ${timing.submitAttempts} Enter presses; it is still in the input box.`,
   );
-}
-
-/**
- * The start of the message (its first 24 non-blank characters) shows on the screen, read line by
- * line and also with wrapped lines joined, since the transcript may wrap it.
- */
-export function showsText(screen: string, text: string): boolean {
-  const squash = (s: string): string => s.replace(/\s+/g, '');
-  const head = squash(text).slice(0, 24);
-  if (head === '') return false;
-  return squash(screen).includes(head);
 }
 
 async function until(timeoutMs: number, check: () => Promise<boolean>): Promise<boolean> {

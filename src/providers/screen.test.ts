@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { blankOrDeadPane } from './screen.js';
+import { blankOrDeadPane, showsText } from './screen.js';
 
 describe('blankOrDeadPane', () => {
   it('calls an all-blank screen unknown', () => {
@@ -21,5 +21,20 @@ describe('blankOrDeadPane', () => {
     expect(blankOrDeadPane(lines)).toBeUndefined();
     expect(blankOrDeadPane(lines, 30)?.rule).toBe('pane-dead');
     expect(blankOrDeadPane(['ready >'])).toBeUndefined();
+  });
+});
+
+describe('showsText', () => {
+  const message = 'Please review the parser changes in src/parse.ts today';
+
+  it('finds the start of a message wrapped or indented by the CLI', () => {
+    expect(showsText('❯ Please review the parser chan\n  ges in src/parse.ts', message)).toBe(true);
+    expect(showsText('  > Please   review the\n    parser changes', message)).toBe(true);
+  });
+
+  it('says no for other text, a message cut before 24 characters, or an empty message', () => {
+    expect(showsText('❯ Please review the tests', message)).toBe(false);
+    expect(showsText('❯ Please review the pars', message)).toBe(false);
+    expect(showsText('anything', '  \n ')).toBe(false);
   });
 });

@@ -80,3 +80,14 @@ export function selectOption(lines: readonly string[], target: RegExp): string[]
   const moves = goal - cursor;
   return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
 }
+
+/**
+ * The start of a message (its first 24 non-blank characters) shows in `screen`, whitespace
+ * ignored, so a copy that the CLI wrapped or indented counts.
+ */
+export function showsText(screen: string, text: string): boolean {
+  const squash = (s: string): string => s.replace(/\s+/g, '');
+  const head = squash(text).slice(0, 24);
+  if (head === '') return false;
+  return squash(screen).includes(head);
+}
