@@ -21,6 +21,9 @@ export interface CoreDeps {
   /** This server's API base URL, handed to agents and their MCP servers. */
   apiUrl: string;
   isRoot: boolean;
+  /** When running as root: a directory only root can write to, up to `/`
+   *  (lib/root-only-dir.ts); per-terminal files a CLI accepts only from there go in it. */
+  rootOnlyDir?: string | undefined;
   findBinary: BinaryLookup;
   /** How an agent CLI starts cao-mcp-server: usually this Node and dist/mcp/main.js. */
   mcpServerCommand: { command: string; args: string[] };

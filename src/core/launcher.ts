@@ -91,6 +91,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     mcpServers: servers,
     env,
     isRoot: deps.isRoot,
+    rootOnlyDir: deps.rootOnlyDir,
   });
   const now = isoNow();
   return {

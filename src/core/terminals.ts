@@ -171,17 +171,20 @@ export class TerminalService {
     this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: id, session: t.session });
   }
 
-  /** Per-terminal files (prompt, MCP config, launch file): all are named `{id}.*` in tmp/. */
+  /** Per-terminal files (prompt, MCP config, launch file): all are named `{id}.*`, in tmp/ or
+   *  in the root-only directory. */
   removeFiles(id: string): void {
-    let names: string[] = [];
-    try {
-      names = readdirSync(this.deps.paths.tmp);
-    } catch {
-      return;
-    }
-    for (const name of names) {
-      if (name.startsWith(`${id}.`))
-        rmSync(join(this.deps.paths.tmp, name), { recursive: true, force: true });
+    const dirs = new Set([this.deps.paths.tmp, this.deps.rootOnlyDir ?? this.deps.paths.tmp]);
+    for (const dir of dirs) {
+      let names: string[] = [];
+      try {
+        names = readdirSync(dir);
+      } catch {
+        continue;
+      }
+      for (const name of names) {
+        if (name.startsWith(`${id}.`)) rmSync(join(dir, name), { recursive: true, force: true });
+      }
     }
   }
 }

@@ -267,9 +267,9 @@ describe('gemini_cli launch', () => {
     expect(none.env?.['GEMINI_SYSTEM_MD']).toBeUndefined();
   });
 
-  it('passes MCP servers in a system settings file when running as root', () => {
-    const spec = geminiCli.launch(ctx({ isRoot: true }));
-    expect(spec.env?.['GEMINI_CLI_SYSTEM_SETTINGS_PATH']).toBe('/cao/tmp/abcd1234.settings.json');
+  it('passes MCP servers in a system settings file in the root-only directory when running as root', () => {
+    const spec = geminiCli.launch(ctx({ isRoot: true, rootOnlyDir: '/run/cao' }));
+    expect(spec.env?.['GEMINI_CLI_SYSTEM_SETTINGS_PATH']).toBe('/run/cao/abcd1234.settings.json');
     const settings = spec.files?.find((f) => f.path.endsWith('.settings.json'));
     expect(JSON.parse(settings?.content ?? '{}')).toEqual({
       mcpServers: {
@@ -282,11 +282,12 @@ describe('gemini_cli launch', () => {
     });
   });
 
-  it('does not point a non-root Gemini at a settings file it would refuse; exports the terminal id', () => {
-    const spec = geminiCli.launch(ctx());
-    expect(spec.env?.['GEMINI_CLI_SYSTEM_SETTINGS_PATH']).toBeUndefined();
-    expect(spec.files?.some((f) => f.path.endsWith('.settings.json'))).toBe(false);
-    expect(spec.env?.['CAO_TERMINAL_ID']).toBe('abcd1234');
+  it('does not point Gemini at a settings file it would refuse (not root, or no root-only directory); exports the terminal id', () => {
+    for (const spec of [geminiCli.launch(ctx()), geminiCli.launch(ctx({ isRoot: true }))]) {
+      expect(spec.env?.['GEMINI_CLI_SYSTEM_SETTINGS_PATH']).toBeUndefined();
+      expect(spec.files?.some((f) => f.path.endsWith('.settings.json'))).toBe(false);
+      expect(spec.env?.['CAO_TERMINAL_ID']).toBe('abcd1234');
+    }
   });
 
   it('uses the model override before the profile model', () => {

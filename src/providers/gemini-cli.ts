@@ -161,12 +161,13 @@ function launch(ctx: LaunchContext): LaunchSpec {
     files.push({ path: promptFile, content: ctx.profile.systemPrompt });
     env['GEMINI_SYSTEM_MD'] = promptFile;
   }
-  if (Object.keys(ctx.mcpServers).length > 0 && ctx.isRoot) {
+  if (Object.keys(ctx.mcpServers).length > 0 && ctx.rootOnlyDir !== undefined) {
     // The only per-launch way to add MCP servers is a "system settings" file, merged over the
     // user's settings (mcpServers merge by name). Gemini reads it only when it and every parent
-    // directory are owned by root and not writable by group or others, so this works when cao
-    // runs as root; otherwise it would be skipped with a "Security Warning" on screen.
-    const settingsFile = join(ctx.tmpDir, `${ctx.terminalId}.settings.json`);
+    // directory are owned by root and not writable by group or others (else it skips it with a
+    // "Security Warning" on screen), so it goes in the root-only directory cao finds when it
+    // runs as root.
+    const settingsFile = join(ctx.rootOnlyDir, `${ctx.terminalId}.settings.json`);
     files.push({ path: settingsFile, content: mcpServersJson(ctx.mcpServers) });
     env['GEMINI_CLI_SYSTEM_SETTINGS_PATH'] = settingsFile;
   }

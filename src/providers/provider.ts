@@ -62,6 +62,10 @@ export interface LaunchContext {
   /** The environment the agent process will see (for checks such as IS_SANDBOX). */
   env: Readonly<Record<string, string>>;
   isRoot: boolean;
+  /** When running as root: a private directory that only root can write to, itself and every
+   *  parent (for files a CLI reads only from such a place); undefined otherwise. Files in it
+   *  are named `{terminalId}.*` as in tmpDir, and removed with the terminal. */
+  rootOnlyDir?: string | undefined;
 }
 
 export interface LaunchFile {

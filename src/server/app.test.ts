@@ -1,7 +1,9 @@
 /**
  * The HTTP API over the real core, with the fake runtime and a fake Claude Code screen.
  */
-import { readdirSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClaude } from '../../test/support/fake-claude.js';
 import { createTestStack, type TestStack } from '../../test/support/stack.js';
@@ -167,6 +169,19 @@ describe('bad input leaves nothing behind', () => {
 });
 
 describe('terminals', () => {
+  it("removes a terminal's files from tmp/ and from the root-only directory, and no one else's", async () => {
+    const rootOnly = mkdtempSync(join(tmpdir(), 'cao-root-only-'));
+    s = createTestStack({ isRoot: true, rootOnlyDir: rootOnly, env: { IS_SANDBOX: '1' } });
+    const t = (await launch()).body;
+    writeFileSync(join(rootOnly, `${t.id}.settings.json`), '{}');
+    writeFileSync(join(rootOnly, 'abcdef01.settings.json'), '{}');
+    writeFileSync(join(s.paths.tmp, `${t.id}.system.md`), 'x');
+    expect((await s.req('DELETE', `/terminals/${t.id}`)).status).toBe(200);
+    expect(readdirSync(rootOnly)).toEqual(['abcdef01.settings.json']);
+    expect(readdirSync(s.paths.tmp).filter((f) => f.startsWith(`${t.id}.`))).toEqual([]);
+    rmSync(rootOnly, { recursive: true, force: true });
+  });
+
   it('takes input, reports status changes on the bus, and extracts the last answer', async () => {
     s = createTestStack({
       program: () => fakeClaude({ turnMs: 50, answer: (m) => `Answer to ${m}` }),

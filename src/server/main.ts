@@ -17,6 +17,7 @@ import { FlowService } from '../flows/flows-service.js';
 import { serverAddress, tmuxSocket } from '../lib/config.js';
 import { createLogger, parseLogLevel } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
+import { findRootOnlyDir } from '../lib/root-only-dir.js';
 import { mcpServerCommand } from '../lib/self.js';
 import { caoVersion } from '../lib/version.js';
 import { TmuxRuntime } from '../runtime/tmux/tmux-runtime.js';
@@ -83,6 +84,7 @@ export async function runServer(argv: string[]): Promise<void> {
     home: homedir(),
     apiUrl: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : displayHost}:${port}`,
     isRoot: process.getuid?.() === 0,
+    rootOnlyDir: findRootOnlyDir(paths.tmp),
     findBinary,
     mcpServerCommand: mcpServerCommand(),
     timing: DEFAULT_TIMING,

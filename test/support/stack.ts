@@ -44,6 +44,8 @@ export interface TestStackOptions {
   timing?: Partial<CoreTiming>;
   env?: NodeJS.ProcessEnv;
   isRoot?: boolean;
+  /** The root-only directory (lib/root-only-dir.ts) the server found, if any. */
+  rootOnlyDir?: string;
   /** Whether fake agents report cao-mcp-server connected (default true). */
   mcpConnects?: boolean;
   /** Clock, timer and gate-script time limit for the flow scheduler. */
@@ -66,6 +68,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     home: root,
     apiUrl: 'http://127.0.0.1:9889',
     isRoot: o.isRoot ?? false,
+    rootOnlyDir: o.rootOnlyDir,
     findBinary: (b) => ((o.installed ?? (() => true))(b) ? `/usr/bin/${b}` : undefined),
     mcpServerCommand: { command: '/usr/bin/node', args: ['/cao/dist/bin/cao-mcp-server.js'] },
     timing: {
