@@ -2,8 +2,11 @@
  * Re-adoption after a restart: terminals recorded in the store whose tmux windows still exist
  * are tracked again (status, inbox delivery and waits resume); records whose windows are gone
  * are removed. tmux windows carry their terminal id (`@cao_terminal_id`), so adoption does
- * not depend on window names or pane numbers.
+ * not depend on window names or pane numbers. Per-terminal files (`{id}.*` in tmp/ and in the
+ * root-only directory) of terminals that were not adopted are removed.
  */
+import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { errorMessage } from '../lib/errors.js';
 import { isProviderId, providers } from '../providers/index.js';
 import type { CoreDeps } from './deps.js';
@@ -12,10 +15,14 @@ import { awaitReady } from './launcher.js';
 export interface AdoptionReport {
   adopted: string[];
   removed: string[];
+  /** Per-terminal files left by terminals that are gone. */
+  sweptFiles: number;
 }
 
+const TERMINAL_FILE_RE = /^([0-9a-f]{8})\./;
+
 export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
-  const report: AdoptionReport = { adopted: [], removed: [] };
+  const report: AdoptionReport = { adopted: [], removed: [], sweptFiles: 0 };
   const panes = await deps.runtime.listPanes();
   const byId = new Map(panes.filter((p) => p.terminalId).map((p) => [p.terminalId, p]));
   for (const t of await deps.store.listTerminals()) {
@@ -53,6 +60,21 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
   const live = new Set((await deps.runtime.listSessions()).map((s) => s.name));
   for (const s of await deps.store.listSessions()) {
     if (!live.has(s.name)) await deps.store.deleteSession(s.name);
+  }
+  const keep = new Set(report.adopted);
+  for (const dir of new Set([deps.paths.tmp, deps.rootOnlyDir ?? deps.paths.tmp])) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      const id = TERMINAL_FILE_RE.exec(name)?.[1];
+      if (id === undefined || keep.has(id)) continue;
+      rmSync(join(dir, name), { recursive: true, force: true });
+      report.sweptFiles++;
+    }
   }
   return report;
 }

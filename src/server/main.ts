@@ -17,7 +17,7 @@ import { FlowService } from '../flows/flows-service.js';
 import { serverAddress, tmuxSocket } from '../lib/config.js';
 import { createLogger, parseLogLevel } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
-import { findRootOnlyDir } from '../lib/root-only-dir.js';
+import { fallbackRootOnlyDir, findRootOnlyDir } from '../lib/root-only-dir.js';
 import { mcpServerCommand } from '../lib/self.js';
 import { caoVersion } from '../lib/version.js';
 import { TmuxRuntime } from '../runtime/tmux/tmux-runtime.js';
@@ -84,13 +84,17 @@ export async function runServer(argv: string[]): Promise<void> {
     home: homedir(),
     apiUrl: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : displayHost}:${port}`,
     isRoot: process.getuid?.() === 0,
-    rootOnlyDir: findRootOnlyDir(paths.tmp),
+    rootOnlyDir: findRootOnlyDir(paths.tmp, fallbackRootOnlyDir(paths.home)),
     findBinary,
     mcpServerCommand: mcpServerCommand(),
     timing: DEFAULT_TIMING,
   });
   const report = await adoptTerminals(core.deps);
-  log.info('adopted terminals', { adopted: report.adopted.length, removed: report.removed.length });
+  log.info('adopted terminals', {
+    adopted: report.adopted.length,
+    removed: report.removed.length,
+    sweptFiles: report.sweptFiles,
+  });
   await core.ledger.start();
   const flows = new FlowService(core);
 

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { PROJECT_ROOT } from '../support/shared.js';
 import { startFakeModel, type FakeModel } from '../fake-model/server.js';
 import type { Script } from '../fake-model/script.js';
+import { fallbackRootOnlyDir } from '../../src/lib/root-only-dir.js';
 
 const AGENTS_DIR = process.env['CAO_TEST_AGENTS_DIR'] ?? join(PROJECT_ROOT, '.cache', 'agent-clis');
 const MANIFEST = JSON.parse(
@@ -159,8 +160,8 @@ export interface StackOptions {
 let counter = 0;
 
 export async function startStack(o: StackOptions): Promise<Stack> {
-  // not under /tmp: Gemini CLI only reads a settings file whose every parent directory is
-  // root-owned and not world-writable (cao's per-terminal settings live under CAO_HOME)
+  // in the project (as root, cao then keeps Gemini's per-terminal settings under CAO_HOME; a
+  // checkout below /tmp makes it use /run/cao/…, removed in stop())
   const base = join(PROJECT_ROOT, '.test-tmp');
   mkdirSync(base, { recursive: true });
   const root = mkdtempSync(join(base, 'e2e-'));
@@ -306,8 +307,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       }
       await model.close();
       // agents killed with the tmux server may still be writing their files for a moment
-      if (!process.env['CAO_E2E_KEEP'])
+      if (!process.env['CAO_E2E_KEEP']) {
         rmSync(root, { recursive: true, force: true, maxRetries: 10, retryDelay: 300 });
+        rmSync(fallbackRootOnlyDir(caoHome), { recursive: true, force: true });
+      }
     },
     serverLog() {
       const file = join(caoHome, 'logs', 'cao-server.log');
