@@ -5,12 +5,11 @@
  * not depend on window names or pane numbers. Per-terminal files (`{id}.*` in tmp/ and in the
  * root-only directory) of terminals that were not adopted are removed.
  */
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { errorMessage } from '../lib/errors.js';
 import { isProviderId, providers } from '../providers/index.js';
 import type { CoreDeps } from './deps.js';
 import { awaitReady } from './launcher.js';
+import { removeTerminalFiles } from './terminal-files.js';
 
 export interface AdoptionReport {
   adopted: string[];
@@ -18,8 +17,6 @@ export interface AdoptionReport {
   /** Per-terminal files left by terminals that are gone. */
   sweptFiles: number;
 }
-
-const TERMINAL_FILE_RE = /^([0-9a-f]{8})\./;
 
 export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
   const report: AdoptionReport = { adopted: [], removed: [], sweptFiles: 0 };
@@ -61,20 +58,7 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
   for (const s of await deps.store.listSessions()) {
     if (!live.has(s.name)) await deps.store.deleteSession(s.name);
   }
-  const keep = new Set(report.adopted);
-  for (const dir of new Set([deps.paths.tmp, deps.rootOnlyDir ?? deps.paths.tmp])) {
-    let names: string[] = [];
-    try {
-      names = readdirSync(dir);
-    } catch {
-      continue;
-    }
-    for (const name of names) {
-      const id = TERMINAL_FILE_RE.exec(name)?.[1];
-      if (id === undefined || keep.has(id)) continue;
-      rmSync(join(dir, name), { recursive: true, force: true });
-      report.sweptFiles++;
-    }
-  }
+  const adopted = new Set(report.adopted);
+  report.sweptFiles = removeTerminalFiles(deps, (id) => !adopted.has(id));
   return report;
 }

@@ -196,13 +196,13 @@ export class Orchestrator {
     };
   }
 
-  /** The message's marker is in the terminal's input box (the CLI gave the message back). */
+  /** The message's marker is in the terminal's input box (the CLI gave the message back), on
+   *  the screen the turn's last detection was made from. */
   private async backInBox(terminalId: string, messageId: number): Promise<boolean> {
-    const pane = this.deps.tracker.paneId(terminalId);
-    if (!pane) return false;
+    const screen = this.deps.tracker.lastScreen(terminalId);
+    if (screen === undefined) return false;
     const t = await this.terminals.record(terminalId);
-    const screen = await this.deps.runtime.capture(pane).catch(() => undefined);
-    const box = screen === undefined ? undefined : this.terminals.provider(t).inputText(screen);
+    const box = this.terminals.provider(t).inputText(screen);
     return box !== undefined && markerCount(box, messageId) > 0;
   }
 

@@ -2,7 +2,7 @@
  * Operations on existing terminals: read, type into, press keys, read output, exit, delete.
  * One send at a time per terminal (a second waits for the first to be confirmed).
  */
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
 import { assertTerminalId } from '../lib/names.js';
@@ -13,6 +13,7 @@ import { KEY_RE } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import { submitInput, type SubmitResult } from './input.js';
+import { removeTerminalFiles } from './terminal-files.js';
 import { isGone } from './tracker.js';
 import { terminalView, type TerminalView } from './views.js';
 
@@ -171,20 +172,8 @@ export class TerminalService {
     this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: id, session: t.session });
   }
 
-  /** Per-terminal files (prompt, MCP config, launch file): all are named `{id}.*`, in tmp/ or
-   *  in the root-only directory. */
+  /** Removes the terminal's per-terminal files (terminal-files.ts). */
   removeFiles(id: string): void {
-    const dirs = new Set([this.deps.paths.tmp, this.deps.rootOnlyDir ?? this.deps.paths.tmp]);
-    for (const dir of dirs) {
-      let names: string[] = [];
-      try {
-        names = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      for (const name of names) {
-        if (name.startsWith(`${id}.`)) rmSync(join(dir, name), { recursive: true, force: true });
-      }
-    }
+    removeTerminalFiles(this.deps, (t) => t === id);
   }
 }
