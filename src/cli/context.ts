@@ -1,30 +1,28 @@
 /** What every command gets: where the server is, how to print. */
-import { ApiClient } from '../client/api.js';
+import { CaoClient } from '../client/api.js';
 import { apiBaseUrl } from '../lib/config.js';
-import { ensureServer } from './autostart.js';
+import { mayAutostart, startServer } from './autostart.js';
 
 export interface CliContext {
-  client: ApiClient;
+  /** The client, without starting cao-server (for commands that only report on it). */
+  client: CaoClient;
   out: (text: string) => void;
   err: (text: string) => void;
-  /** The client, after making sure cao-server runs (starting it when allowed). */
-  server(): Promise<ApiClient>;
+  /** The client that starts cao-server when a request finds none (when allowed). */
+  server(): Promise<CaoClient>;
 }
 
 export function createContext(): CliContext {
-  const client = new ApiClient(apiBaseUrl());
-  let ensured = false;
+  const baseUrl = apiBaseUrl();
+  const client = new CaoClient(baseUrl);
+  const starting = mayAutostart(baseUrl)
+    ? new CaoClient(baseUrl, { onRefused: () => startServer(baseUrl) })
+    : client;
   return {
     client,
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
-    async server() {
-      if (!ensured) {
-        await ensureServer(client);
-        ensured = true;
-      }
-      return client;
-    },
+    server: () => Promise.resolve(starting),
   };
 }
 

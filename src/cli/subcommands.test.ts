@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ApiClient } from '../client/api.js';
+import { CaoClient } from '../client/api.js';
 import { UsageError } from './args.js';
 import type { CliContext } from './context.js';
 import { runSubcommand, type Subcommand } from './subcommands.js';
@@ -9,7 +9,7 @@ function recorder(): CliContext & { printed: string[] } {
   const printed: string[] = [];
   return {
     printed,
-    client: new ApiClient('http://127.0.0.1:9'),
+    client: new CaoClient('http://127.0.0.1:9'),
     out: (t) => printed.push(t),
     err: (t) => printed.push(t),
     server: () => Promise.reject(new Error('no server in this test')),

@@ -1,16 +1,25 @@
 /**
- * The HTTP client of cao-server, shared by the CLI and the MCP server. Errors come back as
+ * The HTTP client of cao-server, shared by the CLI and the MCP server: Hono's `hc` over the
+ * server's own route types (`App`, a type-only import: no server code is loaded), so a call's
+ * parameters and its answer are typed from the route that serves it. Errors come back as
  * `CaoError` with the server's message, so every client prints the same words.
  */
+import { hc, type ClientResponse } from 'hono/client';
+import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { CaoError, type CaoErrorCode } from '../lib/errors.js';
+import type { App } from '../server/app.js';
 
-export type Query = Record<string, string | number | boolean | undefined | null>;
+export type Api = ReturnType<typeof hc<App>>;
 
-export interface RequestOptions {
-  query?: Query;
-  body?: unknown;
-  timeoutMs?: number;
-  signal?: AbortSignal;
+export interface ClientOptions {
+  /** The transport (tests pass the app's own `request`). */
+  fetch?: typeof fetch;
+  /**
+   * Called once when the server refuses the connection; if it resolves, the request is sent
+   * again (the CLI starts cao-server there). A refused connection never reached a server, so
+   * sending again is safe for every method.
+   */
+  onRefused?: () => Promise<void>;
 }
 
 const STATUS_CODES: Record<number, CaoErrorCode> = {
@@ -24,77 +33,85 @@ const STATUS_CODES: Record<number, CaoErrorCode> = {
   504: 'TIMEOUT',
 };
 
-export class ApiClient {
+export class CaoClient {
+  /** The typed API: `client.api.terminals[':id'].$get({ param: { id } })`. */
+  readonly api: Api;
+  private readonly fetchFn: typeof fetch;
+
   constructor(
     readonly baseUrl: string,
-    private readonly fetchFn: typeof fetch = fetch,
-  ) {}
+    o: ClientOptions = {},
+  ) {
+    const base = o.fetch ?? fetch;
+    let retried = false;
+    this.fetchFn = async (input, init) => {
+      try {
+        return await base(input, init);
+      } catch (e) {
+        const error = connectionError(baseUrl, e);
+        if (!isConnectionRefused(error) || !o.onRefused || retried) throw error;
+        retried = true;
+        await o.onRefused();
+        try {
+          return await base(input, init);
+        } catch (again) {
+          throw connectionError(baseUrl, again);
+        }
+      }
+    };
+    this.api = hc<App>(baseUrl, { fetch: this.fetchFn });
+  }
 
-  url(path: string, query: Query = {}): string {
+  /** A URL of this server (for the event stream, which `hc` does not read). */
+  url(path: string, query: Record<string, string | undefined> = {}): string {
     const u = new URL(path, this.baseUrl);
-    for (const [k, v] of Object.entries(query)) {
-      if (v !== undefined && v !== null) u.searchParams.set(k, String(v));
-    }
+    for (const [k, v] of Object.entries(query)) if (v !== undefined) u.searchParams.set(k, v);
     return u.href;
   }
 
-  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
-    const signals = [o.signal, o.timeoutMs ? AbortSignal.timeout(o.timeoutMs) : undefined].filter(
-      (s): s is AbortSignal => s !== undefined,
-    );
-    let res: Response;
-    try {
-      res = await this.fetchFn(this.url(path, o.query), {
-        method,
-        headers: o.body === undefined ? {} : { 'content-type': 'application/json' },
-        body: o.body === undefined ? undefined : JSON.stringify(o.body),
-        signal:
-          signals.length === 0
-            ? undefined
-            : signals.length === 1
-              ? signals[0]
-              : AbortSignal.any(signals),
-      });
-    } catch (e) {
-      throw connectionError(this.baseUrl, e);
-    }
-    const text = await res.text();
-    let data: unknown = undefined;
-    if (text !== '') {
-      try {
-        data = JSON.parse(text);
-      } catch {
-        data = text;
-      }
-    }
-    if (!res.ok) {
-      const body = (typeof data === 'object' && data !== null ? data : {}) as Record<
-        string,
-        unknown
-      >;
-      const detail =
-        typeof body['detail'] === 'string'
-          ? body['detail']
-          : `HTTP ${res.status} from ${method} ${path}`;
-      const code = (typeof body['code'] === 'string' ? body['code'] : STATUS_CODES[res.status]) as
-        CaoErrorCode | undefined;
-      throw new CaoError(code ?? 'INTERNAL', detail, { details: { status: res.status, ...body } });
-    }
-    return data as T;
+  /** fetch with this client's transport and connection errors. */
+  fetch(url: string, init?: RequestInit): Promise<Response> {
+    return this.fetchFn(url, init);
   }
+}
 
-  get<T>(path: string, query?: Query): Promise<T> {
-    return this.request<T>('GET', path, query ? { query } : {});
+/** The JSON a route answers with on success. */
+type Success<R> =
+  R extends ClientResponse<infer T, infer S, 'json'>
+    ? S extends SuccessStatusCode
+      ? T
+      : never
+    : never;
+
+/**
+ * The answer of a successful call, or a `CaoError` carrying the server's message and code
+ * (details, such as a refused send's status and question, in `details`).
+ */
+export async function ok<R extends ClientResponse<unknown, number, string>>(
+  call: Promise<R>,
+): Promise<Success<R>> {
+  const res = await call;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text !== '') {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = text;
+    }
   }
-  post<T>(path: string, query?: Query, body?: unknown): Promise<T> {
-    return this.request<T>('POST', path, {
-      ...(query ? { query } : {}),
-      ...(body === undefined ? {} : { body }),
-    });
-  }
-  delete<T>(path: string): Promise<T> {
-    return this.request<T>('DELETE', path);
-  }
+  if (res.ok) return data as Success<R>;
+  const body = (typeof data === 'object' && data !== null ? data : {}) as Record<string, unknown>;
+  const detail =
+    typeof body['detail'] === 'string' ? body['detail'] : `HTTP ${res.status} from ${res.url}`;
+  const code = (typeof body['code'] === 'string' ? body['code'] : STATUS_CODES[res.status]) as
+    CaoErrorCode | undefined;
+  throw new CaoError(code ?? 'INTERNAL', detail, { details: { status: res.status, ...body } });
+}
+
+/** Options for a call that may take long: `{ init: { signal } }`. */
+export function within(ms: number): { init: RequestInit } {
+  return { init: { signal: AbortSignal.timeout(ms) } };
 }
 
 export function isConnectionRefused(e: unknown): boolean {
@@ -104,6 +121,7 @@ export function isConnectionRefused(e: unknown): boolean {
 }
 
 function connectionError(baseUrl: string, e: unknown): CaoError {
+  if (e instanceof CaoError) return e;
   const cause = (e as { cause?: { code?: string } }).cause;
   if (e instanceof Error && e.name === 'TimeoutError') {
     return new CaoError('TIMEOUT', `cao-server at ${baseUrl} did not answer in time.`, {

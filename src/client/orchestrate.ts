@@ -7,32 +7,12 @@
  * and tmux, and waiting is a resumable call (`POST /terminals/{id}/await`), so a dropped
  * connection is retried until the server is back and the deadline allows.
  */
+import type { TurnOutcome } from '../core/turns.js';
+import type { TerminalView } from '../core/views.js';
 import { CaoError } from '../lib/errors.js';
 import { assertTerminalId } from '../lib/names.js';
 import { sleep } from '../lib/time.js';
-import type { ApiClient } from './api.js';
-
-/** Terminal JSON, the fields these calls use. */
-export interface TerminalInfo {
-  id: string;
-  name: string;
-  provider: string;
-  session_name: string;
-  agent_profile: string | null;
-  caller_id: string | null;
-  status: string;
-}
-
-interface TurnOutcome {
-  terminal_id: string;
-  message_id: number;
-  outcome: 'completed' | 'error' | 'waiting_user_answer' | 'interrupted' | 'timeout' | 'failed';
-  status: string | null;
-  rule: string | null;
-  evidence: string[];
-  output: string | null;
-  error: string | null;
-}
+import { ok, within, type CaoClient } from './api.js';
 
 export interface HandoffResult {
   success: boolean;
@@ -61,13 +41,13 @@ export function callerId(explicit?: string): string {
   return assertTerminalId(id);
 }
 
-export function whoIs(client: ApiClient, terminalId: string): Promise<TerminalInfo> {
-  return client.get<TerminalInfo>(`/terminals/${terminalId}`);
+export function whoIs(client: CaoClient, terminalId: string): Promise<TerminalView> {
+  return ok(client.api.terminals[':id'].$get({ param: { id: terminalId } }));
 }
 
-async function nudge(client: ApiClient, session: string): Promise<string> {
+async function nudge(client: CaoClient, session: string): Promise<string> {
   try {
-    const s = await client.get<{ terminals: unknown[] }>(`/sessions/${session}`);
+    const s = await ok(client.api.sessions[':name'].$get({ param: { name: session } }));
     const n = s.terminals.length;
     return n >= NUDGE_AT
       ? ` NOTE: This session has ${n} terminals. Consider calling delete_terminal on terminals you no longer need.`
@@ -86,24 +66,59 @@ export interface WorkerRequest {
 }
 
 async function startWorker(
-  client: ApiClient,
-  caller: TerminalInfo,
+  client: CaoClient,
+  caller: TerminalView,
   r: WorkerRequest,
   type: 'assign' | 'handoff',
-): Promise<TerminalInfo & { message_id: number }> {
-  return client.post<TerminalInfo & { message_id: number }>(
-    `/sessions/${caller.session_name}/terminals`,
-    undefined,
-    {
-      agent_profile: r.agentProfile,
-      caller_id: caller.id,
-      initial_message: r.message,
-      initial_message_orchestration_type: type,
-      ...(r.workingDirectory ? { working_directory: r.workingDirectory } : {}),
-      ...(r.model ? { model: r.model } : {}),
-      ...(r.provider ? { provider: r.provider } : {}),
-    },
+): Promise<TerminalView & { message_id: number }> {
+  const worker = await ok(
+    client.api.sessions[':name'].terminals.$post({
+      param: { name: caller.session_name },
+      json: {
+        agent_profile: r.agentProfile,
+        caller_id: caller.id,
+        initial_message: r.message,
+        initial_message_orchestration_type: type,
+        ...(r.workingDirectory ? { working_directory: r.workingDirectory } : {}),
+        ...(r.model ? { model: r.model } : {}),
+        ...(r.provider ? { provider: r.provider } : {}),
+      },
+    }),
   );
+  const messageId = 'message_id' in worker ? worker.message_id : undefined;
+  if (typeof messageId !== 'number')
+    throw new CaoError('INTERNAL', 'cao-server queued no task for the worker.');
+  return { ...worker, message_id: messageId };
+}
+
+/**
+ * Waits for turn `turnId` of `terminalId` to end, at most until `deadline`. A cao-server that
+ * restarts meanwhile loses nothing (the worker and its task live in tmux and the ledger): the
+ * wait is asked again once the server is back.
+ */
+export async function awaitTurn(
+  client: CaoClient,
+  terminalId: string,
+  turnId: number,
+  deadline: number,
+): Promise<TurnOutcome> {
+  for (;;) {
+    const remaining = Math.max(1, Math.ceil((deadline - Date.now()) / 1000));
+    try {
+      return await ok(
+        client.api.terminals[':id'].await.$post(
+          { param: { id: terminalId }, json: { turn_id: turnId, timeout: remaining } },
+          within(remaining * 1000 + 30_000),
+        ),
+      );
+    } catch (e) {
+      if (e instanceof CaoError && e.code === 'UNAVAILABLE' && Date.now() < deadline) {
+        await sleep(1000);
+        continue;
+      }
+      throw e;
+    }
+  }
 }
 
 /**
@@ -112,14 +127,14 @@ async function startWorker(
  * interrupted.
  */
 export async function handoff(
-  client: ApiClient,
+  client: CaoClient,
   from: string,
   r: WorkerRequest & { timeoutS: number },
 ): Promise<HandoffResult> {
   const started = Date.now();
   const deadline = started + r.timeoutS * 1000;
-  let worker: TerminalInfo & { message_id: number };
-  let caller: TerminalInfo;
+  let worker: TerminalView & { message_id: number };
+  let caller: TerminalView;
   try {
     caller = await whoIs(client, from);
     worker = await startWorker(client, caller, r, 'handoff');
@@ -131,34 +146,23 @@ export async function handoff(
       terminal_id: null,
     };
   }
-  let outcome: TurnOutcome | undefined;
-  while (!outcome) {
-    const remaining = Math.ceil((deadline - Date.now()) / 1000);
-    try {
-      outcome = await client.request<TurnOutcome>('POST', `/terminals/${worker.id}/await`, {
-        query: { message_id: worker.message_id, timeout: Math.max(1, remaining) },
-        timeoutMs: Math.max(1, remaining) * 1000 + 30_000,
-      });
-    } catch (e) {
-      // cao-server restarting: the worker and its task survive; wait for the server and resume
-      if (e instanceof CaoError && e.code === 'UNAVAILABLE' && Date.now() < deadline) {
-        await sleep(1000);
-        continue;
-      }
-      return {
-        success: false,
-        message: `Handoff failed: ${(e as Error).message}`,
-        output: null,
-        terminal_id: worker.id,
-      };
-    }
+  let outcome: TurnOutcome;
+  try {
+    outcome = await awaitTurn(client, worker.id, worker.message_id, deadline);
+  } catch (e) {
+    return {
+      success: false,
+      message: `Handoff failed: ${(e as Error).message}`,
+      output: null,
+      terminal_id: worker.id,
+    };
   }
   const secs = ((Date.now() - started) / 1000).toFixed(2);
   const who = `${r.agentProfile} (${worker.provider})`;
   const why = outcome.evidence.join(' / ') || outcome.rule || '';
   switch (outcome.outcome) {
     case 'completed': {
-      await client.delete(`/terminals/${worker.id}`).catch(() => {});
+      await removeWorker(client, worker.id);
       return {
         success: true,
         message: `Successfully handed off to ${who} in ${secs}s${await nudge(client, caller.session_name)}`,
@@ -167,7 +171,7 @@ export async function handoff(
       };
     }
     case 'error':
-      await client.delete(`/terminals/${worker.id}`).catch(() => {});
+      await removeWorker(client, worker.id);
       return {
         success: false,
         message: `Handoff failed: worker errored (${why})`,
@@ -178,8 +182,8 @@ export async function handoff(
       return {
         success: false,
         message:
-          `Handoff stopped: worker ${worker.id} (${who}) is waiting for an answer: ${why}. ` +
-          `Answer it with answer_user_prompt('${worker.id}', '<answer>'), or remove it with delete_terminal('${worker.id}').`,
+          `Handoff stopped: worker ${worker.id} (${who}) is waiting for an answer: ${describeQuestion(outcome) ?? why}. ` +
+          `Answer it with answer_user_prompt('${worker.id}', '<option number or text>'), or remove it with delete_terminal('${worker.id}').`,
         output: null,
         terminal_id: worker.id,
       };
@@ -209,9 +213,20 @@ export async function handoff(
   }
 }
 
+/** "Which file? (1. a.txt, 2. b.txt)": the question and its numbered options, if shown. */
+export function describeQuestion(o: Pick<TurnOutcome, 'question'>): string | undefined {
+  if (!o.question) return undefined;
+  const options = o.question.options.map((x, i) => `${i + 1}. ${x}`).join(', ');
+  return options ? `${o.question.text} (${options})` : o.question.text;
+}
+
+async function removeWorker(client: CaoClient, id: string): Promise<void> {
+  await client.api.terminals[':id'].$delete({ param: { id } }).catch(() => {});
+}
+
 /** Non-blocking delegation: the worker starts in the background and reports back by message. */
 export async function assign(
-  client: ApiClient,
+  client: CaoClient,
   from: string,
   r: WorkerRequest,
 ): Promise<AssignResult> {
@@ -243,7 +258,7 @@ export interface SendResult {
 
 /** Queues a message; the receiver defaults to the terminal that created the sender. */
 export async function sendMessage(
-  client: ApiClient,
+  client: CaoClient,
   from: string,
   message: string,
   receiverId?: string,
@@ -261,13 +276,11 @@ export async function sendMessage(
       receiver = me.caller_id;
     }
     if (receiver === from) return { success: false, error: 'Cannot send a message to yourself.' };
-    return await client.post<SendResult>(
-      `/terminals/${assertTerminalId(receiver)}/inbox/messages`,
-      undefined,
-      {
-        sender_id: from,
-        message,
-      },
+    return await ok(
+      client.api.terminals[':id'].inbox.messages.$post({
+        param: { id: assertTerminalId(receiver) },
+        json: { sender_id: from, message },
+      }),
     );
   } catch (e) {
     return { success: false, error: (e as Error).message };
@@ -275,15 +288,16 @@ export async function sendMessage(
 }
 
 export async function answerUserPrompt(
-  client: ApiClient,
+  client: CaoClient,
   terminalId: string,
   answer: string,
 ): Promise<{ success: boolean; message: string }> {
   try {
-    const r = await client.post<{ keys: string[] | null }>(
-      `/terminals/${assertTerminalId(terminalId)}/answer`,
-      undefined,
-      { answer },
+    const r = await ok(
+      client.api.terminals[':id'].answer.$post({
+        param: { id: assertTerminalId(terminalId) },
+        json: { answer },
+      }),
     );
     return {
       success: true,
@@ -297,11 +311,11 @@ export async function answerUserPrompt(
 }
 
 export async function deleteTerminal(
-  client: ApiClient,
+  client: CaoClient,
   terminalId: string,
 ): Promise<{ success: boolean; message: string }> {
   try {
-    await client.delete(`/terminals/${assertTerminalId(terminalId)}`);
+    await ok(client.api.terminals[':id'].$delete({ param: { id: assertTerminalId(terminalId) } }));
     return { success: true, message: `Terminal ${terminalId} deleted` };
   } catch (e) {
     return { success: false, message: (e as Error).message };

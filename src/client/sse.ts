@@ -1,5 +1,5 @@
 /** A minimal Server-Sent Events reader over fetch, for `GET /events`. */
-import type { ApiClient, Query } from './api.js';
+import type { CaoClient } from './api.js';
 
 export interface SseEvent {
   event: string;
@@ -15,8 +15,8 @@ export interface EventStream {
 
 /** Opens `/events` and calls `onEvent` for each event until `close()` or the stream ends. */
 export function openEventStream(
-  client: ApiClient,
-  query: Query,
+  client: CaoClient,
+  query: Record<string, string | undefined>,
   onEvent: (e: SseEvent) => void,
   onEnd: (err?: unknown) => void = () => {},
 ): EventStream {
@@ -29,7 +29,7 @@ export function openEventStream(
   });
   void (async () => {
     try {
-      const res = await fetch(client.url('/events', query), {
+      const res = await client.fetch(client.url('/events', query), {
         headers: { accept: 'text/event-stream' },
         signal: abort.signal,
       });

@@ -29,7 +29,7 @@ describe('adoptTerminals', () => {
     }
     writeFileSync(join(s.paths.tmp, 'notes.txt'), 'not a terminal file');
 
-    const report = await adoptTerminals(s.core.deps);
+    const report = await adoptTerminals(s.deps);
 
     expect(report.adopted).toEqual([live.id]);
     expect(report.sweptFiles).toBe(2);

@@ -1,29 +1,46 @@
 /**
- * The core, assembled: tracker + terminal and session services over the given edges.
+ * The core, assembled: tracker, terminals, sessions, the delivery ledger, turns and
+ * orchestration over the given edges (runtime, store). Its users (the HTTP routes, flows) see
+ * only these services: the runtime and the store are reached through them, never directly.
  */
 import type { CoreDeps } from './deps.js';
 import { envFlag } from '../lib/config.js';
-import { EventBus } from './events.js';
+import { adoptTerminals, type AdoptionReport } from './adopt.js';
+import { EventBus, type EventListener } from './events.js';
 import { Ledger } from './ledger.js';
 import { Orchestrator } from './orchestration.js';
 import { SessionService } from './sessions.js';
 import { TerminalService } from './terminals.js';
 import { StatusTracker } from './tracker.js';
+import { TurnService } from './turns.js';
 
 export type CoreEdges = Omit<CoreDeps, 'tracker' | 'bus'> & { bus?: EventBus };
 
+export interface HealthReport {
+  terminal_backend: string;
+  components: Record<string, string>;
+}
+
 export interface Core {
-  deps: CoreDeps;
-  bus: EventBus;
-  tracker: StatusTracker;
-  terminals: TerminalService;
-  sessions: SessionService;
-  ledger: Ledger;
-  orchestrator: Orchestrator;
+  readonly terminals: TerminalService;
+  readonly sessions: SessionService;
+  readonly ledger: Ledger;
+  readonly turns: TurnService;
+  readonly orchestrator: Orchestrator;
+  /** Live events (status changes, terminals coming and going, deliveries, turn ends). */
+  subscribe(listener: EventListener): () => void;
+  health(): Promise<HealthReport>;
+  /** Adopts the terminals that survived a restart, then starts delivering and tracking turns. */
+  start(): Promise<AdoptionReport>;
   close(): Promise<void>;
 }
 
 export function createCore(edges: CoreEdges): Core {
+  return assembleCore(edges).core;
+}
+
+/** The core and the dependencies it was built on; tests of the core's own parts use both. */
+export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
   const bus = edges.bus ?? new EventBus();
   const tracker = new StatusTracker({
     runtime: edges.runtime,
@@ -38,22 +55,38 @@ export function createCore(edges: CoreEdges): Core {
   const deps: CoreDeps = { ...edges, bus, tracker };
   const terminals = new TerminalService(deps);
   const sessions = new SessionService(deps, terminals);
+  // the ledger waits for the turn service to read a finished turn before the next delivery
+  const settled = { of: (_id: string): Promise<void> => Promise.resolve() };
   const ledger = new Ledger(deps, terminals, {
     injectSender: envFlag(edges.agentEnv, 'CAO_ENABLE_SENDER_ID_INJECTION', true),
+    beforeDelivery: (id) => settled.of(id),
   });
-  const orchestrator = new Orchestrator(deps, sessions, terminals, ledger);
-  return {
-    deps,
-    bus,
-    tracker,
+  const turns = new TurnService(deps, terminals, ledger);
+  settled.of = (id) => turns.settled(id);
+  turns.start();
+  const orchestrator = new Orchestrator(deps, sessions, terminals, ledger, turns);
+  const core: Core = {
     terminals,
     sessions,
     ledger,
+    turns,
     orchestrator,
+    subscribe: (listener) => bus.subscribe(listener),
+    health: async () => ({
+      terminal_backend: edges.runtime.kind,
+      components: { cao: 'ok', [edges.runtime.kind]: 'ok' },
+    }),
+    async start() {
+      const report = await adoptTerminals(deps);
+      await ledger.start();
+      return report;
+    },
     async close() {
       ledger.stop();
+      turns.stop();
       tracker.close();
       await edges.runtime.close();
     },
   };
+  return { core, deps };
 }

@@ -24,6 +24,16 @@ export type CaoEvent =
   | { type: 'terminal.deleted'; terminal_id: string; session: string }
   | { type: 'terminal.mcp_ready'; terminal_id: string; session: string }
   | { type: 'terminal.ready'; terminal_id: string; session: string }
+  | {
+      /** A conversation turn ended (core/turns.ts); ask `GET /terminals/{id}/turns/{turn}`. */
+      type: 'turn.ended';
+      terminal_id: string;
+      session: string;
+      turn_id: number;
+      outcome: string;
+      status: Status | null;
+      rule: string | null;
+    }
   | { type: 'session.created'; session: string }
   | { type: 'session.deleted'; session: string }
   | {

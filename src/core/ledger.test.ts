@@ -41,7 +41,7 @@ describe('delivery', () => {
     const a = await launch('a');
     const b = await launch('b');
     const events: StampedEvent[] = [];
-    s.core.bus.subscribe((e) => events.push(e));
+    s.core.subscribe((e) => events.push(e));
     const r = await s.req<{ message_id: number; success: boolean }>(
       'POST',
       `/terminals/${b.id}/inbox/messages?sender_id=${a.id}&message=hello%20b`,
@@ -64,7 +64,7 @@ describe('delivery', () => {
     const a = await launch('a');
     const b = await launch('b');
     await s.req('POST', `/terminals/${b.id}/input?message=long%20job`);
-    expect(s.core.tracker.get(b.id)?.status).toBe('processing');
+    expect(s.deps.tracker.get(b.id)?.status).toBe('processing');
     const ids: number[] = [];
     for (const text of ['one', 'two', 'three']) {
       ids.push(
@@ -89,7 +89,7 @@ describe('delivery', () => {
     const a = await launch('a');
     const b = await launch('b');
     s.runtime.paneOf(b.id).die(1);
-    await until(() => s.core.tracker.get(b.id)?.rule === 'agent-exited');
+    await until(() => s.deps.tracker.get(b.id)?.rule === 'agent-exited');
     const r = await s.req<{ message_id: number }>('POST', `/terminals/${b.id}/inbox/messages`, {
       sender_id: a.id,
       message: 'anyone?',
@@ -140,7 +140,7 @@ describe('delivery', () => {
       `/inbox/messages/${r.body.message_id}`,
     );
     expect(one.body).toMatchObject({ status: 'delivered', sender_id: a.id });
-    expect((await s.req('GET', `/terminals/${b.id}/inbox/messages?status=bogus`)).status).toBe(400);
+    expect((await s.req('GET', `/terminals/${b.id}/inbox/messages?status=bogus`)).status).toBe(422);
   });
 });
 
@@ -173,7 +173,7 @@ describe('recovery of a message caught mid-send (cao-server killed)', () => {
     const m = (await s.store.getMessage(id))!;
     await s.req('POST', `/terminals/${b.id}/input`, { message: composeMessage(m) });
     const pastes = s.runtime.paneOf(b.id).pasted.length;
-    const ledger = new Ledger(s.core.deps, s.core.terminals);
+    const ledger = new Ledger(s.deps, s.core.terminals);
     await ledger.start();
     await until(async () => (await stateOf(id)) === 'delivered');
     expect(s.runtime.paneOf(b.id).pasted.length).toBe(pastes);
@@ -187,10 +187,10 @@ describe('recovery of a message caught mid-send (cao-server killed)', () => {
     s.core.ledger.stop();
     const id = await stuck(b.id, a.id);
     await s.runtime.paste(
-      s.core.tracker.paneId(b.id)!,
+      s.deps.tracker.paneId(b.id)!,
       composeMessage((await s.store.getMessage(id))!),
     );
-    const ledger = new Ledger(s.core.deps, s.core.terminals);
+    const ledger = new Ledger(s.deps, s.core.terminals);
     await ledger.start();
     await until(async () => (await stateOf(id)) === 'delivered');
     const pane = s.runtime.paneOf(b.id);
@@ -205,7 +205,7 @@ describe('recovery of a message caught mid-send (cao-server killed)', () => {
     const b = await launch('b');
     s.core.ledger.stop();
     const id = await stuck(b.id, a.id);
-    const ledger = new Ledger(s.core.deps, s.core.terminals);
+    const ledger = new Ledger(s.deps, s.core.terminals);
     await ledger.start();
     await until(async () => (await stateOf(id)) === 'delivered');
     expect(s.runtime.paneOf(b.id).pasted.filter((p) => p.includes(markerOf(id)))).toHaveLength(1);

@@ -22,8 +22,9 @@ import { CaoError, errorMessage } from '../lib/errors.js';
 import { isTerminalId } from '../lib/names.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
-import { isReadyStatus } from '../providers/provider.js';
-import type { MessageRecord, MessageState, NewMessage } from '../store/store.js';
+import { isReadyStatus, type Detection } from '../providers/provider.js';
+import { showsText } from '../providers/screen.js';
+import type { MessageFilter, MessageRecord, MessageState, NewMessage } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import type { TerminalService } from './terminals.js';
 import { isGone } from './tracker.js';
@@ -42,6 +43,7 @@ export const markerOf = (id: number): string => `cao message ${id}`;
 
 /** The text the agent receives: the body and a footer saying who sent it and how to reply. */
 export function composeMessage(m: MessageRecord, injectSender = true, prefix = ''): string {
+  if (m.orchestrationType === 'user') return m.message;
   const marker = markerOf(m.id);
   const from = isTerminalId(m.senderId) ? `terminal ${m.senderId}` : m.senderId;
   let footer: string;
@@ -64,9 +66,28 @@ export function markerCount(text: string, id: number): number {
   return normalize(text).match(new RegExp(`${markerOf(id)}\\b`, 'g'))?.length ?? 0;
 }
 
+/**
+ * Whether message `m` shows in `text`: by its marker, or for a `user` message (pasted as it
+ * is, without a marker) by its own text.
+ */
+export function showsMessage(
+  text: string,
+  m: Pick<MessageRecord, 'id' | 'message' | 'orchestrationType'>,
+): boolean {
+  return m.orchestrationType === 'user' ? showsText(text, m.message) : markerCount(text, m.id) > 0;
+}
+
+/** A terminal can take input: ready (idle, completed), or showing an error it recovered from
+ *  (an API error banner above its prompt), as opposed to a terminal whose agent is gone. */
+export const acceptsInput = (d: Detection): boolean =>
+  isReadyStatus(d.status) || (d.status === 'error' && !isGone(d));
+
 export interface LedgerOptions {
   /** CAO_ENABLE_SENDER_ID_INJECTION (default true): say who sent a message and how to reply. */
   injectSender: boolean;
+  /** Resolves when the receiver's previous turn has been read to its end (its answer taken
+   *  off the screen), so the next message never lands on a screen still being read. */
+  beforeDelivery?: (receiverId: string) => Promise<void>;
 }
 
 export class Ledger {
@@ -117,6 +138,20 @@ export class Ledger {
     return record;
   }
 
+  /** The oldest message to `receiverId` not delivered or failed yet. */
+  head(receiverId: string): Promise<MessageRecord | undefined> {
+    return this.deps.store.headMessage(receiverId);
+  }
+
+  get(id: number): Promise<MessageRecord | undefined> {
+    return this.deps.store.getMessage(id);
+  }
+
+  /** Newest first. */
+  list(filter: MessageFilter): Promise<MessageRecord[]> {
+    return this.deps.store.listMessages(filter);
+  }
+
   /** Fails every queued message of a receiver (e.g. its start-up failed), telling senders. */
   async failQueue(receiverId: string, reason: string): Promise<void> {
     for (;;) {
@@ -156,6 +191,7 @@ export class Ledger {
     const { store, tracker } = this.deps;
     const m = await store.headMessage(receiverId);
     if (!m) return 'wait';
+    await this.options.beforeDelivery?.(receiverId);
     if (m.nextAttemptAt && Date.parse(m.nextAttemptAt) > Date.now()) {
       this.retryAt(receiverId, Date.parse(m.nextAttemptAt));
       return 'wait';
@@ -172,7 +208,7 @@ export class Ledger {
       return 'again';
     }
     if (m.state === 'submitting') return this.resolve(m);
-    if (!isReadyStatus(d.status)) return 'wait';
+    if (!acceptsInput(d)) return 'wait';
     // still starting (dialogs, cao's MCP tools not listed yet): `terminal.ready` kicks us
     if (!terminal.readyAt) return 'wait';
     const now = isoNow();
@@ -218,8 +254,13 @@ export class Ledger {
     }> => {
       const history = await runtime.capture(pane, { history: 'all' });
       const box = provider.inputText(await runtime.capture(pane));
-      const inBox = box !== undefined && markerCount(box, m.id) > 0;
-      return { seen: markerCount(history, m.id) - (inBox ? 1 : 0) > 0, inBox, box };
+      const inBox = box !== undefined && showsMessage(box, m);
+      // a marker counts once per appearance: the one in the box is not in the transcript
+      const seen =
+        m.orchestrationType === 'user'
+          ? !inBox && showsMessage(history, m)
+          : markerCount(history, m.id) - (inBox ? 1 : 0) > 0;
+      return { seen, inBox, box };
     };
     let s = await screenNow();
     this.deps.log.info('resolving a message caught mid-send', {
@@ -241,7 +282,7 @@ export class Ledger {
     }
     const d = tracker.get(m.receiverId);
     // typing into a busy agent queues or interrupts; wait for its turn to end first
-    if (!d || !isReadyStatus(d.status)) return 'wait';
+    if (!d || !acceptsInput(d)) return 'wait';
     if (s.inBox || (s.box !== undefined && s.box !== '')) {
       // our text (or a collapsed paste of it) waits in the input box: submit it, then check
       await store.transitionMessage(m.id, ['submitting'], { attempts: m.attempts + 1 }, isoNow());
@@ -260,6 +301,15 @@ export class Ledger {
           { ...m, attempts: m.attempts + 1 },
           'pressed Enter on a waiting message; it did not appear',
         );
+      return 'again';
+    }
+    if (m.orchestrationType === 'user' && m.error === null) {
+      // a message without a marker, caught mid-send by a crash: whether it reached the agent
+      // cannot be told for sure from its screen, and sending it again could do the work twice
+      await this.fail(
+        m,
+        "cao-server stopped while this message was being typed, and it does not show on the agent's screen; it was not sent again, to avoid doing the work twice. Check the agent and send it again if needed",
+      );
       return 'again';
     }
     // not on screen at all: it never reached the agent; send it again

@@ -1,17 +1,17 @@
 /**
  * handoff and assign on the server side: start a worker in the caller's session, queue its
- * task in the ledger (delivered once the worker is ready, confirmed from its screen), and wait
- * for the turn that task started to end. Every step is resumable: a client that lost its
- * connection (cao-server restarted) calls `awaitTurn` again and gets the same answer.
+ * task in the ledger (delivered once the worker is ready, confirmed from its screen); the task
+ * starts a turn (turns.ts) whose end is the worker's answer. Every step is resumable: a client
+ * that lost its connection (cao-server restarted) asks for the turn again and gets the same
+ * answer.
  */
 import { CaoError } from '../lib/errors.js';
 import { assertTerminalId } from '../lib/names.js';
-import type { Detection, Status } from '../providers/provider.js';
-import type { MessageRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
-import { markerCount, type Ledger } from './ledger.js';
+import type { Ledger } from './ledger.js';
 import type { SessionService } from './sessions.js';
 import type { TerminalService } from './terminals.js';
+import type { TurnOutcome, TurnService } from './turns.js';
 import type { TerminalView } from './views.js';
 
 export interface StartWorkerOptions {
@@ -32,29 +32,13 @@ export interface StartWorkerOptions {
 const ANSWER_ATTEMPTS = 3;
 const ANSWER_CONFIRM_MS = 1500;
 
-export type Outcome =
-  'completed' | 'error' | 'waiting_user_answer' | 'interrupted' | 'timeout' | 'failed';
-
-export interface TurnOutcome {
-  terminal_id: string;
-  message_id: number;
-  outcome: Outcome;
-  status: Status | null;
-  rule: string | null;
-  evidence: string[];
-  /** The worker's last answer (when it finished or errored with text). */
-  output: string | null;
-  /** Why the message never reached the worker (outcome 'failed'). */
-  error: string | null;
-  message_state: string;
-}
-
 export class Orchestrator {
   constructor(
     private readonly deps: CoreDeps,
     private readonly sessions: SessionService,
     private readonly terminals: TerminalService,
     private readonly ledger: Ledger,
+    private readonly turns: TurnService,
   ) {}
 
   /**
@@ -115,122 +99,6 @@ export class Orchestrator {
   }
 
   /**
-   * Waits until message `messageId` reached `terminalId` and the turn it started ended: the
-   * worker finished (completed), errored or exited (error), stopped at a question
-   * (waiting_user_answer), was stopped by someone at its screen before it answered
-   * (interrupted: the CLI says so, or it put the message back in its input box), or time ran
-   * out (timeout: the worker keeps running). A message that could not be delivered gives
-   * `failed` at once.
-   */
-  async awaitTurn(terminalId: string, messageId: number, timeoutMs: number): Promise<TurnOutcome> {
-    assertTerminalId(terminalId);
-    const deadline = Date.now() + timeoutMs;
-    let m = await this.deps.store.getMessage(messageId);
-    if (!m || m.receiverId !== terminalId) {
-      throw new CaoError('NOT_FOUND', `Message ${messageId} to terminal ${terminalId} not found`);
-    }
-    m = await this.waitDelivered(m, deadline);
-    const base = { terminal_id: terminalId, message_id: messageId, message_state: m.state };
-    const failed = (error: string | null): TurnOutcome => ({
-      ...base,
-      outcome: 'failed',
-      status: null,
-      rule: null,
-      evidence: [],
-      output: null,
-      error,
-    });
-    const timedOut = (): TurnOutcome => {
-      const now = this.deps.tracker.get(terminalId);
-      return {
-        ...base,
-        outcome: 'timeout',
-        status: now?.status ?? null,
-        rule: now?.rule ?? null,
-        evidence: now?.evidence ?? [],
-        output: null,
-        error: null,
-      };
-    };
-    if (m.state === 'failed') return failed(m.error);
-    if (m.state !== 'delivered') return timedOut();
-    let sawWork = false;
-    const ended = (d: Detection): boolean => {
-      if (d.status === 'processing') sawWork = true;
-      return (
-        d.status === 'completed' ||
-        d.status === 'error' ||
-        d.status === 'waiting_user_answer' ||
-        (d.status === 'idle' && sawWork)
-      );
-    };
-    let d: Detection | undefined;
-    try {
-      d = await this.deps.tracker.waitFor(terminalId, ended, Math.max(1, deadline - Date.now()));
-    } catch (e) {
-      if (e instanceof CaoError && e.code === 'TIMEOUT') return timedOut();
-      return failed(e instanceof Error ? e.message : String(e));
-    }
-    let outcome: Outcome = d.status === 'idle' ? 'completed' : (d.status as Outcome);
-    // An idle screen after work is a finished turn for CLIs that show nothing else, unless the
-    // turn was cut short: then the last answer on the screen is an older turn's.
-    if (
-      d.status === 'idle' &&
-      (d.rule === 'interrupted' ||
-        (d.rule === 'input-pending' && (await this.backInBox(terminalId, messageId))))
-    )
-      outcome = 'interrupted';
-    let output: string | null = null;
-    if (outcome === 'completed' || outcome === 'error') {
-      output =
-        (await this.terminals.output(terminalId, 'last').catch(() => undefined))?.output ?? null;
-    }
-    return {
-      ...base,
-      outcome,
-      status: d.status,
-      rule: d.rule,
-      evidence: d.evidence,
-      output,
-      error: null,
-    };
-  }
-
-  /** The message's marker is in the terminal's input box (the CLI gave the message back), on
-   *  the screen the turn's last detection was made from. */
-  private async backInBox(terminalId: string, messageId: number): Promise<boolean> {
-    const screen = this.deps.tracker.lastScreen(terminalId);
-    if (screen === undefined) return false;
-    const t = await this.terminals.record(terminalId);
-    const box = this.terminals.provider(t).inputText(screen);
-    return box !== undefined && markerCount(box, messageId) > 0;
-  }
-
-  private waitDelivered(m: MessageRecord, deadline: number): Promise<MessageRecord> {
-    if (m.state === 'delivered' || m.state === 'failed') return Promise.resolve(m);
-    return new Promise((resolve) => {
-      const done = (): void => {
-        clearTimeout(timer);
-        unsubscribe();
-        void this.deps.store.getMessage(m.id).then((x) => resolve(x ?? m));
-      };
-      const unsubscribe = this.deps.bus.subscribe((e) => {
-        if (
-          e.type === 'message.state' &&
-          e.message_id === m.id &&
-          (e.state === 'delivered' || e.state === 'failed')
-        )
-          done();
-      });
-      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
-      // it may have moved between the read and the subscription
-      void this.deps.store.getMessage(m.id).then((x) => {
-        if (x && (x.state === 'delivered' || x.state === 'failed')) done();
-      });
-    });
-  }
-
-  /**
    * The whole handoff in one call (the original CAO's run-step): start, wait, read the answer,
    * and remove the worker when it finished (it is kept when it waits for an answer or time ran
    * out, so it can be inspected or helped).
@@ -239,7 +107,7 @@ export class Orchestrator {
     o: StartWorkerOptions & { timeoutMs: number; teardown: boolean },
   ): Promise<TurnOutcome & { teardown: boolean }> {
     const { terminal, messageId } = await this.startWorker(o);
-    const outcome = await this.awaitTurn(terminal.id, messageId, o.timeoutMs);
+    const outcome = await this.turns.await(terminal.id, messageId, o.timeoutMs);
     const remove =
       o.teardown &&
       (outcome.outcome === 'completed' ||

@@ -5,6 +5,7 @@
 import { CaoError } from '../lib/errors.js';
 import { SESSION_PREFIX, newSessionName, normalizeSessionName } from '../lib/names.js';
 import { isoNow } from '../lib/time.js';
+import type { Status } from '../providers/provider.js';
 import type { SessionRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import {
@@ -32,6 +33,8 @@ export interface SessionSummary {
   agent_profile: string | null;
   created_at: string | null;
   terminal_count: number;
+  /** The session's first terminal, which the session's work is given to. */
+  conductor: { id: string; agent_profile: string | null; provider: string; status: Status } | null;
 }
 
 export class SessionService {
@@ -68,10 +71,15 @@ export class SessionService {
           this.deps.bus.publish({ type: 'session.created', session });
         },
       });
-      return terminalView(record, this.terminals.detection(record).status);
+      return terminalView(record, this.terminals.detection(record));
     } finally {
       this.creating.delete(session);
     }
+  }
+
+  /** Whether the session's tmux session is alive (false for names cao cannot use). */
+  async alive(name: string): Promise<boolean> {
+    return this.deps.runtime.hasSession(normalizeSessionName(name));
   }
 
   async record(name: string): Promise<SessionRecord> {
@@ -94,6 +102,7 @@ export class SessionService {
       const tmux = live.get(s.name);
       if (!tmux) continue;
       const terminals = await this.deps.store.listTerminals({ session: s.name });
+      const first = terminals[0];
       out.push({
         id: s.name,
         name: s.name,
@@ -102,6 +111,14 @@ export class SessionService {
         agent_profile: terminals[0]?.agentProfile ?? null,
         created_at: s.createdAt,
         terminal_count: terminals.length,
+        conductor: first
+          ? {
+              id: first.id,
+              agent_profile: first.agentProfile,
+              provider: first.provider,
+              status: this.terminals.detection(first).status,
+            }
+          : null,
       });
     }
     return out;
@@ -119,6 +136,28 @@ export class SessionService {
       );
     }
     return { session: summary, terminals: await this.terminals.list(s.name) };
+  }
+
+  /**
+   * The session's terminal `terminalId`, or its conductor (first terminal) when none is given;
+   * NOT_FOUND naming the session's terminals otherwise.
+   */
+  async terminal(name: string, terminalId?: string): Promise<TerminalView> {
+    const { session, terminals } = await this.get(name);
+    if (terminalId === undefined) {
+      const conductor = terminals[0];
+      if (!conductor)
+        throw new CaoError('NOT_FOUND', `Session '${session.name}' has no terminals.`);
+      return conductor;
+    }
+    const t = terminals.find((x) => x.id === terminalId);
+    if (!t) {
+      throw new CaoError(
+        'NOT_FOUND',
+        `Terminal '${terminalId}' is not in session '${session.name}'. Its terminals: ${terminals.map((x) => x.id).join(', ')}.`,
+      );
+    }
+    return t;
   }
 
   /** Kills the session and everything in it. NOT_FOUND when cao does not know it. */
@@ -153,6 +192,6 @@ export class SessionService {
     const s = await this.record(name);
     const prepared = prepareTerminal(this.deps, { ...o, session: s.name, sessionEnv: s.env });
     const record = await startTerminal(this.deps, prepared, { newSession: false, ...start });
-    return terminalView(record, this.terminals.detection(record).status);
+    return terminalView(record, this.terminals.detection(record));
   }
 }

@@ -9,7 +9,7 @@ import { assertTerminalId } from '../lib/names.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
 import type { Detection, Provider } from '../providers/provider.js';
-import { KEY_RE } from '../runtime/runtime.js';
+import { KEY_RE, type PaneViewer } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import { submitInput, type SubmitResult } from './input.js';
@@ -41,12 +41,12 @@ export class TerminalService {
 
   async get(id: string): Promise<TerminalView> {
     const t = await this.record(id);
-    return terminalView(t, this.detection(t).status);
+    return terminalView(t, this.detection(t));
   }
 
   async list(session?: string): Promise<TerminalView[]> {
     const rows = await this.deps.store.listTerminals(session === undefined ? {} : { session });
-    return rows.map((t) => terminalView(t, this.detection(t).status));
+    return rows.map((t) => terminalView(t, this.detection(t)));
   }
 
   private pane(t: TerminalRecord): string {
@@ -101,6 +101,57 @@ export class TerminalService {
       })
       .catch(() => {});
     return next;
+  }
+
+  /** The terminal exists and its window is being tracked (it can be viewed and typed into). */
+  async isRunning(id: string): Promise<boolean> {
+    const t = await this.record(id).catch(() => undefined);
+    return t !== undefined && this.deps.tracker.paneId(t.id) !== undefined;
+  }
+
+  /** The status with the rule that decided it and the screen lines it looked at. */
+  async detect(id: string): Promise<{
+    terminal_id: string;
+    provider: string;
+    status: Detection['status'];
+    rule: string;
+    evidence: string[];
+    question: Detection['question'] | null;
+    gone: boolean;
+  }> {
+    const t = await this.record(id);
+    const d = this.detection(t);
+    return {
+      terminal_id: t.id,
+      provider: t.provider,
+      status: d.status,
+      rule: d.rule,
+      evidence: d.evidence,
+      question: d.question ?? null,
+      gone: isGone(d),
+    };
+  }
+
+  /** The agent's current directory (it may have moved), else the one it started in. */
+  async workingDirectory(id: string): Promise<string | null> {
+    const t = await this.record(id);
+    const pane = this.deps.tracker.paneId(t.id);
+    const state = pane ? await this.deps.runtime.paneState(pane) : undefined;
+    return state?.currentPath || t.workingDirectory;
+  }
+
+  /** Streams the terminal's screen to a live viewer (see TerminalRuntime.streamPane). */
+  async stream(id: string, viewer: PaneViewer): Promise<() => void> {
+    return this.deps.runtime.streamPane(this.pane(await this.record(id)), viewer);
+  }
+
+  /** Bytes typed on the terminal, as they are (the dashboard's live terminal). */
+  async write(id: string, data: Uint8Array): Promise<void> {
+    await this.deps.runtime.writePane(this.pane(await this.record(id)), data);
+  }
+
+  async resize(id: string, cols: number, rows: number): Promise<void> {
+    await this.deps.runtime.resizePane(this.pane(await this.record(id)), cols, rows);
   }
 
   /** cao-mcp-server reports that the agent's CLI has listed cao's tools. */

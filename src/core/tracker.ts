@@ -124,6 +124,11 @@ export class StatusTracker {
     return this.entries.get(terminalId)?.paneId;
   }
 
+  /** The tmux session a tracked terminal belongs to. */
+  session(terminalId: string): string | undefined {
+    return this.entries.get(terminalId)?.session;
+  }
+
   isTracked(terminalId: string): boolean {
     return this.entries.has(terminalId);
   }

@@ -1,5 +1,5 @@
 /** The JSON shapes the API returns, built from store records and live statuses. */
-import type { Status } from '../providers/provider.js';
+import type { Detection, Status } from '../providers/provider.js';
 import type { MessageRecord, TerminalRecord } from '../store/store.js';
 
 /** Terminal JSON (the original CAO's response model, plus working_directory and model). */
@@ -20,9 +20,15 @@ export interface TerminalView {
   created_at: string;
   working_directory: string | null;
   model: string | null;
+  /** While waiting_user_answer: the question and its options, when the screen shows them. */
+  question: Detection['question'] | null;
 }
 
-export function terminalView(t: TerminalRecord, status: Status): TerminalView {
+export function terminalView(
+  t: TerminalRecord,
+  d: Pick<Detection, 'status' | 'question'>,
+): TerminalView {
+  const status = d.status;
   return {
     id: t.id,
     name: t.windowName,
@@ -40,6 +46,7 @@ export function terminalView(t: TerminalRecord, status: Status): TerminalView {
     created_at: t.createdAt,
     working_directory: t.workingDirectory,
     model: t.model,
+    question: status === 'waiting_user_answer' ? (d.question ?? null) : null,
   };
 }
 

@@ -25,6 +25,10 @@ export interface RunContext {
   core: Core;
   clock: Clock;
   gateTimeoutMs: number;
+  /** Where a flow's session runs (cao-server's home directory). */
+  home: string;
+  /** The environment gate scripts start from. */
+  agentEnv: Readonly<NodeJS.ProcessEnv>;
 }
 
 export const flowSenderId = (name: string): string => `cao-flow:${name}`;
@@ -56,17 +60,15 @@ export async function executeFlow(
         reason: `the gate script ${flow.script ?? ''} printed "execute": false`,
       };
     }
-    const { sessions, ledger, deps } = ctx.core;
-    if ((await deps.runtime.hasSession(session)) || (await deps.store.getSession(session))) {
-      await sessions.delete(session).catch((e: unknown) => {
-        if (!(e instanceof CaoError && e.code === 'NOT_FOUND')) throw e;
-      });
-    }
+    const { sessions, ledger } = ctx.core;
+    await sessions.delete(session).catch((e: unknown) => {
+      if (!(e instanceof CaoError && e.code === 'NOT_FOUND')) throw e;
+    });
     const conductor = await sessions.create({
       sessionName: session,
       profileName: flow.agentProfile,
       provider: flow.provider,
-      workingDirectory: deps.home,
+      workingDirectory: ctx.home,
       yolo: true,
     });
     const message = await ledger.enqueue({
@@ -92,11 +94,10 @@ async function busyReason(
   core: Core,
   session: string,
 ): Promise<{ reason: string; terminalId: string } | undefined> {
-  const { runtime, store, tracker } = core.deps;
-  if (!(await runtime.hasSession(session))) return undefined;
-  const conductor = (await store.listTerminals({ session }))[0];
+  if (!(await core.sessions.alive(session))) return undefined;
+  const conductor = (await core.terminals.list(session))[0];
   if (!conductor) return undefined;
-  const status = tracker.get(conductor.id)?.status ?? conductor.status;
+  const status = conductor.status;
   const where = `session ${session}, terminal ${conductor.id}`;
   if (status === 'processing') {
     return { reason: `the previous run is still processing (${where})`, terminalId: conductor.id };
@@ -109,7 +110,7 @@ async function busyReason(
       terminalId: conductor.id,
     };
   }
-  const queued = await store.headMessage(conductor.id);
+  const queued = await core.ledger.head(conductor.id);
   if (queued) {
     return {
       reason: `the previous run's prompt (message ${queued.id}) has not been delivered yet (${where})`,
@@ -135,7 +136,7 @@ async function renderPrompt(ctx: RunContext, flow: FlowRecord): Promise<string |
   if (flow.script) {
     const gate = await runGateScript(flow.script, {
       timeoutMs: ctx.gateTimeoutMs,
-      env: { ...ctx.core.deps.agentEnv, CAO_FLOW_NAME: flow.name },
+      env: { ...ctx.agentEnv, CAO_FLOW_NAME: flow.name },
     });
     if (!gate.execute) return undefined;
     vars = gate.output;

@@ -19,13 +19,16 @@
  * `cao flow list`, and published as a `flow.run` event.
  */
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Core } from '../core/core.js';
+import type { EventBus } from '../core/events.js';
 import { CaoError } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import type { CaoPaths } from '../lib/paths.js';
 import { isoNow, systemClock, type Clock } from '../lib/time.js';
 import { loadProfile } from '../profiles/discovery.js';
 import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
-import type { FlowRecord, FlowRunRecord, FlowTrigger } from '../store/store.js';
+import type { FlowRecord, FlowRunRecord, FlowTrigger, Store } from '../store/store.js';
 import { assertSchedule, nextRunAfter } from './cron.js';
 import {
   FLOW_FILE_SUFFIX,
@@ -83,6 +86,18 @@ export interface NewFlowInput {
   prompt_template: string;
 }
 
+/** What flows need, wired by the composition root (server/main.ts) or a test. */
+export interface FlowDeps {
+  core: Core;
+  store: Store;
+  bus: EventBus;
+  log: Logger;
+  paths: CaoPaths;
+  home: string;
+  /** The environment gate scripts start from (cao-server's own). */
+  agentEnv: Readonly<NodeJS.ProcessEnv>;
+}
+
 export interface FlowServiceOptions {
   clock?: Clock;
   timer?: Timer;
@@ -97,12 +112,12 @@ export class FlowService {
   private readonly running = new Set<string>();
 
   constructor(
-    private readonly core: Core,
+    private readonly deps: FlowDeps,
     o: FlowServiceOptions = {},
   ) {
     this.clock = o.clock ?? systemClock;
     this.gateTimeoutMs = o.gateTimeoutMs ?? GATE_TIMEOUT_MS;
-    const { store, log } = core.deps;
+    const { store, log } = deps;
     this.scheduler = new FlowScheduler({
       clock: this.clock,
       timer: o.timer ?? systemTimer,
@@ -134,7 +149,7 @@ export class FlowService {
   }
 
   async list(): Promise<FlowView[]> {
-    return Promise.all((await this.core.deps.store.listFlows()).map((f) => this.view(f)));
+    return Promise.all((await this.deps.store.listFlows()).map((f) => this.view(f)));
   }
 
   async get(name: string): Promise<FlowView> {
@@ -143,7 +158,7 @@ export class FlowService {
 
   async runs(name: string, limit: number): Promise<FlowRunView[]> {
     await this.record(name);
-    return (await this.core.deps.store.listFlowRuns(name, limit)).map(runView);
+    return (await this.deps.store.listFlowRuns(name, limit)).map(runView);
   }
 
   /** `POST /flows`: writes CAO_HOME/flows/{name}.flow.md (never with a script) and adds it. */
@@ -163,6 +178,32 @@ export class FlowService {
     const file = this.fileOf(def.name);
     writeAtomically(file, formatFlowFile(def));
     return this.save(def, provider, undefined, file);
+  }
+
+  /**
+   * `cao flow add FILE`: the flow file's text, checked here (front matter, schedule, profile,
+   * provider, gate script, template) and copied to CAO_HOME/flows with the gate script's path
+   * made absolute (`baseDir`: the folder a relative script is taken from). Editing or moving
+   * the user's file later changes nothing; adding it again with `force` does.
+   */
+  async add(
+    text: string,
+    o: { source: string; baseDir: string; force?: boolean },
+  ): Promise<{ flow: FlowView; replaced: boolean }> {
+    const def = parseFlowFile(text, o.source);
+    if (def.script !== undefined && !isAbsolute(def.script) && !isAbsolute(o.baseDir)) {
+      throw new CaoError(
+        'INVALID_INPUT',
+        `'base_dir' must be an absolute path, got '${o.baseDir}'.`,
+      );
+    }
+    const script = def.script === undefined ? undefined : resolveScriptPath(def.script, o.baseDir);
+    const provider = this.validate({ ...def, script });
+    const replaced = (await this.deps.store.getFlow(def.name)) !== undefined;
+    await this.refuseDuplicate(def.name, o.force);
+    const file = this.fileOf(def.name);
+    writeAtomically(file, formatFlowFile({ ...def, script }));
+    return { flow: await this.save(def, provider, script, file), replaced };
   }
 
   /**
@@ -198,7 +239,7 @@ export class FlowService {
   /** Deletes the flow, its file and its run history; its session (if any) is left alone. */
   async remove(name: string): Promise<void> {
     const flow = await this.record(name);
-    await this.core.deps.store.deleteFlow(flow.name);
+    await this.deps.store.deleteFlow(flow.name);
     rmSync(this.fileOf(flow.name), { force: true });
     await this.scheduler.reschedule();
   }
@@ -207,7 +248,7 @@ export class FlowService {
   async setEnabled(name: string, enabled: boolean): Promise<FlowView> {
     const flow = await this.record(name);
     const nextRun = enabled ? iso(nextRunAfter(flow.schedule, this.clock.now())) : null;
-    await this.core.deps.store.updateFlow(flow.name, { enabled, nextRun });
+    await this.deps.store.updateFlow(flow.name, { enabled, nextRun });
     await this.scheduler.reschedule();
     return this.get(flow.name);
   }
@@ -215,7 +256,7 @@ export class FlowService {
   /** Runs the flow now (or as the scheduler's trigger) and records the outcome. */
   async run(name: string, trigger: FlowTrigger = 'manual'): Promise<FlowRunView> {
     const flow = await this.record(name);
-    const { store, bus, log } = this.core.deps;
+    const { store, bus, log } = this.deps;
     const startedAt = isoNow(this.clock);
     await store.updateFlow(flow.name, { lastRun: startedAt });
     let result;
@@ -234,7 +275,7 @@ export class FlowService {
       this.running.add(flow.name);
       try {
         result = await executeFlow(
-          { core: this.core, clock: this.clock, gateTimeoutMs: this.gateTimeoutMs },
+          { ...this.deps, clock: this.clock, gateTimeoutMs: this.gateTimeoutMs },
           flow,
           trigger,
         );
@@ -268,7 +309,7 @@ export class FlowService {
   }
 
   private async record(name: string): Promise<FlowRecord> {
-    const flow = await this.core.deps.store.getFlow(assertFlowName(name));
+    const flow = await this.deps.store.getFlow(assertFlowName(name));
     if (!flow) {
       throw new CaoError(
         'NOT_FOUND',
@@ -279,12 +320,12 @@ export class FlowService {
   }
 
   private fileOf(name: string): string {
-    return join(this.core.deps.paths.flows, `${name}${FLOW_FILE_SUFFIX}`);
+    return join(this.deps.paths.flows, `${name}${FLOW_FILE_SUFFIX}`);
   }
 
   /** Profile, provider, gate script and template checks; returns the provider id to use. */
   private validate(def: FlowDefinition): string {
-    const { paths, home } = this.core.deps;
+    const { paths, home } = this.deps;
     loadProfile(def.agentProfile, { paths, home });
     const provider = getProvider(def.provider ?? DEFAULT_PROVIDER).id;
     if (def.script !== undefined) checkGateScript(def.script);
@@ -294,7 +335,7 @@ export class FlowService {
 
   private async refuseDuplicate(name: string, force: boolean | undefined): Promise<void> {
     if (force) return;
-    const existing = await this.core.deps.store.getFlow(name);
+    const existing = await this.deps.store.getFlow(name);
     if (existing) {
       throw new CaoError(
         'CONFLICT',
@@ -311,7 +352,7 @@ export class FlowService {
     script: string | undefined,
     file: string,
   ): Promise<FlowView> {
-    const { store } = this.core.deps;
+    const { store } = this.deps;
     const previous = await store.getFlow(def.name);
     const enabled = previous?.enabled ?? true;
     await store.upsertFlow({
@@ -331,7 +372,7 @@ export class FlowService {
   }
 
   private async view(f: FlowRecord): Promise<FlowView> {
-    const last = (await this.core.deps.store.listFlowRuns(f.name, 1))[0];
+    const last = (await this.deps.store.listFlowRuns(f.name, 1))[0];
     let prompt: string | null = null;
     try {
       prompt = parseFlowFile(readFileSync(f.filePath, 'utf8'), f.filePath).promptTemplate;

@@ -45,6 +45,21 @@ export function checkGateScript(script: string): void {
     );
   }
   if (!isFile) throw new CaoError('INVALID_INPUT', `Gate script '${script}' is not a file.`);
+  // like ssh's StrictModes: a script someone else could write would run their code as us
+  const st = statSync(script);
+  const uid = process.getuid?.();
+  if (uid !== undefined && st.uid !== uid && st.uid !== 0) {
+    throw new CaoError(
+      'INVALID_INPUT',
+      `Gate script '${script}' belongs to another user (uid ${st.uid}); cao runs only gate scripts owned by you or root.`,
+    );
+  }
+  if ((st.mode & 0o022) !== 0) {
+    throw new CaoError(
+      'INVALID_INPUT',
+      `Gate script '${script}' can be changed by other users (mode ${(st.mode & 0o777).toString(8)}): run 'chmod go-w ${script}'.`,
+    );
+  }
   try {
     accessSync(script, constants.X_OK);
   } catch {

@@ -7,7 +7,7 @@ import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClaude } from '../../test/support/fake-claude.js';
 import { createTestStack, type TestStack } from '../../test/support/stack.js';
-import { ApiClient } from '../client/api.js';
+import { CaoClient } from '../client/api.js';
 import type { TerminalView } from '../core/views.js';
 import { createMcpServer } from './server.js';
 
@@ -22,9 +22,9 @@ async function connect(
   terminalId: string | undefined,
   workingDirectoryParam = false,
 ): Promise<Client> {
-  const api = new ApiClient('http://127.0.0.1:9889', (input, init) =>
-    Promise.resolve(s.app.request(input as string, init)),
-  );
+  const api = new CaoClient('http://127.0.0.1:9889', {
+    fetch: (input, init) => Promise.resolve(s.app.request(input as string, init)),
+  });
   const server = createMcpServer({ client: api, terminalId, workingDirectoryParam });
   const [a, b] = InMemoryTransport.createLinkedPair();
   await server.connect(a);
@@ -129,7 +129,7 @@ describe('cao-mcp-server tools', () => {
     const worker = String(r.body['terminal_id']);
     const answered = await call('answer_user_prompt', { terminal_id: worker, answer: 'yes' });
     expect(answered).toMatchObject({ isError: false, body: { success: true } });
-    await until(() => s.core.tracker.get(worker)?.status === 'completed');
+    await until(() => s.deps.tracker.get(worker)?.status === 'completed');
     expect((await call('delete_terminal', { terminal_id: worker })).body).toMatchObject({
       success: true,
     });
@@ -148,7 +148,7 @@ describe('cao-mcp-server tools', () => {
     await until(async () => {
       const list = await s.req<TerminalView[]>('GET', '/sessions/cao-sup/terminals');
       worker = list.body.find((t) => t.agent_profile === 'developer');
-      return worker !== undefined && s.core.tracker.get(worker.id)?.status === 'processing';
+      return worker !== undefined && s.deps.tracker.get(worker.id)?.status === 'processing';
     });
     // someone at the worker's screen presses Esc: Claude puts the message back in its box
     expect((await s.req('POST', `/terminals/${worker!.id}/key?key=Escape`)).status).toBe(200);
@@ -233,9 +233,9 @@ describe('tools-listed report', () => {
   it('fires once, after the reply to the first tools/list', async () => {
     s = createTestStack();
     const { onToolsListed } = await import('./tools-listed.js');
-    const api = new ApiClient('http://127.0.0.1:9889', (input, init) =>
-      Promise.resolve(s.app.request(input as string, init)),
-    );
+    const api = new CaoClient('http://127.0.0.1:9889', {
+      fetch: (input, init) => Promise.resolve(s.app.request(input as string, init)),
+    });
     const server = createMcpServer({
       client: api,
       terminalId: 'abcdef01',

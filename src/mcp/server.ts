@@ -5,7 +5,7 @@
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import type { ApiClient } from '../client/api.js';
+import type { CaoClient } from '../client/api.js';
 import {
   answerUserPrompt,
   assign,
@@ -17,7 +17,7 @@ import {
 import { caoVersion } from '../lib/version.js';
 
 export interface McpOptions {
-  client: ApiClient;
+  client: CaoClient;
   /** This agent's terminal id (CAO_TERMINAL_ID); undefined fails each tool with a clear error. */
   terminalId: string | undefined;
   /** CAO_ENABLE_WORKING_DIRECTORY: let handoff/assign choose the worker's directory. */

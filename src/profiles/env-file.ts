@@ -35,23 +35,6 @@ export function updateEnvFile(file: string, values: Readonly<Record<string, stri
   writeFileSync(file, `${text}\n`, { mode: 0o600 });
 }
 
-/** Parses `KEY=VALUE` command-line pairs (`--env`). */
-export function parseEnvPairs(pairs: readonly string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const pair of pairs) {
-    const eq = pair.indexOf('=');
-    const key = eq < 0 ? pair : pair.slice(0, eq);
-    if (eq < 0 || !KEY_RE.test(key)) {
-      throw new CaoError(
-        'INVALID_INPUT',
-        `--env expects KEY=VALUE with a valid variable name, got '${pair}'.`,
-      );
-    }
-    out[key] = pair.slice(eq + 1);
-  }
-  return out;
-}
-
 /** Quotes a value only when it needs it; the reader strips one pair of matching quotes. */
 function quoteValue(v: string): string {
   if (!/[\s#'"]/.test(v)) return v;

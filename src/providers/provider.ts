@@ -22,6 +22,9 @@ export interface Detection {
   rule: string;
   /** The screen lines that made the rule fire (trimmed, at most a few). */
   evidence: string[];
+  /** With `waiting_user_answer`: the question on the screen and its options in screen order
+   *  (option N is `options[N-1]`), when the detector can read them. */
+  question?: { text: string; options: string[] };
 }
 
 /** An MCP server as a CLI's config file expects it (stdio transport). */

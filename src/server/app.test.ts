@@ -188,13 +188,13 @@ describe('terminals', () => {
     });
     const t = (await launch()).body;
     const events: StampedEvent[] = [];
-    s.core.bus.subscribe((e) => events.push(e));
+    s.core.subscribe((e) => events.push(e));
     const r = await s.req<{ success: boolean; status: string }>(
       'POST',
       `/terminals/${t.id}/input?message=hello`,
     );
     expect(r.body).toMatchObject({ success: true, status: 'processing' });
-    await s.core.tracker.waitFor(t.id, (d) => d.status === 'completed', 2000);
+    await s.deps.tracker.waitFor(t.id, (d) => d.status === 'completed', 2000);
     const statuses = events
       .filter((e) => e.type === 'terminal.status')
       .map((e) => (e as { status: string }).status);
@@ -211,7 +211,7 @@ describe('terminals', () => {
     s = createTestStack({ program: () => fakeClaude({ turnMs: 0 }) });
     const t = (await launch()).body;
     const statuses: string[] = [];
-    s.core.bus.subscribe((e) => {
+    s.core.subscribe((e) => {
       if (e.type === 'terminal.status') statuses.push(e.status);
     });
     for (const m of ['one', 'two']) {

@@ -14,28 +14,33 @@ import { inboxRoutes } from './routes/inbox.js';
 import { orchestrationRoutes } from './routes/orchestration.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
+import { turnRoutes } from './routes/turns.js';
 import { webRoutes } from './routes/web.js';
 import { security } from './security.js';
 import { terminalSocketRoutes } from './ws.js';
 
-export function createApp(deps: AppDeps): Hono {
-  const app = new Hono();
-  app.use('*', security(deps.security));
-  app.route('/', healthRoutes(deps));
-  app.route('/', agentRoutes(deps));
-  app.route('/', sessionRoutes(deps));
-  app.route('/', orchestrationRoutes(deps));
-  app.route('/', terminalRoutes(deps));
-  app.route('/', inboxRoutes(deps));
-  app.route('/', eventRoutes(deps));
-  app.route('/', terminalSocketRoutes(deps));
-  app.route('/', webRoutes());
-  app.route('/', flowRoutes(deps));
+export function createApp(deps: AppDeps) {
   const doc = openApiDocument(deps.version);
-  app.get('/openapi.json', (c) => c.json(doc));
+  const app = new Hono()
+    .use('*', security(deps.security))
+    .route('/', healthRoutes(deps))
+    .route('/', agentRoutes(deps))
+    .route('/', sessionRoutes(deps))
+    .route('/', orchestrationRoutes(deps))
+    .route('/', turnRoutes(deps))
+    .route('/', terminalRoutes(deps))
+    .route('/', inboxRoutes(deps))
+    .route('/', eventRoutes(deps))
+    .route('/', terminalSocketRoutes(deps))
+    .route('/', flowRoutes(deps))
+    .get('/openapi.json', (c) => c.json(doc))
+    .route('/', webRoutes());
   app.notFound((c) =>
     c.json({ detail: `Not Found: ${c.req.method} ${c.req.path}`, code: 'NOT_FOUND' }, 404),
   );
   app.onError(onError(deps.log));
   return app;
 }
+
+/** The API's type: the `hc` client (src/client/api.ts) is built from it. */
+export type App = ReturnType<typeof createApp>;

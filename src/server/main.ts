@@ -9,10 +9,10 @@ import { execFileSync } from 'node:child_process';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { adoptTerminals } from '../core/adopt.js';
 import { findBinary } from '../core/binaries.js';
 import { createCore } from '../core/core.js';
 import { DEFAULT_TIMING } from '../core/deps.js';
+import { EventBus } from '../core/events.js';
 import { FlowService } from '../flows/flows-service.js';
 import { serverAddress, tmuxSocket } from '../lib/config.js';
 import { createLogger, parseLogLevel } from '../lib/log.js';
@@ -75,12 +75,15 @@ export async function runServer(argv: string[]): Promise<void> {
     ...(env['CAO_TMUX_CONFIG'] ? { configFile: env['CAO_TMUX_CONFIG'] } : {}),
   });
   const displayHost = host.includes(':') ? `[${host}]` : host;
+  const bus = new EventBus();
+  const agentEnv = env;
   const core = createCore({
+    bus,
     runtime,
     store,
     paths,
     log,
-    agentEnv: env,
+    agentEnv,
     home: homedir(),
     apiUrl: `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : displayHost}:${port}`,
     isRoot: process.getuid?.() === 0,
@@ -89,14 +92,13 @@ export async function runServer(argv: string[]): Promise<void> {
     mcpServerCommand: mcpServerCommand(),
     timing: DEFAULT_TIMING,
   });
-  const report = await adoptTerminals(core.deps);
+  const report = await core.start();
   log.info('adopted terminals', {
     adopted: report.adopted.length,
     removed: report.removed.length,
     sweptFiles: report.sweptFiles,
   });
-  await core.ledger.start();
-  const flows = new FlowService(core);
+  const flows = new FlowService({ core, store, bus, log, paths, home: homedir(), agentEnv });
 
   const list = (v: string | undefined): string[] =>
     (v ?? '')

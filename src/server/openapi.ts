@@ -308,13 +308,59 @@ OPERATIONS.push(
   },
   {
     method: 'post',
-    path: '/terminals/{id}/await',
+    path: '/terminals/{id}/messages',
     summary:
-      'Wait until a queued message reached the terminal and the turn it started ended (resumable)',
-    tag: 'orchestration',
+      'Send a message (as it is, no footer) and start a turn. mode=now (default): only when the agent can take it at once, else 409 saying why (busy, asking, starting, gone); waits until the agent took it. mode=queue: the ledger delivers it when the agent is ready',
+    tag: 'turns',
     params: [
       id,
-      q('message_id', 'The ledger message', true, { type: 'integer' }),
+      q('message', 'The text', true),
+      q('mode', 'now (default) or queue', false, { type: 'string', enum: ['now', 'queue'] }),
+      q('sender_id', 'Who sends it (default user)'),
+    ],
+    ok: { status: 201, schema: ref('TurnStart') },
+    errors: [400, 404, 409, 422, 502],
+  },
+  {
+    method: 'post',
+    path: '/sessions/{name}/messages',
+    summary:
+      "The same, to the session's conductor (its first terminal) or to terminal_id in the session",
+    tag: 'turns',
+    params: [
+      sessionName,
+      q('message', 'The text', true),
+      q('terminal_id', 'A terminal of the session (default: the conductor)'),
+      q('mode', 'now (default) or queue', false, { type: 'string', enum: ['now', 'queue'] }),
+      q('sender_id', 'Who sends it (default user)'),
+    ],
+    ok: { status: 201, schema: ref('TurnStart') },
+    errors: [400, 404, 409, 422, 502],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/turns/{turn}',
+    summary:
+      'Where a turn is (queued, running, ended with its outcome); wait=N waits up to N s for its end',
+    tag: 'turns',
+    params: [
+      id,
+      { name: 'turn', in: 'path', required: true, schema: { type: 'integer' } },
+      q('wait', 'Seconds to wait for the end (default 0)', false, { type: 'integer' }),
+    ],
+    ok: { schema: ref('TurnState') },
+    errors: [404, 422],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/await',
+    summary:
+      'Wait until a message reached the terminal and the turn it started ended (resumable: ask again after a lost connection)',
+    tag: 'turns',
+    params: [
+      id,
+      q('turn_id', 'The turn (= the message id that started it)', false, { type: 'integer' }),
+      q('message_id', 'The same as turn_id (older name)', false, { type: 'integer' }),
       q('timeout', 'Seconds (default 600)', false, { type: 'integer' }),
     ],
     ok: { schema: ref('TurnOutcome') },
@@ -350,6 +396,10 @@ OPERATIONS.push(
       id,
       q('limit', '1..100 (default 10)', false, { type: 'integer' }),
       q('status', 'pending (incl. submitting), submitting, delivered or failed'),
+      q(
+        'orchestration_type',
+        'Only this kind: send_message, assign, handoff, notice, or user (what a person typed; not listed otherwise)',
+      ),
     ],
     ok: { schema: { type: 'array', items: ref('Message') } },
   },
@@ -362,6 +412,10 @@ OPERATIONS.push(
       q('sender_id', 'Sender'),
       q('receiver_id', 'Receiver'),
       q('status', 'Delivery state'),
+      q(
+        'orchestration_type',
+        'Only this kind: send_message, assign, handoff, notice, or user (what a person typed; not listed otherwise)',
+      ),
       q('limit', '1..1000', false, { type: 'integer' }),
     ],
     ok: { schema: { type: 'array', items: ref('Message') } },
@@ -411,6 +465,34 @@ OPERATIONS.push(
       },
     },
     ok: { status: 201, schema: ref('Flow') },
+    errors: [400, 404, 409, 422],
+  },
+  {
+    method: 'post',
+    path: '/flows/files',
+    summary:
+      "Add a flow from a flow file's text (what `cao flow add FILE` sends): checked here, copied to CAO_HOME/flows with its gate script's path made absolute. A gate script must belong to cao-server's user (or root) and not be writable by others",
+    tag: 'flows',
+    body: {
+      type: 'object',
+      required: ['text', 'source', 'base_dir'],
+      properties: {
+        text: { type: 'string', description: 'The flow file: YAML front matter and the prompt' },
+        source: { type: 'string', description: 'Where it came from, for messages' },
+        base_dir: {
+          type: 'string',
+          description: 'Absolute folder a relative gate script path is taken from',
+        },
+        force: { type: 'boolean', description: 'Replace a flow of the same name' },
+      },
+    },
+    ok: {
+      status: 201,
+      schema: {
+        type: 'object',
+        properties: { flow: ref('Flow'), replaced: { type: 'boolean' } },
+      },
+    },
     errors: [400, 404, 409, 422],
   },
   {
@@ -574,6 +656,7 @@ const SCHEMAS: Record<string, Schema> = {
     type: 'object',
     properties: {
       terminal_id: str,
+      turn_id: { type: 'integer' },
       message_id: { type: 'integer' },
       outcome: {
         type: 'string',
@@ -583,8 +666,33 @@ const SCHEMAS: Record<string, Schema> = {
       rule: { type: ['string', 'null'] },
       evidence: { type: 'array', items: str },
       output: { type: ['string', 'null'] },
+      question: {
+        type: ['object', 'null'],
+        properties: { text: str, options: { type: 'array', items: str } },
+      },
+      gone: { type: 'boolean' },
       error: { type: ['string', 'null'] },
       message_state: str,
+    },
+  },
+  TurnStart: {
+    type: 'object',
+    properties: {
+      terminal_id: str,
+      session: str,
+      turn_id: { type: 'integer' },
+      message_id: { type: 'integer' },
+      state: { type: 'string', enum: ['pending', 'submitting', 'delivered', 'failed'] },
+    },
+  },
+  TurnState: {
+    type: 'object',
+    properties: {
+      terminal_id: str,
+      turn_id: { type: 'integer' },
+      state: { type: 'string', enum: ['queued', 'running', 'ended'] },
+      message_state: str,
+      outcome: { oneOf: [ref('TurnOutcome'), { type: 'null' }] },
     },
   },
   Error: {

@@ -1,8 +1,12 @@
 /**
- * Request parameters the way the original CAO takes them (query string, e.g.
- * `POST /terminals/{id}/input?message=…`), with a JSON body accepted too.
+ * Request parameters, declared once per route as a zod schema: validated here, and typed for
+ * the `hc` client (src/client/api.ts) from the same declaration. As in the original CAO, a
+ * parameter may come in the query string (`POST /terminals/{id}/input?message=…`) or in a JSON
+ * body; the query wins when both give one. Errors are the API's own: a missing or mistyped
+ * parameter is 422 naming it, a body that is not a JSON object is 400.
  */
-import type { Context } from 'hono';
+import type { Context, Env, MiddlewareHandler } from 'hono';
+import { z } from 'zod';
 import { CaoError } from '../lib/errors.js';
 
 const BODY_KEY = 'cao:body';
@@ -32,82 +36,104 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
   return body;
 }
 
-/** A string parameter from the query, else the JSON body. */
-export async function param(c: Context, name: string): Promise<string | undefined> {
-  const q = c.req.query(name);
-  if (q !== undefined) return q;
-  const v = (await jsonBody(c))[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  throw new CaoError('UNPROCESSABLE', `Parameter '${name}' must be a string.`);
-}
+/** Builders for parameter schemas, with the wording of the API's errors. */
+export const p = {
+  /** A required, non-empty string. */
+  text: () => z.string({ error: 'must be a string' }).min(1, { error: 'is required' }),
+  /** An optional string ('' allowed). */
+  optText: () => z.string({ error: 'must be a string' }).optional(),
+  /** An integer in [min, max]: a JSON number or its digits in the query. */
+  int: (min: number, max: number) => {
+    const error = `must be an integer from ${min} to ${max}`;
+    return z
+      .union(
+        [
+          z.number(),
+          z
+            .string()
+            .regex(/^-?\d+$/)
+            .transform(Number),
+        ],
+        { error },
+      )
+      .pipe(z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
+  },
+  /** true/false (also 1/0, yes/no, on/off in the query). */
+  bool: () =>
+    z.union(
+      [
+        z.boolean(),
+        z
+          .string()
+          .regex(/^(1|0|true|false|yes|no|on|off)$/i)
+          .transform((v) => /^(1|true|yes|on)$/i.test(v)),
+      ],
+      { error: 'must be true or false' },
+    ),
+  /** A list: comma-separated in the query, or a JSON array of strings. */
+  list: () =>
+    z.union(
+      [
+        z.array(z.string()),
+        z.string().transform((v) =>
+          v
+            .split(',')
+            .map((x) => x.trim())
+            .filter(Boolean),
+        ),
+      ],
+      { error: 'must be a list of strings' },
+    ),
+  /** An object of string values (JSON body only, e.g. `env_vars`). */
+  record: () => z.record(z.string(), z.string(), { error: 'must be an object of string values' }),
+  oneOf: <const T extends readonly [string, ...string[]]>(values: T) =>
+    z.enum(values, { error: `must be one of ${values.join(', ')}` }),
+};
 
-export async function requiredParam(c: Context, name: string): Promise<string> {
-  const v = await param(c, name);
-  if (v === undefined || v === '')
+/** Validates `raw` against `schema`; a failure is the API's 422 naming the parameter. */
+export function parseParams<S extends z.ZodType>(
+  schema: S,
+  raw: Record<string, unknown>,
+): z.output<S> {
+  const r = schema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const name = String(issue?.path[0] ?? '');
+  if (name === '') throw new CaoError('UNPROCESSABLE', issue?.message ?? 'Invalid parameters.');
+  const given = raw[name];
+  if (given === undefined || given === null || (issue?.message === 'is required' && given === ''))
     throw new CaoError('UNPROCESSABLE', `Missing required parameter '${name}'.`);
-  return v;
+  const why = issue?.message.startsWith('must')
+    ? issue.message
+    : `is invalid (${issue?.message ?? ''})`;
+  throw new CaoError('UNPROCESSABLE', `Parameter '${name}' ${why}.`);
 }
 
-export async function boolParam(c: Context, name: string): Promise<boolean | undefined> {
-  const v = await param(c, name);
-  if (v === undefined) return undefined;
-  if (/^(1|true|yes|on)$/i.test(v)) return true;
-  if (/^(0|false|no|off)$/i.test(v)) return false;
-  throw new CaoError('UNPROCESSABLE', `Parameter '${name}' must be true or false.`);
+/** Query values, one per name (the first when repeated). */
+function queryValues(c: Context): Record<string, string> {
+  return c.req.query();
 }
 
-export async function intParam(
-  c: Context,
-  name: string,
-  min: number,
-  max: number,
-): Promise<number | undefined> {
-  const v = await param(c, name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new CaoError(
-      'UNPROCESSABLE',
-      `Parameter '${name}' must be an integer from ${min} to ${max}.`,
-    );
-  }
-  return n;
+/**
+ * Parameters of a route that changes something: the query and the JSON body together. Typed
+ * for `hc` as a JSON body (`$post({ json: {...} })`).
+ */
+export function body<S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<Env, string, { in: { json: z.input<S> }; out: { json: z.output<S> } }> {
+  return async (c, next) => {
+    const raw = { ...(await jsonBody(c)), ...queryValues(c) };
+    c.req.addValidatedData('json', parseParams(schema, raw) as object);
+    await next();
+  };
 }
 
-/** A list parameter: a comma-separated string in the query, or a JSON array in the body. */
-export async function listParam(c: Context, name: string): Promise<string[] | undefined> {
-  const q = c.req.query(name);
-  if (q !== undefined)
-    return q
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  const v = (await jsonBody(c))[name];
-  if (v === undefined || v === null) return undefined;
-  if (typeof v === 'string')
-    return v
-      .split(',')
-      .map((s) => s.trim())
-      .filter(Boolean);
-  if (Array.isArray(v) && v.every((x) => typeof x === 'string')) return v;
-  throw new CaoError('UNPROCESSABLE', `Parameter '${name}' must be a list of strings.`);
-}
-
-/** A string-to-string object from the JSON body (e.g. `env_vars`). */
-export async function recordParam(
-  c: Context,
-  name: string,
-): Promise<Record<string, string> | undefined> {
-  const v = (await jsonBody(c))[name];
-  if (v === undefined || v === null) return undefined;
-  if (
-    typeof v !== 'object' ||
-    Array.isArray(v) ||
-    !Object.values(v).every((x) => typeof x === 'string')
-  ) {
-    throw new CaoError('UNPROCESSABLE', `'${name}' must be an object of string values.`);
-  }
-  return v as Record<string, string>;
+/** Parameters of a route that only reads: the query string. Typed for `hc` as `query`. */
+export function query<S extends z.ZodType>(
+  schema: S,
+): MiddlewareHandler<Env, string, { in: { query: z.input<S> }; out: { query: z.output<S> } }> {
+  return async (c, next) => {
+    c.req.addValidatedData('query', parseParams(schema, queryValues(c)) as object);
+    await next();
+  };
 }

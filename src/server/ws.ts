@@ -66,8 +66,8 @@ export function parseClientMessage(text: string): ClientMessage | undefined {
   return undefined;
 }
 
-export function terminalSocketRoutes(deps: AppDeps): Hono {
-  const { runtime } = deps.core.deps;
+export function terminalSocketRoutes(deps: AppDeps) {
+  const { terminals } = deps.core;
   const log = deps.log;
   return new Hono().get('/terminals/:id/ws', async (c) => {
     if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') {
@@ -79,21 +79,16 @@ export function terminalSocketRoutes(deps: AppDeps): Hono {
     const id = c.req.param('id');
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     const originOk = socketOriginAllowed(deps.security, c.req.header('origin'), host);
-    let paneId: string | undefined;
-    if (originOk) {
-      const t = await deps.core.terminals.record(id).catch(() => undefined);
-      paneId = t ? deps.core.tracker.paneId(t.id) : undefined;
-    }
+    const running = originOk && (await terminals.isRunning(id));
     let stop: (() => void) | undefined;
     let closed = false;
     let writes: Promise<void> = Promise.resolve();
     return upgradeWebSocket(c, {
       onOpen(_evt, ws) {
         if (!originOk) return ws.close(CLOSE_ORIGIN, 'Origin not allowed');
-        if (!paneId) return ws.close(CLOSE_NO_TERMINAL, `Terminal ${id} not found`);
-        const pane = paneId;
-        runtime
-          .streamPane(pane, {
+        if (!running) return ws.close(CLOSE_NO_TERMINAL, `Terminal ${id} not found`);
+        terminals
+          .stream(id, {
             data(chunk) {
               if (closed) return;
               const raw = ws.raw as { bufferedAmount?: number } | undefined;
@@ -122,8 +117,7 @@ export function terminalSocketRoutes(deps: AppDeps): Hono {
           });
       },
       onMessage(evt, ws) {
-        if (closed || !paneId) return;
-        const pane = paneId;
+        if (closed || !running) return;
         const data: unknown = (evt as { data: unknown }).data;
         const msg = typeof data === 'string' ? parseClientMessage(data) : undefined;
         if (!msg) {
@@ -136,8 +130,8 @@ export function terminalSocketRoutes(deps: AppDeps): Hono {
         writes = writes
           .then(() =>
             msg.type === 'input'
-              ? runtime.writePane(pane, Buffer.from(msg.data, 'utf8'))
-              : runtime.resizePane(pane, msg.cols, msg.rows),
+              ? terminals.write(id, Buffer.from(msg.data, 'utf8'))
+              : terminals.resize(id, msg.cols, msg.rows),
           )
           .catch((e: unknown) => {
             log.debug('terminal socket message failed', { terminal: id, error: errorMessage(e) });

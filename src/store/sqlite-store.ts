@@ -171,6 +171,10 @@ export class SqliteStore implements Store {
       where.push(`status IN (${f.states.map(() => '?').join(', ')})`);
       args.push(...f.states);
     }
+    if (f.types && f.types.length > 0) {
+      where.push(`orchestration_type IN (${f.types.map(() => '?').join(', ')})`);
+      args.push(...f.types);
+    }
     const sql = `SELECT * FROM inbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY id ${oldestFirst ? 'ASC' : 'DESC'} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[];

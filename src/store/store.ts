@@ -39,7 +39,9 @@ export interface TerminalRecord {
 
 /** Delivery states: pending → submitting → delivered, or failed with a reason. */
 export type MessageState = 'pending' | 'submitting' | 'delivered' | 'failed';
-export type OrchestrationType = 'send_message' | 'assign' | 'handoff' | 'notice';
+/** `user`: typed by a person or a script (`cao session send`): pasted as it is, with no footer
+ *  or marker, so slash commands and `@file` mentions keep working. */
+export type OrchestrationType = 'send_message' | 'assign' | 'handoff' | 'notice' | 'user';
 
 export interface MessageRecord {
   id: number;
@@ -72,6 +74,7 @@ export interface MessageFilter {
   receiverId?: string;
   senderId?: string;
   states?: MessageState[];
+  types?: OrchestrationType[];
   limit?: number;
 }
 

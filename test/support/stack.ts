@@ -6,9 +6,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Hono } from 'hono';
-import { createCore, type Core } from '../../src/core/core.js';
-import { DEFAULT_TIMING, type CoreTiming } from '../../src/core/deps.js';
-import { FlowService, type FlowServiceOptions } from '../../src/flows/flows-service.js';
+import { assembleCore, type Core } from '../../src/core/core.js';
+import { DEFAULT_TIMING, type CoreDeps, type CoreTiming } from '../../src/core/deps.js';
+import {
+  FlowService,
+  type FlowDeps,
+  type FlowServiceOptions,
+} from '../../src/flows/flows-service.js';
 import { silentLogger } from '../../src/lib/log.js';
 import { caoPaths, ensureLayout, type CaoPaths } from '../../src/lib/paths.js';
 import { FakeRuntime, type FakeProgram } from '../../src/runtime/fake-runtime.js';
@@ -20,6 +24,10 @@ import { fakeClaude } from './fake-claude.js';
 export interface TestStack {
   app: Hono;
   core: Core;
+  /** The edges the core was built on (its own parts' tests use the tracker and the store). */
+  deps: CoreDeps;
+  /** What a FlowService is built on (to start another, as after a restart). */
+  flowDeps: FlowDeps;
   /** Started like cao-server's (with `flowOptions`' clock and timer when given). */
   flows: FlowService;
   runtime: FakeRuntime;
@@ -59,7 +67,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
   const program = fakeClaude();
   const runtime = new FakeRuntime(o.program ?? (() => program));
   const store = new SqliteStore(':memory:');
-  const core = createCore({
+  const { core, deps } = assembleCore({
     runtime,
     store,
     paths,
@@ -81,15 +89,24 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       ...o.timing,
     },
   });
-  void core.ledger.start();
+  void core.start();
   // the agents' CLIs "connect" to cao-mcp-server right after they start, as real ones do
   if (o.mcpConnects ?? true) {
-    core.bus.subscribe((e) => {
+    core.subscribe((e) => {
       if (e.type === 'terminal.created')
         setTimeout(() => void core.terminals.markMcpReady(e.terminal_id).catch(() => {}), 5);
     });
   }
-  const flows = new FlowService(core, o.flowOptions);
+  const flowDeps: FlowDeps = {
+    core,
+    store,
+    bus: deps.bus,
+    log: silentLogger,
+    paths,
+    home: root,
+    agentEnv: deps.agentEnv,
+  };
+  const flows = new FlowService(flowDeps, o.flowOptions);
   void flows.start();
   const app = createApp({
     core,
@@ -104,7 +121,9 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
   return {
     app,
     core,
+    deps,
     flows,
+    flowDeps,
     runtime,
     store,
     paths,

@@ -48,6 +48,14 @@ export interface Message {
   delivered_at: string | null;
 }
 
+export interface TurnStart {
+  terminal_id: string;
+  session: string;
+  turn_id: number;
+  message_id: number;
+  state: DeliveryState;
+}
+
 export interface Profile {
   name: string;
   description?: string;
@@ -137,8 +145,10 @@ export const api = {
     call<{ output: string; found: boolean }>('GET', `/terminals/${enc(id)}/output?mode=last`),
   fullOutput: (id: string) =>
     call<{ output: string }>('GET', `/terminals/${enc(id)}/output?mode=full`),
-  sendInput: (id: string, message: string) =>
-    call<{ success: boolean; status: Status }>('POST', `/terminals/${enc(id)}/input`, { message }),
+  /** Starts a turn (see the server's core/turns.ts): `now` is refused with the reason when
+   *  the agent cannot take it at once; `queue` delivers it when the agent is ready. */
+  sendMessage: (id: string, message: string, mode: 'now' | 'queue' = 'now') =>
+    call<TurnStart>('POST', `/terminals/${enc(id)}/messages`, { message, mode }),
   answer: (id: string, answer: string) =>
     call<{ success: boolean }>('POST', `/terminals/${enc(id)}/answer`, { answer }),
   inbox: (id: string) => call<Message[]>('GET', `/terminals/${enc(id)}/inbox/messages?limit=100`),

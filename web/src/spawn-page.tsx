@@ -46,7 +46,7 @@ export function SpawnPage() {
         yolo,
       });
       if (workdir.trim()) localStorage.setItem('cao.workdir', workdir.trim());
-      if (message.trim()) await api.sendInput(t.id, message);
+      if (message.trim()) await api.sendMessage(t.id, message, 'queue');
       store.reload();
       navigate(href.terminal(t.id));
     } catch (err) {

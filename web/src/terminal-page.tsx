@@ -180,7 +180,7 @@ function SendPanel({ terminal }: { terminal: Terminal }) {
     setNote(undefined);
     try {
       if (how === 'input') {
-        await api.sendInput(terminal.id, text);
+        await api.sendMessage(terminal.id, text);
         setNote('Sent.');
       } else {
         const r = await api.sendToInbox(terminal.id, text);

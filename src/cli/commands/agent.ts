@@ -10,6 +10,7 @@ import {
   handoff,
   sendMessage,
 } from '../../client/orchestrate.js';
+import { ok } from '../../client/api.js';
 import type { MessageView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { UsageError, parse } from '../args.js';
@@ -133,17 +134,12 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, USAGE, 1);
   const id = positionals[0] ?? callerId();
   const client = await ctx.server();
+  const param = { id };
   const [terminal, detect, inbox, outbox] = await Promise.all([
-    client.get<{
-      id: string;
-      agent_profile: string | null;
-      provider: string;
-      session_name: string;
-      status: string;
-    }>(`/terminals/${id}`),
-    client.get<{ status: string; rule: string; evidence: string[] }>(`/terminals/${id}/detect`),
-    client.get<MessageView[]>(`/terminals/${id}/inbox/messages`, { limit: 20 }),
-    client.get<MessageView[]>('/inbox/messages', { sender_id: id, limit: 20 }),
+    ok(client.api.terminals[':id'].$get({ param })),
+    ok(client.api.terminals[':id'].detect.$get({ param })),
+    ok(client.api.terminals[':id'].inbox.messages.$get({ param, query: { limit: 20 } })),
+    ok(client.api.inbox.messages.$get({ query: { sender_id: id, limit: 20 } })),
   ]);
   if (values.json) {
     ctx.out(json({ terminal, detection: detect, inbox, sent: outbox }));

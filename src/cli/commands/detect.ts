@@ -2,8 +2,12 @@
  * `cao detect`: why does a screen have the status cao gives it? Prints the status, the rule
  * that decided it and the evidence lines, for a saved screen (`--file`, read here, no server
  * needed) or a live terminal (`--terminal`, asked of cao-server).
+ *
+ * Why this client imports the providers (the one place besides `cao install`): a saved screen
+ * is classified here, so it works without a server and on a machine that only has the file.
  */
 import { readFileSync } from 'node:fs';
+import { ok } from '../../client/api.js';
 import { CaoError } from '../../lib/errors.js';
 import { getProvider } from '../../providers/index.js';
 import { UsageError, parse } from '../args.js';
@@ -52,7 +56,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     d = { ...provider.detect(screen), provider: provider.id };
   } else {
     const client = await ctx.server();
-    d = await client.get<Detection>(`/terminals/${values.terminal}/detect`);
+    const id = values.terminal ?? '';
+    d = await ok(client.api.terminals[':id'].detect.$get({ param: { id } }));
     if (values.provider && d.provider && values.provider !== d.provider) {
       ctx.err(`Note: terminal ${values.terminal} runs ${d.provider}; its own provider decided.`);
     }

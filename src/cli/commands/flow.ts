@@ -2,20 +2,14 @@
  * `cao flow …` (also `cao schedule …`): agent sessions on a cron schedule. The server runs
  * them; see src/flows/flows-service.ts for the model and the missed-run and busy policies.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import type { FlowRunView, FlowView } from '../../flows/flows-service.js';
-import {
-  FLOW_FILE_SUFFIX,
-  assertFlowName,
-  assertTemplateFillable,
-  formatFlowFile,
-  parseFlowFile,
-  resolveScriptPath,
-} from '../../flows/flow-file.js';
-import { checkGateScript } from '../../flows/gate-script.js';
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { ok, type CaoClient } from '../../client/api.js';
+import { awaitTurn } from '../../client/orchestrate.js';
+import type { TurnOutcome } from '../../core/turns.js';
+import type { FlowView } from '../../flows/flows-service.js';
 import { CaoError } from '../../lib/errors.js';
-import { caoPaths } from '../../lib/paths.js';
+import { assertFileName } from '../../lib/names.js';
 import { UsageError, parse } from '../args.js';
 import { json, row, type CliContext } from '../context.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
@@ -60,13 +54,13 @@ function nameArg(argv: string[]): string {
   const { positionals } = parse(argv, {}, USAGE, 1);
   const name = positionals[0];
   if (!name) throw new UsageError('NAME is required', USAGE);
-  return assertFlowName(name);
+  return assertFileName('flow', name);
 }
 
 /**
- * Validates the file here (front matter, schedule, gate script), writes cao's copy with the
- * script path made absolute, and has the server load it, which checks profile and provider.
- * If the server refuses it, the copy is put back as it was.
+ * Reads the file here and sends its text to the server, which checks it (front matter,
+ * schedule, profile, provider, gate script, template) and keeps its own copy: one parser, in
+ * the server. A relative gate script path is taken from the file's folder.
  */
 async function add(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(argv, { force: { type: 'boolean' } }, USAGE, 1);
@@ -79,43 +73,14 @@ async function add(argv: string[], ctx: CliContext): Promise<number> {
   } catch {
     throw new CaoError('NOT_FOUND', `Flow file '${source}' not found (looked at ${path}).`);
   }
-  const def = parseFlowFile(text, source);
-  const script =
-    def.script === undefined ? undefined : resolveScriptPath(def.script, dirname(path));
-  if (script !== undefined) checkGateScript(script);
-  assertTemplateFillable({ ...def, script });
-
   const client = await ctx.server();
-  const existing = await client
-    .get<FlowView>(`/flows/${def.name}`)
-    .catch((e: unknown) =>
-      e instanceof CaoError && e.code === 'NOT_FOUND' ? undefined : raise(e),
-    );
-  if (existing && !values.force) {
-    throw new CaoError(
-      'CONFLICT',
-      `Flow '${def.name}' already exists (schedule "${existing.schedule}", agent ${existing.agent_profile}). ` +
-        `Replace it with 'cao flow add ${source} --force', or remove it first with 'cao flow remove ${def.name}'.`,
-    );
-  }
-
-  const flowsDir = caoPaths().flows;
-  mkdirSync(flowsDir, { recursive: true, mode: 0o700 });
-  const copy = join(flowsDir, `${def.name}${FLOW_FILE_SUFFIX}`);
-  const previous = existsSync(copy) ? readFileSync(copy, 'utf8') : undefined;
-  const tmp = `${copy}.${process.pid}.tmp`;
-  writeFileSync(tmp, formatFlowFile({ ...def, script }), { mode: 0o600 });
-  renameSync(tmp, copy);
-  let flow: FlowView;
-  try {
-    flow = await client.post<FlowView>(`/flows/${def.name}/load`, { force: values.force ?? false });
-  } catch (e) {
-    if (previous === undefined) rmSync(copy, { force: true });
-    else writeFileSync(copy, previous, { mode: 0o600 });
-    throw e;
-  }
+  const { flow, replaced } = await ok(
+    client.api.flows.files.$post({
+      json: { text, source, base_dir: dirname(path), force: values.force ?? false },
+    }),
+  );
   ctx.out(
-    `✓ Flow '${flow.name}' ${existing ? 'replaced' : 'added'}: "${flow.schedule}", agent ${flow.agent_profile} on ${flow.provider}, ` +
+    `✓ Flow '${flow.name}' ${replaced ? 'replaced' : 'added'}: "${flow.schedule}", agent ${flow.agent_profile} on ${flow.provider}, ` +
       (flow.enabled
         ? `next run ${when(flow.next_run)}`
         : 'disabled (enable it with cao flow enable)'),
@@ -126,10 +91,6 @@ async function add(argv: string[], ctx: CliContext): Promise<number> {
   );
   if (flow.script) ctx.out(`✓ Gate script: ${flow.script} (not copied: it runs from where it is)`);
   return 0;
-}
-
-function raise(e: unknown): never {
-  throw e;
 }
 
 /** Local time, minutes: how people read schedules. */
@@ -147,7 +108,7 @@ function outcomeText(f: FlowView): string {
 
 async function list(argv: string[], ctx: CliContext): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' } }, USAGE, 0);
-  const flows = await (await ctx.server()).get<FlowView[]>('/flows');
+  const flows: FlowView[] = await ok((await ctx.server()).api.flows.$get());
   if (values.json) {
     ctx.out(json(flows));
     return 0;
@@ -182,7 +143,7 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
 
 async function remove(argv: string[], ctx: CliContext): Promise<number> {
   const name = nameArg(argv);
-  await (await ctx.server()).delete(`/flows/${name}`);
+  await ok((await ctx.server()).api.flows[':name'].$delete({ param: { name } }));
   ctx.out(`✓ Flow '${name}' removed`);
   return 0;
 }
@@ -193,20 +154,19 @@ async function setEnabled(
   ctx: CliContext,
 ): Promise<number> {
   const name = nameArg(argv);
-  const r = await (await ctx.server()).post<{ flow: FlowView }>(`/flows/${name}/${which}`);
+  const client: CaoClient = await ctx.server();
+  const flows = client.api.flows[':name'];
+  const r = await ok(
+    which === 'enable'
+      ? flows.enable.$post({ param: { name } })
+      : flows.disable.$post({ param: { name } }),
+  );
   ctx.out(
     which === 'enable'
       ? `✓ Flow '${name}' enabled; next run ${when(r.flow.next_run)}`
       : `✓ Flow '${name}' disabled`,
   );
   return 0;
-}
-
-interface TurnOutcome {
-  outcome: 'completed' | 'error' | 'waiting_user_answer' | 'interrupted' | 'timeout' | 'failed';
-  output: string | null;
-  error: string | null;
-  evidence: string[];
 }
 
 async function runNow(argv: string[], ctx: CliContext): Promise<number> {
@@ -218,18 +178,15 @@ async function runNow(argv: string[], ctx: CliContext): Promise<number> {
   );
   const name = positionals[0];
   if (!name) throw new UsageError('NAME is required', USAGE);
-  assertFlowName(name);
+  assertFileName('flow', name);
   const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
   if (!Number.isInteger(timeoutS) || timeoutS <= 0)
     throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
   const client = await ctx.server();
-  const r = await client.post<FlowRunView>(`/flows/${name}/run`);
+  const r = await ok(client.api.flows[':name'].run.$post({ param: { name } }));
   let turn: TurnOutcome | undefined;
   if (values.wait && r.executed && r.terminal_id && r.message_id !== null) {
-    turn = await client.post<TurnOutcome>(`/terminals/${r.terminal_id}/await`, {
-      message_id: r.message_id,
-      timeout: timeoutS,
-    });
+    turn = await awaitTurn(client, r.terminal_id, r.message_id, Date.now() + timeoutS * 1000);
   }
   if (values.json) {
     ctx.out(json(turn ? { ...r, turn } : r));

@@ -1,5 +1,6 @@
 /** `cao info`: where cao keeps its data, the server, and the session this shell is in. */
 import { execFileSync } from 'node:child_process';
+import { ok } from '../../client/api.js';
 import { tmuxSocket } from '../../lib/config.js';
 import { caoPaths } from '../../lib/paths.js';
 import { parse } from '../args.js';
@@ -12,7 +13,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const paths = caoPaths();
   ctx.out(`Database path: ${paths.dbFile}`);
   ctx.out(`Home: ${paths.home}`);
-  const healthy = await ctx.client.get('/health').then(
+  const healthy = await ok(ctx.client.api.health.$get()).then(
     () => true,
     () => false,
   );
@@ -25,9 +26,9 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
   ctx.out(`Session ID: ${session}`);
   if (healthy) {
-    const d = await ctx.client
-      .get<{ terminals: unknown[] }>(`/sessions/${session}`)
-      .catch(() => undefined);
+    const d = await ok(ctx.client.api.sessions[':name'].$get({ param: { name: session } })).catch(
+      () => undefined,
+    );
     ctx.out(`Active terminals: ${d ? d.terminals.length : 0}`);
   }
   return 0;

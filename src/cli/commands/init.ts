@@ -1,6 +1,8 @@
-/** `cao init`: create CAO_HOME with its layout and database. */
+/**
+ * `cao init`: create CAO_HOME and its folders. The database is cao-server's: it creates and
+ * migrates it when it starts, so no client ever writes server state.
+ */
 import { caoPaths, ensureLayout } from '../../lib/paths.js';
-import { SqliteStore } from '../../store/sqlite-store.js';
 import { parse } from '../args.js';
 import type { CliContext } from '../context.js';
 
@@ -8,8 +10,8 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
   parse(argv, {}, 'Usage: cao init', 0);
   const paths = caoPaths();
   ensureLayout(paths);
-  new SqliteStore(paths.dbFile).close();
   ctx.out('CLI Agent Orchestrator initialized successfully.');
   ctx.out(`Home: ${paths.home}`);
+  ctx.out('The database is created by cao-server when it starts.');
   return Promise.resolve(0);
 }

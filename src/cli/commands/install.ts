@@ -1,5 +1,12 @@
-/** `cao install <name | path/to/profile.md | https URL> [--provider P] [--env KEY=VALUE]`. */
-import { parseEnvPairs } from '../../profiles/env-file.js';
+/**
+ * `cao install <name | path/to/profile.md | https URL> [--provider P] [--env KEY=VALUE]`.
+ *
+ * Why this client runs the profile code itself instead of asking cao-server (the one command
+ * besides `cao detect --file` that does): installing is first-time set-up, done before any
+ * server runs, and what it writes (the profile copy, the provider's agent files such as
+ * ~/.kiro/agents/NAME.json) are the user's own files, which the server only reads.
+ */
+import { parseEnvPairs } from '../../lib/env-pairs.js';
 import { installProfile } from '../../profiles/install.js';
 import { caoPaths } from '../../lib/paths.js';
 import { UsageError, parse } from '../args.js';

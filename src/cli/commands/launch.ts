@@ -4,13 +4,13 @@ import { isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { tmuxSocket } from '../../lib/config.js';
 import { CaoError } from '../../lib/errors.js';
-import { parseEnvPairs } from '../../profiles/env-file.js';
+import { parseEnvPairs } from '../../lib/env-pairs.js';
+import { ok, within } from '../../client/api.js';
 import type { TerminalView } from '../../core/views.js';
 import { parse } from '../args.js';
 import { json, type CliContext } from '../context.js';
 import { startProgress } from '../progress.js';
-import { sendAndWait } from '../turn.js';
-import { printTurn } from './session.js';
+import { printTurn, waitWithProgress } from './session.js';
 
 const USAGE = `Usage: cao launch [MESSAGE] --agents PROFILE [options]
 
@@ -87,17 +87,21 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const progress = startProgress(`Starting ${values.agents}`);
   let terminal: TerminalView;
   try {
-    terminal = await client.post<TerminalView>(
-      '/sessions',
-      {
-        agent_profile: values.agents,
-        session_name: values['session-name'],
-        working_directory: workingDirectory,
-        provider: values.provider,
-        allowed_tools: values.yolo ? '*' : values['allowed-tools']?.join(','),
-        model: values.model,
-      },
-      Object.keys(env).length > 0 ? { env_vars: env } : undefined,
+    terminal = await ok(
+      client.api.sessions.$post(
+        {
+          json: {
+            agent_profile: values.agents,
+            session_name: values['session-name'],
+            working_directory: workingDirectory,
+            provider: values.provider,
+            allowed_tools: values.yolo ? ['*'] : values['allowed-tools'],
+            model: values.model,
+            ...(Object.keys(env).length > 0 ? { env_vars: env } : {}),
+          },
+        },
+        within(300_000),
+      ),
     );
   } finally {
     progress.stop();
@@ -110,21 +114,26 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   }
 
   if (message !== undefined && message.trim() !== '') {
+    const started = await ok(
+      client.api.terminals[':id'].messages.$post(
+        { param: { id: terminal.id }, json: { message, mode: 'queue' } },
+        within(120_000),
+      ),
+    );
     if (values.async || !values.headless) {
-      await client.post(`/terminals/${terminal.id}/input`, undefined, { message });
-      if (values.json) ctx.out(json({ terminal, sent: true }));
+      if (values.json) ctx.out(json({ terminal, sent: true, turn_id: started.turn_id }));
       else ctx.out(`Message sent to ${terminal.session_name}. Running in background.`);
     } else {
-      const result = await sendAndWait(
+      const outcome = await waitWithProgress(
         client,
         terminal.id,
-        message,
-        timeoutS * 1000,
+        started.turn_id,
+        timeoutS,
         `Working in ${terminal.session_name}`,
       );
-      if (values.json) ctx.out(json({ terminal, ...result }));
-      else return printTurn(ctx, terminal.id, terminal.session_name, result, timeoutS);
-      return result.status === 'completed' || result.status === 'idle' ? 0 : 1;
+      if (values.json) ctx.out(json({ terminal, ...outcome }));
+      else return printTurn(ctx, terminal.session_name, outcome, timeoutS);
+      return outcome.outcome === 'completed' ? 0 : 1;
     }
   } else if (values.json) {
     ctx.out(json(terminal));

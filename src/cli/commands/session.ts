@@ -1,21 +1,24 @@
 /** `cao session list | status | send`. */
+import { ok, within, type CaoClient } from '../../client/api.js';
+import { awaitTurn } from '../../client/orchestrate.js';
+import type { TurnOutcome } from '../../core/turns.js';
+import type { TerminalView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { normalizeSessionName } from '../../lib/names.js';
-import type { TerminalView } from '../../core/views.js';
-import type { Status } from '../../providers/provider.js';
-import type { ApiClient } from '../../client/api.js';
 import { UsageError, parse } from '../args.js';
 import { json, row, type CliContext } from '../context.js';
+import { startProgress } from '../progress.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
-import { sendAndWait, type TurnResult } from '../turn.js';
 
 const USAGE = `Usage:
   cao session list [--json]
   cao session status SESSION [--terminal ID] [--workers] [--json]
-  cao session send SESSION MESSAGE [--terminal ID] [--async] [--timeout N] [--json]
+  cao session send SESSION MESSAGE [--terminal ID] [--async] [--queue] [--timeout N] [--json]
 
 SESSION may be given with or without the 'cao-' prefix.
-'send' waits for the answer and prints it (default up to 300 s); with --async it returns at once.`;
+'send' waits for the answer and prints it (default up to 300 s); with --async it returns as
+soon as the agent took the message. An agent that is busy refuses it; with --queue it is
+delivered when the agent is ready.`;
 
 const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send };
 
@@ -23,19 +26,7 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
   return runSubcommand('session', SUBCOMMANDS, USAGE, argv, ctx);
 }
 
-interface SessionListItem {
-  name: string;
-  terminal_count: number;
-}
-
-interface SessionDetail {
-  session: { name: string; status: string; working_directory: string | null };
-  terminals: TerminalView[];
-}
-
-const brief = (
-  t: TerminalView,
-): { id: string; agent_profile: string | null; provider: string; status: Status } => ({
+const brief = (t: Pick<TerminalView, 'id' | 'agent_profile' | 'provider' | 'status'>) => ({
   id: t.id,
   agent_profile: t.agent_profile,
   provider: t.provider,
@@ -45,18 +36,12 @@ const brief = (
 async function list(argv: string[], ctx: CliContext): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' } }, USAGE, 0);
   const client = await ctx.server();
-  const sessions = await client.get<SessionListItem[]>('/sessions');
-  const rows = await Promise.all(
-    sessions.map(async (s) => {
-      const d = await client.get<SessionDetail>(`/sessions/${s.name}`).catch(() => undefined);
-      const conductor = d?.terminals[0];
-      return {
-        session: s.name,
-        conductor: conductor ? brief(conductor) : null,
-        terminal_count: d?.terminals.length ?? s.terminal_count,
-      };
-    }),
-  );
+  const sessions = await ok(client.api.sessions.$get());
+  const rows = sessions.map((s) => ({
+    session: s.name,
+    conductor: s.conductor,
+    terminal_count: s.terminal_count,
+  }));
   if (values.json) {
     ctx.out(json(rows));
     return 0;
@@ -79,25 +64,8 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
   return 0;
 }
 
-async function sessionDetail(client: ApiClient, name: string): Promise<SessionDetail> {
-  return client.get<SessionDetail>(`/sessions/${normalizeSessionName(name)}`);
-}
-
-function pickTerminal(d: SessionDetail, id: string | undefined): TerminalView {
-  if (id === undefined) {
-    const conductor = d.terminals[0];
-    if (!conductor)
-      throw new CaoError('NOT_FOUND', `Session '${d.session.name}' has no terminals.`);
-    return conductor;
-  }
-  const t = d.terminals.find((x) => x.id === id);
-  if (!t) {
-    throw new CaoError(
-      'NOT_FOUND',
-      `Terminal '${id}' is not in session '${d.session.name}'. Its terminals: ${d.terminals.map((x) => x.id).join(', ')}.`,
-    );
-  }
-  return t;
+async function sessionDetail(client: CaoClient, name: string) {
+  return ok(client.api.sessions[':name'].$get({ param: { name: normalizeSessionName(name) } }));
 }
 
 async function status(argv: string[], ctx: CliContext): Promise<number> {
@@ -112,9 +80,9 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   const client = await ctx.server();
   const d = await sessionDetail(client, name);
   const target = pickTerminal(d, values.terminal);
-  const last = await client
-    .get<{ output: string; found?: boolean }>(`/terminals/${target.id}/output`, { mode: 'last' })
-    .catch(() => ({ output: '', found: false }));
+  const last = await ok(
+    client.api.terminals[':id'].output.$get({ param: { id: target.id }, query: { mode: 'last' } }),
+  ).catch(() => ({ output: '', found: false }));
   const workers = d.terminals.slice(1);
   if (values.json) {
     const conductor = d.terminals[0];
@@ -125,11 +93,18 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
           ? {
               ...brief(conductor),
               last_output: conductor.id === target.id ? last.output || null : null,
+              question: conductor.question,
             }
           : null,
-        workers: workers.map(brief),
+        workers: workers.map((w) => ({ ...brief(w), question: w.question })),
         ...(values.terminal
-          ? { terminal: { ...brief(target), last_output: last.output || null } }
+          ? {
+              terminal: {
+                ...brief(target),
+                last_output: last.output || null,
+                question: target.question,
+              },
+            }
           : {}),
       }),
     );
@@ -140,6 +115,7 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   ctx.out(`Agent: ${target.agent_profile ?? '-'}`);
   ctx.out(`Provider: ${target.provider}`);
   ctx.out(`Status: ${target.status}`);
+  if (target.question) printQuestion(ctx.out, target.id, target.question);
   if (last.output) {
     const lines = last.output.split('\n');
     ctx.out('\nLast response:');
@@ -156,20 +132,25 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
       ctx.out(row(['ID', 'AGENT', 'PROVIDER', 'STATUS'], widths));
       for (const w of workers)
         ctx.out(row([w.id, w.agent_profile ?? '-', w.provider, w.status], widths));
+      for (const w of workers) if (w.question) printQuestion(ctx.out, w.id, w.question);
     }
   }
   return 0;
 }
 
-/** Rules that mean the agent process is gone for good. */
-const FINAL_RULES = new Set([
-  'agent-exited',
-  'window-closed',
-  'session-closed',
-  'pane-gone',
-  'pane-dead',
-  'cli-exited',
-]);
+function pickTerminal(
+  d: { session: { name: string }; terminals: TerminalView[] },
+  id: string | undefined,
+): TerminalView {
+  const t = id === undefined ? d.terminals[0] : d.terminals.find((x) => x.id === id);
+  if (t) return t;
+  if (id === undefined)
+    throw new CaoError('NOT_FOUND', `Session '${d.session.name}' has no terminals.`);
+  throw new CaoError(
+    'NOT_FOUND',
+    `Terminal '${id}' is not in session '${d.session.name}'. Its terminals: ${d.terminals.map((x) => x.id).join(', ')}.`,
+  );
+}
 
 async function send(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(
@@ -177,6 +158,7 @@ async function send(argv: string[], ctx: CliContext): Promise<number> {
     {
       terminal: { type: 'string' },
       async: { type: 'boolean' },
+      queue: { type: 'boolean' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -191,84 +173,113 @@ async function send(argv: string[], ctx: CliContext): Promise<number> {
   if (!Number.isFinite(timeoutS) || timeoutS <= 0)
     throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
   const client = await ctx.server();
-  const d = await sessionDetail(client, name);
-  const target = pickTerminal(d, values.terminal);
-  if (target.status !== 'idle' && target.status !== 'completed') {
-    const detect = await client.get<{ rule: string; evidence: string[] }>(
-      `/terminals/${target.id}/detect`,
-    );
-    // an agent showing an API error is back at its prompt and can take the next message
-    const recoverable = target.status === 'error' && !FINAL_RULES.has(detect.rule);
-    if (!recoverable) {
-      const why = detect.evidence[0] ? ` (${detect.evidence[0]})` : '';
-      const hint =
-        target.status === 'waiting_user_answer'
-          ? ` It is asking a question: look at it with 'tmux attach -t ${d.session.name}', or answer it with a supervisor's answer_user_prompt tool.`
-          : target.status === 'error'
-            ? ` Shut the session down with 'cao shutdown --session ${d.session.name}' and launch it again.`
-            : ' Wait for it to finish before sending; check with cao session status.';
-      throw new CaoError(
-        'CONFLICT',
-        `Terminal ${target.id} is currently ${target.status}${why}.${hint}`,
-      );
-    }
-  }
+  const session = normalizeSessionName(name);
+  const started = await ok(
+    client.api.sessions[':name'].messages.$post(
+      {
+        param: { name: session },
+        json: {
+          message,
+          mode: values.queue ? 'queue' : 'now',
+          ...(values.terminal ? { terminal_id: values.terminal } : {}),
+        },
+      },
+      within(120_000),
+    ),
+  );
   if (values.async) {
-    await client.post(`/terminals/${target.id}/input`, undefined, { message });
     ctx.out(
       values.json
-        ? json({ terminal_id: target.id, sent: true })
-        : `Message sent to terminal ${target.id}`,
+        ? json({ terminal_id: started.terminal_id, turn_id: started.turn_id, state: started.state })
+        : started.state === 'delivered'
+          ? `Message sent to terminal ${started.terminal_id}`
+          : `Message queued for terminal ${started.terminal_id} (${started.state}); it is delivered when the agent is ready`,
     );
     return 0;
   }
-  const result = await sendAndWait(
+  const outcome = await waitWithProgress(
     client,
-    target.id,
-    message,
-    timeoutS * 1000,
-    `Waiting for ${target.agent_profile ?? target.id}`,
+    started.terminal_id,
+    started.turn_id,
+    timeoutS,
+    'Waiting for the agent',
   );
   if (values.json) {
-    ctx.out(json({ terminal_id: target.id, ...result }));
-    return result.timedOut || (result.status !== 'completed' && result.status !== 'idle') ? 1 : 0;
+    ctx.out(json(outcome));
+    return outcome.outcome === 'completed' ? 0 : 1;
   }
-  return printTurn(ctx, target.id, d.session.name, result, timeoutS);
+  return printTurn(ctx, session, outcome, timeoutS);
+}
+
+/** Waits for a turn's end, with a spinner on a terminal. */
+export async function waitWithProgress(
+  client: CaoClient,
+  terminalId: string,
+  turnId: number,
+  timeoutS: number,
+  label: string,
+): Promise<TurnOutcome> {
+  const progress = startProgress(label);
+  try {
+    return await awaitTurn(client, terminalId, turnId, Date.now() + timeoutS * 1000);
+  } finally {
+    progress.stop();
+  }
+}
+
+function printQuestion(
+  print: (t: string) => void,
+  terminalId: string,
+  q: NonNullable<TerminalView['question']>,
+): void {
+  print(`\nQuestion from ${terminalId}: ${q.text}`);
+  q.options.forEach((o, i) => print(`  ${i + 1}. ${o}`));
+  print(
+    q.options.length > 0
+      ? `Answer with: cao agent answer ${terminalId} <number or option text>`
+      : `Answer with: cao agent answer ${terminalId} "<your answer>"`,
+  );
 }
 
 /** Prints the end of a turn for people; the exit code says whether an answer came. */
 export function printTurn(
   ctx: CliContext,
-  terminalId: string,
   session: string,
-  r: TurnResult,
+  o: TurnOutcome,
   timeoutS: number,
 ): number {
-  if (r.timedOut) {
-    ctx.err(
-      `Timed out after ${timeoutS}s; the agent is still ${r.status} and keeps working. Check later with: cao session status ${session} --terminal ${terminalId}`,
-    );
-    return 1;
+  const why = o.evidence.join(' / ') || o.rule || '';
+  switch (o.outcome) {
+    case 'timeout':
+      ctx.err(
+        `Timed out after ${timeoutS}s; the agent is still ${o.status ?? 'working'} and keeps working. Check later with: cao session status ${session} --terminal ${o.terminal_id}`,
+      );
+      return 1;
+    case 'waiting_user_answer':
+      ctx.err(`The agent stopped to ask a question${o.question ? '' : ` (${why})`}.`);
+      if (o.question) printQuestion(ctx.err, o.terminal_id, o.question);
+      else
+        ctx.err(
+          `Look at it with 'tmux attach -t ${session}', or answer it with: cao agent answer ${o.terminal_id} <answer>`,
+        );
+      return 1;
+    case 'interrupted':
+      ctx.err(`The agent's turn was interrupted before it answered (${why}).`);
+      ctx.err(`Look at it with 'tmux attach -t ${session}', then send the message again.`);
+      return 1;
+    case 'failed':
+      ctx.err(`The message was not delivered: ${o.error ?? 'unknown reason'}.`);
+      return 1;
+    case 'error':
+      if (o.output) ctx.out(o.output);
+      ctx.err(
+        o.gone
+          ? `The agent is gone (${why}). Shut the session down with 'cao shutdown --session ${session}' and launch it again.`
+          : `The agent reported an error (${why}).`,
+      );
+      return 1;
+    case 'completed':
+      ctx.out(o.output ? o.output : 'The agent finished without a text answer.');
+      return 0;
   }
-  if (r.status === 'waiting_user_answer') {
-    ctx.err(`The agent stopped to ask a question (${r.evidence.join(' / ') || r.rule}).`);
-    ctx.err(
-      `Look at it with 'tmux attach -t ${session}', or answer it through a supervisor's answer_user_prompt tool.`,
-    );
-    return 1;
-  }
-  if (r.interrupted) {
-    ctx.err(
-      `The agent's turn was interrupted before it answered (${r.evidence.join(' / ') || r.rule}).`,
-    );
-    ctx.err(`Look at it with 'tmux attach -t ${session}', then send the message again.`);
-    return 1;
-  }
-  if (r.status === 'error') {
-    if (r.output) ctx.out(r.output);
-    ctx.err(`The agent reported an error (${r.evidence.join(' / ') || r.rule}).`);
-    return 1;
-  }
-  ctx.out(r.found ? r.output : 'The agent finished without a text answer.');
-  return 0;
 }

@@ -1,4 +1,5 @@
 /** `cao shutdown --session NAME | --all`. */
+import { ok } from '../../client/api.js';
 import { CaoError } from '../../lib/errors.js';
 import { normalizeSessionName } from '../../lib/names.js';
 import { UsageError, parse } from '../args.js';
@@ -19,7 +20,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     throw new UsageError('give exactly one of --session or --all', USAGE);
   const client = await ctx.server();
   const names = values.all
-    ? (await client.get<{ name: string }[]>('/sessions')).map((s) => s.name)
+    ? (await ok(client.api.sessions.$get())).map((s) => s.name)
     : [normalizeSessionName(values.session ?? '')];
   if (names.length === 0) {
     ctx.out('No cao sessions found to shutdown');
@@ -28,7 +29,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   let failed = 0;
   for (const name of names) {
     try {
-      await client.delete(`/sessions/${name}`);
+      await ok(client.api.sessions[':name'].$delete({ param: { name } }));
       ctx.out(`✓ Shutdown session '${name}'`);
     } catch (e) {
       failed++;

@@ -10,7 +10,7 @@ import type { AppDeps } from '../deps.js';
 
 const HEARTBEAT_MS = 15_000;
 
-export function eventRoutes(deps: AppDeps): Hono {
+export function eventRoutes(deps: AppDeps) {
   return new Hono().get('/events', (c) => {
     const terminalId = c.req.query('terminal_id');
     const session = c.req.query('session');
@@ -31,7 +31,7 @@ export function eventRoutes(deps: AppDeps): Hono {
     return streamSSE(c, async (stream) => {
       const queue: StampedEvent[] = [];
       let wake: (() => void) | undefined;
-      const unsubscribe = deps.core.bus.subscribe((e) => {
+      const unsubscribe = deps.core.subscribe((e) => {
         if (!wanted(e)) return;
         queue.push(e);
         wake?.();

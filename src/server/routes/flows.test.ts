@@ -69,7 +69,7 @@ function nextEvent(pred: (e: StampedEvent) => boolean, ms = 3000): Promise<Stamp
       stop();
       reject(new Error('no such event'));
     }, ms);
-    const stop = s.core.bus.subscribe((e) => {
+    const stop = s.core.subscribe((e) => {
       if (!pred(e)) return;
       clearTimeout(timer);
       stop();
@@ -80,7 +80,7 @@ function nextEvent(pred: (e: StampedEvent) => boolean, ms = 3000): Promise<Stamp
 
 /** The conductor's answer to the run's prompt. */
 async function answerOf(run: FlowRunView): Promise<string | null> {
-  const turn = await s.core.orchestrator.awaitTurn(run.terminal_id!, run.message_id!, 3000);
+  const turn = await s.core.turns.await(run.terminal_id!, run.message_id!, 3000);
   expect(turn.outcome).toBe('completed');
   return turn.output;
 }
@@ -346,9 +346,9 @@ describe('scheduling', () => {
     await s.store.updateFlow('missed', { nextRun: new Date(T0 - 2 * 86_400_000).toISOString() });
     s.flows.stop();
     const clock = new FakeClock(T0);
-    const restarted = new FlowService(s.core, { clock, timer: new FakeTimer(clock) });
+    const restarted = new FlowService(s.flowDeps, { clock, timer: new FakeTimer(clock) });
     const events: StampedEvent[] = [];
-    s.core.bus.subscribe((e) => {
+    s.core.subscribe((e) => {
       if (e.type === 'flow.run') events.push(e);
     });
     await restarted.start();

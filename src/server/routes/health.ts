@@ -1,14 +1,13 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 
-export function healthRoutes(deps: AppDeps): Hono {
-  return new Hono().get('/health', (c) =>
+export function healthRoutes(deps: AppDeps) {
+  return new Hono().get('/health', async (c) =>
     c.json({
       status: 'ok',
       service: 'cli-agent-orchestrator',
       version: deps.version,
-      terminal_backend: deps.core.deps.runtime.kind,
-      components: { cao: 'ok', [deps.core.deps.runtime.kind]: 'ok' },
+      ...(await deps.core.health()),
     }),
   );
 }

@@ -3,36 +3,53 @@
  * `GET /inbox/messages` (any filter) and `GET /inbox/messages/{id}` (one message's state).
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { messageView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { assertTerminalId } from '../../lib/names.js';
-import type { MessageState } from '../../store/store.js';
+import type { MessageState, OrchestrationType } from '../../store/store.js';
 import type { AppDeps } from '../deps.js';
-import { intParam, param, requiredParam } from '../params.js';
+import { body, p, query } from '../params.js';
 
-const STATES: readonly string[] = ['pending', 'submitting', 'delivered', 'failed'];
+const STATES = ['pending', 'submitting', 'delivered', 'failed'] as const;
+/** The inbox holds what agents, cao and flows send; what a person types (`cao session send`,
+ *  type `user`) is a turn, listed with `orchestration_type=user`. */
+const INBOX_TYPES = ['send_message', 'assign', 'handoff', 'notice'] as const;
+const TYPES = [...INBOX_TYPES, 'user'] as const;
+const types = (t: OrchestrationType | undefined): { types: OrchestrationType[] } => ({
+  types: t === undefined ? [...INBOX_TYPES] : [t],
+});
 
 /** `status=pending` also matches messages being submitted (both are "not yet delivered"). */
-async function statesParam(c: Parameters<typeof param>[0]): Promise<MessageState[] | undefined> {
-  const s = await param(c, 'status');
-  if (s === undefined) return undefined;
-  if (!STATES.includes(s))
-    throw new CaoError('INVALID_INPUT', `status must be one of ${STATES.join(', ')}`);
-  return s === 'pending' ? ['pending', 'submitting'] : [s as MessageState];
-}
+const states = (s: MessageState | undefined): { states?: MessageState[] } =>
+  s === undefined ? {} : { states: s === 'pending' ? ['pending', 'submitting'] : [s] };
 
-export function inboxRoutes(deps: AppDeps): Hono {
-  const { store } = deps.core.deps;
+const post = z.object({ sender_id: p.text(), message: p.text() });
+const listOne = z.object({
+  status: p.oneOf(STATES).optional(),
+  orchestration_type: p.oneOf(TYPES).optional(),
+  limit: p.int(1, 100).optional(),
+});
+const listAll = z.object({
+  status: p.oneOf(STATES).optional(),
+  orchestration_type: p.oneOf(TYPES).optional(),
+  sender_id: p.optText(),
+  receiver_id: p.optText(),
+  limit: p.int(1, 1000).optional(),
+});
+
+export function inboxRoutes(deps: AppDeps) {
+  const { ledger } = deps.core;
   return new Hono()
-    .post('/terminals/:id/inbox/messages', async (c) => {
-      const receiver = assertTerminalId(c.req.param('id'));
-      const m = await deps.core.ledger.enqueue({
-        senderId: await requiredParam(c, 'sender_id'),
-        receiverId: receiver,
-        message: await requiredParam(c, 'message'),
+    .post('/terminals/:id/inbox/messages', body(post), async (c) => {
+      const v = c.req.valid('json');
+      const m = await ledger.enqueue({
+        senderId: v.sender_id,
+        receiverId: assertTerminalId(c.req.param('id')),
+        message: v.message,
         orchestrationType: 'send_message',
       });
-      const now = await store.getMessage(m.id);
+      const now = await ledger.get(m.id);
       return c.json({
         success: true,
         message_id: m.id,
@@ -42,31 +59,30 @@ export function inboxRoutes(deps: AppDeps): Hono {
         status: now?.state ?? m.state,
       });
     })
-    .get('/terminals/:id/inbox/messages', async (c) => {
-      const receiver = assertTerminalId(c.req.param('id'));
-      const states = await statesParam(c);
-      const rows = await store.listMessages({
-        receiverId: receiver,
-        limit: (await intParam(c, 'limit', 1, 100)) ?? 10,
-        ...(states ? { states } : {}),
+    .get('/terminals/:id/inbox/messages', query(listOne), async (c) => {
+      const v = c.req.valid('query');
+      const rows = await ledger.list({
+        receiverId: assertTerminalId(c.req.param('id')),
+        limit: v.limit ?? 10,
+        ...states(v.status),
+        ...types(v.orchestration_type),
       });
       return c.json(rows.map(messageView));
     })
-    .get('/inbox/messages', async (c) => {
-      const states = await statesParam(c);
-      const sender = await param(c, 'sender_id');
-      const receiver = await param(c, 'receiver_id');
-      const rows = await store.listMessages({
-        ...(sender ? { senderId: sender } : {}),
-        ...(receiver ? { receiverId: receiver } : {}),
-        ...(states ? { states } : {}),
-        limit: (await intParam(c, 'limit', 1, 1000)) ?? 100,
+    .get('/inbox/messages', query(listAll), async (c) => {
+      const v = c.req.valid('query');
+      const rows = await ledger.list({
+        ...(v.sender_id ? { senderId: v.sender_id } : {}),
+        ...(v.receiver_id ? { receiverId: v.receiver_id } : {}),
+        ...states(v.status),
+        ...types(v.orchestration_type),
+        limit: v.limit ?? 100,
       });
       return c.json(rows.map(messageView));
     })
     .get('/inbox/messages/:mid', async (c) => {
       const id = Number(c.req.param('mid'));
-      const m = Number.isInteger(id) ? await store.getMessage(id) : undefined;
+      const m = Number.isSafeInteger(id) ? await ledger.get(id) : undefined;
       if (!m) throw new CaoError('NOT_FOUND', `Message ${c.req.param('mid')} not found`);
       return c.json(messageView(m));
     });

@@ -1,59 +1,69 @@
 /**
- * Orchestration endpoints used by cao-mcp-server and the `cao agent` commands: wait for a
- * worker's turn, answer a prompt, and the one-call handoff (`run-step`).
+ * Orchestration endpoints used by cao-mcp-server and the `cao agent` commands: answer a
+ * prompt, and the one-call handoff (`run-step`). Waiting for a worker's turn is in turns.ts.
  */
 import { Hono } from 'hono';
+import { z } from 'zod';
 import { CaoError } from '../../lib/errors.js';
 import type { AppDeps } from '../deps.js';
-import { boolParam, intParam, param, requiredParam } from '../params.js';
+import { body, p } from '../params.js';
 
-export function orchestrationRoutes(deps: AppDeps): Hono {
+const runStep = z.object({
+  caller_id: p.optText(),
+  session_name: p.optText(),
+  agent: p.optText(),
+  agent_profile: p.optText(),
+  provider: p.optText(),
+  working_directory: p.optText(),
+  model: p.optText(),
+  prompt: p.optText(),
+  message: p.optText(),
+  timeout: p.int(1, 24 * 3600).optional(),
+  teardown: p.bool().optional(),
+});
+
+export function orchestrationRoutes(deps: AppDeps) {
   const { orchestrator } = deps.core;
   return new Hono()
-    .post('/terminals/run-step', async (c) => {
-      const timeout = (await intParam(c, 'timeout', 1, 24 * 3600)) ?? 600;
+    .post('/terminals/run-step', body(runStep), async (c) => {
+      const v = c.req.valid('json');
+      const profileName = v.agent || v.agent_profile;
+      if (!profileName)
+        throw new CaoError('UNPROCESSABLE', "Missing required parameter 'agent_profile'.");
+      const message = v.prompt || v.message;
+      if (!message) throw new CaoError('UNPROCESSABLE', "Missing required parameter 'message'.");
+      const timeout = v.timeout ?? 600;
       const result = await orchestrator.runStep({
-        callerId: await param(c, 'caller_id'),
-        sessionName: await param(c, 'session_name'),
-        profileName: (await param(c, 'agent')) ?? (await requiredParam(c, 'agent_profile')),
-        provider: await param(c, 'provider'),
-        workingDirectory: await param(c, 'working_directory'),
-        model: await param(c, 'model'),
-        message: (await param(c, 'prompt')) ?? (await requiredParam(c, 'message')),
+        callerId: v.caller_id,
+        sessionName: v.session_name,
+        profileName,
+        provider: v.provider,
+        workingDirectory: v.working_directory,
+        model: v.model,
+        message,
         type: 'handoff',
         timeoutMs: timeout * 1000,
-        teardown: (await boolParam(c, 'teardown')) ?? true,
+        teardown: v.teardown ?? true,
       });
-      const body = { ...result, last_message: result.output, replayed: false };
+      const out = { ...result, last_message: result.output, replayed: false };
       if (result.outcome === 'timeout') {
         throw new CaoError(
           'TIMEOUT',
           `Handoff timed out after ${timeout} seconds; worker ${result.terminal_id} is still running.`,
-          {
-            details: { kind: 'timeout', ...body },
-          },
+          { details: { kind: 'timeout', ...out } },
         );
       }
       if (result.outcome !== 'completed') {
         throw new CaoError(
           'AGENT_FAILED',
           `Handoff failed: worker ${result.outcome} (${result.error ?? result.evidence[0] ?? result.rule ?? ''})`,
-          {
-            details: { kind: 'error', ...body },
-          },
+          { details: { kind: 'error', ...out } },
         );
       }
-      return c.json(body);
+      return c.json(out);
     })
-    .post('/terminals/:id/await', async (c) => {
-      const messageId = await intParam(c, 'message_id', 1, Number.MAX_SAFE_INTEGER);
-      if (messageId === undefined)
-        throw new CaoError('UNPROCESSABLE', "Missing required parameter 'message_id'.");
-      const timeout = (await intParam(c, 'timeout', 1, 24 * 3600)) ?? 600;
-      return c.json(await orchestrator.awaitTurn(c.req.param('id'), messageId, timeout * 1000));
-    })
-    .post('/terminals/:id/answer', async (c) => {
-      const r = await orchestrator.answer(c.req.param('id'), await requiredParam(c, 'answer'));
+    .post('/terminals/:id/answer', body(z.object({ answer: p.text() })), async (c) => {
+      const r = await orchestrator.answer(c.req.param('id'), c.req.valid('json').answer);
       return c.json({ success: true, keys: r.keys });
     });
 }

@@ -1,82 +1,84 @@
 /** `/sessions` and `/sessions/{name}/terminals`. */
 import { Hono } from 'hono';
-import { CaoError } from '../../lib/errors.js';
+import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
-import { boolParam, listParam, param, recordParam, requiredParam } from '../params.js';
+import { body, p } from '../params.js';
 
-export function sessionRoutes(deps: AppDeps): Hono {
-  const { sessions, terminals } = deps.core;
+const launchParams = {
+  agent_profile: p.text(),
+  provider: p.optText(),
+  working_directory: p.optText(),
+  yolo: p.bool().optional(),
+  allowed_tools: p.list().optional(),
+  model: p.optText(),
+};
+
+const createSession = z.object({
+  ...launchParams,
+  session_name: p.optText(),
+  env_vars: p.record().optional(),
+});
+
+const addTerminal = z.object({
+  ...launchParams,
+  caller_id: p.optText(),
+  initial_message: p.optText(),
+  initial_message_orchestration_type: p.oneOf(['assign', 'handoff']).optional(),
+  orchestration_type: p.oneOf(['assign', 'handoff']).optional(),
+});
+
+/** `yolo` (or `allowed_tools: *`) means every tool; otherwise the list is enforced. */
+function toolPolicy(v: { yolo?: boolean | undefined; allowed_tools?: string[] | undefined }): {
+  yolo: boolean;
+  allowedTools: string[] | undefined;
+} {
+  const yolo = v.yolo ?? v.allowed_tools?.includes('*') ?? false;
+  return { yolo, allowedTools: yolo ? undefined : v.allowed_tools };
+}
+
+export function sessionRoutes(deps: AppDeps) {
+  const { sessions, terminals, orchestrator } = deps.core;
   return new Hono()
-    .post('/sessions', async (c) => {
-      const allowedTools = await listParam(c, 'allowed_tools');
-      const yolo = (await boolParam(c, 'yolo')) ?? allowedTools?.includes('*') ?? false;
+    .post('/sessions', body(createSession), async (c) => {
+      const v = c.req.valid('json');
       const view = await sessions.create({
-        profileName: await requiredParam(c, 'agent_profile'),
-        provider: await param(c, 'provider'),
-        sessionName: await param(c, 'session_name'),
-        workingDirectory: (await param(c, 'working_directory')) ?? deps.home,
-        yolo,
-        allowedTools: yolo ? undefined : allowedTools,
-        model: await param(c, 'model'),
-        env: await recordParam(c, 'env_vars'),
+        profileName: v.agent_profile,
+        provider: v.provider,
+        sessionName: v.session_name,
+        workingDirectory: v.working_directory ?? deps.home,
+        ...toolPolicy(v),
+        model: v.model,
+        env: v.env_vars,
       });
       return c.json(view, 201);
     })
-    .get('/sessions', async (c) => {
-      const list = await sessions.list();
-      return c.json(
-        list.map((s) => ({
-          id: s.id,
-          name: s.name,
-          status: s.status,
-          working_directory: s.working_directory,
-          agent_profile: s.agent_profile,
-          created_at: s.created_at,
-          terminal_count: s.terminal_count,
-        })),
-      );
-    })
+    .get('/sessions', async (c) => c.json(await sessions.list()))
     .get('/sessions/:name', async (c) => c.json(await sessions.get(c.req.param('name'))))
     .delete('/sessions/:name', async (c) => c.json(await sessions.delete(c.req.param('name'))))
-    .post('/sessions/:name/terminals', async (c) => {
-      const name = c.req.param('name');
-      const session = await sessions.record(name);
-      const initialMessage = await param(c, 'initial_message');
-      if (initialMessage !== undefined) {
+    .post('/sessions/:name/terminals', body(addTerminal), async (c) => {
+      const v = c.req.valid('json');
+      const session = await sessions.record(c.req.param('name'));
+      if (v.initial_message !== undefined) {
         // a worker whose first task is queued in the ledger: returns as soon as the window exists
-        const type =
-          (await param(c, 'initial_message_orchestration_type')) ??
-          (await param(c, 'orchestration_type')) ??
-          'assign';
-        if (type !== 'assign' && type !== 'handoff') {
-          throw new CaoError(
-            'INVALID_INPUT',
-            "initial_message_orchestration_type must be 'assign' or 'handoff'.",
-          );
-        }
-        const started = await deps.core.orchestrator.startWorker({
-          callerId: await param(c, 'caller_id'),
+        const started = await orchestrator.startWorker({
+          callerId: v.caller_id,
           sessionName: session.name,
-          profileName: await requiredParam(c, 'agent_profile'),
-          provider: await param(c, 'provider'),
-          workingDirectory: await param(c, 'working_directory'),
-          model: await param(c, 'model'),
-          message: initialMessage,
-          type,
+          profileName: v.agent_profile,
+          provider: v.provider,
+          workingDirectory: v.working_directory,
+          model: v.model,
+          message: v.initial_message,
+          type: v.initial_message_orchestration_type ?? v.orchestration_type ?? 'assign',
         });
         return c.json({ ...started.terminal, message_id: started.messageId }, 201);
       }
-      const allowedTools = await listParam(c, 'allowed_tools');
-      const yolo = (await boolParam(c, 'yolo')) ?? allowedTools?.includes('*') ?? false;
-      const view = await sessions.addTerminal(name, {
-        profileName: await requiredParam(c, 'agent_profile'),
-        provider: await param(c, 'provider'),
-        workingDirectory:
-          (await param(c, 'working_directory')) ?? session.workingDirectory ?? deps.home,
-        yolo,
-        allowedTools: yolo ? undefined : allowedTools,
-        model: await param(c, 'model'),
-        callerId: await param(c, 'caller_id'),
+      const view = await sessions.addTerminal(session.name, {
+        profileName: v.agent_profile,
+        provider: v.provider,
+        workingDirectory: v.working_directory ?? session.workingDirectory ?? deps.home,
+        ...toolPolicy(v),
+        model: v.model,
+        callerId: v.caller_id,
       });
       return c.json(view, 201);
     })

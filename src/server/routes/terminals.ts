@@ -1,11 +1,10 @@
-/** `/terminals/{id}` and its actions. */
+/** `/terminals/{id}` and its actions (the original CAO's endpoints, for outside clients too). */
 import { Hono } from 'hono';
-import { CaoError } from '../../lib/errors.js';
-import { isGone } from '../../core/tracker.js';
+import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
-import { param, requiredParam } from '../params.js';
+import { body, p, query } from '../params.js';
 
-export function terminalRoutes(deps: AppDeps): Hono {
+export function terminalRoutes(deps: AppDeps) {
   const { terminals } = deps.core;
   return new Hono()
     .get('/terminals/:id', async (c) => c.json(await terminals.get(c.req.param('id'))))
@@ -13,8 +12,8 @@ export function terminalRoutes(deps: AppDeps): Hono {
       await terminals.delete(c.req.param('id'));
       return c.json({ success: true });
     })
-    .post('/terminals/:id/input', async (c) => {
-      const r = await terminals.sendInput(c.req.param('id'), await requiredParam(c, 'message'));
+    .post('/terminals/:id/input', body(z.object({ message: p.text() })), async (c) => {
+      const r = await terminals.sendInput(c.req.param('id'), c.req.valid('json').message);
       return c.json({
         success: true,
         enters: r.enters,
@@ -22,17 +21,16 @@ export function terminalRoutes(deps: AppDeps): Hono {
         status: r.detection.status,
       });
     })
-    .post('/terminals/:id/key', async (c) => {
-      await terminals.sendKey(c.req.param('id'), await requiredParam(c, 'key'));
+    .post('/terminals/:id/key', body(z.object({ key: p.text() })), async (c) => {
+      await terminals.sendKey(c.req.param('id'), c.req.valid('json').key);
       return c.json({ success: true });
     })
-    .get('/terminals/:id/output', async (c) => {
-      const mode = (await param(c, 'mode')) ?? 'full';
-      if (mode !== 'full' && mode !== 'last') {
-        throw new CaoError('UNPROCESSABLE', "Parameter 'mode' must be 'full' or 'last'.");
-      }
-      return c.json(await terminals.output(c.req.param('id'), mode));
-    })
+    .get(
+      '/terminals/:id/output',
+      query(z.object({ mode: p.oneOf(['full', 'last']).optional() })),
+      async (c) =>
+        c.json(await terminals.output(c.req.param('id'), c.req.valid('query').mode ?? 'full')),
+    )
     .post('/terminals/:id/mcp-ready', async (c) => {
       await terminals.markMcpReady(c.req.param('id'));
       return c.json({ success: true });
@@ -41,22 +39,8 @@ export function terminalRoutes(deps: AppDeps): Hono {
       await terminals.exit(c.req.param('id'));
       return c.json({ success: true });
     })
-    .get('/terminals/:id/detect', async (c) => {
-      const t = await terminals.record(c.req.param('id'));
-      const d = terminals.detection(t);
-      return c.json({
-        terminal_id: t.id,
-        provider: t.provider,
-        status: d.status,
-        rule: d.rule,
-        evidence: d.evidence,
-        gone: isGone(d),
-      });
-    })
-    .get('/terminals/:id/working-directory', async (c) => {
-      const t = await terminals.record(c.req.param('id'));
-      const pane = deps.core.tracker.paneId(t.id);
-      const state = pane ? await deps.core.deps.runtime.paneState(pane) : undefined;
-      return c.json({ working_directory: state?.currentPath || t.workingDirectory });
-    });
+    .get('/terminals/:id/detect', async (c) => c.json(await terminals.detect(c.req.param('id'))))
+    .get('/terminals/:id/working-directory', async (c) =>
+      c.json({ working_directory: await terminals.workingDirectory(c.req.param('id')) }),
+    );
 }
