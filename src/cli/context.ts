@@ -1,6 +1,8 @@
-/** What every command gets: where the server is, how to print. */
+/** What every command gets: where the server is, the credentials to use, how to print. */
 import { CaoClient } from '../client/api.js';
+import { authFiles, readSecret } from '../lib/auth-files.js';
 import { apiBaseUrl } from '../lib/config.js';
+import { caoPaths } from '../lib/paths.js';
 import { mayAutostart, startServer } from './autostart.js';
 
 export interface CliContext {
@@ -10,19 +12,42 @@ export interface CliContext {
   err: (text: string) => void;
   /** The client that starts cao-server when a request finds none (when allowed). */
   server(): Promise<CaoClient>;
+  /**
+   * The client for `cao agent …`: inside a cao terminal it carries that terminal's own token,
+   * so the call acts as that terminal; elsewhere the owner's.
+   */
+  agent(): Promise<CaoClient>;
+}
+
+/**
+ * The owner token (CAO_HOME/auth/owner.token, readable only by the owner) and the terminal
+ * token of the cao terminal this runs in (CAO_TERMINAL_TOKEN_FILE), each read when a request
+ * is made: a server this command just started has just written the owner token.
+ */
+function credentials(): { owner: () => string | undefined; terminal: () => string | undefined } {
+  const file = authFiles(caoPaths()).owner;
+  const terminalFile = process.env['CAO_TERMINAL_TOKEN_FILE'];
+  return {
+    owner: () => readSecret(file),
+    terminal: () => (terminalFile ? readSecret(terminalFile) : undefined),
+  };
 }
 
 export function createContext(): CliContext {
   const baseUrl = apiBaseUrl();
-  const client = new CaoClient(baseUrl);
-  const starting = mayAutostart(baseUrl)
-    ? new CaoClient(baseUrl, { onRefused: () => startServer(baseUrl) })
-    : client;
+  const { owner, terminal } = credentials();
+  const onRefused = mayAutostart(baseUrl) ? () => startServer(baseUrl) : undefined;
+  const asOwner = (): string | undefined => owner() ?? terminal();
+  const asTerminal = (): string | undefined => terminal() ?? owner();
+  const client = new CaoClient(baseUrl, { token: asOwner });
+  const starting = onRefused ? new CaoClient(baseUrl, { token: asOwner, onRefused }) : client;
+  const agent = new CaoClient(baseUrl, { token: asTerminal, ...(onRefused ? { onRefused } : {}) });
   return {
     client,
     out: (t) => process.stdout.write(`${t}\n`),
     err: (t) => process.stderr.write(`${t}\n`),
     server: () => Promise.resolve(starting),
+    agent: () => Promise.resolve(agent),
   };
 }
 

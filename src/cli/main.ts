@@ -45,6 +45,10 @@ const COMMANDS: Record<string, Command> = {
       'handoff | assign | send-message | answer | delete | status: the MCP tools from the shell',
     load: () => import('./commands/agent.js'),
   },
+  dashboard: {
+    summary: 'A one-time login link for the web dashboard (--viewer: watch only)',
+    load: () => import('./commands/dashboard.js'),
+  },
   detect: {
     summary: 'Explain a status: the rule and the screen lines behind it',
     load: () => import('./commands/detect.js'),

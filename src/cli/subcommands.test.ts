@@ -13,6 +13,7 @@ function recorder(): CliContext & { printed: string[] } {
     out: (t) => printed.push(t),
     err: (t) => printed.push(t),
     server: () => Promise.reject(new Error('no server in this test')),
+    agent: () => Promise.reject(new Error('no server in this test')),
   };
 }
 

@@ -20,10 +20,14 @@ export interface ClientOptions {
    * sending again is safe for every method.
    */
   onRefused?: () => Promise<void>;
+  /** The credential sent with every request (`Authorization: Bearer …`), if any; a function
+   *  is asked at each request (a server started meanwhile may have just written it). */
+  token?: string | (() => string | undefined) | undefined;
 }
 
 const STATUS_CODES: Record<number, CaoErrorCode> = {
   400: 'INVALID_INPUT',
+  401: 'UNAUTHORIZED',
   403: 'FORBIDDEN',
   404: 'NOT_FOUND',
   409: 'CONFLICT',
@@ -42,7 +46,15 @@ export class CaoClient {
     readonly baseUrl: string,
     o: ClientOptions = {},
   ) {
-    const base = o.fetch ?? fetch;
+    const raw = o.fetch ?? fetch;
+    const token = o.token;
+    const base: typeof fetch = (input, init) => {
+      const value = typeof token === 'function' ? token() : token;
+      if (!value) return raw(input, init);
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', `Bearer ${value}`);
+      return raw(input, { ...init, headers });
+    };
     let retried = false;
     this.fetchFn = async (input, init) => {
       try {

@@ -6,6 +6,7 @@
 import type { CoreDeps } from './deps.js';
 import { envFlag } from '../lib/config.js';
 import { adoptTerminals, type AdoptionReport } from './adopt.js';
+import { AgentTools } from './agent-tools.js';
 import { EventBus, type EventListener } from './events.js';
 import { Ledger } from './ledger.js';
 import { Orchestrator } from './orchestration.js';
@@ -27,6 +28,8 @@ export interface Core {
   readonly ledger: Ledger;
   readonly turns: TurnService;
   readonly orchestrator: Orchestrator;
+  /** handoff, assign, send_message, answer and delete, as a known caller (MCP, `cao agent`). */
+  readonly tools: AgentTools;
   /** Live events (status changes, terminals coming and going, deliveries, turn ends). */
   subscribe(listener: EventListener): () => void;
   health(): Promise<HealthReport>;
@@ -65,12 +68,14 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
   settled.of = (id) => turns.settled(id);
   turns.start();
   const orchestrator = new Orchestrator(deps, sessions, terminals, ledger, turns);
+  const tools = new AgentTools(deps, terminals, ledger, turns, orchestrator);
   const core: Core = {
     terminals,
     sessions,
     ledger,
     turns,
     orchestrator,
+    tools,
     subscribe: (listener) => bus.subscribe(listener),
     health: async () => ({
       terminal_backend: edges.runtime.kind,
@@ -79,6 +84,8 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
     async start() {
       const report = await adoptTerminals(deps);
       await ledger.start();
+      // handoffs whose callers lost their wait when the server stopped answer by message
+      await tools.deliverOrphanedHandoffs();
       return report;
     },
     async close() {

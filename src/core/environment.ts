@@ -9,6 +9,7 @@ const DROP = new Set([
   'TMUX',
   'TMUX_PANE',
   'CAO_TERMINAL_ID',
+  'CAO_TERMINAL_TOKEN_FILE',
   'CAO_SESSION_NAME',
   'TERM_PROGRAM',
   'TERM_PROGRAM_VERSION',
@@ -22,6 +23,8 @@ export interface AgentEnvOptions {
   terminalId: string;
   session: string;
   apiUrl: string;
+  /** The file holding the terminal's token (`cao agent …` and cao-mcp-server read it). */
+  tokenFile: string;
 }
 
 export function agentEnvironment(o: AgentEnvOptions): Record<string, string> {
@@ -34,6 +37,7 @@ export function agentEnvironment(o: AgentEnvOptions): Record<string, string> {
   env['CAO_TERMINAL_ID'] = o.terminalId;
   env['CAO_SESSION_NAME'] = o.session;
   env['CAO_API_URL'] = o.apiUrl;
+  env['CAO_TERMINAL_TOKEN_FILE'] = o.tokenFile;
   // TUIs render their best with a 256-colour terminal; tmux sets TERM for the pane otherwise
   env['TERM'] ??= 'xterm-256color';
   if (env['TERM'] === 'dumb' || env['TERM'] === '') env['TERM'] = 'xterm-256color';

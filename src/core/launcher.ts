@@ -5,8 +5,10 @@
  * for the CLI's input prompt, and removes every trace of the terminal if that fails.
  */
 import { rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertModel, newTerminalId, windowName } from '../lib/names.js';
+import { hashToken, newToken } from '../lib/secrets.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { loadProfile } from '../profiles/discovery.js';
 import type { AgentProfile } from '../profiles/profile.js';
@@ -58,12 +60,21 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
   const cwd = resolveWorkingDirectory(o.workingDirectory, deps.home);
   if (o.model !== undefined) assertModel(o.model);
   const terminalId = newTerminalId();
+  // the terminal's identity at /mcp and the API: the agent finds it in a private file, never in
+  // an argument or the environment (some CLIs list their MCP servers' environment in argv)
+  const token = newToken('terminal');
+  const tokenFile: LaunchFile = {
+    path: join(deps.paths.tmp, `${terminalId}.token`),
+    content: `${token}\n`,
+    mode: 0o600,
+  };
   const env = agentEnvironment({
     base: deps.agentEnv,
     sessionEnv: o.sessionEnv,
     terminalId,
     session: o.session,
     apiUrl: deps.apiUrl,
+    tokenFile: tokenFile.path,
   });
   const binary = deps.findBinary(provider.binary, env['PATH']);
   if (!binary) {
@@ -79,7 +90,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     explicit: o.allowedTools,
     profile,
   });
-  const servers = mcpServers(deps, profile, terminalId);
+  const servers = mcpServers(deps, profile, terminalId, tokenFile.path);
   const spec = provider.launch({
     terminalId,
     profile,
@@ -97,7 +108,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
   return {
     provider,
     profile,
-    files: spec.files ?? [],
+    files: [tokenFile, ...(spec.files ?? [])],
     spec: {
       session: o.session,
       windowName: windowName(profile.name),
@@ -125,6 +136,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       ),
       mcpReadyAt: null,
       readyAt: null,
+      tokenHash: hashToken(token),
       createdAt: now,
       lastActive: now,
     },
@@ -136,6 +148,7 @@ function mcpServers(
   deps: CoreDeps,
   profile: AgentProfile,
   terminalId: string,
+  tokenFile: string,
 ): Record<string, McpServerSpec> {
   const out: Record<string, McpServerSpec> = {};
   for (const [name, s] of Object.entries(profile.mcpServers ?? {})) {
@@ -150,7 +163,12 @@ function mcpServers(
       type: 'stdio',
       command: isCao ? deps.mcpServerCommand.command : s.command,
       args: isCao ? [...deps.mcpServerCommand.args, ...(s.args ?? [])] : (s.args ?? []),
-      env: { ...(s.env ?? {}), CAO_TERMINAL_ID: terminalId, CAO_API_URL: deps.apiUrl },
+      env: {
+        ...(s.env ?? {}),
+        CAO_TERMINAL_ID: terminalId,
+        CAO_API_URL: deps.apiUrl,
+        ...(isCao ? { CAO_TERMINAL_TOKEN_FILE: tokenFile } : {}),
+      },
     };
   }
   return out;

@@ -5,7 +5,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
-import { assertTerminalId } from '../lib/names.js';
+import { assertTerminalId, isTerminalId } from '../lib/names.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
 import type { Detection, Provider } from '../providers/provider.js';
@@ -101,6 +101,18 @@ export class TerminalService {
       })
       .catch(() => {});
     return next;
+  }
+
+  /** The terminal a token belongs to (by the token's hash), if it still exists. */
+  async byTokenHash(hash: string): Promise<{ id: string; session: string } | undefined> {
+    const t = await this.deps.store.terminalByTokenHash(hash);
+    return t ? { id: t.id, session: t.session } : undefined;
+  }
+
+  /** The session of a terminal, undefined when there is no such terminal (or a bad id). */
+  async sessionOf(id: string): Promise<string | undefined> {
+    if (!isTerminalId(id)) return undefined;
+    return (await this.deps.store.getTerminal(id))?.session;
   }
 
   /** The terminal exists and its window is being tracked (it can be viewed and typed into). */

@@ -7,7 +7,8 @@ export type CaoErrorCode =
   | 'UNPROCESSABLE' // a required parameter is missing or has the wrong type (422)
   | 'NOT_FOUND' // a session, terminal, profile or message does not exist (404)
   | 'CONFLICT' // the thing exists already, or is in a state that forbids the request (409)
-  | 'FORBIDDEN' // a foreign Host or Origin (403)
+  | 'UNAUTHORIZED' // no valid credential (401): the message says where the token is
+  | 'FORBIDDEN' // a foreign Host or Origin, or a credential without the right (403)
   | 'NOT_INSTALLED' // a provider's CLI binary is not on PATH (400: the caller can fix it)
   | 'AGENT_FAILED' // the agent CLI errored, exited or stopped at a prompt (502)
   | 'TIMEOUT' // waiting for an agent ran out of time (504)

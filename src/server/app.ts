@@ -16,6 +16,10 @@ import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { turnRoutes } from './routes/turns.js';
 import { webRoutes } from './routes/web.js';
+import { authenticate } from './auth.js';
+import { mcpRoutes } from './mcp.js';
+import { agentToolRoutes } from './routes/agent-tools.js';
+import { authRoutes } from './routes/auth.js';
 import { security } from './security.js';
 import { terminalSocketRoutes } from './ws.js';
 
@@ -23,11 +27,15 @@ export function createApp(deps: AppDeps) {
   const doc = openApiDocument(deps.version);
   const app = new Hono()
     .use('*', security(deps.security))
+    .use('*', authenticate(deps.auth))
+    .route('/', authRoutes(deps))
     .route('/', healthRoutes(deps))
     .route('/', agentRoutes(deps))
     .route('/', sessionRoutes(deps))
     .route('/', orchestrationRoutes(deps))
     .route('/', turnRoutes(deps))
+    .route('/', agentToolRoutes(deps))
+    .route('/', mcpRoutes(deps))
     .route('/', terminalRoutes(deps))
     .route('/', inboxRoutes(deps))
     .route('/', eventRoutes(deps))

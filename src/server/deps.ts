@@ -3,6 +3,9 @@ import type { Core } from '../core/core.js';
 import type { FlowService } from '../flows/flows-service.js';
 import type { Logger } from '../lib/log.js';
 import type { CaoPaths } from '../lib/paths.js';
+import type { AuthOptions } from './auth.js';
+import type { McpToolOptions } from './mcp.js';
+import type { LoginCodes } from './routes/auth.js';
 import type { SecurityOptions } from './security.js';
 
 export interface ProviderInfo {
@@ -22,6 +25,10 @@ export interface AppDeps {
   home: string;
   log: Logger;
   security: SecurityOptions;
+  auth: AuthOptions;
+  /** Options of cao's MCP tools (`/mcp`). */
+  mcp: McpToolOptions;
+  loginCodes: LoginCodes;
   version: string;
   providerInfo(): Promise<ProviderInfo[]>;
 }

@@ -13,6 +13,7 @@ export const HTTP_STATUS: Record<CaoErrorCode, ContentfulStatusCode> = {
   UNPROCESSABLE: 422,
   NOT_FOUND: 404,
   CONFLICT: 409,
+  UNAUTHORIZED: 401,
   FORBIDDEN: 403,
   NOT_INSTALLED: 400,
   AGENT_FAILED: 502,

@@ -14,7 +14,8 @@ import { createCore } from '../core/core.js';
 import { DEFAULT_TIMING } from '../core/deps.js';
 import { EventBus } from '../core/events.js';
 import { FlowService } from '../flows/flows-service.js';
-import { serverAddress, tmuxSocket } from '../lib/config.js';
+import { authFiles, ensureSecrets } from '../lib/auth-files.js';
+import { envFlag, serverAddress, tmuxSocket } from '../lib/config.js';
 import { createLogger, parseLogLevel } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
 import { fallbackRootOnlyDir, findRootOnlyDir } from '../lib/root-only-dir.js';
@@ -24,13 +25,14 @@ import { TmuxRuntime } from '../runtime/tmux/tmux-runtime.js';
 import { SqliteStore } from '../store/sqlite-store.js';
 import { createApp } from './app.js';
 import { providerInfoSource } from './providers-info.js';
+import { LoginCodes } from './routes/auth.js';
 import { createSocketServer } from './ws.js';
 
 const HELP = `Usage: cao-server [--host HOST] [--port PORT]
 
 Runs the cao API server (default 127.0.0.1:9889; env CAO_API_HOST, CAO_API_PORT).
 Other settings: CAO_HOME_DIR, CAO_TMUX_SOCKET / CAO_TMUX_SOCKET_PATH, CAO_LOG_LEVEL,
-CAO_ALLOWED_HOSTS, CAO_CORS_ORIGINS. See README.md.`;
+CAO_ALLOWED_HOSTS, CAO_CORS_ORIGINS, CAO_AUTH=off (accept requests without a token). See README.md.`;
 
 export async function runServer(argv: string[]): Promise<void> {
   const { values } = parseArgs({
@@ -105,9 +107,28 @@ export async function runServer(argv: string[]): Promise<void> {
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean);
+  const authOff = /^(off|0|false|no)$/i.test(env['CAO_AUTH']?.trim() ?? '');
+  const secrets = ensureSecrets(authFiles(paths));
+  if (authOff) {
+    process.stderr.write(
+      'WARNING: CAO_AUTH=off: cao-server accepts every request without a token; any local user (and any program that reaches this port) can type into your agents. Turn it on again as soon as your clients can send the token.\n',
+    );
+    log.warn('authentication is off (CAO_AUTH=off)');
+  }
   const app = createApp({
     core,
     flows,
+    auth: {
+      enabled: !authOff,
+      ownerToken: secrets.owner,
+      viewerToken: secrets.viewer,
+      cookieKey: secrets.cookieKey,
+      ownerTokenFile: authFiles(paths).owner,
+      terminalByTokenHash: (hash) => core.terminals.byTokenHash(hash),
+      sessionOf: (id) => core.terminals.sessionOf(id),
+    },
+    loginCodes: new LoginCodes(),
+    mcp: { workingDirectoryParam: envFlag(env, 'CAO_ENABLE_WORKING_DIRECTORY', false) },
     paths,
     home: homedir(),
     log,

@@ -41,7 +41,129 @@ const id: Param = {
 const sessionName: Param = { name: 'name', in: 'path', required: true, schema: str };
 const success: Schema = { type: 'object', properties: { success: { type: 'boolean' } } };
 
+/** `/agent/<name>`: one of cao's MCP tools as a plain call (the caller is the credential's
+ *  terminal; the owner names it with caller_id). */
+function agentTool(name: string, summary: string, properties: Record<string, Schema>): Op[] {
+  return [
+    {
+      method: 'post',
+      path: `/agent/${name}`,
+      summary: `${summary} (the MCP tool as a plain call; acts as the credential's terminal, or the owner's caller_id)`,
+      tag: 'agent',
+      body: { type: 'object', properties: { caller_id: str, ...properties } },
+      ok: {
+        schema: { type: 'object', properties: { success: { type: 'boolean' }, message: str } },
+      },
+      errors: [401, 403, 422],
+    },
+  ];
+}
+
 export const OPERATIONS: Op[] = [
+  {
+    method: 'post',
+    path: '/mcp',
+    summary:
+      "cao's MCP tools (handoff, assign, send_message, answer_user_prompt, delete_terminal) over MCP Streamable HTTP, stateless, JSON responses. The caller is the credential's terminal (its token, which cao puts in the agent's MCP settings); the owner names one with X-Cao-Terminal",
+    tag: 'mcp',
+    ok: { description: 'A JSON-RPC response' },
+    errors: [401, 403, 404],
+  },
+  {
+    method: 'get',
+    path: '/mcp',
+    summary: 'MCP Streamable HTTP: no server-sent stream here (405, as the spec allows)',
+    tag: 'mcp',
+    errors: [401, 403, 405],
+  },
+  {
+    method: 'delete',
+    path: '/mcp',
+    summary: 'MCP Streamable HTTP session end (stateless: nothing to end)',
+    tag: 'mcp',
+    errors: [401, 403, 405],
+  },
+  ...agentTool(
+    'handoff',
+    'Blocking delegation: start a worker, give it the task, return its answer, remove it',
+    {
+      agent_profile: str,
+      message: str,
+      timeout: { type: 'integer', description: 'Seconds (1-3600, default 600)' },
+      model: str,
+      provider: str,
+      working_directory: str,
+    },
+  ),
+  ...agentTool('assign', 'Non-blocking delegation: the worker reports back with send_message', {
+    agent_profile: str,
+    message: str,
+    model: str,
+    provider: str,
+    working_directory: str,
+  }),
+  ...agentTool(
+    'send-message',
+    "Queue a message for another terminal (default: the caller's own caller)",
+    { message: str, receiver_id: str },
+  ),
+  ...agentTool(
+    'answer',
+    "Answer a waiting terminal's question: an option number or text, yes/no, or text",
+    {
+      terminal_id: str,
+      answer: str,
+    },
+  ),
+  ...agentTool('delete', 'Close a worker terminal (its scrollback is kept)', { terminal_id: str }),
+  {
+    method: 'post',
+    path: '/auth/login-links',
+    summary:
+      'A one-time dashboard login link (owner only): opening it within 5 minutes sets a session cookie (30 days)',
+    tag: 'auth',
+    body: {
+      type: 'object',
+      properties: {
+        role: { type: 'string', enum: ['owner', 'viewer'], description: 'Default owner' },
+      },
+    },
+    ok: {
+      status: 201,
+      schema: {
+        type: 'object',
+        properties: { url: str, role: str, expires_at: str },
+      },
+    },
+    errors: [401, 403],
+  },
+  {
+    method: 'get',
+    path: '/login',
+    summary: 'Opens a one-time login link: sets the dashboard session cookie and redirects to /',
+    tag: 'auth',
+    params: [q('code', 'The one-time code from the link', true)],
+    ok: { status: 303, description: 'Redirect to the dashboard' },
+    errors: [401],
+  },
+  {
+    method: 'get',
+    path: '/auth/whoami',
+    summary: "The credential's role (owner, viewer, terminal) and terminal",
+    tag: 'auth',
+    ok: {
+      schema: {
+        type: 'object',
+        properties: {
+          role: str,
+          terminal_id: { type: ['string', 'null'] },
+          auth: { type: 'boolean' },
+        },
+      },
+    },
+    errors: [401],
+  },
+
   {
     method: 'get',
     path: '/health',

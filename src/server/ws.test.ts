@@ -55,7 +55,13 @@ interface Client {
   opened: Promise<boolean>;
 }
 
-function connect(port: number, path: string, headers: Record<string, string> = {}): Client {
+function connect(port: number, path: string, extra: Record<string, string> = {}): Client {
+  // as the owner unless the test says otherwise ('' = send no such header)
+  const headers = Object.fromEntries(
+    Object.entries({ authorization: `Bearer ${s?.tokens.owner ?? ''}`, ...extra }).filter(
+      ([, v]) => v !== '',
+    ),
+  );
   const ws = new WebSocket(`ws://127.0.0.1:${port}${path}`, { headers });
   sockets.push(ws);
   const frames: Buffer[] = [];
@@ -171,6 +177,33 @@ describe('WS /terminals/{id}/ws', () => {
     await waitFor(() => pane.viewers.size === 1);
     expect((await stack.req('DELETE', '/sessions/ws1')).status).toBe(200);
     expect(await c.closed).toMatchObject({ code: 1000 });
+  });
+
+  it('needs a credential: none or a wrong one is refused before the upgrade (401)', async () => {
+    const { port, terminal } = await start();
+    const none = connect(port, `/terminals/${terminal.id}/ws`, { authorization: '' });
+    expect((await none.closed).status).toBe(401);
+    const guessed = connect(port, `/terminals/${terminal.id}/ws`, {
+      authorization: `Bearer cao_o_${'A'.repeat(43)}`,
+    });
+    expect((await guessed.closed).status).toBe(401);
+  });
+
+  it('a viewer sees the screen but cannot type into it or resize it', async () => {
+    const { stack, port, terminal } = await start();
+    const c = connect(port, `/terminals/${terminal.id}/ws`, {
+      authorization: `Bearer ${stack.tokens.viewer}`,
+    });
+    expect(await c.opened).toBe(true);
+    await waitFor(() => c.frames.length > 0);
+    c.ws.send(JSON.stringify({ type: 'input', data: 'rm -rf /\r' }));
+    c.ws.send(JSON.stringify({ type: 'resize', rows: 10, cols: 40 }));
+    const owner = connect(port, `/terminals/${terminal.id}/ws`);
+    expect(await owner.opened).toBe(true);
+    owner.ws.send(JSON.stringify({ type: 'input', data: 'x' }));
+    await waitFor(() => stack.runtime.paneOf(terminal.id).typed.length > 0);
+    expect(stack.runtime.paneOf(terminal.id).typed).toEqual(['x']);
+    expect(stack.runtime.paneOf(terminal.id).cols).not.toBe(40);
   });
 
   it('answers a plain GET with 426', async () => {

@@ -10,6 +10,8 @@
  * - close codes: 4004 no such terminal (or it is not running), 4403 Origin not allowed, 4003 a
  *   message that is not one of the two above, 1000 the terminal went away, 1013 the viewer
  *   reads too slowly.
+ * - who: the owner (token or dashboard cookie) views and types; a viewer only views (its input
+ *   and resize frames are dropped); without a credential the upgrade is refused (401, auth.ts).
  *
  * The Host/Origin middleware (`security.ts`) has already answered 403 to a foreign Host or a
  * foreign Origin before the upgrade. A WebSocket is held to a stricter rule on top: only a
@@ -22,6 +24,7 @@ import type { WSContext } from 'hono/ws';
 import { WebSocketServer } from 'ws';
 import { errorMessage } from '../lib/errors.js';
 import type { AppDeps } from './deps.js';
+import { principalOf } from './auth.js';
 import { socketOriginAllowed } from './security.js';
 
 export const CLOSE_NO_TERMINAL = 4004;
@@ -80,6 +83,8 @@ export function terminalSocketRoutes(deps: AppDeps) {
     const host = c.req.header('host') ?? new URL(c.req.url).host;
     const originOk = socketOriginAllowed(deps.security, c.req.header('origin'), host);
     const running = originOk && (await terminals.isRunning(id));
+    // a viewer watches; only the owner types into an agent or resizes its window
+    const readOnly = principalOf(c)?.role === 'viewer';
     let stop: (() => void) | undefined;
     let closed = false;
     let writes: Promise<void> = Promise.resolve();
@@ -126,6 +131,7 @@ export function terminalSocketRoutes(deps: AppDeps) {
           ws.close(CLOSE_BAD_MESSAGE, 'expected {"type":"input"|"resize",…}');
           return;
         }
+        if (readOnly) return;
         // one after another, in the order typed
         writes = writes
           .then(() =>

@@ -72,4 +72,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX flow_runs_name ON flow_runs (flow_name, id);
   `,
+  // 3: each terminal's credential for cao's MCP endpoint and API, kept only as a SHA-256 hash
+  `
+  ALTER TABLE terminals ADD COLUMN token_hash TEXT;
+  CREATE UNIQUE INDEX terminals_token_hash ON terminals (token_hash);
+  `,
 ];

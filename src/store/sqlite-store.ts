@@ -87,9 +87,11 @@ export class SqliteStore implements Store {
     this.db
       .prepare(
         `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
-           allowed_tools, caller_id, model, status, mcp_expected, mcp_ready_at, ready_at, created_at, last_active)
+           allowed_tools, caller_id, model, status, mcp_expected, mcp_ready_at, ready_at, created_at, last_active,
+           token_hash)
          VALUES (@id, @session, @windowName, @provider, @agentProfile, @workingDirectory,
-           @allowedTools, @callerId, @model, @status, @mcpExpected, @mcpReadyAt, @readyAt, @createdAt, @lastActive)`,
+           @allowedTools, @callerId, @model, @status, @mcpExpected, @mcpReadyAt, @readyAt, @createdAt, @lastActive,
+           @tokenHash)`,
       )
       .run({
         ...t,
@@ -101,6 +103,12 @@ export class SqliteStore implements Store {
 
   getTerminal(id: string): Promise<TerminalRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM terminals WHERE id = ?').get(id) as Row | undefined;
+    return Promise.resolve(row ? toTerminal(row) : undefined);
+  }
+
+  terminalByTokenHash(tokenHash: string): Promise<TerminalRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM terminals WHERE token_hash = ?').get(tokenHash) as
+      Row | undefined;
     return Promise.resolve(row ? toTerminal(row) : undefined);
   }
 
@@ -368,6 +376,7 @@ function toTerminal(r: Row): TerminalRecord {
     mcpExpected: Number(r['mcp_expected']) === 1,
     mcpReadyAt: (r['mcp_ready_at'] as string | null) ?? null,
     readyAt: (r['ready_at'] as string | null) ?? null,
+    tokenHash: (r['token_hash'] as string | null) ?? null,
     createdAt: String(r['created_at']),
     lastActive: String(r['last_active']),
   };

@@ -33,6 +33,9 @@ export interface TerminalRecord {
   mcpReadyAt: string | null;
   /** When the CLI finished starting (start-up dialogs answered, prompt shown and steady). */
   readyAt: string | null;
+  /** SHA-256 (hex) of the terminal's secret token (its identity at /mcp and the API); the
+   *  token itself is never stored. */
+  tokenHash: string | null;
   createdAt: string;
   lastActive: string;
 }
@@ -131,6 +134,8 @@ export interface Store {
 
   insertTerminal(t: TerminalRecord): Promise<void>;
   getTerminal(id: string): Promise<TerminalRecord | undefined>;
+  /** The terminal whose token hashes to `tokenHash`. */
+  terminalByTokenHash(tokenHash: string): Promise<TerminalRecord | undefined>;
   listTerminals(filter?: { session?: string }): Promise<TerminalRecord[]>;
   updateTerminal(id: string, patch: TerminalPatch): Promise<void>;
   deleteTerminal(id: string): Promise<void>;

@@ -129,10 +129,26 @@ describe.skipIf(skipReason !== '')(
       if (scriptDir) rmSync(scriptDir, { recursive: true, force: true });
     });
 
-    it('loads the page, live, with no CSP violation or script error', async () => {
+    it('asks a browser that is not logged in to open a link from cao dashboard', async () => {
       const res = await page.goto(`${s.apiUrl}/`);
       expect(res?.status()).toBe(200);
+      await page.getByTestId('login-needed').getByText('cao dashboard').first().waitFor();
+      if (SHOTS) await page.screenshot({ path: join(shotsDir, 'login-needed.png') });
+      // the page asked who it is and got the expected 401: not a problem of the page
+      problems.splice(0, problems.length, ...problems.filter((p) => !/status of 401/.test(p)));
+    });
+
+    it('loads the page after the login link, live, with no CSP violation or script error', async () => {
+      const link = await s.cao(['dashboard', '--json']);
+      expect(link.code, link.stderr).toBe(0);
+      const { url } = JSON.parse(link.stdout) as { url: string };
+      const res = await page.goto(url);
+      expect(res?.status()).toBe(200);
+      expect(new URL(page.url()).pathname).toBe('/');
       expect(res?.headers()['content-security-policy']).toContain("script-src 'self'");
+      // the link works once
+      const again = await fetch(url, { redirect: 'manual' });
+      expect(again.status).toBe(401);
       await page.getByTestId('live').filter({ hasText: 'live' }).waitFor();
       await page.getByText('No sessions yet.').waitFor();
       // a marker that survives only as long as the page is not reloaded
@@ -326,6 +342,8 @@ describe.skipIf(browserSkip !== '')(
       });
       expect(r.status).toBe(201);
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      const link = await stack.req<{ url: string }>('POST', '/auth/login-links', {});
+      await page.goto(`http://127.0.0.1:${port}/login${new URL(link.body.url).search}`);
       await page.goto(`http://127.0.0.1:${port}/#/terminal/${r.body.id}`);
       await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
       const pane = stack.runtime.paneOf(r.body.id);

@@ -105,6 +105,15 @@ export function ensureAgentCli(cli: string): string {
   return bin;
 }
 
+/** The owner token cao-server wrote in `caoHome` (undefined before its first start). */
+export function ownerToken(caoHome: string): string | undefined {
+  try {
+    return readFileSync(join(caoHome, 'auth', 'owner.token'), 'utf8').trim();
+  } catch {
+    return undefined;
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
@@ -238,9 +247,14 @@ export async function startStack(o: StackOptions): Promise<Stack> {
       });
     },
     async api<T>(method: string, path: string, body?: unknown) {
+      // as the owner: the token cao-server wrote in its home (what the cao CLI sends)
+      const token = ownerToken(caoHome);
       const res = await fetch(`${apiUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: {
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();

@@ -17,7 +17,10 @@ import { silentLogger } from '../../src/lib/log.js';
 import { caoPaths, ensureLayout, type CaoPaths } from '../../src/lib/paths.js';
 import { FakeRuntime, type FakeProgram } from '../../src/runtime/fake-runtime.js';
 import type { WindowSpec } from '../../src/runtime/runtime.js';
+import { envFlag } from '../../src/lib/config.js';
+import { newToken } from '../../src/lib/secrets.js';
 import { createApp } from '../../src/server/app.js';
+import { LoginCodes } from '../../src/server/routes/auth.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { fakeClaude } from './fake-claude.js';
 
@@ -35,7 +38,9 @@ export interface TestStack {
   paths: CaoPaths;
   root: string;
   work: string;
-  /** JSON request; returns status and parsed body. */
+  /** The owner's and the viewers' tokens (requests of `req` carry the owner's). */
+  tokens: { owner: string; viewer: string };
+  /** JSON request (as the owner, unless `headers` says otherwise); returns status and body. */
   req<T = unknown>(
     method: string,
     path: string,
@@ -108,9 +113,21 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
   };
   const flows = new FlowService(flowDeps, o.flowOptions);
   void flows.start();
+  const tokens = { owner: newToken('owner'), viewer: newToken('viewer') };
   const app = createApp({
     core,
     flows,
+    auth: {
+      enabled: true,
+      ownerToken: tokens.owner,
+      viewerToken: tokens.viewer,
+      cookieKey: 'test-cookie-key',
+      ownerTokenFile: join(paths.home, 'auth', 'owner.token'),
+      terminalByTokenHash: (hash) => core.terminals.byTokenHash(hash),
+      sessionOf: (id) => core.terminals.sessionOf(id),
+    },
+    loginCodes: new LoginCodes(),
+    mcp: { workingDirectoryParam: envFlag(o.env ?? {}, 'CAO_ENABLE_WORKING_DIRECTORY', false) },
     paths,
     home: root,
     log: silentLogger,
@@ -122,6 +139,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     app,
     core,
     deps,
+    tokens,
     flows,
     flowDeps,
     runtime,
@@ -137,11 +155,12 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     ) {
       const res = await app.request(path, {
         method,
-        headers: {
+        headers: withoutEmpty({
           host: '127.0.0.1:9889',
+          authorization: `Bearer ${tokens.owner}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
           ...headers,
-        },
+        }),
         body: body === undefined ? undefined : JSON.stringify(body),
       });
       const text = await res.text();
@@ -154,4 +173,9 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** Headers without the ones a test blanked out ('' = do not send it). */
+function withoutEmpty(h: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(h).filter(([, v]) => v !== ''));
 }

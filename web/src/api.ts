@@ -123,8 +123,16 @@ async function call<T>(method: string, path: string, body?: unknown): Promise<T>
 
 const enc = encodeURIComponent;
 
+export interface WhoAmI {
+  role: 'owner' | 'viewer' | 'terminal';
+  terminal_id: string | null;
+  auth: boolean;
+}
+
 export const api = {
   health: () => call<Health>('GET', '/health'),
+  /** Who this browser is logged in as; 401 when it is not (open a link from `cao dashboard`). */
+  whoami: () => call<WhoAmI>('GET', '/auth/whoami'),
   sessions: () => call<SessionSummary[]>('GET', '/sessions'),
   session: (name: string) => call<Session>('GET', `/sessions/${enc(name)}`),
   createSession: (body: {

@@ -1,6 +1,6 @@
 /** The dashboard's frame: top bar, the sessions sidebar, and the current view. */
 import { useEffect, useState } from 'preact/hooks';
-import { api } from './api';
+import { ApiError, api, type WhoAmI } from './api';
 import { InboxPage } from './inbox';
 import { Overview } from './overview';
 import { href, useRoute, type Route } from './router';
@@ -9,7 +9,37 @@ import { store, useStore } from './store';
 import { TerminalPage } from './terminal-page';
 import { StatusBadge, terminalLabel } from './ui';
 
+/** The dashboard needs a login (a one-time link from `cao dashboard`); until then, this. */
 export function App() {
+  const [who, setWho] = useState<WhoAmI | 'none' | undefined>();
+  useEffect(() => {
+    api
+      .whoami()
+      .then(setWho)
+      .catch((e: unknown) =>
+        setWho(e instanceof ApiError && e.status === 401 ? 'none' : undefined),
+      );
+  }, []);
+  if (who === undefined) return null;
+  if (who === 'none') return <LoginNeeded />;
+  return <Dashboard readOnly={who.role !== 'owner'} />;
+}
+
+function LoginNeeded() {
+  return (
+    <div class="login-needed" data-testid="login-needed">
+      <h1>cao dashboard</h1>
+      <p>This browser is not logged in to cao-server.</p>
+      <p>
+        In a terminal on this machine, run <code>cao dashboard</code> and open the link it prints
+        (it works once, for 5 minutes). <code>cao dashboard --viewer</code> prints a link that can
+        only watch.
+      </p>
+    </div>
+  );
+}
+
+function Dashboard({ readOnly }: { readOnly: boolean }) {
   const route = useRoute();
   const state = useStore();
   const [version, setVersion] = useState('');
@@ -40,6 +70,11 @@ export function App() {
         <span class={`live ${state.live ? 'on' : 'off'}`} data-testid="live">
           {state.live ? 'live' : 'reconnecting…'}
         </span>
+        {readOnly ? (
+          <span class="muted small-text" data-testid="read-only">
+            viewer (read-only)
+          </span>
+        ) : null}
         {version ? <span class="muted small-text">v{version}</span> : null}
       </header>
       <div class="body">

@@ -1,16 +1,10 @@
 /**
- * `cao agent …`: the MCP tools as shell commands, for agents whose MCP child died and for
- * scripts. The caller is $CAO_TERMINAL_ID (set in every cao terminal) or --from.
+ * `cao agent …`: the MCP tools as shell commands (`/agent/*`, the same implementation as
+ * `/mcp`), for agents whose MCP client died and for scripts. Inside a cao terminal the call
+ * acts as that terminal (its own token); elsewhere the owner names the caller with --from (or
+ * $CAO_TERMINAL_ID).
  */
-import {
-  answerUserPrompt,
-  assign,
-  callerId,
-  deleteTerminal,
-  handoff,
-  sendMessage,
-} from '../../client/orchestrate.js';
-import { ok } from '../../client/api.js';
+import { ok, within } from '../../client/api.js';
 import type { MessageView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { UsageError, parse } from '../args.js';
@@ -27,7 +21,8 @@ const USAGE = `Usage:
   cao agent status [TERMINAL_ID] [--json]
 
 The same as the MCP tools handoff, assign, send_message, answer_user_prompt and
-delete_terminal. The calling terminal is $CAO_TERMINAL_ID, or --from ID.
+delete_terminal. Inside a cao terminal the call acts as that terminal; elsewhere name the
+calling terminal with --from ID (or $CAO_TERMINAL_ID). An answer is an option's number or text.
 'send-message' without --to replies to the terminal that started this one.
 'status' shows a terminal's status (why, with evidence) and its inbox with delivery states.`;
 
@@ -42,6 +37,15 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
 
 export function run(argv: string[], ctx: CliContext): Promise<number> {
   return runSubcommand('agent', SUBCOMMANDS, USAGE, argv, ctx);
+}
+
+/**
+ * Who the call acts as: --from, else $CAO_TERMINAL_ID. Inside a cao terminal the server takes
+ * the caller from the terminal's own token anyway (and refuses another name).
+ */
+function caller(from: string | undefined): { caller_id?: string } {
+  const id = from ?? process.env['CAO_TERMINAL_ID'];
+  return id ? { caller_id: id } : {};
 }
 
 async function delegate(
@@ -65,13 +69,13 @@ async function delegate(
   const task = positionals[0];
   if (!values.agent || !task)
     throw new UsageError('--agent PROFILE and the task are required', USAGE);
-  const from = callerId(values.from);
-  const client = await ctx.server();
+  const client = await ctx.agent();
   const request = {
-    agentProfile: values.agent,
+    ...caller(values.from),
+    agent_profile: values.agent,
     message: task,
     model: values.model,
-    workingDirectory: values['working-directory'],
+    working_directory: values['working-directory'],
   };
   let r: { success: boolean; message: string; output?: string | null; terminal_id?: string | null };
   if (kind === 'handoff') {
@@ -81,12 +85,17 @@ async function delegate(
     }
     const progress = startProgress(`Handing off to ${values.agent}`);
     try {
-      r = await handoff(client, from, { ...request, timeoutS });
+      r = await ok(
+        client.api.agent.handoff.$post(
+          { json: { ...request, timeout: timeoutS } },
+          within(timeoutS * 1000 + 60_000),
+        ),
+      );
     } finally {
       progress.stop();
     }
   } else {
-    r = await assign(client, from, request);
+    r = await ok(client.api.agent.assign.$post({ json: request }));
   }
   if (values.json) ctx.out(json(r));
   else {
@@ -105,7 +114,12 @@ async function send(argv: string[], ctx: CliContext): Promise<number> {
   );
   const message = positionals[0];
   if (!message) throw new UsageError('the message is required', USAGE);
-  const r = await sendMessage(await ctx.server(), callerId(values.from), message, values.to);
+  const client = await ctx.agent();
+  const r = await ok(
+    client.api.agent['send-message'].$post({
+      json: { ...caller(values.from), message, ...(values.to ? { receiver_id: values.to } : {}) },
+    }),
+  );
   if (values.json) ctx.out(json(r));
   else if (r.success)
     ctx.out(`Message ${r.message_id} queued for terminal ${r.receiver_id} (${r.status})`);
@@ -117,7 +131,12 @@ async function answer(argv: string[], ctx: CliContext): Promise<number> {
   const { positionals } = parse(argv, {}, USAGE, 2);
   const [id, text] = positionals;
   if (!id || !text) throw new UsageError('TERMINAL_ID and the answer are required', USAGE);
-  const r = await answerUserPrompt(await ctx.server(), id, text);
+  const client = await ctx.agent();
+  const r = await ok(
+    client.api.agent.answer.$post({
+      json: { ...caller(undefined), terminal_id: id, answer: text },
+    }),
+  );
   (r.success ? ctx.out : ctx.err)(r.message);
   return r.success ? 0 : 1;
 }
@@ -125,15 +144,23 @@ async function answer(argv: string[], ctx: CliContext): Promise<number> {
 async function remove(argv: string[], ctx: CliContext): Promise<number> {
   const { positionals } = parse(argv, {}, USAGE, 1);
   if (!positionals[0]) throw new UsageError('TERMINAL_ID is required', USAGE);
-  const r = await deleteTerminal(await ctx.server(), positionals[0]);
+  const client = await ctx.agent();
+  const r = await ok(
+    client.api.agent.delete.$post({ json: { ...caller(undefined), terminal_id: positionals[0] } }),
+  );
   (r.success ? ctx.out : ctx.err)(r.message);
   return r.success ? 0 : 1;
 }
 
 async function status(argv: string[], ctx: CliContext): Promise<number> {
   const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, USAGE, 1);
-  const id = positionals[0] ?? callerId();
-  const client = await ctx.server();
+  const id = positionals[0] ?? process.env['CAO_TERMINAL_ID'];
+  if (!id)
+    throw new UsageError(
+      'TERMINAL_ID is required outside a cao terminal ($CAO_TERMINAL_ID)',
+      USAGE,
+    );
+  const client = await ctx.agent();
   const param = { id };
   const [terminal, detect, inbox, outbox] = await Promise.all([
     ok(client.api.terminals[':id'].$get({ param })),

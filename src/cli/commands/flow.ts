@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { ok, type CaoClient } from '../../client/api.js';
-import { awaitTurn } from '../../client/orchestrate.js';
+import { awaitTurn } from '../../client/turns.js';
 import type { TurnOutcome } from '../../core/turns.js';
 import type { FlowView } from '../../flows/flows-service.js';
 import { CaoError } from '../../lib/errors.js';

@@ -1,6 +1,7 @@
 /** `cao info`: where cao keeps its data, the server, and the session this shell is in. */
 import { execFileSync } from 'node:child_process';
 import { ok } from '../../client/api.js';
+import { authFiles } from '../../lib/auth-files.js';
 import { tmuxSocket } from '../../lib/config.js';
 import { caoPaths } from '../../lib/paths.js';
 import { parse } from '../args.js';
@@ -18,6 +19,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     () => false,
   );
   ctx.out(`Server: ${ctx.client.baseUrl} (${healthy ? 'running' : 'not running'})`);
+  ctx.out(`Owner token: ${authFiles(paths).owner} (the CLI sends it; keep it private)`);
+  if (healthy) {
+    const link = await ok(ctx.client.api.auth['login-links'].$post({ json: {} })).catch(
+      () => undefined,
+    );
+    if (link) ctx.out(`Dashboard: ${link.url} (one-time login link, valid 5 minutes)`);
+  }
   const session = process.env['CAO_SESSION_NAME'] || currentTmuxSession();
   if (process.env['CAO_TERMINAL_ID']) ctx.out(`Terminal ID: ${process.env['CAO_TERMINAL_ID']}`);
   if (!session?.startsWith('cao-')) {

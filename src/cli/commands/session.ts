@@ -1,6 +1,6 @@
 /** `cao session list | status | send`. */
 import { ok, within, type CaoClient } from '../../client/api.js';
-import { awaitTurn } from '../../client/orchestrate.js';
+import { awaitTurn } from '../../client/turns.js';
 import type { TurnOutcome } from '../../core/turns.js';
 import type { TerminalView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';

@@ -1,15 +1,15 @@
 /**
- * The MCP tools through the SDK's in-memory transport, against the in-process stack: a real
- * MCP client calls cao-mcp-server's tools, which call the real HTTP app over `app.request`.
+ * cao's MCP tools at `/mcp`: a real MCP client (the official SDK, Streamable HTTP) talks to the
+ * in-process stack's HTTP app over `app.request`, with a terminal's own token.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClaude } from '../../test/support/fake-claude.js';
 import { createTestStack, type TestStack } from '../../test/support/stack.js';
-import { CaoClient } from '../client/api.js';
 import type { TerminalView } from '../core/views.js';
-import { createMcpServer } from './server.js';
 
 let s: TestStack;
 let client: Client;
@@ -18,18 +18,21 @@ afterEach(async () => {
   await s?.close();
 });
 
+/** The token cao gave the terminal (the file its agent reads). */
+const tokenOf = (terminalId: string): string =>
+  readFileSync(join(s.paths.tmp, `${terminalId}.token`), 'utf8').trim();
+
+/** An MCP client with `authorization` (default: the terminal's own token). */
 async function connect(
-  terminalId: string | undefined,
-  workingDirectoryParam = false,
+  terminalId: string,
+  authorization = `Bearer ${tokenOf(terminalId)}`,
 ): Promise<Client> {
-  const api = new CaoClient('http://127.0.0.1:9889', {
-    fetch: (input, init) => Promise.resolve(s.app.request(input as string, init)),
+  const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1:9889/mcp'), {
+    fetch: (input, init) => Promise.resolve(s.app.request(String(input), init)),
+    requestInit: { headers: { authorization } },
   });
-  const server = createMcpServer({ client: api, terminalId, workingDirectoryParam });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(a);
   const c = new Client({ name: 'test', version: '1' });
-  await c.connect(b);
+  await c.connect(transport);
   return c;
 }
 
@@ -66,7 +69,7 @@ const until = async (pred: () => Promise<boolean> | boolean, ms = 3000): Promise
 describe('cao-mcp-server tools', () => {
   it('lists the tools with the original parameters', async () => {
     s = createTestStack();
-    client = await connect('abcdef01');
+    client = await connect((await supervisor()).id);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual([
       'answer_user_prompt',
@@ -82,10 +85,12 @@ describe('cao-mcp-server tools', () => {
       'model',
       'timeout',
     ]);
-    const withWd = await connect('abcdef01', true);
-    const t2 = (await withWd.listTools()).tools.find((t) => t.name === 'assign');
+    await client.close();
+    await s.close();
+    s = createTestStack({ env: { CAO_ENABLE_WORKING_DIRECTORY: '1' } });
+    client = await connect((await supervisor()).id);
+    const t2 = (await client.listTools()).tools.find((t) => t.name === 'assign');
     expect(Object.keys(t2?.inputSchema.properties ?? {})).toContain('working_directory');
-    await withWd.close();
   });
 
   it('handoff: starts a worker, returns its answer, removes it', async () => {
@@ -220,36 +225,102 @@ describe('cao-mcp-server tools', () => {
     ).toMatch(/yourself/);
   });
 
-  it('says what is wrong outside a cao terminal', async () => {
-    s = createTestStack();
-    client = await connect(undefined);
-    const r = await call('assign', { agent_profile: 'developer', message: 'x' });
-    expect(r.isError).toBe(true);
-    expect(r.body['message']).toMatch(/CAO_TERMINAL_ID is not set/);
+  it('marks the terminal ready for its task when its CLI lists the tools', async () => {
+    s = createTestStack({ mcpConnects: false });
+    const sup = await supervisor();
+    expect((await s.store.getTerminal(sup.id))?.mcpReadyAt).toBeNull();
+    client = await connect(sup.id);
+    expect((await s.store.getTerminal(sup.id))?.mcpReadyAt).toBeNull();
+    await client.listTools();
+    expect((await s.store.getTerminal(sup.id))?.mcpReadyAt).not.toBeNull();
   });
 });
 
-describe('tools-listed report', () => {
-  it('fires once, after the reply to the first tools/list', async () => {
+describe('identity', () => {
+  it("a terminal's token acts as that terminal only: naming another is ignored or refused", async () => {
     s = createTestStack();
-    const { onToolsListed } = await import('./tools-listed.js');
-    const api = new CaoClient('http://127.0.0.1:9889', {
-      fetch: (input, init) => Promise.resolve(s.app.request(input as string, init)),
+    const a = await supervisor();
+    const b = (
+      await s.req<TerminalView>('POST', '/sessions', {
+        agent_profile: 'developer',
+        session_name: 'other',
+        working_directory: s.work,
+        provider: 'claude_code',
+      })
+    ).body;
+    // over MCP the caller is the token's terminal, whatever the request claims
+    const transport = new StreamableHTTPClientTransport(new URL('http://127.0.0.1:9889/mcp'), {
+      fetch: (input, init) => Promise.resolve(s.app.request(String(input), init)),
+      requestInit: {
+        headers: { authorization: `Bearer ${tokenOf(a.id)}`, 'x-cao-terminal': b.id },
+      },
     });
-    const server = createMcpServer({
-      client: api,
-      terminalId: 'abcdef01',
-      workingDirectoryParam: false,
-    });
-    const [a, b] = InMemoryTransport.createLinkedPair();
-    await server.connect(a);
-    let listed = 0;
-    onToolsListed(a, () => listed++);
     client = new Client({ name: 'test', version: '1' });
-    await client.connect(b);
-    expect(listed).toBe(0);
-    await client.listTools();
-    await client.listTools();
-    expect(listed).toBe(1);
+    await client.connect(transport);
+    const r = (await client.callTool({
+      name: 'send_message',
+      arguments: { message: 'from a', receiver_id: b.id },
+    })) as CallResult;
+    expect(JSON.parse(r.content[0]!.text)).toMatchObject({ success: true, sender_id: a.id });
+    // over the shell twins, naming another caller is refused
+    const forged = await s.req<{ detail: string }>(
+      'POST',
+      '/agent/send-message',
+      { caller_id: b.id, receiver_id: a.id, message: 'forged' },
+      { authorization: `Bearer ${tokenOf(a.id)}` },
+    );
+    expect(forged.status).toBe(403);
+    expect(forged.body.detail).toContain(`cannot act as terminal ${b.id}`);
+    // nor may it read another session's screens or type into them
+    for (const [method, path] of [
+      ['GET', `/terminals/${b.id}/output`],
+      ['POST', `/terminals/${b.id}/input?message=hi`],
+      ['GET', '/sessions/cao-other'],
+      ['GET', '/events'],
+    ] as const) {
+      const r2 = await s.req(method, path, undefined, { authorization: `Bearer ${tokenOf(a.id)}` });
+      expect(r2.status, `${method} ${path}`).toBe(403);
+    }
+    // its own session it may read
+    const own = await s.req('GET', `/terminals/${a.id}/output`, undefined, {
+      authorization: `Bearer ${tokenOf(a.id)}`,
+    });
+    expect(own.status).toBe(200);
+  });
+
+  it("a deleted terminal's token stops working at once", async () => {
+    s = createTestStack();
+    const sup = await supervisor();
+    const token = tokenOf(sup.id);
+    expect((await s.req('DELETE', `/terminals/${sup.id}`)).status).toBe(200);
+    const r = await s.app.request('http://127.0.0.1:9889/mcp', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(r.status).toBe(401);
+  });
+
+  it('without a credential, or with a malformed or guessed one: 401 saying where the token is', async () => {
+    s = createTestStack();
+    await supervisor();
+    for (const authorization of [
+      '',
+      'Bearer',
+      'Basic abc',
+      'Bearer not-a-token',
+      `Bearer cao_t_${'A'.repeat(43)}`,
+      `Bearer cao_o_${'B'.repeat(43)}`,
+      `Bearer cao_t_${'x'.repeat(5000)}`,
+    ]) {
+      const r = await s.req<{ detail: string; code: string }>(
+        'POST',
+        '/mcp',
+        {},
+        { authorization },
+      );
+      expect(r.status, authorization.slice(0, 30)).toBe(401);
+      expect(r.body.detail).toMatch(/owner token .*it is in .*owner\.token/);
+    }
   });
 });
