@@ -426,3 +426,18 @@ describe('flows and their runs', () => {
     expect(await store.listFlowRuns('other', 10)).toHaveLength(1);
   });
 });
+
+describe('failures', () => {
+  // the Store seam is asynchronous: callers handle failures with `.catch` (core.ts persists
+  // statuses with `void store.updateTerminal(…).catch(…)`), which a synchronous throw bypasses
+  it('come back as rejected promises, never thrown at the call', async () => {
+    const s = { name: 'cao-a', workingDirectory: null, env: {}, createdAt: T0 };
+    await store.insertSession(s);
+    const duplicate = store.insertSession(s);
+    await expect(duplicate).rejects.toThrow(/UNIQUE/);
+    store.close();
+    const closed = store.updateTerminal('aaaa0001', { status: 'idle' });
+    await expect(closed).rejects.toThrow(/not open/);
+    store = new SqliteStore(':memory:');
+  });
+});
