@@ -33,7 +33,7 @@ const PROCESSING_2 = PROCESSING.replace('Processing…', 'Pondering…');
 class ObservedRuntime extends FakeRuntime {
   readonly reads: { paneId: string; history: CaptureOptions['history'] }[] = [];
   private held: Promise<void> | undefined;
-  private readonly listeners = new Map<string, Set<RuntimeListener>>();
+  private readonly taps = new Map<string, Set<RuntimeListener>>();
 
   override async capture(paneId: string, options: CaptureOptions = {}): Promise<string> {
     this.reads.push({ paneId, history: options.history });
@@ -53,8 +53,8 @@ class ObservedRuntime extends FakeRuntime {
   }
 
   override watch(session: string, listener: RuntimeListener): () => void {
-    let set = this.listeners.get(session);
-    if (!set) this.listeners.set(session, (set = new Set()));
+    let set = this.taps.get(session);
+    if (!set) this.taps.set(session, (set = new Set()));
     set.add(listener);
     const stop = super.watch(session, listener);
     return () => {
@@ -64,11 +64,11 @@ class ObservedRuntime extends FakeRuntime {
   }
 
   watchers(session: string): number {
-    return this.listeners.get(session)?.size ?? 0;
+    return this.taps.get(session)?.size ?? 0;
   }
 
   dropClient(session: string): void {
-    for (const l of [...(this.listeners.get(session) ?? [])])
+    for (const l of [...(this.taps.get(session) ?? [])])
       l({ type: 'session-closed', session, reason: 'control client exited' });
   }
 }
