@@ -13,7 +13,8 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { fakeClaude, type FakeClaudeOptions } from '../../test/support/fake-claude.js';
+import { fakeClaude } from '../../test/support/fake-claude.js';
+import { programsByProfile, type ProgramsByProfile } from '../../test/support/programs.js';
 import {
   createTestStack,
   type TestStack,
@@ -40,18 +41,8 @@ afterEach(async () => {
 });
 
 /** A stack whose `reviewer` terminals run `reviewer` and every other terminal `others`. */
-async function stack(
-  o: TestStackOptions & {
-    reviewer?: FakeClaudeOptions | FakeProgram;
-    others?: FakeClaudeOptions | FakeProgram;
-  } = {},
-): Promise<TestStack> {
-  const program = (x: FakeClaudeOptions | FakeProgram | undefined): FakeProgram =>
-    x && 'start' in x ? x : fakeClaude(x);
-  s = createTestStack({
-    program: (spec) => program(spec.windowName.startsWith('reviewer') ? o.reviewer : o.others),
-    ...o,
-  });
+async function stack(o: TestStackOptions & ProgramsByProfile = {}): Promise<TestStack> {
+  s = createTestStack({ program: programsByProfile(o), ...o });
   await s.started;
   return s;
 }
