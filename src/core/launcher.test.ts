@@ -293,7 +293,12 @@ describe('startTerminal', () => {
         inner.keys?.(p, ['Enter']);
       },
     };
-    const st = await stack({ others: asking, timing: { unansweredDialogMs: 200 } });
+    // the start-up wait looks again when the screen changes or, at the latest, when the time
+    // left runs out: a short init timeout keeps this test short
+    const st = await stack({
+      others: asking,
+      timing: { unansweredDialogMs: 200, initTimeoutMs: 500 },
+    });
     const e = await failure(conductor(st));
     expect(e.code).toBe('AGENT_FAILED');
     expect(e.message).toMatch(
