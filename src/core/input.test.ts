@@ -54,7 +54,11 @@ async function submit(pane: FakePane, text: string): Promise<SubmitResult> {
   return r.v;
 }
 
-/** A TUI whose paste shows `shown` in its box instead of the text (kept hidden till Enter). */
+/**
+ * A TUI that never shows a pasted text itself: its box shows `shown` instead (a placeholder),
+ * or nothing at all when `shown` is ''; Enter submits what the box holds ('[Pasted]' when it
+ * showed nothing), so the text is not in the transcript either.
+ */
 function pasteShowsAs(shown: string, inner: FakeProgram): FakeProgram {
   const pending = new WeakMap<FakePane, boolean>();
   return {
