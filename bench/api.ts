@@ -4,6 +4,7 @@
  * (10 fake-agent terminals in 2 sessions).
  */
 import autocannon, { type Result } from 'autocannon';
+import { ownerToken } from '../test/e2e/harness.js';
 import { rowOf, type PartResult, type Row } from './lib/report.js';
 import { createTerminals, fakeAgentStack, sleep } from './lib/stack.js';
 import { quantile, round, roundSummary, summarize } from './lib/stats.js';
@@ -17,11 +18,23 @@ interface Run {
   errors: number;
 }
 
-function cannon(url: string, connections: number, seconds: number): Promise<Run> {
+function cannon(
+  url: string,
+  connections: number,
+  seconds: number,
+  token: string | undefined,
+): Promise<Run> {
   return new Promise((resolve, reject) => {
     const latencies: number[] = [];
     const instance = autocannon(
-      { url, connections, duration: seconds, pipelining: 1 },
+      {
+        url,
+        connections,
+        duration: seconds,
+        pipelining: 1,
+        // as the owner, as the CLI is (the bench measures the API with its authentication)
+        headers: token ? { authorization: `Bearer ${token}` } : {},
+      },
       (err, r: Result) => {
         if (err) reject(err);
         else
@@ -65,9 +78,10 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
       for (const c of [1, 16]) {
         const label = path.replace(ids[0] as string, '{id}');
         o.log(`GET ${label}, ${c} connection(s): ${runs} × ${seconds} s`);
-        await cannon(`${s.apiUrl}${path}`, c, 1); // warm-up
+        await cannon(`${s.apiUrl}${path}`, c, 1, ownerToken(s.caoHome)); // warm-up
         const rs: Run[] = [];
-        for (let i = 0; i < runs; i++) rs.push(await cannon(`${s.apiUrl}${path}`, c, seconds));
+        for (let i = 0; i < runs; i++)
+          rs.push(await cannon(`${s.apiUrl}${path}`, c, seconds, ownerToken(s.caoHome)));
         const all = rs.flatMap((r) => r.latencies);
         const p50 = quantile(all, 0.5);
         const p99 = quantile(all, 0.99);

@@ -62,7 +62,7 @@ async function measure(
       ],
     });
     await installPlain(s, provider);
-    ev = await EventLog.open(s.apiUrl, ['terminal.status']);
+    ev = await EventLog.open(s, ['terminal.status']);
     const session = `det-${cli}`;
     const t0 = Date.now();
     const id = await createSession(s, session, PLAIN_PROFILE, provider);

@@ -53,7 +53,7 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
   let ev: EventLog | undefined;
   const done: Round[] = [];
   try {
-    ev = await EventLog.open(s.apiUrl, ['terminal.status', 'message.state']);
+    ev = await EventLog.open(s, ['terminal.status', 'message.state']);
     o.log(`starting ${terminals} fake agents (FAKE_CLAUDE_TURN_MS=${TURN_MS})`);
     const ids = await createTerminals(s, {
       count: terminals,

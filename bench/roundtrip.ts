@@ -1,12 +1,14 @@
 /**
  * Round trips: `cao session send` wall time minus model time (a scripted 50 ms reply), with
- * real Claude Code and with the fake agent (cao's own share); and a handoff from a real Claude
- * Code supervisor to a real Claude Code worker, end to end from the fake model's log, split
- * into its steps with the events of GET /events.
+ * real Claude Code and with the fake agent (cao's own share); the HTTP requests one
+ * `cao session send` makes (through a counting proxy); and a handoff from a real Claude Code
+ * supervisor to a real Claude Code worker, end to end from the fake model's log, split into its
+ * steps with the events of GET /events.
  */
 import { performance } from 'node:perf_hooks';
 import type { Stack } from '../test/e2e/harness.js';
 import type { Script } from '../test/fake-model/script.js';
+import { callName, countingProxy, type ProxiedCall } from './lib/counting-proxy.js';
 import { EventLog, READY, type BenchEvent } from './lib/events.js';
 import { rowOf, type PartResult, type Row } from './lib/report.js';
 import {
@@ -21,6 +23,10 @@ import { roundSummary, summarize } from './lib/stats.js';
 
 const PART = 'round trip';
 const MODEL_MS = 50;
+/** `cao session send`'s overhead with the fake agent before the server owned turns (the
+ *  CLI's own wait loop: 6 or more requests per send), measured on this machine. */
+const PREVIOUS_FAKE_OVERHEAD_MS = 169;
+const PREVIOUS_CALLS = '6 or more';
 
 interface Send {
   wallMs: number;
@@ -74,12 +80,18 @@ async function sendClaude(reps: number): Promise<Send[]> {
   }
 }
 
-async function sendFake(reps: number): Promise<Send[]> {
+interface FakeSends {
+  sends: Send[];
+  /** The requests of each send made through the counting proxy. */
+  calls: { sync: ProxiedCall[][]; async: ProxiedCall[][] };
+}
+
+async function sendFake(reps: number, countReps: number): Promise<FakeSends> {
   // the fake agent answers `ACK: <message>` after FAKE_CLAUDE_TURN_MS, without a model
   const s = await fakeAgentStack({ turnMs: MODEL_MS });
   try {
     await createSession(s, 'rt', PLAIN_PROFILE, 'claude_code');
-    const out: Send[] = [];
+    const sends: Send[] = [];
     for (let i = 0; i <= reps; i++) {
       const t0 = performance.now();
       const r = await s.cao(['session', 'send', 'cao-rt', `Please answer (FAKE ${i})`], {
@@ -88,13 +100,88 @@ async function sendFake(reps: number): Promise<Send[]> {
       const wallMs = performance.now() - t0;
       if (r.code !== 0 || !r.stdout.includes(`(FAKE ${i})`))
         throw new Error(`cao session send failed (${r.code}): ${r.stdout} ${r.stderr}`);
-      if (i > 0) out.push({ wallMs });
+      if (i > 0) sends.push({ wallMs });
+      await sleep(300);
+    }
+    // counted apart from the timed sends, so the proxy's own hop is not in the overhead
+    return { sends, calls: await countCalls(s, countReps) };
+  } finally {
+    await s.stop();
+  }
+}
+
+/**
+ * `cao session send`, waiting and `--async`, with the CLI's CAO_API_URL pointed at a counting
+ * proxy in this process that forwards to cao-server: the requests each send made.
+ */
+async function countCalls(
+  s: Stack,
+  reps: number,
+): Promise<{ sync: ProxiedCall[][]; async: ProxiedCall[][] }> {
+  const proxy = await countingProxy(s.apiUrl);
+  const env = { CAO_API_URL: proxy.url };
+  const out: { sync: ProxiedCall[][]; async: ProxiedCall[][] } = { sync: [], async: [] };
+  try {
+    for (let i = 0; i < reps; i++) {
+      proxy.calls.length = 0;
+      const msg = `Please answer (COUNT ${i})`;
+      const r = await s.cao(['session', 'send', 'cao-rt', msg], { timeoutMs: 60_000, env });
+      if (r.code !== 0 || !r.stdout.includes(`(COUNT ${i})`))
+        throw new Error(`cao session send failed (${r.code}): ${r.stdout} ${r.stderr}`);
+      out.sync.push([...proxy.calls]);
+      await sleep(300);
+    }
+    for (let i = 0; i < reps; i++) {
+      proxy.calls.length = 0;
+      const msg = `Please answer (ASYNC ${i})`;
+      const r = await s.cao(['session', 'send', 'cao-rt', msg, '--async', '--json'], {
+        timeoutMs: 60_000,
+        env,
+      });
+      if (r.code !== 0) throw new Error(`cao session send --async failed (${r.code}): ${r.stderr}`);
+      out.async.push([...proxy.calls]);
+      // the next send needs the agent ready: wait for this turn's end (not through the proxy)
+      const { terminal_id, turn_id } = JSON.parse(r.stdout) as {
+        terminal_id: string;
+        turn_id: number;
+      };
+      const end = await s.api<{ outcome: string }>('POST', `/terminals/${terminal_id}/await`, {
+        turn_id,
+        timeout: 30,
+      });
+      if (end.body.outcome !== 'completed')
+        throw new Error(`async turn ${turn_id} ended ${end.body.outcome}`);
       await sleep(300);
     }
     return out;
   } finally {
-    await s.stop();
+    await proxy.close();
   }
+}
+
+/**
+ * How many sends made each sequence of requests, one send's requests with their status, and
+ * each request's time (arrival at the proxy to the end of its answer) over the sends.
+ */
+function callDetails(runs: ProxiedCall[][]): Record<string, unknown> {
+  const sequences: Record<string, number> = {};
+  for (const run of runs) {
+    const key = run.map(callName).join(' → ');
+    sequences[key] = (sequences[key] ?? 0) + 1;
+  }
+  const counts = runs.map((r) => r.length);
+  return {
+    median: summarize(counts).median,
+    samples: counts,
+    sequences,
+    example: runs[0]?.map((c) => `${c.method} ${c.path} → ${c.status}`) ?? [],
+    ms_per_call: Object.fromEntries(
+      (runs[0] ?? []).map((c, i) => [
+        `${i + 1}. ${callName(c)}`,
+        roundSummary(summarize(runs.map((r) => r[i]?.ms ?? Number.NaN))),
+      ]),
+    ),
+  };
 }
 
 interface Handoff {
@@ -135,7 +222,7 @@ async function handoffs(reps: number, log: (s: string) => void): Promise<Handoff
       const r = await s.cao(['install', p, '--provider', 'claude_code']);
       if (r.code !== 0) throw new Error(`cao install ${p}: ${r.stderr}`);
     }
-    ev = await EventLog.open(s.apiUrl);
+    ev = await EventLog.open(s);
     const sup = await createSession(s, 'ho', 'code_supervisor', 'claude_code');
     await sleep(2000);
     const out: Handoff[] = [];
@@ -240,15 +327,42 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     after_model_ms: roundSummary(summarize(claude.flatMap((x) => x.afterModelMs ?? []))),
   };
 
-  o.log(`cao session send, fake agent ×${reps}`);
-  const fake = await sendFake(reps);
-  const fakeOver = fake.map((x) => x.wallMs - MODEL_MS);
-  rows.push(
-    rowOf(PART, '`cao session send` overhead, fake agent (cao alone)', 'ms', fakeOver, {
-      target: { text: '< 0.5 s', met: summarize(fakeOver).median < 500 },
-    }),
+  const countReps = o.quick ? 3 : 10;
+  o.log(
+    `cao session send, fake agent ×${reps}; requests counted over ${countReps} more (and --async)`,
   );
-  details['send_fake_agent'] = { overhead_ms: roundSummary(summarize(fakeOver)) };
+  const fake = await sendFake(reps, countReps);
+  const fakeOver = fake.sends.map((x) => x.wallMs - MODEL_MS);
+  const syncCalls = fake.calls.sync.map((c) => c.length);
+  const asyncCalls = fake.calls.async.map((c) => c.length);
+  rows.push(
+    rowOf(
+      PART,
+      '`cao session send` overhead with the fake agent: cao alone (wall − 50 ms turn)',
+      'ms',
+      fakeOver,
+      {
+        target: { text: '< 100 ms', met: summarize(fakeOver).median < 100 },
+        note: `was ${PREVIOUS_FAKE_OVERHEAD_MS} ms`,
+      },
+    ),
+    rowOf(PART, 'HTTP calls per `cao session send` (waits for the answer)', 'calls', syncCalls, {
+      target: { text: '≤ 2', met: summarize(syncCalls).median <= 2 },
+      note: `was ${PREVIOUS_CALLS}`,
+    }),
+    rowOf(PART, 'HTTP calls per `cao session send --async`', 'calls', asyncCalls),
+  );
+  details['send_fake_agent'] = {
+    overhead_ms: roundSummary(summarize(fakeOver)),
+    target_ms: 100,
+    previous_overhead_ms: PREVIOUS_FAKE_OVERHEAD_MS,
+  };
+  details['http_calls_per_send'] = {
+    how: "the CLI's CAO_API_URL points at a counting proxy on 127.0.0.1 in the bench process",
+    previous: PREVIOUS_CALLS,
+    sync: callDetails(fake.calls.sync),
+    async: callDetails(fake.calls.async),
+  };
 
   o.log(`handoff to a Claude Code worker ×${handoffReps}`);
   const h = await handoffs(handoffReps, o.log);

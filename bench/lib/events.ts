@@ -2,6 +2,7 @@
  * A subscriber to cao-server's `GET /events` (Server-Sent Events) that keeps every event with
  * the server's own `at` stamp (epoch ms) and the moment this process received it.
  */
+import { ownerToken } from '../../test/e2e/harness.js';
 
 export interface BenchEvent {
   type: string;
@@ -37,11 +38,15 @@ export class EventLog {
   private constructor() {}
 
   /** Connects and resolves once the server's `hello` arrived (no event is missed after). */
-  static async open(apiUrl: string, types?: string[]): Promise<EventLog> {
+  static async open(s: { apiUrl: string; caoHome: string }, types?: string[]): Promise<EventLog> {
     const log = new EventLog();
     const q = types ? `?types=${encodeURIComponent(types.join(','))}` : '';
-    const res = await fetch(`${apiUrl}/events${q}`, {
-      headers: { accept: 'text/event-stream' },
+    const token = ownerToken(s.caoHome);
+    const res = await fetch(`${s.apiUrl}/events${q}`, {
+      headers: {
+        accept: 'text/event-stream',
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       signal: log.abort.signal,
     });
     if (!res.ok || !res.body) throw new Error(`GET /events failed: HTTP ${res.status}`);

@@ -1,7 +1,8 @@
 /** Result rows, the table printed at the end and copied into bench/README.md. */
 import { summarize, type Summary } from './stats.js';
 
-export type Unit = 'ms' | 's' | 'MiB' | '% core' | 'req/s' | 'msg/s' | 'count';
+/** `count`: a total (no spread shown); `calls`: a number per sample (median and spread). */
+export type Unit = 'ms' | 's' | 'MiB' | '% core' | 'req/s' | 'msg/s' | 'count' | 'calls';
 
 export interface Row {
   part: string;
@@ -83,6 +84,8 @@ export function fmt(v: number, unit: Unit): string {
       return `${Math.round(v).toLocaleString('en-US')} ${unit}`;
     case 'count':
       return String(Math.round(v));
+    case 'calls':
+      return Number.isInteger(v) ? String(v) : v.toFixed(1);
   }
 }
 

@@ -44,6 +44,8 @@ export interface CoreTiming {
   mcpGraceMs: number;
   /** How long a ready screen must stay ready before a start-up counts as done. */
   readySettleMs: number;
+  /** How long each try at answering a prompt waits to see the prompt go away. */
+  answerConfirmMs: number;
 }
 
 export const DEFAULT_TIMING: CoreTiming = {
@@ -55,4 +57,5 @@ export const DEFAULT_TIMING: CoreTiming = {
   mcpGraceMs: 20_000,
   // Codex shows its prompt for ~0.1 s before its folder-trust dialog
   readySettleMs: 300,
+  answerConfirmMs: 1500,
 };

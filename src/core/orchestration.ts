@@ -28,9 +28,8 @@ export interface StartWorkerOptions {
   type: 'assign' | 'handoff';
 }
 
-/** Tries at answering a prompt, and how long each waits to see the prompt go away. */
+/** Tries at answering a prompt (each waits `timing.answerConfirmMs` for it to go away). */
 const ANSWER_ATTEMPTS = 3;
-const ANSWER_CONFIRM_MS = 1500;
 
 export class Orchestrator {
   constructor(
@@ -146,7 +145,7 @@ export class Orchestrator {
           await this.deps.runtime.paste(pane, answer);
           await this.deps.runtime.sendKeys(pane, ['Enter']);
         } else await this.deps.runtime.sendKeys(pane, ['Enter']);
-        const end = Date.now() + ANSWER_CONFIRM_MS;
+        const end = Date.now() + this.deps.timing.answerConfirmMs;
         while (Date.now() < end) {
           await new Promise((r) => setTimeout(r, 50));
           const now = await this.deps.runtime.capture(pane);

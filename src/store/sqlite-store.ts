@@ -1,6 +1,8 @@
 /**
  * The SQLite store (better-sqlite3, WAL). The only importer of better-sqlite3: switching to
- * `node:sqlite` (Node ≥ 22.13) or another database touches this file alone.
+ * `node:sqlite` (Node ≥ 22.13) or another database touches this file alone. better-sqlite3 is
+ * synchronous; every method is `async` all the same, so that a failure reaches the caller as a
+ * rejected promise, where the Store seam's callers handle it (`.catch`), never as a throw.
  */
 import Database from 'better-sqlite3';
 import { chmodSync, existsSync } from 'node:fs';
@@ -55,35 +57,33 @@ export class SqliteStore implements Store {
     }
   }
 
-  insertSession(s: SessionRecord): Promise<void> {
+  async insertSession(s: SessionRecord): Promise<void> {
     this.db
       .prepare(
         'INSERT INTO sessions (name, working_directory, env, created_at) VALUES (?, ?, ?, ?)',
       )
       .run(s.name, s.workingDirectory, JSON.stringify(s.env), s.createdAt);
-    return Promise.resolve();
   }
 
-  getSession(name: string): Promise<SessionRecord | undefined> {
+  async getSession(name: string): Promise<SessionRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM sessions WHERE name = ?').get(name) as
       Row | undefined;
-    return Promise.resolve(row ? toSession(row) : undefined);
+    return row ? toSession(row) : undefined;
   }
 
-  listSessions(): Promise<SessionRecord[]> {
+  async listSessions(): Promise<SessionRecord[]> {
     const rows = this.db.prepare('SELECT * FROM sessions ORDER BY created_at').all() as Row[];
-    return Promise.resolve(rows.map(toSession));
+    return rows.map(toSession);
   }
 
-  deleteSession(name: string): Promise<void> {
+  async deleteSession(name: string): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM terminals WHERE tmux_session = ?').run(name);
       this.db.prepare('DELETE FROM sessions WHERE name = ?').run(name);
     })();
-    return Promise.resolve();
   }
 
-  insertTerminal(t: TerminalRecord): Promise<void> {
+  async insertTerminal(t: TerminalRecord): Promise<void> {
     this.db
       .prepare(
         `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
@@ -98,21 +98,20 @@ export class SqliteStore implements Store {
         allowedTools: t.allowedTools === null ? null : JSON.stringify(t.allowedTools),
         mcpExpected: t.mcpExpected ? 1 : 0,
       });
-    return Promise.resolve();
   }
 
-  getTerminal(id: string): Promise<TerminalRecord | undefined> {
+  async getTerminal(id: string): Promise<TerminalRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM terminals WHERE id = ?').get(id) as Row | undefined;
-    return Promise.resolve(row ? toTerminal(row) : undefined);
+    return row ? toTerminal(row) : undefined;
   }
 
-  terminalByTokenHash(tokenHash: string): Promise<TerminalRecord | undefined> {
+  async terminalByTokenHash(tokenHash: string): Promise<TerminalRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM terminals WHERE token_hash = ?').get(tokenHash) as
       Row | undefined;
-    return Promise.resolve(row ? toTerminal(row) : undefined);
+    return row ? toTerminal(row) : undefined;
   }
 
-  listTerminals(filter: { session?: string } = {}): Promise<TerminalRecord[]> {
+  async listTerminals(filter: { session?: string } = {}): Promise<TerminalRecord[]> {
     const rows = (
       filter.session === undefined
         ? this.db.prepare('SELECT * FROM terminals ORDER BY created_at, rowid').all()
@@ -120,10 +119,10 @@ export class SqliteStore implements Store {
             .prepare('SELECT * FROM terminals WHERE tmux_session = ? ORDER BY created_at, rowid')
             .all(filter.session)
     ) as Row[];
-    return Promise.resolve(rows.map(toTerminal));
+    return rows.map(toTerminal);
   }
 
-  updateTerminal(id: string, patch: TerminalPatch): Promise<void> {
+  async updateTerminal(id: string, patch: TerminalPatch): Promise<void> {
     const cols: Record<keyof TerminalPatch, string> = {
       status: 'status',
       lastActive: 'last_active',
@@ -141,30 +140,28 @@ export class SqliteStore implements Store {
         .prepare(`UPDATE terminals SET ${sets} WHERE id = ?`)
         .run(...entries.map(([, v]) => v), id);
     }
-    return Promise.resolve();
   }
 
-  deleteTerminal(id: string): Promise<void> {
+  async deleteTerminal(id: string): Promise<void> {
     this.db.prepare('DELETE FROM terminals WHERE id = ?').run(id);
-    return Promise.resolve();
   }
 
-  insertMessage(m: NewMessage, now: string): Promise<MessageRecord> {
+  async insertMessage(m: NewMessage, now: string): Promise<MessageRecord> {
     const row = this.db
       .prepare(
         `INSERT INTO inbox (sender_id, receiver_id, message, orchestration_type, status, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,
       )
       .get(m.senderId, m.receiverId, m.message, m.orchestrationType, now, now) as Row;
-    return Promise.resolve(toMessage(row));
+    return toMessage(row);
   }
 
-  getMessage(id: number): Promise<MessageRecord | undefined> {
+  async getMessage(id: number): Promise<MessageRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM inbox WHERE id = ?').get(id) as Row | undefined;
-    return Promise.resolve(row ? toMessage(row) : undefined);
+    return row ? toMessage(row) : undefined;
   }
 
-  listMessages(f: MessageFilter, oldestFirst = false): Promise<MessageRecord[]> {
+  async listMessages(f: MessageFilter, oldestFirst = false): Promise<MessageRecord[]> {
     const where: string[] = [];
     const args: unknown[] = [];
     if (f.receiverId !== undefined) {
@@ -186,26 +183,26 @@ export class SqliteStore implements Store {
     const sql = `SELECT * FROM inbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY id ${oldestFirst ? 'ASC' : 'DESC'} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[];
-    return Promise.resolve(rows.map(toMessage));
+    return rows.map(toMessage);
   }
 
-  headMessage(receiverId: string): Promise<MessageRecord | undefined> {
+  async headMessage(receiverId: string): Promise<MessageRecord | undefined> {
     const row = this.db
       .prepare(
         `SELECT * FROM inbox WHERE receiver_id = ? AND status IN ('pending', 'submitting') ORDER BY id LIMIT 1`,
       )
       .get(receiverId) as Row | undefined;
-    return Promise.resolve(row ? toMessage(row) : undefined);
+    return row ? toMessage(row) : undefined;
   }
 
-  receiversWithQueue(): Promise<string[]> {
+  async receiversWithQueue(): Promise<string[]> {
     const rows = this.db
       .prepare(`SELECT DISTINCT receiver_id FROM inbox WHERE status IN ('pending', 'submitting')`)
       .all() as Row[];
-    return Promise.resolve(rows.map((r) => String(r['receiver_id'])));
+    return rows.map((r) => String(r['receiver_id']));
   }
 
-  transitionMessage(
+  async transitionMessage(
     id: number,
     from: MessageState[],
     patch: MessagePatch,
@@ -228,10 +225,10 @@ export class SqliteStore implements Store {
         `UPDATE inbox SET ${sets} WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
       )
       .run(...entries.map(([, v]) => v), now, id, ...from);
-    return Promise.resolve(r.changes === 1);
+    return r.changes === 1;
   }
 
-  upsertFlow(f: FlowRecord): Promise<void> {
+  async upsertFlow(f: FlowRecord): Promise<void> {
     this.db
       .prepare(
         `INSERT OR REPLACE INTO flows (name, file_path, schedule, agent_profile, provider, script,
@@ -240,20 +237,19 @@ export class SqliteStore implements Store {
            @enabled, @lastRun, @nextRun, @createdAt)`,
       )
       .run({ ...f, enabled: f.enabled ? 1 : 0 });
-    return Promise.resolve();
   }
 
-  getFlow(name: string): Promise<FlowRecord | undefined> {
+  async getFlow(name: string): Promise<FlowRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM flows WHERE name = ?').get(name) as Row | undefined;
-    return Promise.resolve(row ? toFlow(row) : undefined);
+    return row ? toFlow(row) : undefined;
   }
 
-  listFlows(): Promise<FlowRecord[]> {
+  async listFlows(): Promise<FlowRecord[]> {
     const rows = this.db.prepare('SELECT * FROM flows ORDER BY name').all() as Row[];
-    return Promise.resolve(rows.map(toFlow));
+    return rows.map(toFlow);
   }
 
-  updateFlow(name: string, patch: FlowPatch): Promise<void> {
+  async updateFlow(name: string, patch: FlowPatch): Promise<void> {
     const cols: Record<keyof FlowPatch, string> = {
       enabled: 'enabled',
       lastRun: 'last_run',
@@ -269,18 +265,16 @@ export class SqliteStore implements Store {
         .prepare(`UPDATE flows SET ${sets} WHERE name = ?`)
         .run(...entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)), name);
     }
-    return Promise.resolve();
   }
 
-  deleteFlow(name: string): Promise<void> {
+  async deleteFlow(name: string): Promise<void> {
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM flow_runs WHERE flow_name = ?').run(name);
       this.db.prepare('DELETE FROM flows WHERE name = ?').run(name);
     })();
-    return Promise.resolve();
   }
 
-  insertFlowRun(r: NewFlowRun): Promise<FlowRunRecord> {
+  async insertFlowRun(r: NewFlowRun): Promise<FlowRunRecord> {
     const row = this.db
       .prepare(
         `INSERT INTO flow_runs (flow_name, started_at, trigger, outcome, reason, session, terminal_id, message_id)
@@ -288,14 +282,14 @@ export class SqliteStore implements Store {
          RETURNING *`,
       )
       .get(r) as Row;
-    return Promise.resolve(toFlowRun(row));
+    return toFlowRun(row);
   }
 
-  listFlowRuns(flowName: string, limit: number): Promise<FlowRunRecord[]> {
+  async listFlowRuns(flowName: string, limit: number): Promise<FlowRunRecord[]> {
     const rows = this.db
       .prepare('SELECT * FROM flow_runs WHERE flow_name = ? ORDER BY id DESC LIMIT ?')
       .all(flowName, limit) as Row[];
-    return Promise.resolve(rows.map(toFlowRun));
+    return rows.map(toFlowRun);
   }
 
   close(): void {

@@ -33,6 +33,12 @@ export interface TestStack {
   flowDeps: FlowDeps;
   /** Started like cao-server's (with `flowOptions`' clock and timer when given). */
   flows: FlowService;
+  /**
+   * Settles when the core's start (adoption, then the sweep of per-terminal files of terminals
+   * that are gone) is over. cao-server serves only after it; a test that writes per-terminal
+   * files itself (the launcher's) awaits it, or the sweep may take them.
+   */
+  started: Promise<void>;
   runtime: FakeRuntime;
   store: SqliteStore;
   paths: CaoPaths;
@@ -94,7 +100,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       ...o.timing,
     },
   });
-  void core.start();
+  const started = core.start().then(() => undefined);
   // the agents' CLIs "connect" to cao-mcp-server right after they start, as real ones do
   if (o.mcpConnects ?? true) {
     core.subscribe((e) => {
@@ -142,6 +148,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     tokens,
     flows,
     flowDeps,
+    started,
     runtime,
     store,
     paths,

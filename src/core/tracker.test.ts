@@ -1,0 +1,386 @@
+/**
+ * The status tracker over the fake runtime, with Claude Code's real detector reading captured
+ * screens. Vitest's fake clock drives the debounce, so every wait here is exact and instant.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { testdataOf } from '../../test/support/providers.js';
+import { silentLogger } from '../lib/log.js';
+import { getProvider } from '../providers/index.js';
+import type { Detection, Status } from '../providers/provider.js';
+import { FakeRuntime, type FakePane } from '../runtime/fake-runtime.js';
+import type { CaptureOptions, RuntimeListener, WindowSpec } from '../runtime/runtime.js';
+import { EventBus, type StampedEvent } from './events.js';
+import {
+  CAPTURE_DEBOUNCE_MS,
+  CAPTURE_MAX_WAIT_MS,
+  DETECT_HISTORY_LINES,
+  StatusTracker,
+  isGone,
+} from './tracker.js';
+
+const screen = testdataOf('claude_code');
+const IDLE = screen('idle/claude-2.1.331-idle.txt');
+const PROCESSING = screen('processing/claude-2.1.331-processing.txt');
+const COMPLETED = screen('completed/claude-2.1.331-completed.txt');
+/** Another frame of the same turn: the spinner's word changed, the status did not. */
+const PROCESSING_2 = PROCESSING.replace('Processing…', 'Pondering…');
+
+/**
+ * The fake runtime, recording every screen read; a read can be held open (`hold`) to act while
+ * it is in flight, and returns the screen as it was when asked, as tmux does. `dropClient`
+ * ends a session's watch the way a dying control-mode client does, with the session alive.
+ */
+class ObservedRuntime extends FakeRuntime {
+  readonly reads: { paneId: string; history: CaptureOptions['history'] }[] = [];
+  private held: Promise<void> | undefined;
+  private readonly taps = new Map<string, Set<RuntimeListener>>();
+
+  override async capture(paneId: string, options: CaptureOptions = {}): Promise<string> {
+    this.reads.push({ paneId, history: options.history });
+    const text = super.capture(paneId, options);
+    await this.held;
+    return text;
+  }
+
+  /** Holds every read until the returned function is called. */
+  hold(): () => void {
+    let release = (): void => {};
+    this.held = new Promise((r) => (release = r));
+    return () => {
+      this.held = undefined;
+      release();
+    };
+  }
+
+  override watch(session: string, listener: RuntimeListener): () => void {
+    let set = this.taps.get(session);
+    if (!set) this.taps.set(session, (set = new Set()));
+    set.add(listener);
+    const stop = super.watch(session, listener);
+    return () => {
+      set.delete(listener);
+      stop();
+    };
+  }
+
+  watchers(session: string): number {
+    return this.taps.get(session)?.size ?? 0;
+  }
+
+  dropClient(session: string): void {
+    for (const l of [...(this.taps.get(session) ?? [])])
+      l({ type: 'session-closed', session, reason: 'control client exited' });
+  }
+}
+
+const spec = (terminalId: string, session = 'cao-t'): WindowSpec => ({
+  session,
+  windowName: `w-${terminalId}`,
+  terminalId,
+  cwd: '/work',
+  argv: ['claude'],
+  env: {},
+});
+
+let runtime: ObservedRuntime;
+let tracker: StatusTracker;
+let events: StampedEvent[];
+let persisted: [string, Status][];
+
+beforeEach(() => {
+  vi.useFakeTimers();
+  runtime = new ObservedRuntime(() => ({ start: (p) => p.show(IDLE) }));
+  const bus = new EventBus();
+  events = [];
+  bus.subscribe((e) => events.push(e));
+  persisted = [];
+  tracker = new StatusTracker({
+    runtime,
+    bus,
+    log: silentLogger,
+    onStatus: (id, status) => persisted.push([id, status]),
+  });
+});
+
+afterEach(() => {
+  tracker.close();
+  vi.useRealTimers();
+});
+
+/** Starts a window running the fake CLI and tracks it; returns its pane. */
+async function tracked(terminalId = 'aaaa0001', session = 'cao-t'): Promise<FakePane> {
+  const s = spec(terminalId, session);
+  const ref = (await runtime.hasSession(session))
+    ? await runtime.createWindow(s)
+    : await runtime.createSession(s);
+  await tracker.track({ ...ref, terminalId, provider: getProvider('claude_code') });
+  return runtime.paneOf(terminalId);
+}
+
+const statuses = (id = 'aaaa0001'): string[] =>
+  events.flatMap((e) => (e.type === 'terminal.status' && e.terminal_id === id ? [e.status] : []));
+
+const advance = (ms: number): Promise<void> => vi.advanceTimersByTimeAsync(ms).then(() => {});
+
+describe('reading screens', () => {
+  it('track reads the screen once, with scrollback, and reports what it saw', async () => {
+    const pane = await tracked();
+    expect(runtime.reads).toEqual([{ paneId: pane.paneId, history: DETECT_HISTORY_LINES }]);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'idle' });
+    expect(tracker.lastScreen('aaaa0001')).toBe(IDLE);
+    expect(tracker.paneId('aaaa0001')).toBe(pane.paneId);
+    expect(tracker.session('aaaa0001')).toBe('cao-t');
+    expect(tracker.isTracked('aaaa0001')).toBe(true);
+    expect(statuses()).toEqual(['idle']);
+    expect(events[0]).toMatchObject({ previous: 'unknown', session: 'cao-t' });
+    expect(persisted).toEqual([['aaaa0001', 'idle']]);
+  });
+
+  it('waits for the output to be quiet, then reads once: the last frame of a burst', async () => {
+    const pane = await tracked();
+    pane.show(PROCESSING);
+    await advance(10);
+    pane.show(PROCESSING_2);
+    await advance(10);
+    pane.show(COMPLETED);
+    await advance(CAPTURE_DEBOUNCE_MS - 1);
+    expect(runtime.reads).toHaveLength(1);
+    await advance(1);
+    expect(runtime.reads).toHaveLength(2);
+    expect(tracker.get('aaaa0001')?.status).toBe('completed');
+    // the frames nobody read published nothing
+    expect(statuses()).toEqual(['idle', 'completed']);
+    await advance(1000);
+    expect(runtime.reads).toHaveLength(2);
+  });
+
+  it('reads a continuous stream at most CAPTURE_MAX_WAIT_MS apart, never before', async () => {
+    const pane = await tracked();
+    const frames = [PROCESSING, PROCESSING_2];
+    const readsAt: number[] = [];
+    for (let t = 0; t < 2 * CAPTURE_MAX_WAIT_MS; t += 10) {
+      pane.show(frames[(t / 10) % 2] ?? PROCESSING);
+      const before = runtime.reads.length;
+      await advance(10);
+      if (runtime.reads.length > before) readsAt.push(t + 10);
+    }
+    expect(readsAt).toEqual([CAPTURE_MAX_WAIT_MS, 2 * CAPTURE_MAX_WAIT_MS]);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+  });
+
+  it('publishes only changes: a new frame with the same status updates the detection silently', async () => {
+    const pane = await tracked();
+    pane.show(PROCESSING);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    pane.show(PROCESSING_2);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(runtime.reads).toHaveLength(3);
+    expect(tracker.lastScreen('aaaa0001')).toBe(PROCESSING_2);
+    expect(statuses()).toEqual(['idle', 'processing']);
+    expect(events[1]).toMatchObject({ previous: 'idle', status: 'processing' });
+    expect(persisted.map(([, s]) => s)).toEqual(['idle', 'processing']);
+  });
+
+  it('output during a read is not lost: another read follows it', async () => {
+    const pane = await tracked();
+    pane.show(COMPLETED);
+    const release = runtime.hold();
+    await advance(CAPTURE_DEBOUNCE_MS); // the read of COMPLETED starts and is held
+    pane.show(PROCESSING);
+    await advance(CAPTURE_DEBOUNCE_MS); // due while the first read is still out
+    expect(runtime.reads).toHaveLength(2);
+    release();
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(runtime.reads).toHaveLength(3);
+    expect(statuses()).toEqual(['idle', 'completed', 'processing']);
+  });
+
+  it('refresh reads now; during a read it waits for that one and reads again', async () => {
+    const pane = await tracked();
+    pane.screen = COMPLETED; // changed without an output event
+    expect((await tracker.refresh('aaaa0001')).status).toBe('completed');
+    pane.show(PROCESSING);
+    const release = runtime.hold();
+    await advance(CAPTURE_DEBOUNCE_MS);
+    pane.screen = IDLE;
+    const refreshed = tracker.refresh('aaaa0001');
+    release();
+    expect((await refreshed).status).toBe('idle');
+    expect(runtime.reads).toHaveLength(4);
+    await expect(tracker.refresh('ffff0000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('waitFor', () => {
+  it('resolves at once when the current detection matches', async () => {
+    await tracked();
+    await expect(
+      tracker.waitFor('aaaa0001', (d) => d.status === 'idle', 10),
+    ).resolves.toMatchObject({ status: 'idle' });
+  });
+
+  it('resolves with the first later detection that matches', async () => {
+    const pane = await tracked();
+    const seen: Detection[] = [];
+    const done = tracker
+      .waitFor('aaaa0001', (d) => d.status === 'completed', 5000)
+      .then((d) => seen.push(d));
+    pane.show(PROCESSING);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(seen).toEqual([]);
+    pane.show(COMPLETED);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    await done;
+    expect(seen.map((d) => d.status)).toEqual(['completed']);
+  });
+
+  it('times out with TIMEOUT, naming the terminal and where it stands', async () => {
+    await tracked();
+    const waiting = expect(
+      tracker.waitFor('aaaa0001', (d) => d.status === 'completed', 2000),
+    ).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      message: 'Timed out after 2s waiting for terminal aaaa0001',
+      details: { terminal_id: 'aaaa0001', status: 'idle', rule: expect.any(String) },
+    });
+    await advance(1999);
+    await advance(1);
+    await waiting;
+  });
+
+  it('rejects with NOT_FOUND when the terminal is untracked meanwhile, or was never tracked', async () => {
+    await tracked();
+    const waiting = expect(
+      tracker.waitFor('aaaa0001', (d) => d.status === 'completed', 5000),
+    ).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Terminal aaaa0001 was deleted' });
+    tracker.untrack('aaaa0001');
+    await waiting;
+    await expect(tracker.waitFor('aaaa0001', () => true, 10)).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+  });
+});
+
+describe('the end of an agent', () => {
+  it('a dead pane is final: error with the exit status and the last screen lines', async () => {
+    const pane = await tracked();
+    pane.die(3);
+    await advance(0);
+    const d = tracker.get('aaaa0001');
+    expect(d).toMatchObject({ status: 'error', rule: 'agent-exited' });
+    expect(d?.evidence[0]).toBe('the agent process exited with status 3');
+    expect(d?.evidence.at(-1)).toMatch(/^Pane is dead \(status 3/);
+    expect(isGone(d!)).toBe(true);
+    const reads = runtime.reads.length;
+    pane.show(IDLE);
+    await advance(1000);
+    expect(await tracker.refresh('aaaa0001')).toBe(d);
+    expect(runtime.reads).toHaveLength(reads);
+    expect(statuses()).toEqual(['idle', 'error']);
+  });
+
+  it('a closed window is final', async () => {
+    const pane = await tracked();
+    await runtime.killWindow(pane.paneId);
+    expect(tracker.get('aaaa0001')).toMatchObject({
+      status: 'error',
+      rule: 'window-closed',
+      // why, then the last three lines the agent showed
+      evidence: [
+        'the tmux window was closed',
+        '❯',
+        expect.stringMatching(/^─+$/),
+        '  ⏵⏵ bypass permissions on',
+      ],
+    });
+    tracker.turnStarted('aaaa0001');
+    expect(tracker.get('aaaa0001')?.status).toBe('error');
+    expect(statuses()).toEqual(['idle', 'error']);
+  });
+
+  it('a session that ended is final, and its watch stops', async () => {
+    await tracked();
+    await runtime.killSession('cao-t');
+    await advance(0);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'error', rule: 'session-closed' });
+    expect(runtime.watchers('cao-t')).toBe(0);
+  });
+
+  it('a control client that died with the session alive is not an end: it is watched again', async () => {
+    const pane = await tracked();
+    runtime.dropClient('cao-t');
+    await advance(0);
+    expect(tracker.get('aaaa0001')?.status).toBe('idle');
+    expect(runtime.watchers('cao-t')).toBe(1);
+    pane.show(PROCESSING);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+  });
+
+  it('a pane that can no longer be read is final (pane-gone)', async () => {
+    const pane = await tracked();
+    runtime.panes.delete(pane.paneId);
+    const d = await tracker.refresh('aaaa0001');
+    expect(d).toMatchObject({ status: 'error', rule: 'pane-gone' });
+    expect(d.evidence[0]).toMatch(/^the pane can no longer be read: can't find pane/);
+  });
+
+  it('a read that comes back after untrack publishes nothing', async () => {
+    await tracked();
+    const release = runtime.hold();
+    const reading = tracker.refresh('aaaa0001');
+    tracker.untrack('aaaa0001');
+    release();
+    expect((await reading).status).toBe('idle');
+    expect(tracker.get('aaaa0001')).toBeUndefined();
+    expect(statuses()).toEqual(['idle']);
+  });
+});
+
+describe('turnStarted', () => {
+  it('publishes processing at once, for a turn that may end before the next read', async () => {
+    await tracked();
+    const waiting = tracker.waitFor('aaaa0001', (d) => d.status === 'processing', 1000);
+    tracker.turnStarted('aaaa0001');
+    await expect(waiting).resolves.toMatchObject({ rule: 'input-submitted' });
+    expect(events.at(-1)).toMatchObject({
+      type: 'terminal.status',
+      status: 'processing',
+      previous: 'idle',
+      rule: 'input-submitted',
+    });
+    // already processing, or not tracked: nothing more
+    tracker.turnStarted('aaaa0001');
+    tracker.turnStarted('ffff0000');
+    expect(statuses()).toEqual(['idle', 'processing']);
+    expect(runtime.reads).toHaveLength(1);
+  });
+});
+
+describe('untrack and close', () => {
+  it("stops a session's watch with its last terminal, not before", async () => {
+    await tracked('aaaa0001');
+    const second = await tracked('aaaa0002');
+    expect(runtime.watchers('cao-t')).toBe(1);
+    tracker.untrack('aaaa0001');
+    tracker.untrack('ffff0000');
+    expect(runtime.watchers('cao-t')).toBe(1);
+    second.show(PROCESSING);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0002')?.status).toBe('processing');
+    tracker.untrack('aaaa0002');
+    expect(runtime.watchers('cao-t')).toBe(0);
+    expect(tracker.isTracked('aaaa0002')).toBe(false);
+  });
+
+  it('close stops everything', async () => {
+    await tracked('aaaa0001', 'cao-a');
+    const pane = await tracked('aaaa0002', 'cao-b');
+    tracker.close();
+    expect(runtime.watchers('cao-a') + runtime.watchers('cao-b')).toBe(0);
+    pane.show(PROCESSING);
+    await advance(1000);
+    expect(runtime.reads).toHaveLength(2);
+    expect(tracker.get('aaaa0002')).toBeUndefined();
+  });
+});
