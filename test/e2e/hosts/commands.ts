@@ -5,6 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 
+/** The environment for those tools: ip, useradd and sshd live in sbin folders, which a
+ *  non-login PATH may lack. */
+export const TOOL_ENV: NodeJS.ProcessEnv = {
+  ...process.env,
+  PATH: [process.env['PATH'], '/usr/sbin', '/sbin'].filter(Boolean).join(':'),
+};
+
 /** Runs a command to completion and returns its stdout; throws with its stderr when it fails. */
 export function run(cmd: string, args: string[], o: { input?: string; timeoutMs?: number } = {}) {
   try {
@@ -13,6 +20,7 @@ export function run(cmd: string, args: string[], o: { input?: string; timeoutMs?
       input: o.input ?? '',
       stdio: ['pipe', 'pipe', 'pipe'],
       timeout: o.timeoutMs ?? 30_000,
+      env: TOOL_ENV,
     });
   } catch (err) {
     const e = err as { stderr?: string; message: string };
@@ -24,7 +32,7 @@ export function run(cmd: string, args: string[], o: { input?: string; timeoutMs?
 /** Like `run`, for clean-up: returns whether it worked instead of throwing. */
 export function tryRun(cmd: string, args: string[]): boolean {
   try {
-    execFileSync(cmd, args, { stdio: 'ignore', timeout: 30_000 });
+    execFileSync(cmd, args, { stdio: 'ignore', timeout: 30_000, env: TOOL_ENV });
     return true;
   } catch {
     return false;
@@ -52,8 +60,12 @@ export function alive(pid: number): boolean {
   }
 }
 
-/** Ends the given processes: SIGTERM, then SIGKILL for those still there after `graceMs`. */
-export function endProcesses(pids: number[], graceMs = 1_000): void {
+/**
+ * Ends the given processes: SIGTERM (and SIGHUP with `hangUp`, which the interactive shells in
+ * tmux panes obey while they ignore SIGTERM; never for a listening sshd, which SIGHUP
+ * restarts), then SIGKILL for those still there after `graceMs`.
+ */
+export function endProcesses(pids: number[], o: { hangUp?: boolean; graceMs?: number } = {}) {
   const signal = (pid: number, sig: NodeJS.Signals): void => {
     try {
       process.kill(pid, sig);
@@ -61,8 +73,11 @@ export function endProcesses(pids: number[], graceMs = 1_000): void {
       // already gone
     }
   };
-  for (const pid of pids) signal(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
+  for (const pid of pids) {
+    signal(pid, 'SIGTERM');
+    if (o.hangUp) signal(pid, 'SIGHUP');
+  }
+  const deadline = Date.now() + (o.graceMs ?? 1_000);
   while (pids.some(alive) && Date.now() < deadline) sleepSync(25);
   for (const pid of pids.filter(alive)) signal(pid, 'SIGKILL');
   const killDeadline = Date.now() + 2_000;

@@ -23,6 +23,9 @@ export interface HostUser {
   gid: number;
   home: string;
   made: boolean;
+  /** Entries of the shared temp folders owned by the uid before the user existed (an earlier
+   *  user's with the same uid): removal leaves those alone. */
+  foreign?: Set<string>;
 }
 
 /** Folders shared by every user where a test host user's programs leave files. */
@@ -36,6 +39,7 @@ export function makeHostUser(user: HostUser, clientPublicKey: string): void {
   user.uid = Number(uid);
   user.gid = Number(gid);
   user.home = home ?? '';
+  user.foreign = new Set(tmpEntriesOf(user.uid));
   if (!user.home.startsWith('/home/')) throw new Error(`unexpected home ${user.home}`);
   const sshDir = join(user.home, '.ssh');
   mkdirSync(sshDir, { mode: 0o700 });
@@ -75,30 +79,38 @@ function processesOf(uid: number): number[] {
   return pids;
 }
 
+/** Top-level entries of the shared temp folders owned by `uid`. */
+function tmpEntriesOf(uid: number): string[] {
+  const found: string[] = [];
+  for (const dir of SHARED_TMP) {
+    let entries: string[] = [];
+    try {
+      entries = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const e of entries) {
+      try {
+        if (lstatSync(join(dir, e)).uid === uid) found.push(join(dir, e));
+      } catch {
+        // gone meanwhile
+      }
+    }
+  }
+  return found;
+}
+
 /**
  * Removes the user, its home, its processes and its files in the shared temp folders.
  * Idempotent; returns what could not be removed.
  */
 export function removeHostUser(user: HostUser): string[] {
   if (!user.made) return [];
-  // the uid is only known once useradd went through; a failed getent leaves it at -1
+  // the uid is only known once getent went through
   if (user.uid > 0) {
-    endProcesses(processesOf(user.uid));
-    for (const dir of SHARED_TMP) {
-      let entries: string[] = [];
-      try {
-        entries = readdirSync(dir);
-      } catch {
-        continue;
-      }
-      for (const e of entries) {
-        const p = join(dir, e);
-        try {
-          if (lstatSync(p).uid === user.uid) rmSync(p, { recursive: true, force: true });
-        } catch {
-          // gone meanwhile
-        }
-      }
+    endProcesses(processesOf(user.uid), { hangUp: true });
+    for (const p of tmpEntriesOf(user.uid)) {
+      if (!user.foreign?.has(p)) rmSync(p, { recursive: true, force: true });
     }
   }
   if (tryRun('userdel', ['-r', user.name]) || !tryRun('getent', ['passwd', user.name])) {

@@ -128,7 +128,7 @@ export function namespacePids(net: HostNet): number[] {
 export function removeHostNet(net: HostNet): string[] {
   const failures: string[] = [];
   const pids = namespacePids(net);
-  endProcesses(pids);
+  endProcesses(pids, { hangUp: true });
   const left = pids.filter(alive);
   if (left.length > 0) failures.push(`processes ${left.join(', ')} in namespace ${net.name}`);
   if (net.made.link) {

@@ -4,9 +4,8 @@
  * probe namespace (a container may have `ip` but not the right to use it); the probe is removed
  * at once.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { tryRun } from './commands.js';
+import { run, TOOL_ENV, tryRun } from './commands.js';
 
 const TOOLS: Array<[string, string]> = [
   ['/usr/sbin/sshd', 'sshd is not installed (apt-get install openssh-server)'],
@@ -23,7 +22,7 @@ const TOOLS: Array<[string, string]> = [
 
 const found = (tool: string): boolean => {
   if (tool.startsWith('/')) return existsSync(tool);
-  for (const dir of (process.env['PATH'] ?? '').split(':').concat(['/usr/sbin', '/sbin'])) {
+  for (const dir of (TOOL_ENV['PATH'] ?? '').split(':')) {
     if (dir && existsSync(`${dir}/${tool}`)) return true;
   }
   return false;
@@ -32,19 +31,15 @@ const found = (tool: string): boolean => {
 function probeNamespaces(): string {
   const probe = `cao-th-probe-${process.pid}`;
   try {
-    execFileSync('ip', ['netns', 'add', probe], { stdio: 'pipe' });
+    run('ip', ['netns', 'add', probe]);
   } catch (err) {
-    const why = String((err as { stderr?: Buffer }).stderr ?? '').trim();
-    return `network namespaces cannot be made here (ip netns add: ${why || 'failed'})`;
+    return `network namespaces cannot be made here (${(err as Error).message})`;
   }
   try {
-    execFileSync('ip', ['-n', probe, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1'], {
-      stdio: 'pipe',
-    });
+    run('ip', ['-n', probe, 'link', 'add', 'p0', 'type', 'veth', 'peer', 'name', 'p1']);
     return '';
   } catch (err) {
-    const why = String((err as { stderr?: Buffer }).stderr ?? '').trim();
-    return `veth pairs cannot be made here (ip link add: ${why || 'failed'})`;
+    return `veth pairs cannot be made here (${(err as Error).message})`;
   } finally {
     // the probe's links live and die with it
     tryRun('ip', ['netns', 'del', probe]);

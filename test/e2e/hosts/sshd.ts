@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { join } from 'node:path';
-import { endProcesses, run } from './commands.js';
+import { endProcesses, run, TOOL_ENV } from './commands.js';
 
 const SSHD = '/usr/sbin/sshd';
 /** sshd's privilege-separation folder (compiled in); Debian's service makes it at boot. */
@@ -74,6 +74,7 @@ export async function startSshd(sshd: Sshd, namespace: string, timeoutMs = 10_00
   // `ip netns exec` enters the namespace and execs sshd: the child's pid is sshd's
   const child = spawn('ip', ['netns', 'exec', namespace, SSHD, '-D', '-e', '-f', sshd.configPath], {
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: TOOL_ENV,
   });
   sshd.child = child;
   sshd.log += `--- sshd started in ${namespace}\n`;

@@ -56,6 +56,26 @@ const processesOfUid = (uid: number): number[] =>
 const uidOf = (pid: number): number =>
   Number(/^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
 
+/** What is left of a host that should be gone (empty when nothing is). */
+function leftOf(h: TestHost): string[] {
+  const left: string[] = [];
+  if (ip('netns', 'list').includes(h.namespace)) left.push(`namespace ${h.namespace}`);
+  if (ip('-o', 'link', 'show').includes(h.link)) left.push(`link ${h.link}`);
+  if (ip('-4', 'route', 'show', 'table', 'all').includes(h.address.replace(/\.2$/, '.'))) {
+    left.push(`route to ${h.address}`);
+  }
+  try {
+    execFileSync('getent', ['passwd', h.user], { stdio: 'ignore' });
+    left.push(`user ${h.user}`);
+  } catch {
+    // gone
+  }
+  if (existsSync(h.home)) left.push(h.home);
+  if (existsSync(`/tmp/tmux-${h.uid}`)) left.push(`/tmp/tmux-${h.uid}`);
+  left.push(...processesMentioning(h.user), ...processesOfUid(h.uid).map((p) => `process ${p}`));
+  return left;
+}
+
 describe.skipIf(skipReason !== '')(
   e2eTitle('test hosts: OpenSSH in namespaces', skipReason),
   () => {
@@ -287,26 +307,55 @@ describe.skipIf(skipReason !== '')(
       th.stop();
       timings['tear-down'] = Date.now() - t0;
       th.stop(); // idempotent
-      const namespaces = ip('netns', 'list');
-      const links = ip('-o', 'link', 'show');
+      for (const h of th.hosts) expect(leftOf(h)).toEqual([]);
       const routes = ip('-4', 'route', 'show', 'table', 'all');
-      for (const h of th.hosts) {
-        expect(namespaces).not.toContain(h.namespace);
-        expect(links).not.toContain(h.link);
-        expect(routes).not.toContain(h.address.replace(/\.2$/, '.'));
-        expect(() => execFileSync('getent', ['passwd', h.user], { stdio: 'ignore' })).toThrow();
-        expect(existsSync(h.home)).toBe(false);
-        expect(existsSync(`/tmp/tmux-${h.uid}`)).toBe(false);
-        expect(processesMentioning(h.user)).toEqual([]);
-        expect(processesOfUid(h.uid)).toEqual([]);
-      }
       for (const e of th.extraHosts.filter((x) => x.address)) {
         expect(routes).not.toContain(e.address.replace(/\.2$/, '.'));
       }
-      expect(namespaces).not.toContain(`cao-th-${process.pid}-`);
-      expect(links).not.toContain(`cth${process.pid}`);
+      expect(ip('netns', 'list')).not.toContain(`cao-th-${process.pid}-`);
+      expect(ip('-o', 'link', 'show')).not.toContain(`cth${process.pid}`);
       expect(processesMentioning(th.dir)).toEqual([]);
       expect(existsSync(th.dir)).toBe(false);
     });
+
+    it('a set-up that fails half-way removes what it made', async () => {
+      await expect(
+        startTestHosts({ count: 1, extraHosts: [{ alias: 'x', kind: 'wrong-host-key', of: 3 }] }),
+      ).rejects.toThrow('extra host x: no test host 3');
+      expect(ip('netns', 'list')).not.toContain(`cao-th-${process.pid}-`);
+      expect(ip('-o', 'link', 'show')).not.toContain(`cth${process.pid}`);
+      expect(execFileSync('getent', ['passwd'], { encoding: 'utf8' })).not.toContain(
+        `cao-th-${process.pid}-`,
+      );
+    });
+
+    it.each(['exit', 'signal'])(
+      'a test process that ends without stop() (%s) still removes its hosts',
+      async (how) => {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', join(import.meta.dirname, 'start-and-leave.ts'), how],
+          { stdio: ['ignore', 'pipe', 'pipe'] },
+        );
+        let out = '';
+        let err = '';
+        child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+        const ended = new Promise<[number | null, string | null]>((r) =>
+          child.once('exit', (code, signal) => r([code, signal])),
+        );
+        const deadline = Date.now() + 60_000;
+        while (!out.includes('\n') && child.exitCode === null && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(out, err).toContain('"host"');
+        const started = JSON.parse(out) as { dir: string; host: TestHost };
+        if (how === 'signal') child.kill('SIGTERM');
+        const [code, signal] = await ended;
+        expect(how === 'exit' ? code : signal, err).toBe(how === 'exit' ? 0 : 'SIGTERM');
+        expect(leftOf(started.host)).toEqual([]);
+        expect(existsSync(started.dir)).toBe(false);
+      },
+    );
   },
 );

@@ -21,7 +21,15 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeHostUser, removeHostUser, type HostUser } from './host-user.js';
-import { makeHostNet, newHostNet, removeHostNet, setLinkUp, type HostNet } from './netns.js';
+import { endProcesses } from './commands.js';
+import {
+  makeHostNet,
+  namespacePids,
+  newHostNet,
+  removeHostNet,
+  setLinkUp,
+  type HostNet,
+} from './netns.js';
 import {
   baseOptions,
   keyscan,
@@ -153,6 +161,11 @@ export async function startTestHosts(o: TestHostsOptions = {}): Promise<TestHost
   const stop = (): void => {
     const failures: string[] = [];
     for (const m of [...made, ...extras]) if (m.sshd) stopSshd(m.sshd);
+    // all hosts' processes at once: one grace period, not one per host
+    endProcesses(
+      [...made, ...extras].flatMap((m) => namespacePids(m.net)),
+      { hangUp: true },
+    );
     for (const m of [...made, ...extras]) failures.push(...removeHostNet(m.net));
     for (const m of made) if (m.user) failures.push(...removeHostUser(m.user));
     rmSync(dir, { recursive: true, force: true });
