@@ -6,7 +6,9 @@
  */
 import { rmSync, writeFileSync } from 'node:fs';
 import { CaoError, errorMessage } from '../lib/errors.js';
+import { assertAgentEnv } from '../lib/env-policy.js';
 import { assertModel, newTerminalId, windowName } from '../lib/names.js';
+import { readSettings } from '../lib/settings.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { loadProfile } from '../profiles/discovery.js';
 import type { AgentProfile } from '../profiles/profile.js';
@@ -57,6 +59,11 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
   const provider = getProvider(providerId);
   const cwd = resolveWorkingDirectory(o.workingDirectory, deps.home);
   if (o.model !== undefined) assertModel(o.model);
+  assertAgentEnv(
+    o.sessionEnv,
+    readSettings(deps.paths.settings).env.allow_loader_vars,
+    "The session's environment (env_vars, --env)",
+  );
   const terminalId = newTerminalId();
   const env = agentEnvironment({
     base: deps.agentEnv,

@@ -13,10 +13,12 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { assertAgentEnv } from '../lib/env-policy.js';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertFileName } from '../lib/names.js';
 import { ensureLayout, expandHome, type CaoPaths } from '../lib/paths.js';
 import { mcpServerCommand } from '../lib/self.js';
+import { readSettings } from '../lib/settings.js';
 import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
 import type { McpServerSpec } from '../providers/provider.js';
 import { resolveAllowedTools } from './allowed-tools.js';
@@ -84,7 +86,10 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
     text = readFileSync(found.file, 'utf8');
   }
 
-  if (o.env && Object.keys(o.env).length > 0) updateEnvFile(o.paths.envFile, o.env);
+  if (o.env && Object.keys(o.env).length > 0) {
+    assertAgentEnv(o.env, readSettings(o.paths.settings).env.allow_loader_vars, 'env_vars (--env)');
+    updateEnvFile(o.paths.envFile, o.env);
+  }
   const vars = readEnvFile(o.paths.envFile);
   const profile = parseProfile(text, stem, vars, kind === 'name' ? o.source : o.source);
   const name = assertFileName('profile', profile.name);

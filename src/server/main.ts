@@ -14,7 +14,7 @@ import { findBinary } from '../core/binaries.js';
 import { createCore } from '../core/core.js';
 import { DEFAULT_TIMING } from '../core/deps.js';
 import { FlowService } from '../flows/flows-service.js';
-import { serverAddress, tmuxSocket } from '../lib/config.js';
+import { envFlag, serverAddress, tmuxSocket } from '../lib/config.js';
 import { createLogger, parseLogLevel } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
 import { fallbackRootOnlyDir, findRootOnlyDir } from '../lib/root-only-dir.js';
@@ -115,6 +115,7 @@ export async function runServer(argv: string[]): Promise<void> {
       port,
       allowedHosts: list(env['CAO_ALLOWED_HOSTS']),
       allowedOrigins: list(env['CAO_CORS_ORIGINS']),
+      devOrigins: envFlag(env, 'CAO_DEV_ORIGINS', false),
     },
     providerInfo: providerInfoSource(() => env['PATH']),
   });

@@ -14,6 +14,7 @@ import { caoPaths, ensureLayout, type CaoPaths } from '../../src/lib/paths.js';
 import { FakeRuntime, type FakeProgram } from '../../src/runtime/fake-runtime.js';
 import type { WindowSpec } from '../../src/runtime/runtime.js';
 import { createApp } from '../../src/server/app.js';
+import type { SecurityOptions } from '../../src/server/security.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { fakeClaude } from './fake-claude.js';
 
@@ -50,6 +51,8 @@ export interface TestStackOptions {
   mcpConnects?: boolean;
   /** Clock, timer and gate-script time limit for the flow scheduler. */
   flowOptions?: FlowServiceOptions;
+  /** Host/Origin settings on top of the defaults (127.0.0.1:9889, nothing extra). */
+  security?: Partial<SecurityOptions>;
 }
 
 export function createTestStack(o: TestStackOptions = {}): TestStack {
@@ -98,7 +101,13 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     home: root,
     log: silentLogger,
     version: 'test',
-    security: { host: '127.0.0.1', port: 9889, allowedHosts: [], allowedOrigins: [] },
+    security: {
+      host: '127.0.0.1',
+      port: 9889,
+      allowedHosts: [],
+      allowedOrigins: [],
+      ...o.security,
+    },
     providerInfo: () => Promise.resolve([]),
   });
   return {
