@@ -25,6 +25,7 @@ import { getProvider } from '../providers/index.js';
 import { isReadyStatus } from '../providers/provider.js';
 import type { MessageRecord, MessageState, NewMessage } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
+import { acceptMessage } from './input.js';
 import type { TerminalService } from './terminals.js';
 import { isGone } from './tracker.js';
 
@@ -101,8 +102,8 @@ export class Ledger {
   }
 
   /** Queues a message and tries to deliver it right away. */
-  async enqueue(m: NewMessage): Promise<MessageRecord> {
-    if (m.message.trim() === '') throw new CaoError('INVALID_INPUT', 'The message is empty.');
+  async enqueue(input: NewMessage): Promise<MessageRecord> {
+    const m = { ...input, message: acceptMessage(input.message) };
     if (m.senderId === m.receiverId)
       throw new CaoError('INVALID_INPUT', 'A terminal cannot send a message to itself.');
     if (!(await this.deps.store.getTerminal(m.receiverId))) {

@@ -118,10 +118,12 @@ export const KEY_RE =
   /^(?:Up|Down|Left|Right|Enter|Tab|Escape|Space|BSpace|[A-Za-z0-9]|[CMS]-[A-Za-z0-9])$/;
 
 /**
- * Text safe to paste: escape bytes and other control characters removed (an ESC in the text
- * could end the bracketed paste early and turn the rest into keystrokes), newlines kept.
+ * Text safe to paste: escape bytes and other control characters removed, C0 (U+0000–U+001F,
+ * U+007F) and C1 (U+0080–U+009F, where U+009B is a one-character CSI) alike: an escape in the
+ * text could end the bracketed paste early and turn the rest into keystrokes. Newlines and
+ * tabs are kept.
  */
 export function sanitizePaste(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }

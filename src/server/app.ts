@@ -15,12 +15,16 @@ import { orchestrationRoutes } from './routes/orchestration.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { webRoutes } from './routes/web.js';
+import { bodySizeLimit, singleHost, wrongMethod } from './request-rules.js';
 import { security } from './security.js';
 import { terminalSocketRoutes } from './ws.js';
 
 export function createApp(deps: AppDeps): Hono {
   const app = new Hono();
+  app.use('*', singleHost());
   app.use('*', security(deps.security));
+  app.use('*', bodySizeLimit());
+  app.use('*', wrongMethod(app));
   app.route('/', healthRoutes(deps));
   app.route('/', agentRoutes(deps));
   app.route('/', sessionRoutes(deps));

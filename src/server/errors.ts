@@ -14,6 +14,8 @@ export const HTTP_STATUS: Record<CaoErrorCode, ContentfulStatusCode> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   FORBIDDEN: 403,
+  METHOD_NOT_ALLOWED: 405,
+  TOO_LARGE: 413,
   NOT_INSTALLED: 400,
   AGENT_FAILED: 502,
   TIMEOUT: 504,

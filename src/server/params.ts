@@ -3,6 +3,7 @@
  * `POST /terminals/{id}/input?message=…`), with a JSON body accepted too.
  */
 import type { Context } from 'hono';
+import { acceptMessage } from '../core/input.js';
 import { CaoError } from '../lib/errors.js';
 
 const BODY_KEY = 'cao:body';
@@ -47,6 +48,29 @@ export async function requiredParam(c: Context, name: string): Promise<string> {
   const v = await param(c, name);
   if (v === undefined || v === '')
     throw new CaoError('UNPROCESSABLE', `Missing required parameter '${name}'.`);
+  return v;
+}
+
+/**
+ * Text typed into an agent (`message`, `prompt`, `initial_message`): a JSON string, never a
+ * number or an object (422); control characters removed; empty after that → 400, over
+ * `MAX_MESSAGE_BYTES` → 413 (core/input.ts `acceptMessage`, which the core applies again).
+ */
+export async function messageParam(c: Context, name: string): Promise<string | undefined> {
+  let v: string | undefined = c.req.query(name);
+  if (v === undefined) {
+    const raw = (await jsonBody(c))[name];
+    if (raw !== undefined && raw !== null && typeof raw !== 'string') {
+      throw new CaoError('UNPROCESSABLE', `Parameter '${name}' must be a string.`);
+    }
+    v = raw ?? undefined;
+  }
+  return v === undefined ? undefined : acceptMessage(v);
+}
+
+export async function requiredMessageParam(c: Context, name: string): Promise<string> {
+  const v = await messageParam(c, name);
+  if (v === undefined) throw new CaoError('UNPROCESSABLE', `Missing required parameter '${name}'.`);
   return v;
 }
 

@@ -8,7 +8,7 @@ import { CaoError } from '../../lib/errors.js';
 import { assertTerminalId } from '../../lib/names.js';
 import type { MessageState } from '../../store/store.js';
 import type { AppDeps } from '../deps.js';
-import { intParam, param, requiredParam } from '../params.js';
+import { intParam, param, requiredMessageParam, requiredParam } from '../params.js';
 
 const STATES: readonly string[] = ['pending', 'submitting', 'delivered', 'failed'];
 
@@ -29,7 +29,7 @@ export function inboxRoutes(deps: AppDeps): Hono {
       const m = await deps.core.ledger.enqueue({
         senderId: await requiredParam(c, 'sender_id'),
         receiverId: receiver,
-        message: await requiredParam(c, 'message'),
+        message: await requiredMessageParam(c, 'message'),
         orchestrationType: 'send_message',
       });
       const now = await store.getMessage(m.id);

@@ -5,7 +5,14 @@
 import { Hono } from 'hono';
 import { CaoError } from '../../lib/errors.js';
 import type { AppDeps } from '../deps.js';
-import { boolParam, intParam, param, requiredParam } from '../params.js';
+import {
+  boolParam,
+  intParam,
+  messageParam,
+  param,
+  requiredMessageParam,
+  requiredParam,
+} from '../params.js';
 
 export function orchestrationRoutes(deps: AppDeps): Hono {
   const { orchestrator } = deps.core;
@@ -19,7 +26,7 @@ export function orchestrationRoutes(deps: AppDeps): Hono {
         provider: await param(c, 'provider'),
         workingDirectory: await param(c, 'working_directory'),
         model: await param(c, 'model'),
-        message: (await param(c, 'prompt')) ?? (await requiredParam(c, 'message')),
+        message: (await messageParam(c, 'prompt')) ?? (await requiredMessageParam(c, 'message')),
         type: 'handoff',
         timeoutMs: timeout * 1000,
         teardown: (await boolParam(c, 'teardown')) ?? true,

@@ -2,7 +2,14 @@
 import { Hono } from 'hono';
 import { CaoError } from '../../lib/errors.js';
 import type { AppDeps } from '../deps.js';
-import { boolParam, listParam, param, recordParam, requiredParam } from '../params.js';
+import {
+  boolParam,
+  listParam,
+  messageParam,
+  param,
+  recordParam,
+  requiredParam,
+} from '../params.js';
 
 export function sessionRoutes(deps: AppDeps): Hono {
   const { sessions, terminals } = deps.core;
@@ -41,7 +48,7 @@ export function sessionRoutes(deps: AppDeps): Hono {
     .post('/sessions/:name/terminals', async (c) => {
       const name = c.req.param('name');
       const session = await sessions.record(name);
-      const initialMessage = await param(c, 'initial_message');
+      const initialMessage = await messageParam(c, 'initial_message');
       if (initialMessage !== undefined) {
         // a worker whose first task is queued in the ledger: returns as soon as the window exists
         const type =

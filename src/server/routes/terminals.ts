@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { CaoError } from '../../lib/errors.js';
 import { isGone } from '../../core/tracker.js';
 import type { AppDeps } from '../deps.js';
-import { param, requiredParam } from '../params.js';
+import { param, requiredMessageParam, requiredParam } from '../params.js';
 
 export function terminalRoutes(deps: AppDeps): Hono {
   const { terminals } = deps.core;
@@ -14,7 +14,10 @@ export function terminalRoutes(deps: AppDeps): Hono {
       return c.json({ success: true });
     })
     .post('/terminals/:id/input', async (c) => {
-      const r = await terminals.sendInput(c.req.param('id'), await requiredParam(c, 'message'));
+      const r = await terminals.sendInput(
+        c.req.param('id'),
+        await requiredMessageParam(c, 'message'),
+      );
       return c.json({
         success: true,
         enters: r.enters,
