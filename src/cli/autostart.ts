@@ -3,9 +3,14 @@
  * address only), the way `docker` starts its daemon: detached, logging to
  * CAO_HOME/logs/cao-server.out, inheriting this shell's environment (so agents see the same
  * PATH and API keys). CAO_NO_AUTOSTART=1 turns this off; then the error says how to start it.
+ *
+ * Several commands may do this at once (a script, agents in parallel): each starts a server,
+ * one of them takes CAO_HOME (one server per home) and the others exit at once. So a command
+ * whose own server exited keeps waiting while another live server holds CAO_HOME, and every
+ * command reports the pid /health names, the process that really serves.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, openSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isConnectionRefused, type ApiClient } from '../client/api.js';
@@ -15,6 +20,10 @@ import { caoPaths } from '../lib/paths.js';
 import { sleep } from '../lib/time.js';
 
 const START_TIMEOUT_MS = 15_000;
+
+interface Health {
+  pid?: number;
+}
 
 export async function ensureServer(client: ApiClient): Promise<void> {
   try {
@@ -31,6 +40,7 @@ export async function ensureServer(client: ApiClient): Promise<void> {
   mkdirSync(paths.logs, { recursive: true, mode: 0o700 });
   const logFile = join(paths.logs, 'cao-server.out');
   const out = openSync(logFile, 'a', 0o600);
+  const logStart = statSync(logFile).size;
   const entry = fileURLToPath(new URL('../bin/cao-server.js', import.meta.url));
   const child = spawn(
     process.execPath,
@@ -42,22 +52,63 @@ export async function ensureServer(client: ApiClient): Promise<void> {
     },
   );
   child.unref();
+  closeSync(out);
   const deadline = Date.now() + START_TIMEOUT_MS;
   while (Date.now() < deadline) {
     await sleep(100);
     try {
-      await client.request('GET', '/health', { timeoutMs: 1000 });
+      const h = await client.request<Health>('GET', '/health', { timeoutMs: 1000 });
+      const pid = typeof h.pid === 'number' ? h.pid : undefined;
       process.stderr.write(
-        `Started cao-server (pid ${child.pid}) at ${client.baseUrl}; log: ${logFile}\n`,
+        pid === undefined || pid === child.pid
+          ? `Started cao-server (pid ${pid ?? child.pid}) at ${client.baseUrl}; log: ${logFile}\n`
+          : `cao-server (pid ${pid}) at ${client.baseUrl} was started by another cao command at the same time; using it.\n`,
       );
       return;
     } catch (e) {
       if (!isConnectionRefused(e)) throw e;
-      if (child.exitCode !== null) break;
+      // ours exited: wait on only while another live server holds CAO_HOME (still starting)
+      if (child.exitCode !== null && !otherHolder(paths.serverInfo, child.pid)) break;
     }
   }
+  const why = lastLine(logFile, logStart);
   throw new CaoError(
     'UNAVAILABLE',
-    `cao-server did not start at ${client.baseUrl}; see ${logFile}. Start it yourself with 'cao-server' to see the error.`,
+    `cao-server did not start at ${client.baseUrl}${why ? `: ${why}` : ''}. See ${logFile}, or start it yourself with 'cao-server' to see the error.`,
   );
+}
+
+/** Whether CAO_HOME's holder file (store/home-lock.ts) names a live process other than ours. */
+function otherHolder(serverInfo: string, ours: number | undefined): boolean {
+  try {
+    const h = JSON.parse(readFileSync(serverInfo, 'utf8')) as { pid?: unknown };
+    if (typeof h.pid !== 'number' || h.pid === ours) return false;
+    process.kill(h.pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The last non-empty line the server wrote to its log since `from` (its error, if it failed). */
+function lastLine(file: string, from: number): string {
+  try {
+    const size = statSync(file).size;
+    const start = Math.max(from, size - 4096);
+    const buf = Buffer.alloc(size - start);
+    const fd = openSync(file, 'r');
+    try {
+      readSync(fd, buf, 0, buf.length, start);
+    } finally {
+      closeSync(fd);
+    }
+    const lines = buf
+      .toString('utf8')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+    return (lines.at(-1) ?? '').replace(/^Error: /, '');
+  } catch {
+    return '';
+  }
 }

@@ -25,6 +25,7 @@ import type { TerminalRecord } from '../store/store.js';
 import { resolveAllowedTools } from '../profiles/allowed-tools.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
+import { terminalLabels } from './terminal-labels.js';
 import { resolveWorkingDirectory } from './workdir.js';
 
 export interface CreateTerminalOptions {
@@ -101,10 +102,32 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     rootOnlyDir: deps.rootOnlyDir,
   });
   const now = isoNow();
+  const record: TerminalRecord = {
+    id: terminalId,
+    session: o.session,
+    windowName: '',
+    provider: provider.id,
+    agentProfile: profile.name,
+    workingDirectory: cwd,
+    allowedTools,
+    callerId: o.callerId ?? null,
+    model: o.model ?? profile.model ?? null,
+    status: 'unknown',
+    mcpExpected: Object.values(servers).some(
+      (x) =>
+        x.command === deps.mcpServerCommand.command &&
+        deps.mcpServerCommand.args.every((a, i) => x.args[i] === a),
+    ),
+    mcpReadyAt: null,
+    readyAt: null,
+    createdAt: now,
+    lastActive: now,
+  };
   return {
     provider,
     profile,
     files: spec.files ?? [],
+    record,
     spec: {
       session: o.session,
       windowName: windowName(profile.name),
@@ -113,27 +136,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       argv: spec.argv,
       env: { ...env, ...spec.env },
       unsetEnv: spec.unsetEnv ?? [],
-    },
-    record: {
-      id: terminalId,
-      session: o.session,
-      windowName: '',
-      provider: provider.id,
-      agentProfile: profile.name,
-      workingDirectory: cwd,
-      allowedTools,
-      callerId: o.callerId ?? null,
-      model: o.model ?? profile.model ?? null,
-      status: 'unknown',
-      mcpExpected: Object.values(servers).some(
-        (x) =>
-          x.command === deps.mcpServerCommand.command &&
-          deps.mcpServerCommand.args.every((a, i) => x.args[i] === a),
-      ),
-      mcpReadyAt: null,
-      readyAt: null,
-      createdAt: now,
-      lastActive: now,
+      labels: terminalLabels(record, deps.paths.home),
     },
   };
 }

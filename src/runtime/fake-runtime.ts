@@ -170,6 +170,7 @@ export class FakeRuntime implements TerminalRuntime {
     return {
       ...p.ref,
       terminalId: p.spec.terminalId,
+      labels: p.spec.labels ? { ...p.spec.labels } : undefined,
       dead: p.dead,
       deadStatus: p.deadStatus,
       currentCommand: p.spec.argv[0] ?? '',

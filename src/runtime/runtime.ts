@@ -19,6 +19,11 @@ export interface WindowSpec {
   env: Readonly<Record<string, string>>;
   /** Environment names removed for the process. */
   unsetEnv?: readonly string[];
+  /**
+   * Small facts the window carries for whoever adopts it later without the database
+   * (core/terminal-labels.ts); never secrets. Read back in `PaneState.labels`.
+   */
+  labels?: Readonly<Record<string, string>>;
   cols?: number;
   rows?: number;
 }
@@ -33,6 +38,8 @@ export interface PaneRef {
 export interface PaneState extends PaneRef {
   /** The cao terminal id recorded on the window, if any. */
   terminalId: string | undefined;
+  /** The window's labels (`WindowSpec.labels`), if it has any. */
+  labels: Record<string, string> | undefined;
   dead: boolean;
   deadStatus: number | undefined;
   currentCommand: string;

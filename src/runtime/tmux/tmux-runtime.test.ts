@@ -79,6 +79,29 @@ describe.skipIf(!hasTmux)(
       expect(panes[0]).toMatchObject({ terminalId: 'aaaaaaaa', windowName: 'w-0001', dead: false });
     });
 
+    it('carries window labels through tmux unchanged, whatever characters they hold', async () => {
+      const labels = {
+        home: '/x/cao home',
+        cwd: '/tmp/a;b\tc \'d\' "e" $HOME #{pane_id} ;',
+        profile: 'developer',
+      };
+      const ref = await rt.createSession({
+        session: 'cao-rtlabels',
+        windowName: 'w-0002',
+        terminalId: 'abababab',
+        cwd: dir,
+        argv: ['sleep', '30'],
+        env: {},
+        labels,
+      });
+      const pane = (await rt.listPanes('cao-rtlabels')).find((p) => p.paneId === ref.paneId);
+      expect(pane?.labels).toEqual(labels);
+      expect(pane?.terminalId).toBe('abababab');
+      // a window from before labels, or someone else's, has none
+      expect((await rt.listPanes('cao-rt1'))[0]?.labels).toBeUndefined();
+      await rt.killSession('cao-rtlabels');
+    });
+
     it('reports output and pane death as events, and keeps the dead pane readable', async () => {
       const ref = await rt.createWindow({
         session: 'cao-rt1',

@@ -59,6 +59,7 @@ const PANE_FORMAT = [
   '#{pane_dead}',
   '#{pane_dead_status}',
   '#{@cao_terminal_id}',
+  '#{@cao_labels}',
   '#{pane_current_command}',
   '#{pane_current_path}',
   '#{pane_in_mode}',
@@ -227,6 +228,9 @@ export class TmuxRuntime implements TerminalRuntime {
       target,
       '@cao_terminal_id',
       spec.terminalId,
+      ...(spec.labels
+        ? [';', 'set-option', '-w', '-t', target, '@cao_labels', encodeLabels(spec.labels)]
+        : []),
     ];
   }
 
@@ -515,6 +519,7 @@ function parsePaneLine(line: string): PaneState {
     dead,
     deadStatus,
     terminalId,
+    labels,
     cmd,
     path,
     mode,
@@ -527,10 +532,33 @@ function parsePaneLine(line: string): PaneState {
     dead: dead === '1',
     deadStatus: dead === '1' && deadStatus !== '' ? Number(deadStatus) : undefined,
     terminalId: terminalId || undefined,
+    labels: decodeLabels(labels),
     currentCommand: cmd ?? '',
     currentPath: path ?? '',
     inMode: mode === '1',
   };
+}
+
+/**
+ * Labels travel as one window option, base64url of their JSON: a working directory is user
+ * text, and this way no character of it (a trailing ';' is a command separator in tmux argv,
+ * a tab would split list-panes output) can mean anything to tmux.
+ */
+export function encodeLabels(labels: Readonly<Record<string, string>>): string {
+  return Buffer.from(JSON.stringify(labels), 'utf8').toString('base64url');
+}
+
+export function decodeLabels(value: string | undefined): Record<string, string> | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 function isNoServer(e: unknown): boolean {
