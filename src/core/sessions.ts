@@ -5,6 +5,7 @@
 import { CaoError } from '../lib/errors.js';
 import { SESSION_PREFIX, newSessionName, normalizeSessionName } from '../lib/names.js';
 import { isoNow } from '../lib/time.js';
+import type { SessionState } from '../runtime/runtime.js';
 import type { SessionRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import {
@@ -32,6 +33,20 @@ export interface SessionSummary {
   agent_profile: string | null;
   created_at: string | null;
   terminal_count: number;
+}
+
+/**
+ * The terminal server as cao sees it (`GET /health`, and the reason behind a session that
+ * is no longer there): `gone` when no tmux server runs although cao knows sessions, so they
+ * were lost with it.
+ */
+export interface RuntimeReport {
+  state: 'ok' | 'gone' | 'error';
+  /** Which server (`tmux -L name`, …). */
+  server: string;
+  detail: string;
+  /** Sessions cao knows whose tmux session no longer exists. */
+  lost: string[];
 }
 
 export class SessionService {
@@ -77,18 +92,50 @@ export class SessionService {
   async record(name: string): Promise<SessionRecord> {
     const session = normalizeSessionName(name);
     const s = await this.deps.store.getSession(session);
-    if (!s || !(await this.deps.runtime.hasSession(session))) {
-      throw new CaoError(
-        'NOT_FOUND',
-        `Session '${session}' not found. List sessions with 'cao session list'.`,
-      );
-    }
+    if (!s) throw notFound(session);
+    if (!(await this.deps.runtime.hasSession(session))) throw await this.lostError(session);
     return s;
   }
 
-  /** Sessions known to cao whose tmux session is alive, oldest first. */
+  /** Asks the terminal server, and compares what it has with the sessions cao knows. */
+  async runtimeReport(): Promise<RuntimeReport & { live: SessionState[] }> {
+    const probe = await this.deps.runtime.probe();
+    const live = new Set(probe.sessions.map((s) => s.name));
+    const known = await this.deps.store.listSessions();
+    const lost = probe.state === 'up' ? known.filter((s) => !live.has(s.name)) : known;
+    return {
+      state:
+        probe.state === 'error'
+          ? 'error'
+          : probe.state === 'down' && known.length > 0
+            ? 'gone'
+            : 'ok',
+      server: probe.server,
+      detail: probe.detail,
+      lost: lost.map((s) => s.name),
+      live: probe.sessions,
+    };
+  }
+
+  /** Why a session cao knows is not in tmux any more: the tmux server died, or it alone went. */
+  private async lostError(session: string): Promise<CaoError> {
+    const r = await this.runtimeReport();
+    if (r.state !== 'ok') return runtimeError(r);
+    return new CaoError(
+      'NOT_FOUND',
+      `Session '${session}' is gone: its tmux session ended outside cao (killed, or its last window closed). 'cao shutdown --session ${session}' clears what cao remembers of it.`,
+      { details: { lost_sessions: [session] } },
+    );
+  }
+
+  /**
+   * Sessions known to cao whose tmux session is alive, oldest first. UNAVAILABLE, naming the
+   * lost sessions, when the tmux server is gone: "no sessions" would be a lie.
+   */
   async list(only?: SessionRecord): Promise<SessionSummary[]> {
-    const live = new Map((await this.deps.runtime.listSessions()).map((s) => [s.name, s]));
+    const report = await this.runtimeReport();
+    if (report.state !== 'ok') throw runtimeError(report);
+    const live = new Map(report.live.map((s) => [s.name, s]));
     const out: SessionSummary[] = [];
     for (const s of only ? [only] : await this.deps.store.listSessions()) {
       const tmux = live.get(s.name);
@@ -111,13 +158,9 @@ export class SessionService {
     const session = normalizeSessionName(name);
     const s = await this.deps.store.getSession(session);
     // one tmux round trip: the session list says whether it is alive and whether attached
-    const summary = s ? (await this.list(s))[0] : undefined;
-    if (!s || !summary) {
-      throw new CaoError(
-        'NOT_FOUND',
-        `Session '${session}' not found. List sessions with 'cao session list'.`,
-      );
-    }
+    if (!s) throw notFound(session);
+    const summary = (await this.list(s))[0];
+    if (!summary) throw await this.lostError(session);
     return { session: summary, terminals: await this.terminals.list(s.name) };
   }
 
@@ -155,4 +198,29 @@ export class SessionService {
     const record = await startTerminal(this.deps, prepared, { newSession: false, ...start });
     return terminalView(record, this.terminals.detection(record).status);
   }
+}
+
+function notFound(session: string): CaoError {
+  return new CaoError(
+    'NOT_FOUND',
+    `Session '${session}' not found. List sessions with 'cao session list'.`,
+  );
+}
+
+/** The tmux server is gone (or cannot be asked): say so, and which sessions went with it. */
+export function runtimeError(r: RuntimeReport): CaoError {
+  const details = { tmux: r.state, tmux_server: r.server, lost_sessions: r.lost };
+  if (r.state === 'error') {
+    return new CaoError('UNAVAILABLE', `cao cannot ask ${r.server}: ${r.detail}`, { details });
+  }
+  const lost =
+    r.lost.length === 1
+      ? `session ${r.lost[0]}`
+      : `${r.lost.length} sessions (${r.lost.join(', ')})`;
+  return new CaoError(
+    'UNAVAILABLE',
+    `The tmux server cao uses (${r.server}) is gone: it exited or was killed, and took every agent in it. ` +
+      `Lost: ${lost}. Clear them with 'cao shutdown --all', then launch again.`,
+    { details },
+  );
 }

@@ -54,6 +54,18 @@ export interface SessionState {
   createdAt: Date;
 }
 
+/** What asking the terminal server right now found (`TerminalRuntime.probe`). */
+export interface RuntimeProbe {
+  /** `up`: it answered; `down`: no server runs (not started yet, or gone); `error`: asking failed. */
+  state: 'up' | 'down' | 'error';
+  /** Its sessions, when up. */
+  sessions: SessionState[];
+  /** Which server, for people: `tmux -L name`, `the default tmux server`, … */
+  server: string;
+  /** Why, when down or error. */
+  detail: string;
+}
+
 export type RuntimeEvent =
   /** Something was written to the pane; read the screen to see what. */
   | { type: 'output'; paneId: string }
@@ -92,6 +104,8 @@ export interface TerminalRuntime {
   createWindow(spec: WindowSpec): Promise<PaneRef>;
   hasSession(session: string): Promise<boolean>;
   listSessions(): Promise<SessionState[]>;
+  /** Asks the terminal server itself (a real round trip, never a cached answer). */
+  probe(): Promise<RuntimeProbe>;
   /** Panes of one session, or of all sessions. */
   listPanes(session?: string): Promise<PaneState[]>;
   paneState(paneId: string): Promise<PaneState | undefined>;

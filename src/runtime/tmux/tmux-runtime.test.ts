@@ -258,5 +258,43 @@ describe.skipIf(!hasTmux)(
       await rt.killSession('cao-rt1');
       expect(await rt.hasSession('cao-rt1')).toBe(false);
     });
+
+    it('probes the tmux server for real: up with its sessions, then down once it is killed', async () => {
+      const other = `cao-test-probe-${process.pid}`;
+      const probeRt = new TmuxRuntime({
+        socket: { name: other },
+        tmpDir: dir,
+        log: silentLogger,
+        configFile: '/dev/null',
+      });
+      try {
+        expect((await probeRt.probe()).state).toBe('down');
+        const ref = await probeRt.createSession({
+          session: 'cao-probe',
+          windowName: 'w',
+          terminalId: 'dddddddd',
+          cwd: dir,
+          argv: ['sleep', '30'],
+          env: {},
+        });
+        // a control client attached, as cao-server has for every session
+        const stop = probeRt.watch(ref.session, () => {});
+        const up = await probeRt.probe();
+        expect(up).toMatchObject({ state: 'up', server: `tmux -L ${other}` });
+        expect(up.sessions.map((x) => x.name)).toEqual(['cao-probe']);
+        execFileSync('tmux', ['-L', other, 'kill-server'], { stdio: 'ignore' });
+        const down = await probeRt.probe();
+        expect(down.state).toBe('down');
+        expect(down.sessions).toEqual([]);
+        stop();
+      } finally {
+        await probeRt.close();
+        try {
+          execFileSync('tmux', ['-L', other, 'kill-server'], { stdio: 'ignore' });
+        } catch {
+          // already gone
+        }
+      }
+    });
   },
 );

@@ -24,6 +24,7 @@ import {
   type PaneViewer,
   type PaneState,
   type RuntimeListener,
+  type RuntimeProbe,
   type SessionState,
   type TerminalRuntime,
   type WindowSpec,
@@ -104,12 +105,12 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 
   /** Runs `tmux <args>` as its own process; stdout lines. */
-  exec(args: readonly string[], input?: string): Promise<string[]> {
+  exec(args: readonly string[], input?: string, timeoutMs = 0): Promise<string[]> {
     return new Promise((resolve, reject) => {
       const child = execFile(
         this.options.binary ?? 'tmux',
         [...this.baseArgs, ...args],
-        { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+        { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', timeout: timeoutMs },
         (err, stdout, stderr) => {
           if (err) {
             const notFound = (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -290,10 +291,27 @@ export class TmuxRuntime implements TerminalRuntime {
       if (isNoServer(e)) return [];
       throw e;
     }
-    return lines.map((l) => {
-      const [name = '', attached = '0', created = '0'] = l.split('\t');
-      return { name, attached: Number(attached) > 0, createdAt: new Date(Number(created) * 1000) };
-    });
+    return lines.map(parseSessionLine);
+  }
+
+  async probe(): Promise<RuntimeProbe> {
+    const server = this.options.socket.path
+      ? `tmux -S ${this.options.socket.path}`
+      : this.options.socket.name
+        ? `tmux -L ${this.options.socket.name}`
+        : 'the default tmux server';
+    try {
+      // a process of its own: control clients may outlive nothing, and this must be an answer
+      const lines = await this.exec(
+        ['list-sessions', '-F', '#{session_name}\t#{session_attached}\t#{session_created}'],
+        undefined,
+        PROBE_TIMEOUT_MS,
+      );
+      return { state: 'up', sessions: lines.map(parseSessionLine), server, detail: '' };
+    } catch (e) {
+      const detail = errorMessage(e);
+      return { state: isNoServer(e) ? 'down' : 'error', sessions: [], server, detail };
+    }
   }
 
   async listPanes(session?: string): Promise<PaneState[]> {
@@ -476,6 +494,9 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 }
 
+/** A tmux server that does not answer list-sessions in this time counts as broken. */
+const PROBE_TIMEOUT_MS = 3000;
+
 /** An attach that hangs must not hold up every later launch. */
 const ATTACH_TURN_MS = 5000;
 
@@ -508,6 +529,11 @@ function reapLater(pids: number[]): void {
       }
     }
   }, REAP_AFTER_MS).unref();
+}
+
+function parseSessionLine(line: string): SessionState {
+  const [name = '', attached = '0', created = '0'] = line.split('\t');
+  return { name, attached: Number(attached) > 0, createdAt: new Date(Number(created) * 1000) };
 }
 
 function parsePaneLine(line: string): PaneState {

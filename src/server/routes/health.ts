@@ -2,16 +2,21 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 
 export function healthRoutes(deps: AppDeps): Hono {
-  return new Hono().get('/health', (c) =>
-    c.json({
-      status: 'ok',
+  return new Hono().get('/health', async (c) => {
+    // asks tmux itself each time: a dead tmux server must not read as "ok"
+    const r = await deps.core.sessions.runtimeReport();
+    const kind = deps.core.deps.runtime.kind;
+    return c.json({
+      status: r.state === 'ok' ? 'ok' : 'degraded',
       service: 'cli-agent-orchestrator',
       version: deps.version,
       // the process that really serves, and its home: `cao` reports these after an autostart
       pid: process.pid,
       cao_home: deps.paths.home,
-      terminal_backend: deps.core.deps.runtime.kind,
-      components: { cao: 'ok', [deps.core.deps.runtime.kind]: 'ok' },
-    }),
-  );
+      terminal_backend: kind,
+      components: { cao: 'ok', [kind]: r.state },
+      [kind]: { state: r.state, server: r.server, detail: r.detail || null },
+      lost_sessions: r.lost,
+    });
+  });
 }
