@@ -22,7 +22,7 @@ import {
 } from '../providers/provider.js';
 import type { PaneRef, WindowSpec } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
-import { resolveAllowedTools } from '../profiles/allowed-tools.js';
+import { assertKnownTools, resolveAllowedTools } from '../profiles/allowed-tools.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
 import { terminalLabels } from './terminal-labels.js';
@@ -82,6 +82,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       { details: { provider: provider.id, binary: provider.binary } },
     );
   }
+  if (o.allowedTools) assertKnownTools(o.allowedTools, profile);
   const allowedTools = resolveAllowedTools({
     yolo: o.yolo ?? false,
     explicit: o.allowedTools,

@@ -59,6 +59,12 @@ export class SessionService {
   ) {}
 
   async create(o: CreateSessionOptions): Promise<TerminalView> {
+    if (o.sessionName !== undefined && o.sessionName.trim() === '') {
+      throw new CaoError(
+        'INVALID_INPUT',
+        'The session name is empty. Give a name (--session-name NAME), or leave the option out for a random one.',
+      );
+    }
     const session = o.sessionName ? normalizeSessionName(o.sessionName) : newSessionName();
     if (this.creating.has(session) || (await this.deps.runtime.hasSession(session))) {
       throw new CaoError(

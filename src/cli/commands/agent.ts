@@ -89,7 +89,7 @@ async function delegate(
   }
   if (values.json) ctx.out(json(r));
   else {
-    ctx.err(r.message);
+    ctx.err(r.success ? r.message : `Error: ${r.message}`);
     if (r.output) ctx.out(r.output);
   }
   return r.success ? 0 : 1;
@@ -117,7 +117,8 @@ async function answer(argv: string[], ctx: CliContext): Promise<number> {
   const [id, text] = positionals;
   if (!id || !text) throw new UsageError('TERMINAL_ID and the answer are required', USAGE);
   const r = await answerUserPrompt(await ctx.server(), id, text);
-  (r.success ? ctx.out : ctx.err)(r.message);
+  if (r.success) ctx.out(r.message);
+  else ctx.err(`Error: ${r.message}`);
   return r.success ? 0 : 1;
 }
 
@@ -125,7 +126,8 @@ async function remove(argv: string[], ctx: CliContext): Promise<number> {
   const { positionals } = parse(argv, {}, USAGE, 1);
   if (!positionals[0]) throw new UsageError('TERMINAL_ID is required', USAGE);
   const r = await deleteTerminal(await ctx.server(), positionals[0]);
-  (r.success ? ctx.out : ctx.err)(r.message);
+  if (r.success) ctx.out(r.message);
+  else ctx.err(`Error: ${r.message}`);
   return r.success ? 0 : 1;
 }
 

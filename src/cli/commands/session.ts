@@ -246,12 +246,12 @@ export function printTurn(
 ): number {
   if (r.timedOut) {
     ctx.err(
-      `Timed out after ${timeoutS}s; the agent is still ${r.status} and keeps working. Check later with: cao session status ${session} --terminal ${terminalId}`,
+      `Error: Timed out after ${timeoutS}s; the agent is still ${r.status} and keeps working. Check later with: cao session status ${session} --terminal ${terminalId}`,
     );
     return 1;
   }
   if (r.status === 'waiting_user_answer') {
-    ctx.err(`The agent stopped to ask a question (${r.evidence.join(' / ') || r.rule}).`);
+    ctx.err(`Error: The agent stopped to ask a question (${r.evidence.join(' / ') || r.rule}).`);
     ctx.err(
       `Look at it with 'tmux attach -t ${session}', or answer it through a supervisor's answer_user_prompt tool.`,
     );
@@ -259,14 +259,14 @@ export function printTurn(
   }
   if (r.interrupted) {
     ctx.err(
-      `The agent's turn was interrupted before it answered (${r.evidence.join(' / ') || r.rule}).`,
+      `Error: The agent's turn was interrupted before it answered (${r.evidence.join(' / ') || r.rule}).`,
     );
     ctx.err(`Look at it with 'tmux attach -t ${session}', then send the message again.`);
     return 1;
   }
   if (r.status === 'error') {
     if (r.output) ctx.out(r.output);
-    ctx.err(`The agent reported an error (${r.evidence.join(' / ') || r.rule}).`);
+    ctx.err(`Error: The agent reported an error (${r.evidence.join(' / ') || r.rule}).`);
     return 1;
   }
   ctx.out(r.found ? r.output : 'The agent finished without a text answer.');
