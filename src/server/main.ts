@@ -38,6 +38,9 @@ One cao-server per CAO_HOME. Other settings: CAO_HOME_DIR, CAO_TMUX_SOCKET /
 CAO_TMUX_SOCKET_PATH, CAO_LOG_LEVEL, CAO_ALLOWED_HOSTS, CAO_CORS_ORIGINS, CAO_DEV_ORIGINS.
 See README.md.`;
 
+/** How long the server lingers after finding its database gone, to answer the request. */
+const LOST_GRACE_MS = 200;
+
 /** What start-up opened so far, closed in reverse order when a later step fails or on stop. */
 type Closer = () => Promise<void> | void;
 
@@ -111,7 +114,8 @@ export async function runServer(argv: string[]): Promise<void> {
       onLost: (e) => {
         log.error('database lost', { error: e.message });
         process.stderr.write(`Error: ${e.message}\n`);
-        stop('database lost', 1);
+        // a moment for the request that found it to get its answer (503, the same words)
+        setTimeout(() => stop('database lost', 1), LOST_GRACE_MS);
       },
     });
     closers.push(() => store.close());
