@@ -52,6 +52,7 @@ export const LAUNCHER = [
 ].join('\n');
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SESSION_FORMAT = '#{session_name}\t#{session_attached}\t#{session_created}';
 const PANE_FORMAT = [
   '#{session_name}',
   '#{window_id}',
@@ -105,12 +106,12 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 
   /** Runs `tmux <args>` as its own process; stdout lines. */
-  exec(args: readonly string[], input?: string, timeoutMs = 0): Promise<string[]> {
+  exec(args: readonly string[], input?: string): Promise<string[]> {
     return new Promise((resolve, reject) => {
       const child = execFile(
         this.options.binary ?? 'tmux',
         [...this.baseArgs, ...args],
-        { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8', timeout: timeoutMs },
+        { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
         (err, stdout, stderr) => {
           if (err) {
             const notFound = (err as NodeJS.ErrnoException).code === 'ENOENT';
@@ -282,11 +283,7 @@ export class TmuxRuntime implements TerminalRuntime {
   async listSessions(): Promise<SessionState[]> {
     let lines: string[];
     try {
-      lines = await this.run([
-        'list-sessions',
-        '-F',
-        '#{session_name}\t#{session_attached}\t#{session_created}',
-      ]);
+      lines = await this.run(['list-sessions', '-F', SESSION_FORMAT]);
     } catch (e) {
       if (isNoServer(e)) return [];
       throw e;
@@ -300,17 +297,25 @@ export class TmuxRuntime implements TerminalRuntime {
       : this.options.socket.name
         ? `tmux -L ${this.options.socket.name}`
         : 'the default tmux server';
+    let timer: NodeJS.Timeout | undefined;
     try {
-      // a process of its own: control clients may outlive nothing, and this must be an answer
-      const lines = await this.exec(
-        ['list-sessions', '-F', '#{session_name}\t#{session_attached}\t#{session_created}'],
-        undefined,
-        PROBE_TIMEOUT_MS,
-      );
+      // over a control client when one is attached (the server itself answers, in ~0.1 ms);
+      // when tmux died its clients closed, and a process of its own finds no server
+      const lines = await Promise.race([
+        this.run(['list-sessions', '-F', SESSION_FORMAT]),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(
+            () => reject(new CaoError('UNAVAILABLE', `no answer within ${PROBE_TIMEOUT_MS} ms`)),
+            PROBE_TIMEOUT_MS,
+          );
+        }),
+      ]);
       return { state: 'up', sessions: lines.map(parseSessionLine), server, detail: '' };
     } catch (e) {
       const detail = errorMessage(e);
       return { state: isNoServer(e) ? 'down' : 'error', sessions: [], server, detail };
+    } finally {
+      clearTimeout(timer);
     }
   }
 
