@@ -294,6 +294,12 @@ describe.skipIf(!hasTmux)(
         } catch {
           // already gone
         }
+        // a killed tmux server leaves its socket file behind
+        const tmuxDir = join(
+          process.env['TMUX_TMPDIR'] ?? '/tmp',
+          `tmux-${process.getuid?.() ?? 0}`,
+        );
+        rmSync(join(tmuxDir, other), { force: true });
       }
     });
   },
