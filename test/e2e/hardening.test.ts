@@ -233,6 +233,8 @@ describe.skipIf(skipReason !== '')(
       // back to the harness's own server
       process.kill(pid, 'SIGTERM');
       await until(() => (alive(pid) ? undefined : true), 10_000);
+      // ended: its pid may be someone else's from now on
+      autostarted.splice(autostarted.indexOf(pid), 1);
       await s.startServer();
     });
 
