@@ -1,7 +1,7 @@
 // Builds the dashboard (web/) into dist/web, served by cao-server at `/` (src/server/routes/web.ts).
 // `npm run web:dev` serves it with hot reload on :5173 and passes the API (and the terminal
 // WebSocket) through to a cao-server on CAO_API_PORT (default 9889); start that server with
-// CAO_CORS_ORIGINS=http://localhost:5173 so its terminal WebSocket accepts the dev page.
+// CAO_CORS_ORIGINS=http://localhost:5173 so it accepts the dev page (API and terminal WebSocket).
 import process from 'node:process';
 import { URL, fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';

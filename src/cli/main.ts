@@ -83,7 +83,8 @@ ${Object.entries(COMMANDS)
 Run 'cao <command> --help' for a command's options.
 Server: CAO_API_HOST/CAO_API_PORT (default 127.0.0.1:9889); started on demand unless CAO_NO_AUTOSTART=1.`;
 
-export async function main(argv: string[]): Promise<number> {
+/** `context`: where the command talks and prints (tests give one bound to an in-process app). */
+export async function main(argv: string[], context?: CliContext): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     process.stdout.write(`${HELP}\n`);
@@ -101,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   const { createContext } = await import('./context.js');
   try {
     const { run } = await command.load();
-    return (await run(rest, createContext())) ?? 0;
+    return (await run(rest, context ?? createContext())) ?? 0;
   } catch (e) {
     if (e instanceof HelpRequested) {
       process.stdout.write(`${e.usage}\n`);
@@ -116,7 +117,7 @@ export async function main(argv: string[]): Promise<number> {
       return 1;
     }
     process.stderr.write(
-      `cao: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      `Error: unexpected (a bug in cao): ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
     );
     return 2;
   }

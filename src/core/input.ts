@@ -19,10 +19,44 @@ import { CaoError } from '../lib/errors.js';
 import { sleep } from '../lib/time.js';
 import type { Provider } from '../providers/provider.js';
 import { showsText } from '../providers/screen.js';
-import type { TerminalRuntime } from '../runtime/runtime.js';
+import { sanitizePaste, type TerminalRuntime } from '../runtime/runtime.js';
 import type { CoreTiming } from './deps.js';
 
 const POLL_MS = 40;
+
+/**
+ * The largest message cao types into an agent, in UTF-8 bytes. CLIs take long pastes (some
+ * fold them into "[Pasted text +N lines]"), but a paste this size already takes seconds to
+ * render; longer material belongs in a file the agent reads.
+ */
+export const MAX_MESSAGE_BYTES = 128 * 1024;
+/** What the ledger adds around a message (its footer, a provider's handoff prefix). */
+export const ENVELOPE_BYTES = 4 * 1024;
+
+/**
+ * A message as it will be typed: control characters removed (`sanitizePaste`). Throws
+ * INVALID_INPUT when nothing but whitespace is left, TOO_LARGE over MAX_MESSAGE_BYTES, so a
+ * message that cannot be typed is refused before anything reaches the agent's input box.
+ */
+export function acceptMessage(text: string, maxBytes = MAX_MESSAGE_BYTES): string {
+  const clean = sanitizePaste(text);
+  if (clean.trim() === '') {
+    throw new CaoError(
+      'INVALID_INPUT',
+      text === ''
+        ? 'The message is empty.'
+        : 'The message is empty once control characters are removed; send some text.',
+    );
+  }
+  const bytes = Buffer.byteLength(clean);
+  if (bytes > maxBytes) {
+    throw new CaoError(
+      'TOO_LARGE',
+      `The message is ${bytes} bytes; the most cao types into an agent is ${MAX_MESSAGE_BYTES} bytes. Put the material in a file and send its path instead.`,
+    );
+  }
+  return clean;
+}
 
 export interface SubmitResult {
   /** How many times Enter was pressed. */

@@ -7,8 +7,10 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaoError, errorMessage } from '../lib/errors.js';
+import { assertAgentEnv } from '../lib/env-policy.js';
 import { assertModel, newTerminalId, windowName } from '../lib/names.js';
 import { hashToken, newToken } from '../lib/secrets.js';
+import { readSettings } from '../lib/settings.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { loadProfile } from '../profiles/discovery.js';
 import type { AgentProfile } from '../profiles/profile.js';
@@ -22,9 +24,10 @@ import {
 } from '../providers/provider.js';
 import type { PaneRef, WindowSpec } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
-import { resolveAllowedTools } from '../profiles/allowed-tools.js';
+import { assertKnownTools, resolveAllowedTools } from '../profiles/allowed-tools.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
+import { terminalLabels } from './terminal-labels.js';
 import { resolveWorkingDirectory } from './workdir.js';
 
 export interface CreateTerminalOptions {
@@ -59,6 +62,11 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
   const provider = getProvider(providerId);
   const cwd = resolveWorkingDirectory(o.workingDirectory, deps.home);
   if (o.model !== undefined) assertModel(o.model);
+  assertAgentEnv(
+    o.sessionEnv,
+    readSettings(deps.paths.settings).env.allow_loader_vars,
+    "The session's environment (env_vars, --env)",
+  );
   const terminalId = newTerminalId();
   // the terminal's identity at /mcp and the API: the agent finds it in a private file, never in
   // an argument or the environment (some CLIs list their MCP servers' environment in argv)
@@ -85,6 +93,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       { details: { provider: provider.id, binary: provider.binary } },
     );
   }
+  if (o.allowedTools) assertKnownTools(o.allowedTools, profile);
   const allowedTools = resolveAllowedTools({
     yolo: o.yolo ?? false,
     explicit: o.allowedTools,
@@ -105,10 +114,33 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     rootOnlyDir: deps.rootOnlyDir,
   });
   const now = isoNow();
+  const record: TerminalRecord = {
+    id: terminalId,
+    session: o.session,
+    windowName: '',
+    provider: provider.id,
+    agentProfile: profile.name,
+    workingDirectory: cwd,
+    allowedTools,
+    callerId: o.callerId ?? null,
+    model: o.model ?? profile.model ?? null,
+    status: 'unknown',
+    mcpExpected: Object.values(servers).some(
+      (x) =>
+        x.command === deps.mcpServerCommand.command &&
+        deps.mcpServerCommand.args.every((a, i) => x.args[i] === a),
+    ),
+    mcpReadyAt: null,
+    readyAt: null,
+    tokenHash: hashToken(token),
+    createdAt: now,
+    lastActive: now,
+  };
   return {
     provider,
     profile,
     files: [tokenFile, ...(spec.files ?? [])],
+    record,
     spec: {
       session: o.session,
       windowName: windowName(profile.name),
@@ -117,28 +149,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
       argv: spec.argv,
       env: { ...env, ...spec.env },
       unsetEnv: spec.unsetEnv ?? [],
-    },
-    record: {
-      id: terminalId,
-      session: o.session,
-      windowName: '',
-      provider: provider.id,
-      agentProfile: profile.name,
-      workingDirectory: cwd,
-      allowedTools,
-      callerId: o.callerId ?? null,
-      model: o.model ?? profile.model ?? null,
-      status: 'unknown',
-      mcpExpected: Object.values(servers).some(
-        (x) =>
-          x.command === deps.mcpServerCommand.command &&
-          deps.mcpServerCommand.args.every((a, i) => x.args[i] === a),
-      ),
-      mcpReadyAt: null,
-      readyAt: null,
-      tokenHash: hashToken(token),
-      createdAt: now,
-      lastActive: now,
+      labels: terminalLabels(record, deps.paths.home),
     },
   };
 }

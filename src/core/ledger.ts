@@ -26,6 +26,7 @@ import { isReadyStatus, type Detection } from '../providers/provider.js';
 import { showsText } from '../providers/screen.js';
 import type { MessageFilter, MessageRecord, MessageState, NewMessage } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
+import { acceptMessage } from './input.js';
 import type { TerminalService } from './terminals.js';
 import { isGone } from './tracker.js';
 
@@ -37,6 +38,9 @@ const BACKOFF_MS = [500, 2000, 5000, 10_000, 20_000];
 const RECOVER_CONFIRM_MS = 3000;
 
 export const SYSTEM_SENDER = 'cao';
+
+/** How often the queue of a terminal whose CLI died while starting is looked at again. */
+const START_FAILURE_WAIT_MS = 1000;
 
 /** The marker that identifies a delivered message on the agent's screen. */
 export const markerOf = (id: number): string => `cao message ${id}`;
@@ -122,8 +126,8 @@ export class Ledger {
   }
 
   /** Queues a message and tries to deliver it right away. */
-  async enqueue(m: NewMessage): Promise<MessageRecord> {
-    if (m.message.trim() === '') throw new CaoError('INVALID_INPUT', 'The message is empty.');
+  async enqueue(input: NewMessage): Promise<MessageRecord> {
+    const m = { ...input, message: acceptMessage(input.message) };
     if (m.senderId === m.receiverId)
       throw new CaoError('INVALID_INPUT', 'A terminal cannot send a message to itself.');
     if (!(await this.deps.store.getTerminal(m.receiverId))) {
@@ -204,6 +208,15 @@ export class Ledger {
     const d = tracker.get(receiverId);
     if (!d) return 'wait'; // not tracked yet (being created or adopted); its first status kicks us
     if (isGone(d)) {
+      // a CLI that died while starting: its start-up fails its queue with the whole reason
+      // (launcher.ts `onStartFailed`), unless that never comes (then this does, later)
+      const starting =
+        !terminal.readyAt &&
+        Date.now() - Date.parse(terminal.createdAt) < this.deps.timing.initTimeoutMs;
+      if (starting) {
+        this.retryAt(receiverId, Date.now() + START_FAILURE_WAIT_MS);
+        return 'wait';
+      }
       await this.fail(m, `terminal ${receiverId} is gone: ${d.evidence[0] ?? d.rule}`);
       return 'again';
     }

@@ -6,6 +6,7 @@ import { CaoError } from '../lib/errors.js';
 import { SESSION_PREFIX, newSessionName, normalizeSessionName } from '../lib/names.js';
 import { isoNow } from '../lib/time.js';
 import type { Status } from '../providers/provider.js';
+import type { SessionState } from '../runtime/runtime.js';
 import type { SessionRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import {
@@ -37,6 +38,20 @@ export interface SessionSummary {
   conductor: { id: string; agent_profile: string | null; provider: string; status: Status } | null;
 }
 
+/**
+ * The terminal server as cao sees it (`GET /health`, and the reason behind a session that
+ * is no longer there): `gone` when no tmux server runs although cao knows sessions, so they
+ * were lost with it.
+ */
+export interface RuntimeReport {
+  state: 'ok' | 'gone' | 'error';
+  /** Which server (`tmux -L name`, …). */
+  server: string;
+  detail: string;
+  /** Sessions cao knows whose tmux session no longer exists. */
+  lost: string[];
+}
+
 export class SessionService {
   /** Session names being created right now (so two launches cannot take the same name). */
   private readonly creating = new Set<string>();
@@ -47,6 +62,12 @@ export class SessionService {
   ) {}
 
   async create(o: CreateSessionOptions): Promise<TerminalView> {
+    if (o.sessionName !== undefined && o.sessionName.trim() === '') {
+      throw new CaoError(
+        'INVALID_INPUT',
+        'The session name is empty. Give a name (--session-name NAME), or leave the option out for a random one.',
+      );
+    }
     const session = o.sessionName ? normalizeSessionName(o.sessionName) : newSessionName();
     if (this.creating.has(session) || (await this.deps.runtime.hasSession(session))) {
       throw new CaoError(
@@ -85,18 +106,50 @@ export class SessionService {
   async record(name: string): Promise<SessionRecord> {
     const session = normalizeSessionName(name);
     const s = await this.deps.store.getSession(session);
-    if (!s || !(await this.deps.runtime.hasSession(session))) {
-      throw new CaoError(
-        'NOT_FOUND',
-        `Session '${session}' not found. List sessions with 'cao session list'.`,
-      );
-    }
+    if (!s) throw notFound(session);
+    if (!(await this.deps.runtime.hasSession(session))) throw await this.lostError(session);
     return s;
   }
 
-  /** Sessions known to cao whose tmux session is alive, oldest first. */
+  /** Asks the terminal server, and compares what it has with the sessions cao knows. */
+  async runtimeReport(): Promise<RuntimeReport & { live: SessionState[] }> {
+    const probe = await this.deps.runtime.probe();
+    const live = new Set(probe.sessions.map((s) => s.name));
+    const known = await this.deps.store.listSessions();
+    const lost = probe.state === 'up' ? known.filter((s) => !live.has(s.name)) : known;
+    return {
+      state:
+        probe.state === 'error'
+          ? 'error'
+          : probe.state === 'down' && known.length > 0
+            ? 'gone'
+            : 'ok',
+      server: probe.server,
+      detail: probe.detail,
+      lost: lost.map((s) => s.name),
+      live: probe.sessions,
+    };
+  }
+
+  /** Why a session cao knows is not in tmux any more: the tmux server died, or it alone went. */
+  private async lostError(session: string): Promise<CaoError> {
+    const r = await this.runtimeReport();
+    if (r.state !== 'ok') return runtimeError(r);
+    return new CaoError(
+      'NOT_FOUND',
+      `Session '${session}' is gone: its tmux session ended outside cao (killed, or its last window closed). 'cao shutdown --session ${session}' clears what cao remembers of it.`,
+      { details: { lost_sessions: [session] } },
+    );
+  }
+
+  /**
+   * Sessions known to cao whose tmux session is alive, oldest first. UNAVAILABLE, naming the
+   * lost sessions, when the tmux server is gone: "no sessions" would be a lie.
+   */
   async list(only?: SessionRecord): Promise<SessionSummary[]> {
-    const live = new Map((await this.deps.runtime.listSessions()).map((s) => [s.name, s]));
+    const report = await this.runtimeReport();
+    if (report.state !== 'ok') throw runtimeError(report);
+    const live = new Map(report.live.map((s) => [s.name, s]));
     const out: SessionSummary[] = [];
     for (const s of only ? [only] : await this.deps.store.listSessions()) {
       const tmux = live.get(s.name);
@@ -128,13 +181,9 @@ export class SessionService {
     const session = normalizeSessionName(name);
     const s = await this.deps.store.getSession(session);
     // one tmux round trip: the session list says whether it is alive and whether attached
-    const summary = s ? (await this.list(s))[0] : undefined;
-    if (!s || !summary) {
-      throw new CaoError(
-        'NOT_FOUND',
-        `Session '${session}' not found. List sessions with 'cao session list'.`,
-      );
-    }
+    if (!s) throw notFound(session);
+    const summary = (await this.list(s))[0];
+    if (!summary) throw await this.lostError(session);
     return { session: summary, terminals: await this.terminals.list(s.name) };
   }
 
@@ -194,4 +243,29 @@ export class SessionService {
     const record = await startTerminal(this.deps, prepared, { newSession: false, ...start });
     return terminalView(record, this.terminals.detection(record));
   }
+}
+
+function notFound(session: string): CaoError {
+  return new CaoError(
+    'NOT_FOUND',
+    `Session '${session}' not found. List sessions with 'cao session list'.`,
+  );
+}
+
+/** The tmux server is gone (or cannot be asked): say so, and which sessions went with it. */
+export function runtimeError(r: RuntimeReport): CaoError {
+  const details = { tmux: r.state, tmux_server: r.server, lost_sessions: r.lost };
+  if (r.state === 'error') {
+    return new CaoError('UNAVAILABLE', `cao cannot ask ${r.server}: ${r.detail}`, { details });
+  }
+  const lost =
+    r.lost.length === 1
+      ? `session ${r.lost[0]}`
+      : `${r.lost.length} sessions (${r.lost.join(', ')})`;
+  return new CaoError(
+    'UNAVAILABLE',
+    `The tmux server cao uses (${r.server}) is gone: it exited or was killed, and took every agent in it. ` +
+      `Lost: ${lost}. Clear them with 'cao shutdown --all', then launch again.`,
+    { details },
+  );
 }

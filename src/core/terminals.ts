@@ -12,7 +12,13 @@ import type { Detection, Provider } from '../providers/provider.js';
 import { KEY_RE, type PaneViewer } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
-import { submitInput, type SubmitResult } from './input.js';
+import {
+  acceptMessage,
+  ENVELOPE_BYTES,
+  MAX_MESSAGE_BYTES,
+  submitInput,
+  type SubmitResult,
+} from './input.js';
 import { removeTerminalFiles } from './terminal-files.js';
 import { isGone } from './tracker.js';
 import { terminalView, type TerminalView } from './views.js';
@@ -65,8 +71,9 @@ export class TerminalService {
    * read right after submission, so callers never mistake the previous turn's "completed"
    * for the answer to this message.
    */
-  async sendInput(id: string, message: string): Promise<SubmitResult & { detection: Detection }> {
-    if (message.trim() === '') throw new CaoError('INVALID_INPUT', 'The message is empty.');
+  async sendInput(id: string, text: string): Promise<SubmitResult & { detection: Detection }> {
+    // the ledger's messages arrive here with their envelope around a checked body
+    const message = acceptMessage(text, MAX_MESSAGE_BYTES + ENVELOPE_BYTES);
     const t = await this.record(id);
     return this.serialize(id, async () => {
       const d = this.detection(t);

@@ -9,6 +9,8 @@ export type CaoErrorCode =
   | 'CONFLICT' // the thing exists already, or is in a state that forbids the request (409)
   | 'UNAUTHORIZED' // no valid credential (401): the message says where the token is
   | 'FORBIDDEN' // a foreign Host or Origin, or a credential without the right (403)
+  | 'METHOD_NOT_ALLOWED' // the path exists, with other methods (405)
+  | 'TOO_LARGE' // a request body or message over its documented size (413)
   | 'NOT_INSTALLED' // a provider's CLI binary is not on PATH (400: the caller can fix it)
   | 'AGENT_FAILED' // the agent CLI errored, exited or stopped at a prompt (502)
   | 'TIMEOUT' // waiting for an agent ran out of time (504)

@@ -10,6 +10,10 @@ export interface CaoPaths {
   home: string;
   db: string;
   dbFile: string;
+  /** Held by the one cao-server of this home (store/home-lock.ts). */
+  serverLock: string;
+  /** Who holds `serverLock`: `{pid, home, url}` (written by the holder, read by `cao`). */
+  serverInfo: string;
   logs: string;
   terminalLogs: string;
   agentStore: string;
@@ -36,6 +40,8 @@ export function caoPaths(env: NodeJS.ProcessEnv = process.env): CaoPaths {
     home,
     db: join(home, 'db'),
     dbFile: join(home, 'db', 'cli-agent-orchestrator.db'),
+    serverLock: join(home, 'db', 'server.lock'),
+    serverInfo: join(home, 'db', 'server.json'),
     logs: join(home, 'logs'),
     terminalLogs: join(home, 'logs', 'terminal'),
     agentStore: join(home, 'agent-store'),

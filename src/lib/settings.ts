@@ -11,6 +11,10 @@ export interface CaoSettings {
     extra_dirs: string[];
     disabled_dirs: string[];
   };
+  env: {
+    /** Variables that env-policy.ts refuses, allowed anyway by the owner. */
+    allow_loader_vars: string[];
+  };
 }
 
 export function readSettings(file: string): CaoSettings {
@@ -21,6 +25,7 @@ export function readSettings(file: string): CaoSettings {
     raw = {};
   }
   const agents = isObject(raw) && isObject(raw['agents']) ? raw['agents'] : {};
+  const env = isObject(raw) && isObject(raw['env']) ? raw['env'] : {};
   return {
     agents: {
       dirs: isObject(agents['dirs'])
@@ -33,6 +38,7 @@ export function readSettings(file: string): CaoSettings {
       extra_dirs: stringList(agents['extra_dirs']),
       disabled_dirs: stringList(agents['disabled_dirs']),
     },
+    env: { allow_loader_vars: stringList(env['allow_loader_vars']) },
   };
 }
 

@@ -13,10 +13,12 @@ import {
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { assertAgentEnv } from '../lib/env-policy.js';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertFileName } from '../lib/names.js';
 import { ensureLayout, expandHome, type CaoPaths } from '../lib/paths.js';
 import { mcpServerCommand } from '../lib/self.js';
+import { readSettings } from '../lib/settings.js';
 import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
 import type { McpServerSpec } from '../providers/provider.js';
 import { resolveAllowedTools } from './allowed-tools.js';
@@ -51,7 +53,8 @@ export interface InstallResult {
 
 const URL_HOSTS = ['github.com', 'raw.githubusercontent.com'];
 const URL_PATH_RE = /^(\/[A-Za-z0-9_][A-Za-z0-9_.-]*)+\.md$/;
-const MAX_PROFILE_BYTES = 1024 * 1024;
+/** A profile is a prompt and some front matter; 1 MiB is far beyond any real one. */
+export const MAX_PROFILE_BYTES = 1024 * 1024;
 
 export async function installProfile(o: InstallOptions): Promise<InstallResult> {
   ensureLayout(o.paths);
@@ -70,7 +73,7 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
     if (!file.endsWith('.md'))
       throw new CaoError('INVALID_INPUT', `Profile file '${o.source}' must be a .md file.`);
     stem = basename(file, '.md');
-    text = readFileSync(file, 'utf8');
+    text = readProfileFile(file, o.source);
   } else {
     assertFileName('profile', o.source);
     const found = locateProfile(o.source, { paths: o.paths, home: o.home });
@@ -81,10 +84,13 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
       );
     }
     stem = o.source;
-    text = readFileSync(found.file, 'utf8');
+    text = readProfileFile(found.file, found.file);
   }
 
-  if (o.env && Object.keys(o.env).length > 0) updateEnvFile(o.paths.envFile, o.env);
+  if (o.env && Object.keys(o.env).length > 0) {
+    assertAgentEnv(o.env, readSettings(o.paths.settings).env.allow_loader_vars, 'env_vars (--env)');
+    updateEnvFile(o.paths.envFile, o.env);
+  }
   const vars = readEnvFile(o.paths.envFile);
   const profile = parseProfile(text, stem, vars, kind === 'name' ? o.source : o.source);
   const name = assertFileName('profile', profile.name);
@@ -147,6 +153,18 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
   };
 }
 
+/** Reads a profile file, refusing one over MAX_PROFILE_BYTES before reading it. */
+function readProfileFile(file: string, shown: string): string {
+  const size = statSync(file).size;
+  if (size > MAX_PROFILE_BYTES) {
+    throw new CaoError(
+      'INVALID_INPUT',
+      `Profile file '${shown}' is ${size} bytes; a profile may be at most ${MAX_PROFILE_BYTES} bytes (1 MiB). Is it the right file?`,
+    );
+  }
+  return readFileSync(file, 'utf8');
+}
+
 function sourceKind(source: string): 'url' | 'file' | 'name' {
   if (/^[a-z]+:\/\//i.test(source)) return 'url';
   if (/[/\\]/.test(source) || source.endsWith('.md') || source.startsWith('~')) return 'file';
@@ -205,6 +223,9 @@ async function download(o: InstallOptions): Promise<{ text: string; stem: string
     throw new CaoError('UNAVAILABLE', `Downloading ${url.href} failed: HTTP ${res.status}`);
   const text = await res.text();
   if (Buffer.byteLength(text) > MAX_PROFILE_BYTES)
-    throw new CaoError('INVALID_INPUT', 'The downloaded profile is larger than 1 MiB.');
+    throw new CaoError(
+      'INVALID_INPUT',
+      `The downloaded profile is larger than ${MAX_PROFILE_BYTES} bytes (1 MiB), the most a profile may be.`,
+    );
   return { text, stem: basename(url.pathname, '.md') };
 }

@@ -11,6 +11,7 @@ import {
   type PaneState,
   type PaneViewer,
   type RuntimeListener,
+  type RuntimeProbe,
   type SessionState,
   type TerminalRuntime,
   type WindowSpec,
@@ -107,6 +108,8 @@ export class FakeRuntime implements TerminalRuntime {
   private readonly listeners = new Map<string, Set<RuntimeListener>>();
   private nextPane = 0;
   private nextWindow = 0;
+  /** The fake terminal server is running (false after `killServer`, until a new session). */
+  private up = true;
 
   constructor(private readonly programFor: (spec: WindowSpec) => FakeProgram) {}
 
@@ -115,6 +118,7 @@ export class FakeRuntime implements TerminalRuntime {
       return Promise.reject(new CaoError('CONFLICT', `duplicate session: ${spec.session}`));
     }
     this.sessions.set(spec.session, { createdAt: new Date() });
+    this.up = true;
     return this.createWindow(spec);
   }
 
@@ -148,9 +152,26 @@ export class FakeRuntime implements TerminalRuntime {
   }
 
   listSessions(): Promise<SessionState[]> {
-    return Promise.resolve(
-      [...this.sessions].map(([name, s]) => ({ name, attached: false, createdAt: s.createdAt })),
-    );
+    return Promise.resolve([...this.sessions].map(([name, s]) => this.sessionState(name, s)));
+  }
+
+  private sessionState(name: string, s: { createdAt: Date }): SessionState {
+    return { name, attached: false, createdAt: s.createdAt };
+  }
+
+  probe(): Promise<RuntimeProbe> {
+    return Promise.resolve({
+      state: this.up ? 'up' : 'down',
+      sessions: this.up ? [...this.sessions].map(([name, st]) => this.sessionState(name, st)) : [],
+      server: 'the fake terminal server',
+      detail: this.up ? '' : 'no server running (killed)',
+    });
+  }
+
+  /** The whole terminal server dies (as `tmux kill-server`, or a tmux crash): everything goes. */
+  killServer(): void {
+    this.up = false;
+    for (const session of [...this.sessions.keys()]) void this.killSession(session);
   }
 
   listPanes(session?: string): Promise<PaneState[]> {
@@ -170,6 +191,7 @@ export class FakeRuntime implements TerminalRuntime {
     return {
       ...p.ref,
       terminalId: p.spec.terminalId,
+      labels: p.spec.labels ? { ...p.spec.labels } : undefined,
       dead: p.dead,
       deadStatus: p.deadStatus,
       currentCommand: p.spec.argv[0] ?? '',

@@ -19,6 +19,11 @@ export interface WindowSpec {
   env: Readonly<Record<string, string>>;
   /** Environment names removed for the process. */
   unsetEnv?: readonly string[];
+  /**
+   * Small facts the window carries for whoever adopts it later without the database
+   * (core/terminal-labels.ts); never secrets. Read back in `PaneState.labels`.
+   */
+  labels?: Readonly<Record<string, string>>;
   cols?: number;
   rows?: number;
 }
@@ -33,6 +38,8 @@ export interface PaneRef {
 export interface PaneState extends PaneRef {
   /** The cao terminal id recorded on the window, if any. */
   terminalId: string | undefined;
+  /** The window's labels (`WindowSpec.labels`), if it has any. */
+  labels: Record<string, string> | undefined;
   dead: boolean;
   deadStatus: number | undefined;
   currentCommand: string;
@@ -45,6 +52,18 @@ export interface SessionState {
   name: string;
   attached: boolean;
   createdAt: Date;
+}
+
+/** What asking the terminal server right now found (`TerminalRuntime.probe`). */
+export interface RuntimeProbe {
+  /** `up`: it answered; `down`: no server runs (not started yet, or gone); `error`: asking failed. */
+  state: 'up' | 'down' | 'error';
+  /** Its sessions, when up. */
+  sessions: SessionState[];
+  /** Which server, for people: `tmux -L name`, `the default tmux server`, … */
+  server: string;
+  /** Why, when down or error. */
+  detail: string;
 }
 
 export type RuntimeEvent =
@@ -85,6 +104,8 @@ export interface TerminalRuntime {
   createWindow(spec: WindowSpec): Promise<PaneRef>;
   hasSession(session: string): Promise<boolean>;
   listSessions(): Promise<SessionState[]>;
+  /** Asks the terminal server itself (a real round trip, never a cached answer). */
+  probe(): Promise<RuntimeProbe>;
   /** Panes of one session, or of all sessions. */
   listPanes(session?: string): Promise<PaneState[]>;
   paneState(paneId: string): Promise<PaneState | undefined>;
@@ -118,10 +139,12 @@ export const KEY_RE =
   /^(?:Up|Down|Left|Right|Enter|Tab|Escape|Space|BSpace|[A-Za-z0-9]|[CMS]-[A-Za-z0-9])$/;
 
 /**
- * Text safe to paste: escape bytes and other control characters removed (an ESC in the text
- * could end the bracketed paste early and turn the rest into keystrokes), newlines kept.
+ * Text safe to paste: escape bytes and other control characters removed, C0 (U+0000–U+001F,
+ * U+007F) and C1 (U+0080–U+009F, where U+009B is a one-character CSI) alike: an escape in the
+ * text could end the bracketed paste early and turn the rest into keystrokes. Newlines and
+ * tabs are kept.
  */
 export function sanitizePaste(text: string): string {
   // eslint-disable-next-line no-control-regex
-  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, '');
+  return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
 }

@@ -1,6 +1,6 @@
 /**
- * The HTTP app: routes wired to the core, behind the Host/Origin checks, with errors mapped in
- * one place. Pure wiring: no I/O happens at import or construction time.
+ * The HTTP app: routes wired to the core, behind the request rules, the Host/Origin checks and
+ * authentication, with errors mapped in one place. Pure wiring: no I/O happens at import or construction time.
  */
 import { Hono } from 'hono';
 import type { AppDeps } from './deps.js';
@@ -18,6 +18,7 @@ import { turnRoutes } from './routes/turns.js';
 import { webRoutes } from './routes/web.js';
 import { authenticate } from './auth.js';
 import { mcpRoutes } from './mcp.js';
+import { bodySizeLimit, singleHost, wrongMethod } from './request-rules.js';
 import { agentToolRoutes } from './routes/agent-tools.js';
 import { authRoutes } from './routes/auth.js';
 import { security } from './security.js';
@@ -25,8 +26,13 @@ import { terminalSocketRoutes } from './ws.js';
 
 export function createApp(deps: AppDeps) {
   const doc = openApiDocument(deps.version);
-  const app = new Hono()
+  const base = new Hono();
+  const app = base
+    .use('*', singleHost())
     .use('*', security(deps.security))
+    .use('*', bodySizeLimit())
+    // reads the routes below when a request matches none of them
+    .use('*', wrongMethod(base))
     .use('*', authenticate(deps.auth))
     .route('/', authRoutes(deps))
     .route('/', healthRoutes(deps))

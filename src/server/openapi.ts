@@ -251,17 +251,19 @@ export const OPERATIONS: Op[] = [
   {
     method: 'get',
     path: '/sessions',
-    summary: 'Live cao sessions',
+    summary:
+      'Live cao sessions (503 with `lost_sessions` when the tmux server is gone: the sessions were lost with it)',
     tag: 'sessions',
     ok: { schema: { type: 'array', items: ref('Session') } },
+    errors: [503],
   },
   {
     method: 'get',
     path: '/sessions/{name}',
-    summary: 'A session and its terminals',
+    summary: 'A session and its terminals (503 when the tmux server it was in is gone)',
     tag: 'sessions',
     params: [sessionName],
-    errors: [404],
+    errors: [404, 503],
   },
   {
     method: 'delete',
@@ -825,11 +827,26 @@ const SCHEMAS: Record<string, Schema> = {
   Health: {
     type: 'object',
     properties: {
-      status: str,
+      status: { type: 'string', enum: ['ok', 'degraded'] },
       service: str,
       version: str,
+      pid: { type: 'integer', description: 'The cao-server process that answered' },
+      cao_home: str,
       terminal_backend: str,
-      components: { type: 'object' },
+      components: {
+        type: 'object',
+        description:
+          "`cao: ok` and the backend's state: `ok`, `gone` (no tmux server runs although cao knew sessions) or `error`",
+      },
+      tmux: {
+        type: 'object',
+        properties: { state: str, server: str, detail: { type: ['string', 'null'] } },
+      },
+      lost_sessions: {
+        type: 'array',
+        items: str,
+        description: 'Sessions cao knows whose tmux session is gone',
+      },
     },
   },
   Status: {

@@ -7,6 +7,7 @@
  */
 import type { Context, Env, MiddlewareHandler } from 'hono';
 import { z } from 'zod';
+import { acceptMessage } from '../core/input.js';
 import { CaoError } from '../lib/errors.js';
 
 const BODY_KEY = 'cao:body';
@@ -40,6 +41,12 @@ export async function jsonBody(c: Context): Promise<Record<string, unknown>> {
 export const p = {
   /** A required, non-empty string. */
   text: () => z.string({ error: 'must be a string' }).min(1, { error: 'is required' }),
+  /**
+   * Text typed into an agent (`message`, `prompt`, `initial_message`): a string (422 for a
+   * number or an object), control characters removed; empty after that → 400, over
+   * MAX_MESSAGE_BYTES → 413 (core/input.ts `acceptMessage`, which the core applies again).
+   */
+  message: () => z.string({ error: 'must be a string' }).transform((v) => acceptMessage(v)),
   /** An optional string ('' allowed). */
   optText: () => z.string({ error: 'must be a string' }).optional(),
   /** An integer in [min, max]: a JSON number or its digits in the query. */

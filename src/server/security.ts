@@ -14,6 +14,12 @@ export interface SecurityOptions {
   allowedHosts: readonly string[];
   /** Extra cross-origin origins (CAO_CORS_ORIGINS); '*' allows any. */
   allowedOrigins: readonly string[];
+  /**
+   * Also accept the usual local dev-server origins (localhost / 127.0.0.1 on ports 3000,
+   * 5173, 5174) for the JSON API: CAO_DEV_ORIGINS=1, for developing a front end. Off by
+   * default, since any page a browser loads from such a port could then drive cao.
+   */
+  devOrigins?: boolean;
 }
 
 const LOOPBACK_NAMES = ['localhost', '127.0.0.1', '::1'];
@@ -36,8 +42,9 @@ export function allowedHostNames(o: SecurityOptions): Set<string> {
 
 export function allowedOriginList(o: SecurityOptions): Set<string> {
   const origins = new Set<string>();
+  const ports = o.devOrigins ? [...DEV_ORIGIN_PORTS, o.port] : [o.port];
   for (const name of ['localhost', '127.0.0.1']) {
-    for (const port of [...DEV_ORIGIN_PORTS, o.port]) origins.add(`http://${name}:${port}`);
+    for (const port of ports) origins.add(`http://${name}:${port}`);
   }
   origins.add(`http://[::1]:${o.port}`);
   for (const x of o.allowedOrigins) origins.add(x.replace(/\/+$/, '').toLowerCase());
@@ -83,7 +90,7 @@ export function security(o: SecurityOptions): MiddlewareHandler {
 /**
  * The stricter rule for a terminal WebSocket (`ws.ts`): no Origin (a local program, not a
  * browser), a page of this server itself (same origin), or an origin named in CAO_CORS_ORIGINS.
- * The default dev-server origins the JSON API accepts may not type into agents.
+ * The dev-server origins the JSON API accepts with CAO_DEV_ORIGINS=1 may not type into agents.
  */
 export function socketOriginAllowed(
   o: SecurityOptions,

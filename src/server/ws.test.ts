@@ -25,8 +25,10 @@ afterEach(async () => {
   s = undefined;
 });
 
-async function start(): Promise<{ stack: TestStack; port: number; terminal: TerminalView }> {
-  const stack = createTestStack();
+async function start(
+  o: Parameters<typeof createTestStack>[0] = {},
+): Promise<{ stack: TestStack; port: number; terminal: TerminalView }> {
+  const stack = createTestStack(o);
   s = stack;
   const srv = serve({
     fetch: stack.app.fetch,
@@ -143,11 +145,17 @@ describe('WS /terminals/{id}/ws', () => {
     expect(await bad.closed).toMatchObject({ code: 4004 });
   });
 
-  it('refuses a foreign Origin before the upgrade, and API-only origins with 4403', async () => {
-    const { port, terminal, stack } = await start();
+  it('refuses a foreign Origin and a dev-server origin before the upgrade', async () => {
+    const { port, terminal } = await start();
     const evil = connect(port, `/terminals/${terminal.id}/ws`, { origin: 'https://evil.example' });
     expect(await evil.closed).toMatchObject({ status: 403 });
-    // a local dev server may call the JSON API (as in the original), but not type into agents
+    const dev = connect(port, `/terminals/${terminal.id}/ws`, { origin: 'http://localhost:5173' });
+    expect(await dev.closed).toMatchObject({ status: 403 });
+  });
+
+  it('refuses API-only origins with 4403', async () => {
+    const { port, terminal, stack } = await start({ security: { devOrigins: true } });
+    // with CAO_DEV_ORIGINS=1 a local dev server may call the JSON API, but not type into agents
     const dev = connect(port, `/terminals/${terminal.id}/ws`, { origin: 'http://localhost:5173' });
     expect(await dev.closed).toMatchObject({ code: 4403 });
     const host = connect(port, `/terminals/${terminal.id}/ws`, { host: 'evil.example' });

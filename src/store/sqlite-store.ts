@@ -1,13 +1,18 @@
 /**
- * The SQLite store (better-sqlite3, WAL). The only importer of better-sqlite3: switching to
- * `node:sqlite` (Node ≥ 22.13) or another database touches this file alone. better-sqlite3 is
- * synchronous; every method is `async` all the same, so that a failure reaches the caller as a
- * rejected promise, where the Store seam's callers handle it (`.catch`), never as a throw.
+ * The SQLite store (better-sqlite3, WAL). With sqlite-open.ts the only user of better-sqlite3:
+ * switching to `node:sqlite` (Node ≥ 22.13) or another database touches store/ alone.
+ *
+ * A database file deleted or replaced while the server runs would otherwise go on taking
+ * writes into a file nobody can open again (the old inode), and everything would be gone at
+ * the next start. Every write first compares the file's device and inode with the ones opened
+ * (one stat, a few microseconds); on a mismatch the write fails and `onLost` tells the server,
+ * which stops (the agents keep running in tmux; the next server adopts them from tmux).
  */
-import Database from 'better-sqlite3';
-import { chmodSync, existsSync } from 'node:fs';
+import { chmodSync, existsSync, statSync } from 'node:fs';
 import type { Status } from '../providers/provider.js';
+import { CaoError } from '../lib/errors.js';
 import { MIGRATIONS } from './migrations.js';
+import { openSqlite, type SqliteDb } from './sqlite-open.js';
 import type {
   FlowOutcome,
   FlowPatch,
@@ -29,61 +34,106 @@ import type {
 
 type Row = Record<string, unknown>;
 
-export class SqliteStore implements Store {
-  readonly db: Database.Database;
+export interface SqliteStoreOptions {
+  /** Called once, when a write finds the database file deleted or replaced. */
+  onLost?: (error: CaoError) => void;
+}
 
-  /** Opens (and migrates) the database at `file`, or an in-memory one for ':memory:'. */
-  constructor(file: string) {
-    this.db = new Database(file);
-    if (file !== ':memory:') {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      for (const f of [file, `${file}-wal`, `${file}-shm`]) {
-        if (existsSync(f)) chmodSync(f, 0o600);
+export class SqliteStore implements Store {
+  readonly db: SqliteDb;
+  /** Device and inode of the file opened (undefined in memory). */
+  private readonly identity: { dev: number; ino: number } | undefined;
+  private lost: CaoError | undefined;
+
+  /**
+   * Opens (and migrates) the database at `file`, or an in-memory one for ':memory:'. Throws
+   * a CaoError naming the file and what to do when it is not a database, and one naming the
+   * Node version when better-sqlite3 was built for another.
+   */
+  constructor(
+    private readonly file: string,
+    private readonly options: SqliteStoreOptions = {},
+  ) {
+    this.db = openSqlite(file, {}, (db) => {
+      if (file !== ':memory:') {
+        db.pragma('journal_mode = WAL');
+        db.pragma('synchronous = NORMAL');
+        for (const f of [file, `${file}-wal`, `${file}-shm`]) {
+          if (existsSync(f)) chmodSync(f, 0o600);
+        }
       }
+      db.pragma('busy_timeout = 5000');
+      db.pragma('foreign_keys = ON');
+      this.migrate(db);
+    });
+    if (file !== ':memory:') {
+      const st = statSync(file);
+      this.identity = { dev: st.dev, ino: st.ino };
     }
-    this.db.pragma('busy_timeout = 5000');
-    this.db.pragma('foreign_keys = ON');
-    this.migrate();
   }
 
-  private migrate(): void {
-    const version = this.db.pragma('user_version', { simple: true }) as number;
+  /** Throws (and reports once) when the file is no longer the one this store opened. */
+  private guard(): void {
+    if (this.lost) throw this.lost;
+    if (!this.identity) return;
+    let st: { dev: number; ino: number } | undefined;
+    try {
+      st = statSync(this.file);
+    } catch {
+      st = undefined;
+    }
+    if (st && st.dev === this.identity.dev && st.ino === this.identity.ino) return;
+    this.lost = new CaoError(
+      'UNAVAILABLE',
+      `The database ${this.file} was ${st ? 'replaced' : 'deleted'} while cao-server was running; nothing more is written to it. ` +
+        'cao-server stops; the agents keep running in tmux, and the next cao-server finds them there again.',
+    );
+    this.options.onLost?.(this.lost);
+    throw this.lost;
+  }
+
+  private migrate(db: SqliteDb): void {
+    const version = db.pragma('user_version', { simple: true }) as number;
     for (let v = version; v < MIGRATIONS.length; v++) {
-      this.db.transaction(() => {
-        this.db.exec(MIGRATIONS[v] ?? '');
-        this.db.pragma(`user_version = ${v + 1}`);
+      db.transaction(() => {
+        db.exec(MIGRATIONS[v] ?? '');
+        db.pragma(`user_version = ${v + 1}`);
       })();
     }
   }
 
   async insertSession(s: SessionRecord): Promise<void> {
+    this.guard();
     this.db
       .prepare(
         'INSERT INTO sessions (name, working_directory, env, created_at) VALUES (?, ?, ?, ?)',
       )
       .run(s.name, s.workingDirectory, JSON.stringify(s.env), s.createdAt);
+    return Promise.resolve();
   }
 
   async getSession(name: string): Promise<SessionRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM sessions WHERE name = ?').get(name) as
       Row | undefined;
-    return row ? toSession(row) : undefined;
+    return Promise.resolve(row ? toSession(row) : undefined);
   }
 
   async listSessions(): Promise<SessionRecord[]> {
     const rows = this.db.prepare('SELECT * FROM sessions ORDER BY created_at').all() as Row[];
-    return rows.map(toSession);
+    return Promise.resolve(rows.map(toSession));
   }
 
   async deleteSession(name: string): Promise<void> {
+    this.guard();
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM terminals WHERE tmux_session = ?').run(name);
       this.db.prepare('DELETE FROM sessions WHERE name = ?').run(name);
     })();
+    return Promise.resolve();
   }
 
   async insertTerminal(t: TerminalRecord): Promise<void> {
+    this.guard();
     this.db
       .prepare(
         `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
@@ -98,11 +148,12 @@ export class SqliteStore implements Store {
         allowedTools: t.allowedTools === null ? null : JSON.stringify(t.allowedTools),
         mcpExpected: t.mcpExpected ? 1 : 0,
       });
+    return Promise.resolve();
   }
 
   async getTerminal(id: string): Promise<TerminalRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM terminals WHERE id = ?').get(id) as Row | undefined;
-    return row ? toTerminal(row) : undefined;
+    return Promise.resolve(row ? toTerminal(row) : undefined);
   }
 
   async terminalByTokenHash(tokenHash: string): Promise<TerminalRecord | undefined> {
@@ -119,10 +170,11 @@ export class SqliteStore implements Store {
             .prepare('SELECT * FROM terminals WHERE tmux_session = ? ORDER BY created_at, rowid')
             .all(filter.session)
     ) as Row[];
-    return rows.map(toTerminal);
+    return Promise.resolve(rows.map(toTerminal));
   }
 
   async updateTerminal(id: string, patch: TerminalPatch): Promise<void> {
+    this.guard();
     const cols: Record<keyof TerminalPatch, string> = {
       status: 'status',
       lastActive: 'last_active',
@@ -140,25 +192,29 @@ export class SqliteStore implements Store {
         .prepare(`UPDATE terminals SET ${sets} WHERE id = ?`)
         .run(...entries.map(([, v]) => v), id);
     }
+    return Promise.resolve();
   }
 
   async deleteTerminal(id: string): Promise<void> {
+    this.guard();
     this.db.prepare('DELETE FROM terminals WHERE id = ?').run(id);
+    return Promise.resolve();
   }
 
   async insertMessage(m: NewMessage, now: string): Promise<MessageRecord> {
+    this.guard();
     const row = this.db
       .prepare(
         `INSERT INTO inbox (sender_id, receiver_id, message, orchestration_type, status, created_at, updated_at)
          VALUES (?, ?, ?, ?, 'pending', ?, ?) RETURNING *`,
       )
       .get(m.senderId, m.receiverId, m.message, m.orchestrationType, now, now) as Row;
-    return toMessage(row);
+    return Promise.resolve(toMessage(row));
   }
 
   async getMessage(id: number): Promise<MessageRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM inbox WHERE id = ?').get(id) as Row | undefined;
-    return row ? toMessage(row) : undefined;
+    return Promise.resolve(row ? toMessage(row) : undefined);
   }
 
   async listMessages(f: MessageFilter, oldestFirst = false): Promise<MessageRecord[]> {
@@ -183,7 +239,7 @@ export class SqliteStore implements Store {
     const sql = `SELECT * FROM inbox ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
       ORDER BY id ${oldestFirst ? 'ASC' : 'DESC'} LIMIT ?`;
     const rows = this.db.prepare(sql).all(...args, f.limit ?? 100) as Row[];
-    return rows.map(toMessage);
+    return Promise.resolve(rows.map(toMessage));
   }
 
   async headMessage(receiverId: string): Promise<MessageRecord | undefined> {
@@ -192,14 +248,14 @@ export class SqliteStore implements Store {
         `SELECT * FROM inbox WHERE receiver_id = ? AND status IN ('pending', 'submitting') ORDER BY id LIMIT 1`,
       )
       .get(receiverId) as Row | undefined;
-    return row ? toMessage(row) : undefined;
+    return Promise.resolve(row ? toMessage(row) : undefined);
   }
 
   async receiversWithQueue(): Promise<string[]> {
     const rows = this.db
       .prepare(`SELECT DISTINCT receiver_id FROM inbox WHERE status IN ('pending', 'submitting')`)
       .all() as Row[];
-    return rows.map((r) => String(r['receiver_id']));
+    return Promise.resolve(rows.map((r) => String(r['receiver_id'])));
   }
 
   async transitionMessage(
@@ -208,6 +264,7 @@ export class SqliteStore implements Store {
     patch: MessagePatch,
     now: string,
   ): Promise<boolean> {
+    this.guard();
     const cols: Record<keyof MessagePatch, string> = {
       state: 'status',
       attempts: 'attempts',
@@ -225,10 +282,11 @@ export class SqliteStore implements Store {
         `UPDATE inbox SET ${sets} WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
       )
       .run(...entries.map(([, v]) => v), now, id, ...from);
-    return r.changes === 1;
+    return Promise.resolve(r.changes === 1);
   }
 
   async upsertFlow(f: FlowRecord): Promise<void> {
+    this.guard();
     this.db
       .prepare(
         `INSERT OR REPLACE INTO flows (name, file_path, schedule, agent_profile, provider, script,
@@ -237,19 +295,21 @@ export class SqliteStore implements Store {
            @enabled, @lastRun, @nextRun, @createdAt)`,
       )
       .run({ ...f, enabled: f.enabled ? 1 : 0 });
+    return Promise.resolve();
   }
 
   async getFlow(name: string): Promise<FlowRecord | undefined> {
     const row = this.db.prepare('SELECT * FROM flows WHERE name = ?').get(name) as Row | undefined;
-    return row ? toFlow(row) : undefined;
+    return Promise.resolve(row ? toFlow(row) : undefined);
   }
 
   async listFlows(): Promise<FlowRecord[]> {
     const rows = this.db.prepare('SELECT * FROM flows ORDER BY name').all() as Row[];
-    return rows.map(toFlow);
+    return Promise.resolve(rows.map(toFlow));
   }
 
   async updateFlow(name: string, patch: FlowPatch): Promise<void> {
+    this.guard();
     const cols: Record<keyof FlowPatch, string> = {
       enabled: 'enabled',
       lastRun: 'last_run',
@@ -265,16 +325,20 @@ export class SqliteStore implements Store {
         .prepare(`UPDATE flows SET ${sets} WHERE name = ?`)
         .run(...entries.map(([, v]) => (typeof v === 'boolean' ? (v ? 1 : 0) : v)), name);
     }
+    return Promise.resolve();
   }
 
   async deleteFlow(name: string): Promise<void> {
+    this.guard();
     this.db.transaction(() => {
       this.db.prepare('DELETE FROM flow_runs WHERE flow_name = ?').run(name);
       this.db.prepare('DELETE FROM flows WHERE name = ?').run(name);
     })();
+    return Promise.resolve();
   }
 
   async insertFlowRun(r: NewFlowRun): Promise<FlowRunRecord> {
+    this.guard();
     const row = this.db
       .prepare(
         `INSERT INTO flow_runs (flow_name, started_at, trigger, outcome, reason, session, terminal_id, message_id)
@@ -282,14 +346,14 @@ export class SqliteStore implements Store {
          RETURNING *`,
       )
       .get(r) as Row;
-    return toFlowRun(row);
+    return Promise.resolve(toFlowRun(row));
   }
 
   async listFlowRuns(flowName: string, limit: number): Promise<FlowRunRecord[]> {
     const rows = this.db
       .prepare('SELECT * FROM flow_runs WHERE flow_name = ? ORDER BY id DESC LIMIT ?')
       .all(flowName, limit) as Row[];
-    return rows.map(toFlowRun);
+    return Promise.resolve(rows.map(toFlowRun));
   }
 
   close(): void {

@@ -21,6 +21,7 @@ import { envFlag } from '../../src/lib/config.js';
 import { newToken } from '../../src/lib/secrets.js';
 import { createApp } from '../../src/server/app.js';
 import { LoginCodes } from '../../src/server/routes/auth.js';
+import type { SecurityOptions } from '../../src/server/security.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { fakeClaude } from './fake-claude.js';
 
@@ -69,6 +70,8 @@ export interface TestStackOptions {
   mcpConnects?: boolean;
   /** Clock, timer and gate-script time limit for the flow scheduler. */
   flowOptions?: FlowServiceOptions;
+  /** Host/Origin settings on top of the defaults (127.0.0.1:9889, nothing extra). */
+  security?: Partial<SecurityOptions>;
 }
 
 export function createTestStack(o: TestStackOptions = {}): TestStack {
@@ -138,7 +141,13 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     home: root,
     log: silentLogger,
     version: 'test',
-    security: { host: '127.0.0.1', port: 9889, allowedHosts: [], allowedOrigins: [] },
+    security: {
+      host: '127.0.0.1',
+      port: 9889,
+      allowedHosts: [],
+      allowedOrigins: [],
+      ...o.security,
+    },
     providerInfo: () => Promise.resolve([]),
   });
   return {
@@ -160,6 +169,8 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       body?: unknown,
       headers: Record<string, string> = {},
     ) {
+      // as cao-server holds requests until its start-up (adoption, the file sweep) is done
+      await started;
       const res = await app.request(path, {
         method,
         headers: withoutEmpty({

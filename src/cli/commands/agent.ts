@@ -99,7 +99,7 @@ async function delegate(
   }
   if (values.json) ctx.out(json(r));
   else {
-    ctx.err(r.message);
+    ctx.err(r.success ? r.message : `Error: ${r.message}`);
     if (r.output) ctx.out(r.output);
   }
   return r.success ? 0 : 1;
@@ -137,7 +137,8 @@ async function answer(argv: string[], ctx: CliContext): Promise<number> {
       json: { ...caller(undefined), terminal_id: id, answer: text },
     }),
   );
-  (r.success ? ctx.out : ctx.err)(r.message);
+  if (r.success) ctx.out(r.message);
+  else ctx.err(`Error: ${r.message}`);
   return r.success ? 0 : 1;
 }
 
@@ -148,7 +149,8 @@ async function remove(argv: string[], ctx: CliContext): Promise<number> {
   const r = await ok(
     client.api.agent.delete.$post({ json: { ...caller(undefined), terminal_id: positionals[0] } }),
   );
-  (r.success ? ctx.out : ctx.err)(r.message);
+  if (r.success) ctx.out(r.message);
+  else ctx.err(`Error: ${r.message}`);
   return r.success ? 0 : 1;
 }
 

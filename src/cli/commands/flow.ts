@@ -196,7 +196,9 @@ async function runNow(argv: string[], ctx: CliContext): Promise<number> {
     case 'failed':
       throw new CaoError('AGENT_FAILED', `Flow '${name}' failed: ${r.reason ?? 'no reason given'}`);
     case 'skipped-busy':
-      ctx.err(`Flow '${name}' did not run: ${r.reason ?? 'its previous run is still working'}.`);
+      ctx.err(
+        `Error: Flow '${name}' did not run: ${r.reason ?? 'its previous run is still working'}.`,
+      );
       return 1;
     case 'skipped-by-script':
       ctx.out(`Flow '${name}' skipped: ${r.reason ?? 'the gate script said not to run'}.`);
@@ -217,8 +219,8 @@ async function runNow(argv: string[], ctx: CliContext): Promise<number> {
   }
   ctx.err(
     turn.outcome === 'timeout'
-      ? `Timed out after ${timeoutS}s; the agent keeps working. Check later with: cao session status ${r.session_name ?? ''}`
-      : `The run ended with ${turn.outcome}: ${turn.error ?? turn.evidence.join(' / ')}`,
+      ? `Error: Timed out after ${timeoutS}s; the agent keeps working. Check later with: cao session status ${r.session_name ?? ''}`
+      : `Error: The run ended with ${turn.outcome}: ${turn.error ?? turn.evidence.join(' / ')}`,
   );
   return 1;
 }

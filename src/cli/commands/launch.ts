@@ -7,7 +7,7 @@ import { CaoError } from '../../lib/errors.js';
 import { parseEnvPairs } from '../../lib/env-pairs.js';
 import { ok, within } from '../../client/api.js';
 import type { TerminalView } from '../../core/views.js';
-import { parse } from '../args.js';
+import { UsageError, parse } from '../args.js';
 import { json, type CliContext } from '../context.js';
 import { startProgress } from '../progress.js';
 import { printTurn, waitWithProgress } from './session.js';
@@ -55,6 +55,12 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   );
   if (!values.agents)
     throw new CaoError('INVALID_INPUT', `--agents PROFILE is required.\n\n${USAGE}`);
+  if (values['session-name'] !== undefined && values['session-name'].trim() === '') {
+    throw new UsageError(
+      '--session-name is empty; give a name, or leave the option out for a random one',
+      USAGE,
+    );
+  }
   const message = positionals[0];
   const timeoutS = values.timeout === undefined ? 300 : Number(values.timeout);
   if (!Number.isFinite(timeoutS) || timeoutS <= 0)

@@ -252,11 +252,11 @@ export function printTurn(
   switch (o.outcome) {
     case 'timeout':
       ctx.err(
-        `Timed out after ${timeoutS}s; the agent is still ${o.status ?? 'working'} and keeps working. Check later with: cao session status ${session} --terminal ${o.terminal_id}`,
+        `Error: Timed out after ${timeoutS}s; the agent is still ${o.status ?? 'working'} and keeps working. Check later with: cao session status ${session} --terminal ${o.terminal_id}`,
       );
       return 1;
     case 'waiting_user_answer':
-      ctx.err(`The agent stopped to ask a question${o.question ? '' : ` (${why})`}.`);
+      ctx.err(`Error: The agent stopped to ask a question${o.question ? '' : ` (${why})`}.`);
       if (o.question) printQuestion(ctx.err, o.terminal_id, o.question);
       else
         ctx.err(
@@ -264,18 +264,18 @@ export function printTurn(
         );
       return 1;
     case 'interrupted':
-      ctx.err(`The agent's turn was interrupted before it answered (${why}).`);
+      ctx.err(`Error: The agent's turn was interrupted before it answered (${why}).`);
       ctx.err(`Look at it with 'tmux attach -t ${session}', then send the message again.`);
       return 1;
     case 'failed':
-      ctx.err(`The message was not delivered: ${o.error ?? 'unknown reason'}.`);
+      ctx.err(`Error: The message was not delivered: ${o.error ?? 'unknown reason'}.`);
       return 1;
     case 'error':
       if (o.output) ctx.out(o.output);
       ctx.err(
         o.gone
-          ? `The agent is gone (${why}). Shut the session down with 'cao shutdown --session ${session}' and launch it again.`
-          : `The agent reported an error (${why}).`,
+          ? `Error: The agent is gone (${why}). Shut the session down with 'cao shutdown --session ${session}' and launch it again.`
+          : `Error: The agent reported an error (${why}).`,
       );
       return 1;
     case 'completed':

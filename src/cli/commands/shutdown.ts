@@ -7,7 +7,8 @@ import type { CliContext } from '../context.js';
 
 const USAGE = `Usage: cao shutdown --session SESSION | --all
 
-Kills the session's tmux session and every agent in it.`;
+Kills the session's tmux session and every agent in it. When the tmux server is gone, --all
+clears the sessions that were lost with it.`;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
   const { values } = parse(
@@ -19,9 +20,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if ((values.session === undefined) === !values.all)
     throw new UsageError('give exactly one of --session or --all', USAGE);
   const client = await ctx.server();
-  const names = values.all
-    ? (await ok(client.api.sessions.$get())).map((s) => s.name)
-    : [normalizeSessionName(values.session ?? '')];
+  const names = values.all ? await allSessions(ctx) : [normalizeSessionName(values.session ?? '')];
   if (names.length === 0) {
     ctx.out('No cao sessions found to shutdown');
     return 0;
@@ -33,13 +32,25 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       ctx.out(`✓ Shutdown session '${name}'`);
     } catch (e) {
       failed++;
-      if (e instanceof CaoError && e.code === 'NOT_FOUND')
-        ctx.err(`Session '${name}' already removed`);
-      else
-        ctx.err(
-          `Error: could not shut down '${name}': ${e instanceof Error ? e.message : String(e)}`,
-        );
+      ctx.err(
+        e instanceof CaoError && e.code === 'NOT_FOUND'
+          ? `Error: ${e.message}`
+          : `Error: could not shut down '${name}': ${e instanceof Error ? e.message : String(e)}`,
+      );
     }
   }
   return failed === 0 ? 0 : 1;
+}
+
+/** The live sessions, or, when the tmux server is gone, the ones lost with it (to clear). */
+async function allSessions(ctx: CliContext): Promise<string[]> {
+  try {
+    return (await ok((await ctx.server()).api.sessions.$get())).map((s) => s.name);
+  } catch (e) {
+    if (!(e instanceof CaoError) || e.code !== 'UNAVAILABLE') throw e;
+    const lost = e.details?.['lost_sessions'];
+    if (!Array.isArray(lost)) throw e;
+    ctx.err(`Warning: ${e.message}`);
+    return lost.filter((x): x is string => typeof x === 'string');
+  }
 }

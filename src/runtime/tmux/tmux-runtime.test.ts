@@ -79,6 +79,29 @@ describe.skipIf(!hasTmux)(
       expect(panes[0]).toMatchObject({ terminalId: 'aaaaaaaa', windowName: 'w-0001', dead: false });
     });
 
+    it('carries window labels through tmux unchanged, whatever characters they hold', async () => {
+      const labels = {
+        home: '/x/cao home',
+        cwd: '/tmp/a;b\tc \'d\' "e" $HOME #{pane_id} ;',
+        profile: 'developer',
+      };
+      const ref = await rt.createSession({
+        session: 'cao-rtlabels',
+        windowName: 'w-0002',
+        terminalId: 'abababab',
+        cwd: dir,
+        argv: ['sleep', '30'],
+        env: {},
+        labels,
+      });
+      const pane = (await rt.listPanes('cao-rtlabels')).find((p) => p.paneId === ref.paneId);
+      expect(pane?.labels).toEqual(labels);
+      expect(pane?.terminalId).toBe('abababab');
+      // a window from before labels, or someone else's, has none
+      expect((await rt.listPanes('cao-rt1'))[0]?.labels).toBeUndefined();
+      await rt.killSession('cao-rtlabels');
+    });
+
     it('reports output and pane death as events, and keeps the dead pane readable', async () => {
       const ref = await rt.createWindow({
         session: 'cao-rt1',
@@ -234,6 +257,50 @@ describe.skipIf(!hasTmux)(
       expect(await rt.hasSession('cao-rt')).toBe(false);
       await rt.killSession('cao-rt1');
       expect(await rt.hasSession('cao-rt1')).toBe(false);
+    });
+
+    it('probes the tmux server for real: up with its sessions, then down once it is killed', async () => {
+      const other = `cao-test-probe-${process.pid}`;
+      const probeRt = new TmuxRuntime({
+        socket: { name: other },
+        tmpDir: dir,
+        log: silentLogger,
+        configFile: '/dev/null',
+      });
+      try {
+        expect((await probeRt.probe()).state).toBe('down');
+        const ref = await probeRt.createSession({
+          session: 'cao-probe',
+          windowName: 'w',
+          terminalId: 'dddddddd',
+          cwd: dir,
+          argv: ['sleep', '30'],
+          env: {},
+        });
+        // a control client attached, as cao-server has for every session
+        const stop = probeRt.watch(ref.session, () => {});
+        const up = await probeRt.probe();
+        expect(up).toMatchObject({ state: 'up', server: `tmux -L ${other}` });
+        expect(up.sessions.map((x) => x.name)).toEqual(['cao-probe']);
+        execFileSync('tmux', ['-L', other, 'kill-server'], { stdio: 'ignore' });
+        const down = await probeRt.probe();
+        expect(down.state).toBe('down');
+        expect(down.sessions).toEqual([]);
+        stop();
+      } finally {
+        await probeRt.close();
+        try {
+          execFileSync('tmux', ['-L', other, 'kill-server'], { stdio: 'ignore' });
+        } catch {
+          // already gone
+        }
+        // a killed tmux server leaves its socket file behind
+        const tmuxDir = join(
+          process.env['TMUX_TMPDIR'] ?? '/tmp',
+          `tmux-${process.getuid?.() ?? 0}`,
+        );
+        rmSync(join(tmuxDir, other), { force: true });
+      }
     });
   },
 );

@@ -24,6 +24,7 @@ import {
   type PaneViewer,
   type PaneState,
   type RuntimeListener,
+  type RuntimeProbe,
   type SessionState,
   type TerminalRuntime,
   type WindowSpec,
@@ -51,6 +52,7 @@ export const LAUNCHER = [
 ].join('\n');
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const SESSION_FORMAT = '#{session_name}\t#{session_attached}\t#{session_created}';
 const PANE_FORMAT = [
   '#{session_name}',
   '#{window_id}',
@@ -59,6 +61,7 @@ const PANE_FORMAT = [
   '#{pane_dead}',
   '#{pane_dead_status}',
   '#{@cao_terminal_id}',
+  '#{@cao_labels}',
   '#{pane_current_command}',
   '#{pane_current_path}',
   '#{pane_in_mode}',
@@ -227,6 +230,9 @@ export class TmuxRuntime implements TerminalRuntime {
       target,
       '@cao_terminal_id',
       spec.terminalId,
+      ...(spec.labels
+        ? [';', 'set-option', '-w', '-t', target, '@cao_labels', encodeLabels(spec.labels)]
+        : []),
     ];
   }
 
@@ -277,19 +283,40 @@ export class TmuxRuntime implements TerminalRuntime {
   async listSessions(): Promise<SessionState[]> {
     let lines: string[];
     try {
-      lines = await this.run([
-        'list-sessions',
-        '-F',
-        '#{session_name}\t#{session_attached}\t#{session_created}',
-      ]);
+      lines = await this.run(['list-sessions', '-F', SESSION_FORMAT]);
     } catch (e) {
       if (isNoServer(e)) return [];
       throw e;
     }
-    return lines.map((l) => {
-      const [name = '', attached = '0', created = '0'] = l.split('\t');
-      return { name, attached: Number(attached) > 0, createdAt: new Date(Number(created) * 1000) };
-    });
+    return lines.map(parseSessionLine);
+  }
+
+  async probe(): Promise<RuntimeProbe> {
+    const server = this.options.socket.path
+      ? `tmux -S ${this.options.socket.path}`
+      : this.options.socket.name
+        ? `tmux -L ${this.options.socket.name}`
+        : 'the default tmux server';
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // over a control client when one is attached (the server itself answers, in ~0.1 ms);
+      // when tmux died its clients closed, and a process of its own finds no server
+      const lines = await Promise.race([
+        this.run(['list-sessions', '-F', SESSION_FORMAT]),
+        new Promise<never>((_resolve, reject) => {
+          timer = setTimeout(
+            () => reject(new CaoError('UNAVAILABLE', `no answer within ${PROBE_TIMEOUT_MS} ms`)),
+            PROBE_TIMEOUT_MS,
+          );
+        }),
+      ]);
+      return { state: 'up', sessions: lines.map(parseSessionLine), server, detail: '' };
+    } catch (e) {
+      const detail = errorMessage(e);
+      return { state: isNoServer(e) ? 'down' : 'error', sessions: [], server, detail };
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   async listPanes(session?: string): Promise<PaneState[]> {
@@ -472,6 +499,9 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 }
 
+/** A tmux server that does not answer list-sessions in this time counts as broken. */
+const PROBE_TIMEOUT_MS = 3000;
+
 /** An attach that hangs must not hold up every later launch. */
 const ATTACH_TURN_MS = 5000;
 
@@ -506,6 +536,11 @@ function reapLater(pids: number[]): void {
   }, REAP_AFTER_MS).unref();
 }
 
+function parseSessionLine(line: string): SessionState {
+  const [name = '', attached = '0', created = '0'] = line.split('\t');
+  return { name, attached: Number(attached) > 0, createdAt: new Date(Number(created) * 1000) };
+}
+
 function parsePaneLine(line: string): PaneState {
   const [
     session = '',
@@ -515,6 +550,7 @@ function parsePaneLine(line: string): PaneState {
     dead,
     deadStatus,
     terminalId,
+    labels,
     cmd,
     path,
     mode,
@@ -527,10 +563,33 @@ function parsePaneLine(line: string): PaneState {
     dead: dead === '1',
     deadStatus: dead === '1' && deadStatus !== '' ? Number(deadStatus) : undefined,
     terminalId: terminalId || undefined,
+    labels: decodeLabels(labels),
     currentCommand: cmd ?? '',
     currentPath: path ?? '',
     inMode: mode === '1',
   };
+}
+
+/**
+ * Labels travel as one window option, base64url of their JSON: a working directory is user
+ * text, and this way no character of it (a trailing ';' is a command separator in tmux argv,
+ * a tab would split list-panes output) can mean anything to tmux.
+ */
+export function encodeLabels(labels: Readonly<Record<string, string>>): string {
+  return Buffer.from(JSON.stringify(labels), 'utf8').toString('base64url');
+}
+
+export function decodeLabels(value: string | undefined): Record<string, string> | undefined {
+  if (!value) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) return undefined;
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(parsed)) if (typeof v === 'string') out[k] = v;
+    return out;
+  } catch {
+    return undefined;
+  }
 }
 
 function isNoServer(e: unknown): boolean {

@@ -16,7 +16,7 @@ const caller = { caller_id: p.optText() };
 const task = {
   ...caller,
   agent_profile: p.text(),
-  message: p.text(),
+  message: p.message(),
   model: p.optText(),
   provider: p.optText(),
   working_directory: p.optText(),
@@ -81,7 +81,7 @@ export function agentToolRoutes(deps: AppDeps) {
     })
     .post(
       '/agent/send-message',
-      body(z.object({ ...caller, message: p.text(), receiver_id: p.optText() })),
+      body(z.object({ ...caller, message: p.message(), receiver_id: p.optText() })),
       async (c) => {
         const v = c.req.valid('json');
         return c.json(

@@ -24,7 +24,7 @@ const types = (t: OrchestrationType | undefined): { types: OrchestrationType[] }
 const states = (s: MessageState | undefined): { states?: MessageState[] } =>
   s === undefined ? {} : { states: s === 'pending' ? ['pending', 'submitting'] : [s] };
 
-const post = z.object({ sender_id: p.text(), message: p.text() });
+const post = z.object({ sender_id: p.text(), message: p.message() });
 const listOne = z.object({
   status: p.oneOf(STATES).optional(),
   orchestration_type: p.oneOf(TYPES).optional(),

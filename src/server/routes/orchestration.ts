@@ -16,8 +16,8 @@ const runStep = z.object({
   provider: p.optText(),
   working_directory: p.optText(),
   model: p.optText(),
-  prompt: p.optText(),
-  message: p.optText(),
+  prompt: p.message().optional(),
+  message: p.message().optional(),
   timeout: p.int(1, 24 * 3600).optional(),
   teardown: p.bool().optional(),
 });

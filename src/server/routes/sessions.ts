@@ -22,7 +22,7 @@ const createSession = z.object({
 const addTerminal = z.object({
   ...launchParams,
   caller_id: p.optText(),
-  initial_message: p.optText(),
+  initial_message: p.message().optional(),
   initial_message_orchestration_type: p.oneOf(['assign', 'handoff']).optional(),
   orchestration_type: p.oneOf(['assign', 'handoff']).optional(),
 });

@@ -12,7 +12,7 @@ export function terminalRoutes(deps: AppDeps) {
       await terminals.delete(c.req.param('id'));
       return c.json({ success: true });
     })
-    .post('/terminals/:id/input', body(z.object({ message: p.text() })), async (c) => {
+    .post('/terminals/:id/input', body(z.object({ message: p.message() })), async (c) => {
       const r = await terminals.sendInput(c.req.param('id'), c.req.valid('json').message);
       return c.json({
         success: true,

@@ -12,7 +12,7 @@ import { body, p, query } from '../params.js';
 const MAX_WAIT_S = 24 * 3600;
 
 const message = {
-  message: p.text(),
+  message: p.message(),
   mode: p.oneOf(['now', 'queue']).optional(),
   sender_id: p.optText(),
 };
