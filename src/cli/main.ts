@@ -36,6 +36,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'The same as flow',
     load: () => import('./commands/flow.js'),
   },
+  host: {
+    summary: 'add | list | check | remove: machines agents run on, reached with OpenSSH',
+    load: () => import('./commands/host.js'),
+  },
   install: {
     summary: 'Install an agent profile (name, path/to/file.md or https URL)',
     load: () => import('./commands/install.js'),

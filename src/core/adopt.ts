@@ -29,12 +29,31 @@ export interface AdoptionReport {
 
 export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
   const report: AdoptionReport = { adopted: [], rebuilt: [], removed: [], sweptFiles: 0 };
+  // a host that cannot be reached now keeps its terminals: they are tracked as unreachable, and
+  // read once it is back (a host that rebooted lost them; that shows then)
+  const unreachable = new Set(deps.runtime.unreachableHosts?.() ?? []);
   const panes = await deps.runtime.listPanes();
   const byId = new Map(panes.filter((p) => p.terminalId).map((p) => [p.terminalId, p]));
   const stored = await deps.store.listTerminals();
   const rebuilt = await rebuildFromLabels(deps, panes, new Set(stored.map((t) => t.id)));
   report.rebuilt = rebuilt.map((t) => t.id);
   for (const t of [...stored, ...rebuilt]) {
+    if (unreachable.has(t.host) && t.paneId && t.windowId && isProviderId(t.provider)) {
+      deps.runtime.placeSession?.(t.session, t.host);
+      await deps.tracker
+        .track({
+          terminalId: t.id,
+          session: t.session,
+          paneId: t.paneId,
+          windowId: t.windowId,
+          provider: providers[t.provider],
+        })
+        .then(() => report.adopted.push(t.id))
+        .catch((e: unknown) =>
+          deps.log.warn('could not adopt terminal', { terminalId: t.id, error: errorMessage(e) }),
+        );
+      continue;
+    }
     const pane = byId.get(t.id);
     if (!pane || pane.session !== t.session || !isProviderId(t.provider)) {
       await deps.store.deleteTerminal(t.id);
@@ -42,8 +61,16 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
       continue;
     }
     try {
-      if (pane.windowName !== t.windowName)
-        await deps.store.updateTerminal(t.id, { windowName: pane.windowName });
+      if (
+        pane.windowName !== t.windowName ||
+        pane.paneId !== t.paneId ||
+        pane.windowId !== t.windowId
+      )
+        await deps.store.updateTerminal(t.id, {
+          windowName: pane.windowName,
+          paneId: pane.paneId,
+          windowId: pane.windowId,
+        });
       await deps.tracker.track({
         terminalId: t.id,
         session: t.session,
@@ -67,8 +94,11 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
     }
   }
   const live = new Set((await deps.runtime.listSessions()).map((s) => s.name));
+  const kept = new Set(
+    (await deps.store.listTerminals()).filter((t) => unreachable.has(t.host)).map((t) => t.session),
+  );
   for (const s of await deps.store.listSessions()) {
-    if (!live.has(s.name)) await deps.store.deleteSession(s.name);
+    if (!live.has(s.name) && !kept.has(s.name)) await deps.store.deleteSession(s.name);
   }
   const adopted = new Set(report.adopted);
   report.sweptFiles = removeTerminalFiles(deps, (id) => !adopted.has(id));

@@ -51,6 +51,8 @@ export interface WorkerRequest {
   workingDirectory?: string | undefined;
   model?: string | undefined;
   provider?: string | undefined;
+  /** Where the worker runs: 'local', a host's name, or 'auto'. */
+  host?: string | undefined;
 }
 
 /** Sessions this large get a reminder to clean up (the original CAO's nudge). */
@@ -86,7 +88,7 @@ export class AgentTools {
     signal?: AbortSignal,
   ): Promise<HandoffResult> {
     const started = Date.now();
-    let worker: { id: string; provider: string; messageId: number; session: string };
+    let worker: { id: string; provider: string; messageId: number; session: string; host: string };
     try {
       const s = await this.orchestrator.startWorker({
         callerId,
@@ -94,6 +96,7 @@ export class AgentTools {
         provider: r.provider,
         workingDirectory: r.workingDirectory,
         model: r.model,
+        host: r.host,
         message: r.message,
         type: 'handoff',
       });
@@ -102,6 +105,7 @@ export class AgentTools {
         provider: s.terminal.provider,
         messageId: s.messageId,
         session: s.terminal.session_name,
+        host: s.terminal.host,
       };
     } catch (e) {
       return {
@@ -134,7 +138,7 @@ export class AgentTools {
     }
     this.waiting.delete(worker.id);
     return this.handoffResult(outcome, {
-      who: `${r.agentProfile} (${worker.provider})`,
+      who: `${r.agentProfile} (${worker.provider}${worker.host === 'local' ? '' : ` on ${worker.host}`})`,
       workerId: worker.id,
       session: worker.session,
       timeoutS: r.timeoutS,
@@ -208,6 +212,7 @@ export class AgentTools {
         provider: r.provider,
         workingDirectory: r.workingDirectory,
         model: r.model,
+        host: r.host,
         message: r.message,
         type: 'assign',
       });
@@ -215,7 +220,7 @@ export class AgentTools {
         success: true,
         terminal_id: terminal.id,
         message:
-          `Task assigned to ${r.agentProfile} (terminal: ${terminal.id}). Worker is initializing in the background; ` +
+          `Task assigned to ${r.agentProfile} (terminal: ${terminal.id}${terminal.host === 'local' ? '' : `, on host ${terminal.host}`}). Worker is initializing in the background; ` +
           `your task will be delivered once it is ready. Call delete_terminal('${terminal.id}') when you no longer need this terminal.` +
           (await this.nudge(terminal.session_name)),
       };

@@ -7,6 +7,8 @@ import type { CoreDeps } from './deps.js';
 import { envFlag } from '../lib/config.js';
 import { adoptTerminals, type AdoptionReport } from './adopt.js';
 import { AgentTools } from './agent-tools.js';
+import { HostService, type HostOptions } from './hosts.js';
+import { localPlacement } from './placement.js';
 import { EventBus, type EventListener } from './events.js';
 import { Ledger } from './ledger.js';
 import { Orchestrator } from './orchestration.js';
@@ -15,7 +17,12 @@ import { TerminalService } from './terminals.js';
 import { StatusTracker } from './tracker.js';
 import { TurnService } from './turns.js';
 
-export type CoreEdges = Omit<CoreDeps, 'tracker' | 'bus'> & { bus?: EventBus };
+export type CoreEdges = Omit<CoreDeps, 'tracker' | 'bus' | 'placement' | 'removeTerminalFiles'> & {
+  bus?: EventBus;
+  /** Remote hosts (OpenSSH): the composite runtime they join and how to reach them. Without
+   *  it, terminals run on this machine only. */
+  hosts?: HostOptions | undefined;
+};
 
 export interface HealthReport {
   terminal_backend: string;
@@ -28,6 +35,8 @@ export interface Core {
   readonly ledger: Ledger;
   readonly turns: TurnService;
   readonly orchestrator: Orchestrator;
+  /** The machines agents run on: this one and remote hosts reached with OpenSSH. */
+  readonly hosts: HostService;
   /** handoff, assign, send_message, answer and delete, as a known caller (MCP, `cao agent`). */
   readonly tools: AgentTools;
   /** Live events (status changes, terminals coming and going, deliveries, turn ends). */
@@ -55,7 +64,21 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
         .catch(() => {});
     },
   });
-  const deps: CoreDeps = { ...edges, bus, tracker };
+  const hostRef: { service?: HostService } = {};
+  const deps: CoreDeps = {
+    ...edges,
+    bus,
+    tracker,
+    placement: (host) =>
+      hostRef.service ? hostRef.service.placement(host) : Promise.resolve(localPlacement(deps)),
+    removeTerminalFiles: (host, id) =>
+      hostRef.service ? hostRef.service.removeTerminalFiles(host, id) : Promise.resolve(),
+  };
+  const hosts = new HostService(
+    deps,
+    edges.hosts ?? { controlDir: edges.paths.tmp, api: () => ({ host: '127.0.0.1', port: 0 }) },
+  );
+  hostRef.service = hosts;
   const terminals = new TerminalService(deps);
   const sessions = new SessionService(deps, terminals);
   // the ledger waits for the turn service to read a finished turn before the next delivery
@@ -75,6 +98,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
     ledger,
     turns,
     orchestrator,
+    hosts,
     tools,
     subscribe: (listener) => bus.subscribe(listener),
     health: async () => ({
@@ -82,6 +106,8 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
       components: { cao: 'ok', [edges.runtime.kind]: 'ok' },
     }),
     async start() {
+      // remote hosts connect in the background; their terminals are adopted as they come up
+      await hosts.start();
       const report = await adoptTerminals(deps);
       await ledger.start();
       // handoffs whose callers lost their wait when the server stopped answer by message
@@ -92,6 +118,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
       ledger.stop();
       turns.stop();
       tracker.close();
+      await hosts.close();
       await edges.runtime.close();
     },
   };

@@ -5,6 +5,7 @@ import type { TerminalRuntime } from '../runtime/runtime.js';
 import type { Store } from '../store/store.js';
 import type { BinaryLookup } from './binaries.js';
 import type { EventBus } from './events.js';
+import type { Placement } from './placement.js';
 import type { StatusTracker } from './tracker.js';
 
 export interface CoreDeps {
@@ -28,6 +29,10 @@ export interface CoreDeps {
   /** How an agent CLI starts cao-mcp-server: usually this Node and dist/mcp/main.js. */
   mcpServerCommand: { command: string; args: string[] };
   timing: CoreTiming;
+  /** Where a terminal runs ('local', a host's name, 'auto'; hosts.ts). Set by createCore. */
+  placement: (host: string | undefined) => Promise<Placement>;
+  /** Removes a terminal's files where it runs. Set by createCore. */
+  removeTerminalFiles: (host: string, terminalId: string) => Promise<void>;
 }
 
 export interface CoreTiming {

@@ -62,7 +62,7 @@ const request = (
 
 /** Starts a conductor (session `cao-l`) and returns its record. */
 async function conductor(st: TestStack): Promise<TerminalRecord> {
-  return startTerminal(st.deps, prepareTerminal(st.deps, request(st)), { newSession: true });
+  return startTerminal(st.deps, await prepareTerminal(st.deps, request(st)), { newSession: true });
 }
 
 async function nothingExists(st: TestStack): Promise<void> {
@@ -91,7 +91,10 @@ async function failure(p: Promise<unknown>): Promise<CaoError> {
 describe('prepareTerminal', () => {
   it('builds the launch and its files, and creates nothing', async () => {
     const st = await stack();
-    const p = prepareTerminal(st.deps, request(st, { model: 'sonnet', callerId: 'cccc0003' }));
+    const p = await prepareTerminal(
+      st.deps,
+      request(st, { model: 'sonnet', callerId: 'cccc0003' }),
+    );
     expect(p.record).toMatchObject({
       session: 'cao-l',
       provider: 'claude_code',
@@ -150,14 +153,17 @@ describe('prepareTerminal', () => {
       join(st.paths.agentStore, 'gemini_dev.md'),
       '---\nname: gemini_dev\ndescription: d\nprovider: gemini_cli\n---\nYou write code.\n',
     );
-    const of = (over: Partial<CreateTerminalOptions>): string =>
-      prepareTerminal(st.deps, request(st, { provider: undefined, ...over })).record.provider;
-    expect(of({ provider: 'codex', profileName: 'gemini_dev', fallbackProvider: 'qwen_cli' })).toBe(
-      'codex',
+    const of = async (over: Partial<CreateTerminalOptions>): Promise<string> =>
+      (await prepareTerminal(st.deps, request(st, { provider: undefined, ...over }))).record
+        .provider;
+    expect(
+      await of({ provider: 'codex', profileName: 'gemini_dev', fallbackProvider: 'qwen_cli' }),
+    ).toBe('codex');
+    expect(await of({ profileName: 'gemini_dev', fallbackProvider: 'qwen_cli' })).toBe(
+      'gemini_cli',
     );
-    expect(of({ profileName: 'gemini_dev', fallbackProvider: 'qwen_cli' })).toBe('gemini_cli');
-    expect(of({ fallbackProvider: 'qwen_cli' })).toBe('qwen_cli');
-    expect(of({})).toBe(DEFAULT_PROVIDER);
+    expect(await of({ fallbackProvider: 'qwen_cli' })).toBe('qwen_cli');
+    expect(await of({})).toBe(DEFAULT_PROVIDER);
   });
 
   const refusals: [string, TestStackOptions, Partial<CreateTerminalOptions>, string, RegExp][] = [
@@ -206,7 +212,7 @@ describe('prepareTerminal', () => {
       const st = await stack(o);
       let thrown: unknown;
       try {
-        prepareTerminal(st.deps, request(st, over));
+        await prepareTerminal(st.deps, request(st, over));
       } catch (e) {
         thrown = e;
       }
@@ -221,7 +227,7 @@ describe('startTerminal', () => {
   it('writes the files (owner only), records, tracks and announces the terminal, and returns when it is ready', async () => {
     const st = await stack();
     const events = recording(st);
-    const prepared = prepareTerminal(st.deps, request(st));
+    const prepared = await prepareTerminal(st.deps, request(st));
     const seenAtCreation: unknown[] = [];
     const record = await startTerminal(st.deps, prepared, {
       newSession: true,
@@ -274,7 +280,7 @@ describe('startTerminal', () => {
   it('a worker whose CLI exits: only its window and its files go; the session and its other terminal stay', async () => {
     const st = await stack({ reviewer: { crashOnStart: 2 } });
     const first = await conductor(st);
-    const worker = prepareTerminal(st.deps, request(st, { profileName: 'reviewer' }));
+    const worker = await prepareTerminal(st.deps, request(st, { profileName: 'reviewer' }));
     const e = await failure(startTerminal(st.deps, worker, { newSession: false }));
     expect(e.code).toBe('AGENT_FAILED');
     expect((await st.store.listTerminals()).map((t) => t.id)).toEqual([first.id]);
@@ -287,7 +293,7 @@ describe('startTerminal', () => {
   it('a window that cannot be created leaves no files behind', async () => {
     const st = await stack();
     const e = await failure(
-      startTerminal(st.deps, prepareTerminal(st.deps, request(st)), { newSession: false }),
+      startTerminal(st.deps, await prepareTerminal(st.deps, request(st)), { newSession: false }),
     );
     expect(e.code).toBe('NOT_FOUND');
     await nothingExists(st);
@@ -342,7 +348,7 @@ describe('startTerminal', () => {
     const st = await stack({ reviewer: slowCrash });
     await conductor(st);
     const events = recording(st);
-    const prepared = prepareTerminal(st.deps, request(st, { profileName: 'reviewer' }));
+    const prepared = await prepareTerminal(st.deps, request(st, { profileName: 'reviewer' }));
     const failed: { id: string; code: string; message: string; rowThen: boolean }[] = [];
     const record = await startTerminal(st.deps, prepared, {
       newSession: false,
@@ -381,7 +387,7 @@ describe('startTerminal', () => {
     st.core.subscribe((e) => {
       if (e.type === 'terminal.ready') ready.push(e.terminal_id);
     });
-    const prepared = prepareTerminal(st.deps, request(st));
+    const prepared = await prepareTerminal(st.deps, request(st));
     let done = false;
     const starting = startTerminal(st.deps, prepared, { newSession: true }).then((r) => {
       done = true;
@@ -400,7 +406,7 @@ describe('startTerminal', () => {
 describe('helpers', () => {
   it("initTimeout: the profile's provider_init_timeout (s), else the configured one", async () => {
     const st = await stack({ timing: { initTimeoutMs: 1234 } });
-    const { profile } = prepareTerminal(st.deps, request(st));
+    const { profile } = await prepareTerminal(st.deps, request(st));
     expect(initTimeout(st.deps, profile)).toBe(1234);
     expect(initTimeout(st.deps, { ...profile, provider_init_timeout: 7 })).toBe(7000);
   });

@@ -1,10 +1,11 @@
 /**
- * Starting an agent terminal. Everything that can be wrong with the request (profile,
- * provider, working directory, missing CLI, a combination the CLI would refuse) is checked in
- * `prepareTerminal` before anything exists; `startTerminal` then creates the window and waits
- * for the CLI's input prompt, and removes every trace of the terminal if that fails.
+ * Starting an agent terminal, on this machine or on a remote host (placement.ts). Everything
+ * that can be wrong with the request (profile, provider, host, working directory there, missing
+ * CLI there, a combination the CLI would refuse) is checked in `prepareTerminal` before
+ * anything exists; `startTerminal` then writes the terminal's files where it runs, creates the
+ * window and waits for the CLI's input prompt, and removes every trace of the terminal if that
+ * fails.
  */
-import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertAgentEnv } from '../lib/env-policy.js';
@@ -27,8 +28,8 @@ import type { TerminalRecord } from '../store/store.js';
 import { assertKnownTools, resolveAllowedTools } from '../profiles/allowed-tools.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
+import { resolveDirectoryOn, type Placement } from './placement.js';
 import { terminalLabels } from './terminal-labels.js';
-import { resolveWorkingDirectory } from './workdir.js';
 
 export interface CreateTerminalOptions {
   session: string;
@@ -45,9 +46,16 @@ export interface CreateTerminalOptions {
   model?: string | undefined;
   callerId?: string | undefined;
   sessionEnv: Readonly<Record<string, string>>;
+  /** Where it runs: 'local' (default), a host's name, or 'auto' (hosts.ts). */
+  host?: string | undefined;
+  /** When the working directory does not exist where it runs, start in the home there
+   *  (a worker placed on another host than its caller's folder). */
+  fallbackToHome?: boolean | undefined;
 }
 
 export interface PreparedTerminal {
+  /** Where it runs (its files are written there). */
+  place: Placement;
   record: TerminalRecord;
   provider: Provider;
   profile: AgentProfile;
@@ -56,11 +64,18 @@ export interface PreparedTerminal {
 }
 
 /** Checks the request and builds the launch; creates nothing. */
-export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): PreparedTerminal {
+export async function prepareTerminal(
+  deps: CoreDeps,
+  o: CreateTerminalOptions,
+): Promise<PreparedTerminal> {
   const profile = loadProfile(o.profileName, { paths: deps.paths, home: deps.home });
   const providerId = o.provider || profile.provider || o.fallbackProvider || DEFAULT_PROVIDER;
   const provider = getProvider(providerId);
-  const cwd = resolveWorkingDirectory(o.workingDirectory, deps.home);
+  const place = await deps.placement(o.host ?? profile.host ?? undefined);
+  const cwd = await resolveDirectoryOn(place, o.workingDirectory).catch(async (e: unknown) => {
+    if (!o.fallbackToHome || !(e instanceof CaoError) || e.code !== 'INVALID_INPUT') throw e;
+    return resolveDirectoryOn(place, place.home);
+  });
   if (o.model !== undefined) assertModel(o.model);
   assertAgentEnv(
     o.sessionEnv,
@@ -72,25 +87,29 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
   // an argument or the environment (some CLIs list their MCP servers' environment in argv)
   const token = newToken('terminal');
   const tokenFile: LaunchFile = {
-    path: join(deps.paths.tmp, `${terminalId}.token`),
+    path: join(place.tmpDir, `${terminalId}.token`),
     content: `${token}\n`,
     mode: 0o600,
   };
   const env = agentEnvironment({
-    base: deps.agentEnv,
+    base: place.baseEnv,
     sessionEnv: o.sessionEnv,
     terminalId,
     session: o.session,
-    apiUrl: deps.apiUrl,
+    apiUrl: place.apiUrl,
     tokenFile: tokenFile.path,
   });
-  const binary = deps.findBinary(provider.binary, env['PATH']);
+  const binary = await place.findBinary(provider.binary, env['PATH']);
   if (!binary) {
+    const where =
+      place.host === 'local'
+        ? 'on the PATH of cao-server. '
+        : `on host ${place.host} (on the PATH its ssh sessions get). `;
     throw new CaoError(
       'NOT_INSTALLED',
-      `${provider.label} is not installed: '${provider.binary}' was not found on the PATH of cao-server. ` +
-        `Install it (${provider.installHint}) and make sure it is on the PATH cao-server was started with, or choose another --provider.`,
-      { details: { provider: provider.id, binary: provider.binary } },
+      `${provider.label} is not installed: '${provider.binary}' was not found ${where}` +
+        `Install it (${provider.installHint}) ${place.host === 'local' ? 'and make sure it is on the PATH cao-server was started with' : 'there'}, or choose another --provider${place.host === 'local' ? '' : ' or --host'}.`,
+      { details: { provider: provider.id, binary: provider.binary, host: place.host } },
     );
   }
   if (o.allowedTools) assertKnownTools(o.allowedTools, profile);
@@ -99,7 +118,7 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     explicit: o.allowedTools,
     profile,
   });
-  const servers = mcpServers(deps, profile, terminalId, tokenFile.path);
+  const servers = mcpServers(deps, place, profile, terminalId, tokenFile.path);
   const spec = provider.launch({
     terminalId,
     profile,
@@ -107,11 +126,11 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     allowedTools,
     model: o.model,
     workingDirectory: cwd,
-    tmpDir: deps.paths.tmp,
+    tmpDir: place.tmpDir,
     mcpServers: servers,
     env,
-    isRoot: deps.isRoot,
-    rootOnlyDir: deps.rootOnlyDir,
+    isRoot: place.isRoot,
+    rootOnlyDir: place.rootOnlyDir,
   });
   const now = isoNow();
   const record: TerminalRecord = {
@@ -133,15 +152,20 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
     mcpReadyAt: null,
     readyAt: null,
     tokenHash: hashToken(token),
+    host: place.host,
+    paneId: null,
+    windowId: null,
     createdAt: now,
     lastActive: now,
   };
   return {
+    place,
     provider,
     profile,
     files: [tokenFile, ...(spec.files ?? [])],
     record,
     spec: {
+      host: place.host,
       session: o.session,
       windowName: windowName(profile.name),
       terminalId,
@@ -154,9 +178,14 @@ export function prepareTerminal(deps: CoreDeps, o: CreateTerminalOptions): Prepa
   };
 }
 
-/** MCP servers of the profile, `cao-mcp-server` resolved to this installation. */
+/**
+ * MCP servers of the profile, `cao-mcp-server` resolved to this installation. On a remote host
+ * there is no cao to run: cao's tools are reached over HTTP there (see the providers), and a
+ * CLI that can only start stdio servers gets none of cao's.
+ */
 function mcpServers(
   deps: CoreDeps,
+  place: Placement,
   profile: AgentProfile,
   terminalId: string,
   tokenFile: string,
@@ -170,6 +199,16 @@ function mcpServers(
       continue;
     }
     const isCao = s.command === 'cao-mcp-server' || name === 'cao-mcp-server';
+    if (isCao && place.host !== 'local') {
+      deps.log.warn(
+        "cao's stdio MCP server cannot run on a remote host; this agent gets no cao tools",
+        {
+          host: place.host,
+          terminalId,
+        },
+      );
+      continue;
+    }
     out[name] = {
       type: 'stdio',
       command: isCao ? deps.mcpServerCommand.command : s.command,
@@ -177,7 +216,7 @@ function mcpServers(
       env: {
         ...(s.env ?? {}),
         CAO_TERMINAL_ID: terminalId,
-        CAO_API_URL: deps.apiUrl,
+        CAO_API_URL: place.apiUrl,
         ...(isCao ? { CAO_TERMINAL_TOKEN_FILE: tokenFile } : {}),
       },
     };
@@ -205,17 +244,22 @@ export async function startTerminal(
   p: PreparedTerminal,
   o: StartOptions,
 ): Promise<TerminalRecord> {
-  for (const f of p.files) writeFileSync(f.path, f.content, { mode: f.mode ?? 0o600 });
   let ref: PaneRef;
   try {
+    for (const f of p.files) await p.place.writeFile(f);
     ref = o.newSession
       ? await deps.runtime.createSession(p.spec)
       : await deps.runtime.createWindow(p.spec);
   } catch (e) {
-    removeFiles(p.files);
+    await p.place.removeTerminalFiles(p.record.id).catch(() => {});
     throw e;
   }
-  const record: TerminalRecord = { ...p.record, windowName: ref.windowName };
+  const record: TerminalRecord = {
+    ...p.record,
+    windowName: ref.windowName,
+    paneId: ref.paneId,
+    windowId: ref.windowId,
+  };
   try {
     await deps.store.insertTerminal(record);
     await o.onCreated?.(record);
@@ -238,7 +282,7 @@ export async function startTerminal(
       return record;
     }
   } catch (e) {
-    await discardTerminal(deps, record, ref, p.files, o.newSession);
+    await discardTerminal(deps, record, ref, p.place, o.newSession);
     throw e;
   }
   void awaitReady(deps, record.id, p.provider, initTimeout(deps, p.profile)).catch(
@@ -246,7 +290,7 @@ export async function startTerminal(
       const err = e instanceof CaoError ? e : new CaoError('AGENT_FAILED', errorMessage(e));
       deps.log.warn('deferred start failed', { terminalId: record.id, error: err.message });
       await o.onStartFailed?.(record, err).catch(() => {});
-      await discardTerminal(deps, record, ref, p.files, o.newSession);
+      await discardTerminal(deps, record, ref, p.place, o.newSession);
       deps.bus.publish({
         type: 'terminal.deleted',
         terminal_id: record.id,
@@ -399,15 +443,11 @@ function describe(d: Detection, screen: string): string {
   return `${d.evidence.join(' / ') || d.rule}${tail ? ` — screen: ${tail}` : ''}`;
 }
 
-export function removeFiles(files: readonly LaunchFile[]): void {
-  for (const f of files) rmSync(f.path, { force: true });
-}
-
 async function discardTerminal(
   deps: CoreDeps,
   record: TerminalRecord,
   ref: PaneRef,
-  files: readonly LaunchFile[],
+  place: Placement,
   wholeSession: boolean,
 ): Promise<void> {
   deps.tracker.untrack(record.id);
@@ -419,6 +459,6 @@ async function discardTerminal(
   }
   await deps.store.deleteTerminal(record.id).catch(() => {});
   if (wholeSession) await deps.store.deleteSession(ref.session).catch(() => {});
-  removeFiles(files);
-  rmSync(`${deps.paths.tmp}/${record.id}.launch`, { force: true });
+  // the terminal's files, and its launch file if the agent never got to read it
+  await place.removeTerminalFiles(record.id).catch(() => {});
 }

@@ -26,6 +26,9 @@ export interface StartWorkerOptions {
   model?: string | undefined;
   message: string;
   type: 'assign' | 'handoff';
+  /** Where the worker runs: 'local', a host's name, or 'auto' (default: the profile's, else
+   *  this machine). */
+  host?: string | undefined;
 }
 
 /** Tries at answering a prompt (each waits `timing.answerConfirmMs` for it to go away). */
@@ -61,6 +64,10 @@ export class Orchestrator {
       const state = pane ? await this.deps.runtime.paneState(pane) : undefined;
       cwd = state?.currentPath || caller.workingDirectory || undefined;
     }
+    // a worker on another host than its caller starts where the caller is, if that folder
+    // exists there, else in its home there
+    const fallbackToHome =
+      o.workingDirectory === undefined && (o.host ?? 'local') !== (caller?.host ?? 'local');
     cwd ??= (await this.sessions.record(session)).workingDirectory ?? this.deps.home;
     let messageId = 0;
     const terminal = await this.sessions.addTerminal(
@@ -70,8 +77,10 @@ export class Orchestrator {
         provider: o.provider,
         fallbackProvider: caller?.provider,
         workingDirectory: cwd,
+        fallbackToHome,
         model: o.model,
         callerId: caller?.id,
+        host: o.host,
       },
       {
         deferReady: true,

@@ -35,7 +35,13 @@ export interface SessionSummary {
   created_at: string | null;
   terminal_count: number;
   /** The session's first terminal, which the session's work is given to. */
-  conductor: { id: string; agent_profile: string | null; provider: string; status: Status } | null;
+  conductor: {
+    id: string;
+    agent_profile: string | null;
+    provider: string;
+    status: Status;
+    host: string;
+  } | null;
 }
 
 /**
@@ -78,7 +84,7 @@ export class SessionService {
     this.creating.add(session);
     try {
       const env = o.env ?? {};
-      const prepared = prepareTerminal(this.deps, { ...o, session, sessionEnv: env });
+      const prepared = await prepareTerminal(this.deps, { ...o, session, sessionEnv: env });
       await this.deps.store.deleteSession(session); // a stale row from a session that died unseen
       const record = await startTerminal(this.deps, prepared, {
         newSession: true,
@@ -170,6 +176,7 @@ export class SessionService {
               agent_profile: first.agentProfile,
               provider: first.provider,
               status: this.terminals.detection(first).status,
+              host: first.host,
             }
           : null,
       });
@@ -224,7 +231,7 @@ export class SessionService {
     if (alive)
       await this.deps.runtime.killSession(session).catch((e: unknown) => errors.push(String(e)));
     for (const t of terminals) {
-      this.terminals.removeFiles(t.id);
+      await this.terminals.removeFiles(t);
       this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: t.id, session });
     }
     await this.deps.store.deleteSession(session);
@@ -239,7 +246,7 @@ export class SessionService {
     start: Pick<StartOptions, 'deferReady' | 'onStartFailed' | 'onCreated'> = {},
   ): Promise<TerminalView> {
     const s = await this.record(name);
-    const prepared = prepareTerminal(this.deps, { ...o, session: s.name, sessionEnv: s.env });
+    const prepared = await prepareTerminal(this.deps, { ...o, session: s.name, sessionEnv: s.env });
     const record = await startTerminal(this.deps, prepared, { newSession: false, ...start });
     return terminalView(record, this.terminals.detection(record));
   }

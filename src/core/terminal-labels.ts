@@ -68,6 +68,9 @@ export function recordFromLabels(
     // it outlived a database: it started long ago (and the ledger waits for ready terminals)
     // the token is not in tmux (a secret): this terminal's MCP calls fail until it is relaunched
     tokenHash: null,
+    host: pane.host ?? 'local',
+    paneId: pane.paneId,
+    windowId: pane.windowId,
     readyAt: now,
     createdAt: created,
     lastActive: now,

@@ -19,7 +19,6 @@ import {
   submitInput,
   type SubmitResult,
 } from './input.js';
-import { removeTerminalFiles } from './terminal-files.js';
 import { isGone } from './tracker.js';
 import { terminalView, type TerminalView } from './views.js';
 
@@ -236,14 +235,14 @@ export class TerminalService {
       }
     }
     this.deps.tracker.untrack(id);
-    if (pane) await this.deps.runtime.killWindow(pane);
-    this.removeFiles(id);
+    if (pane) await this.deps.runtime.killWindow(pane).catch(() => {});
+    await this.removeFiles(t);
     await this.deps.store.deleteTerminal(id);
     this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: id, session: t.session });
   }
 
-  /** Removes the terminal's per-terminal files (terminal-files.ts). */
-  removeFiles(id: string): void {
-    removeTerminalFiles(this.deps, (t) => t === id);
+  /** Removes the terminal's per-terminal files, where it runs (placement.ts). */
+  async removeFiles(t: Pick<TerminalRecord, 'id' | 'host'>): Promise<void> {
+    await this.deps.removeTerminalFiles(t.host, t.id).catch(() => {});
   }
 }

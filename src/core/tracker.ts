@@ -11,7 +11,12 @@
 import { CaoError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Detection, Provider, Status } from '../providers/provider.js';
-import type { RuntimeEvent, TerminalRuntime } from '../runtime/runtime.js';
+import {
+  hostOfId,
+  isHostUnreachable,
+  type RuntimeEvent,
+  type TerminalRuntime,
+} from '../runtime/runtime.js';
 import type { EventBus } from './events.js';
 
 /** Quiet time after the last output before the screen is read: long enough to let a TUI
@@ -232,27 +237,45 @@ export class StatusTracker {
             this.finalize(e, 'window-closed', 'the tmux window was closed');
         }
         return;
+      case 'host-down':
+        for (const e of this.entries.values()) {
+          if (hostOfId(e.paneId) === event.host) this.unreachable(e, event.reason);
+        }
+        return;
+      case 'host-up':
+        for (const e of this.entries.values()) {
+          if (hostOfId(e.paneId) === event.host && !e.final) this.markDirty(e);
+        }
+        return;
       case 'session-closed':
         for (const e of this.entries.values()) {
           if (e.session === session && !e.final) {
             // the control client may close for reasons other than the session ending
-            void this.deps.runtime.hasSession(session).then((alive) => {
-              if (!alive) this.finalize(e, 'session-closed', `tmux session ${session} ended`);
-            });
+            void this.deps.runtime
+              .hasSession(session)
+              .then((alive) => {
+                if (!alive) this.finalize(e, 'session-closed', `tmux session ${session} ended`);
+              })
+              .catch((x: unknown) => {
+                if (isHostUnreachable(x)) this.unreachable(e, errorMessage(x));
+              });
           }
         }
         if (this.sessions.has(session)) {
           this.sessions.get(session)?.();
           this.sessions.delete(session);
           // re-attach if the session is still there (the control client died, not the session)
-          void this.deps.runtime.hasSession(session).then((alive) => {
-            if (alive && [...this.entries.values()].some((x) => x.session === session)) {
-              this.sessions.set(
-                session,
-                this.deps.runtime.watch(session, (ev) => this.onRuntimeEvent(session, ev)),
-              );
-            }
-          });
+          void this.deps.runtime
+            .hasSession(session)
+            .then((alive) => {
+              if (alive && [...this.entries.values()].some((x) => x.session === session)) {
+                this.sessions.set(
+                  session,
+                  this.deps.runtime.watch(session, (ev) => this.onRuntimeEvent(session, ev)),
+                );
+              }
+            })
+            .catch(() => {});
         }
         return;
     }
@@ -285,9 +308,16 @@ export class StatusTracker {
         this.apply(e, e.provider.detect(screen));
       } catch (err) {
         if (this.entries.has(e.terminalId)) {
-          const state = await this.deps.runtime.paneState(e.paneId).catch(() => undefined);
-          if (!state)
-            this.finalize(e, 'pane-gone', `the pane can no longer be read: ${errorMessage(err)}`);
+          // a host whose link is down: the agent is presumed to run on; read again when it is back
+          if (isHostUnreachable(err)) this.unreachable(e, errorMessage(err));
+          else {
+            const state = await this.deps.runtime
+              .paneState(e.paneId)
+              .catch((x: unknown) => (isHostUnreachable(x) ? 'unreachable' : undefined));
+            if (state === 'unreachable') this.unreachable(e, errorMessage(err));
+            else if (!state)
+              this.finalize(e, 'pane-gone', `the pane can no longer be read: ${errorMessage(err)}`);
+          }
         }
       }
       return e.final ?? e.detection;
@@ -322,6 +352,12 @@ export class StatusTracker {
       'agent-exited',
       `the agent process exited${status === undefined ? '' : ` with status ${status}`}`,
     );
+  }
+
+  /** The terminal's host cannot be reached now: status unknown (not ready, not gone). */
+  private unreachable(e: Entry, why: string): void {
+    if (e.final) return;
+    this.apply(e, { status: 'unknown', rule: 'host-unreachable', evidence: [why] });
   }
 
   private finalize(e: Entry, rule: string, why: string): void {

@@ -22,6 +22,8 @@ export interface TerminalView {
   model: string | null;
   /** While waiting_user_answer: the question and its options, when the screen shows them. */
   question: Detection['question'] | null;
+  /** The machine it runs on: 'local', or a remote host's name. */
+  host: string;
 }
 
 export function terminalView(
@@ -47,6 +49,7 @@ export function terminalView(
     working_directory: t.workingDirectory,
     model: t.model,
     question: status === 'waiting_user_answer' ? (d.question ?? null) : null,
+    host: t.host,
   };
 }
 

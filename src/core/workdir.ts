@@ -6,7 +6,7 @@ import { CaoError } from '../lib/errors.js';
 import { expandHome } from '../lib/paths.js';
 
 /** System directories an agent must never be pointed at (the original CAO's list). */
-const BLOCKED = new Set([
+export const BLOCKED_DIRECTORIES: ReadonlySet<string> = new Set([
   '/',
   '/bin',
   '/sbin',
@@ -52,7 +52,7 @@ export function resolveWorkingDirectory(input: string, home = homedir()): string
   if (!statSync(real).isDirectory()) {
     throw new CaoError('INVALID_INPUT', `Working directory '${input}' is not a directory.`);
   }
-  if (BLOCKED.has(real)) {
+  if (BLOCKED_DIRECTORIES.has(real)) {
     throw new CaoError(
       'INVALID_INPUT',
       `Working directory '${input}' is a system directory; agents may not run there. Use a project directory.`,

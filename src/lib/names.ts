@@ -17,6 +17,21 @@ const MODEL_RE = /^[A-Za-z0-9._:/@[\]-]{1,128}$/;
 
 export const isTerminalId = (s: string): boolean => TERMINAL_ID_RE.test(s);
 
+/** Host names: they become ids (`b1/%3`), file names (control sockets) and tmux-free labels. */
+const HOST_NAME_RE = /^[a-z][a-z0-9-]{0,31}$/;
+/** Names a host cannot have: this machine, and the placement that picks one. */
+const RESERVED_HOSTS = new Set(['auto']);
+
+export function assertHostName(name: string): string {
+  if (!HOST_NAME_RE.test(name) || RESERVED_HOSTS.has(name)) {
+    throw new CaoError(
+      'INVALID_INPUT',
+      `Invalid host name '${name}': use 1-32 lowercase letters, digits and '-', starting with a letter ('auto' is taken).`,
+    );
+  }
+  return name;
+}
+
 export function newTerminalId(): string {
   return randomBytes(4).toString('hex');
 }

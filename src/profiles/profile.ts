@@ -43,6 +43,8 @@ const frontMatterSchema = z
       .object({ effort: z.string().optional(), fallback_model: z.string().optional() })
       .optional(),
     provider_init_timeout: z.number().int().positive().optional(),
+    /** Where this agent runs: 'local', a host's name (`cao host add`), or 'auto'. */
+    host: z.string().optional(),
   })
   .loose();
 

@@ -1,10 +1,14 @@
 /**
- * The terminal runtime seam: where agent CLIs run and how their screens are read. tmux today
- * (`tmux/tmux-runtime.ts`); an in-memory fake for tests (`fake-runtime.ts`); a remote host
- * runner later would implement the same interface. The core never calls tmux directly.
+ * The terminal runtime seam: where agent CLIs run and how their screens are read. tmux on this
+ * machine and on remote hosts over ssh (`tmux/tmux-runtime.ts` per host, `hosts-runtime.ts`
+ * over all of them); an in-memory fake for tests (`fake-runtime.ts`). The core never calls
+ * tmux directly. Ids of panes and windows on a remote host carry its name (`b1/%3`), so the
+ * core needs no idea of hosts to track, type into or read a terminal.
  */
 
 export interface WindowSpec {
+  /** The host to run on ('local' or a remote host's name; default 'local'). */
+  host?: string | undefined;
   /** Full session name, already validated (`cao-…`). */
   session: string;
   /** Window name, already validated. */
@@ -29,6 +33,8 @@ export interface WindowSpec {
 }
 
 export interface PaneRef {
+  /** The host the pane runs on ('local' or a remote host's name). */
+  host?: string;
   session: string;
   windowId: string;
   windowName: string;
@@ -49,6 +55,8 @@ export interface PaneState extends PaneRef {
 }
 
 export interface SessionState {
+  /** The host whose tmux server has this session. */
+  host?: string;
   name: string;
   attached: boolean;
   createdAt: Date;
@@ -74,7 +82,11 @@ export type RuntimeEvent =
   /** The window is gone. */
   | { type: 'window-closed'; windowId: string }
   /** The session is gone (or the runtime lost it). */
-  | { type: 'session-closed'; session: string; reason: string };
+  | { type: 'session-closed'; session: string; reason: string }
+  /** A remote host's link dropped: its panes cannot be read now, but its agents keep running. */
+  | { type: 'host-down'; host: string; reason: string }
+  /** The host is back: read its panes again. */
+  | { type: 'host-up'; host: string };
 
 export type RuntimeListener = (event: RuntimeEvent) => void;
 
@@ -131,6 +143,11 @@ export interface TerminalRuntime {
   writePane(paneId: string, data: Uint8Array): Promise<void>;
   /** Resizes the pane's window; its viewers get a new snapshot at the new size. */
   resizePane(paneId: string, cols: number, rows: number): Promise<void>;
+  /** Hosts whose link is down now (their panes cannot be listed or read, but live on). */
+  unreachableHosts?(): string[];
+  /** Tells the runtime that `session` has terminals on `host` (known from the store while the
+   *  host cannot be asked). */
+  placeSession?(session: string, host: string): void;
   close(): Promise<void>;
 }
 
@@ -147,4 +164,19 @@ export const KEY_RE =
 export function sanitizePaste(text: string): string {
   // eslint-disable-next-line no-control-regex
   return text.replace(/\r\n?/g, '\n').replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '');
+}
+
+/** The host of a pane or window id: `b1/%3` is on host b1, `%3` on this machine. */
+export function hostOfId(id: string): string {
+  const slash = id.indexOf('/');
+  return slash < 0 ? 'local' : id.slice(0, slash);
+}
+
+/**
+ * Whether `e` says a remote host cannot be reached right now (its link is down), as opposed
+ * to a pane or session that is gone: the agents there are presumed to keep running.
+ */
+export function isHostUnreachable(e: unknown): boolean {
+  const details = (e as { details?: Record<string, unknown> } | undefined)?.details;
+  return details?.['ssh'] === 'unreachable' || details?.['host_down'] === true;
 }

@@ -10,6 +10,7 @@ import { agentRoutes } from './routes/agents.js';
 import { eventRoutes } from './routes/events.js';
 import { flowRoutes } from './routes/flows.js';
 import { healthRoutes } from './routes/health.js';
+import { hostRoutes } from './routes/hosts.js';
 import { inboxRoutes } from './routes/inbox.js';
 import { orchestrationRoutes } from './routes/orchestration.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -47,6 +48,7 @@ export function createApp(deps: AppDeps) {
     .route('/', eventRoutes(deps))
     .route('/', terminalSocketRoutes(deps))
     .route('/', flowRoutes(deps))
+    .route('/', hostRoutes(deps))
     .get('/openapi.json', (c) => c.json(doc))
     .route('/', webRoutes());
   app.notFound((c) =>

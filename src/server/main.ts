@@ -25,6 +25,9 @@ import { caoPaths, ensureLayout } from '../lib/paths.js';
 import { fallbackRootOnlyDir, findRootOnlyDir } from '../lib/root-only-dir.js';
 import { mcpServerCommand } from '../lib/self.js';
 import { caoVersion } from '../lib/version.js';
+import { LocalTmuxHost } from '../runtime/tmux/tmux-host.js';
+import { HostsRuntime } from '../runtime/hosts-runtime.js';
+import { sshControlDir } from '../runtime/ssh/control-dir.js';
 import { TmuxRuntime } from '../runtime/tmux/tmux-runtime.js';
 import { lockHome } from '../store/home-lock.js';
 import { SqliteStore } from '../store/sqlite-store.js';
@@ -38,7 +41,8 @@ export const SERVER_HELP = `Usage: cao-server [--host HOST] [--port PORT]
 Runs the cao API server (default 127.0.0.1:9889; env CAO_API_HOST, CAO_API_PORT).
 One cao-server per CAO_HOME. Other settings: CAO_HOME_DIR, CAO_TMUX_SOCKET /
 CAO_TMUX_SOCKET_PATH, CAO_LOG_LEVEL, CAO_ALLOWED_HOSTS, CAO_CORS_ORIGINS, CAO_DEV_ORIGINS,
-CAO_AUTH=off (accept requests without a token: only for clients that cannot send one).
+CAO_AUTH=off (accept requests without a token: only for clients that cannot send one),
+CAO_SSH_CONFIG (the ssh configuration for remote hosts, ssh's -F).
 See README.md.`;
 
 /** How long the server lingers after finding its database gone, to answer the request. */
@@ -122,12 +126,18 @@ export async function runServer(argv: string[]): Promise<void> {
       },
     });
     closers.push(() => store.close());
-    const runtime = new TmuxRuntime({
-      socket: tmuxSocket(env),
-      tmpDir: paths.tmp,
+    const local = new TmuxRuntime({
+      host: new LocalTmuxHost({
+        socket: tmuxSocket(env),
+        tmpDir: paths.tmp,
+        configFile: env['CAO_TMUX_CONFIG'] || undefined,
+      }),
       log,
-      ...(env['CAO_TMUX_CONFIG'] ? { configFile: env['CAO_TMUX_CONFIG'] } : {}),
     });
+    // this machine's tmux and each remote host's (added with `cao host add`), as one runtime
+    const runtime = new HostsRuntime(local, log);
+    // the port agents on remote hosts reach through their reverse forward (known once bound)
+    let apiPort = port;
     // closes every tmux control client it attached, whichever step attached them
     closers.push(() => runtime.close());
     const bus = new EventBus();
@@ -145,6 +155,12 @@ export async function runServer(argv: string[]): Promise<void> {
       findBinary,
       mcpServerCommand: mcpServerCommand(),
       timing: DEFAULT_TIMING,
+      hosts: {
+        runtime,
+        sshConfig: env['CAO_SSH_CONFIG']?.trim() || undefined,
+        controlDir: sshControlDir(paths.home),
+        api: () => ({ host: '127.0.0.1', port: apiPort }),
+      },
     });
     const theCore = core;
     closers.push(() => theCore.close());
@@ -226,6 +242,7 @@ export async function runServer(argv: string[]): Promise<void> {
     });
     const bound = listening.address();
     const boundPort = typeof bound === 'object' && bound ? bound.port : port;
+    apiPort = boundPort;
     lock.serving(`http://${displayHost}:${boundPort}`);
 
     // adopts the terminals that survived a restart, then starts the ledger and turns

@@ -81,6 +81,7 @@ describe('cao-mcp-server tools', () => {
     const handoff = tools.find((t) => t.name === 'handoff');
     expect(Object.keys(handoff?.inputSchema.properties ?? {}).sort()).toEqual([
       'agent_profile',
+      'host',
       'message',
       'model',
       'timeout',

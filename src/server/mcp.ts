@@ -67,6 +67,12 @@ export function createToolServer(
     agent_profile: z.string().describe('Worker profile, e.g. developer or reviewer'),
     message: z.string().describe('The complete task; the worker cannot see your conversation'),
     model: z.string().optional().describe('Model override for the worker'),
+    host: z
+      .string()
+      .optional()
+      .describe(
+        "Where the worker runs: 'local', a host's name (see cao host list), or 'auto' (the host with the most free memory). Default: the profile's host, else this machine",
+      ),
   };
   const timeout = {
     timeout: z
@@ -81,11 +87,13 @@ export function createToolServer(
     agent_profile: string;
     message: string;
     model?: string | undefined;
+    host?: string | undefined;
     working_directory?: string | undefined;
   }) => ({
     agentProfile: a.agent_profile,
     message: a.message,
     model: a.model,
+    host: a.host || undefined,
     workingDirectory: a.working_directory,
   });
   const handoff = (a: Parameters<typeof request>[0] & { timeout: number }, signal: AbortSignal) =>

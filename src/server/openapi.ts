@@ -61,6 +61,56 @@ function agentTool(name: string, summary: string, properties: Record<string, Sch
 
 export const OPERATIONS: Op[] = [
   {
+    method: 'get',
+    path: '/hosts',
+    summary:
+      "The machines agents run on ('local' first, then remote hosts reached with OpenSSH), each asked now: reachable or why not, tmux, agent CLIs and versions, free memory, agents",
+    tag: 'hosts',
+    ok: { schema: { type: 'array', items: ref('Host') } },
+  },
+  {
+    method: 'post',
+    path: '/hosts',
+    summary:
+      "Add a remote host: cao connects with the user's OpenSSH in batch mode (an unknown host key is an error saying how to accept it), checks tmux there, and keeps it",
+    tag: 'hosts',
+    body: {
+      type: 'object',
+      required: ['name', 'destination'],
+      properties: {
+        name: { type: 'string', description: 'lowercase letters, digits, -' },
+        destination: {
+          type: 'string',
+          description: 'user@host, an ssh alias, ssh://user@host:port',
+        },
+        max_agents: { type: 'integer' },
+        labels: { type: 'object', additionalProperties: { type: 'string' } },
+      },
+    },
+    ok: { status: 201, schema: ref('Host') },
+    errors: [400, 409, 422, 503],
+  },
+  {
+    method: 'get',
+    path: '/hosts/{name}',
+    summary: 'One host, checked now',
+    tag: 'hosts',
+    params: [{ name: 'name', in: 'path', required: true, schema: str }],
+    ok: { schema: ref('Host') },
+    errors: [404],
+  },
+  {
+    method: 'delete',
+    path: '/hosts/{name}',
+    summary: 'Remove a host (refused while agents run there, unless force=true: they are ended)',
+    tag: 'hosts',
+    params: [
+      { name: 'name', in: 'path', required: true, schema: str },
+      q('force', 'End its agents and remove it anyway', false, { type: 'boolean' }),
+    ],
+    errors: [400, 404, 409],
+  },
+  {
     method: 'post',
     path: '/mcp',
     summary:
@@ -817,6 +867,29 @@ const SCHEMAS: Record<string, Schema> = {
       state: { type: 'string', enum: ['queued', 'running', 'ended'] },
       message_state: str,
       outcome: { oneOf: [ref('TurnOutcome'), { type: 'null' }] },
+    },
+  },
+  Host: {
+    type: 'object',
+    properties: {
+      name: str,
+      destination: str,
+      state: { type: 'string', enum: ['up', 'down', 'connecting'] },
+      reachable: { type: 'boolean' },
+      problem: { type: ['string', 'null'] },
+      tmux: { type: ['string', 'null'] },
+      clis: {
+        type: 'array',
+        items: {
+          type: 'object',
+          properties: { provider: str, binary: str, path: str, version: str },
+        },
+      },
+      mem_available: { type: ['integer', 'null'] },
+      agents: { type: 'integer' },
+      max_agents: { type: ['integer', 'null'] },
+      labels: { type: 'object' },
+      api_port: { type: ['integer', 'null'] },
     },
   },
   Error: {

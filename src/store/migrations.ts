@@ -77,4 +77,19 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE terminals ADD COLUMN token_hash TEXT;
   CREATE UNIQUE INDEX terminals_token_hash ON terminals (token_hash);
   `,
+  // 4: hosts (remote machines reached with OpenSSH) and where each terminal runs
+  `
+  CREATE TABLE hosts (
+    name TEXT PRIMARY KEY,
+    destination TEXT NOT NULL,
+    max_agents INTEGER,
+    labels TEXT NOT NULL DEFAULT '{}',
+    home TEXT,
+    remote_port INTEGER,
+    created_at TEXT NOT NULL
+  );
+  ALTER TABLE terminals ADD COLUMN host TEXT NOT NULL DEFAULT 'local';
+  ALTER TABLE terminals ADD COLUMN pane_id TEXT;
+  ALTER TABLE terminals ADD COLUMN window_id TEXT;
+  `,
 ];

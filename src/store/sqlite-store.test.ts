@@ -40,6 +40,9 @@ const terminal = (over: Partial<TerminalRecord> = {}): TerminalRecord => ({
   mcpReadyAt: null,
   readyAt: null,
   tokenHash: null,
+  host: 'local',
+  paneId: null,
+  windowId: null,
   createdAt: T0,
   lastActive: T0,
   ...over,
@@ -91,7 +94,14 @@ const tables = (s: SqliteStore): string[] =>
 describe('migrations', () => {
   it('bring an empty database to the current version', () => {
     expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
-    expect(tables(store)).toEqual(['flow_runs', 'flows', 'inbox', 'sessions', 'terminals']);
+    expect(tables(store)).toEqual([
+      'flow_runs',
+      'flows',
+      'hosts',
+      'inbox',
+      'sessions',
+      'terminals',
+    ]);
   });
 
   it('apply only the missing ones to an older database and keep its rows', async () => {
@@ -101,7 +111,8 @@ describe('migrations', () => {
     await old.insertSession({ name: 'cao-kept', workingDirectory: '/w', env: {}, createdAt: T0 });
     // as a database written before migration 2 existed looks (nor migration 3)
     old.db.exec(
-      'DROP TABLE flow_runs; DROP TABLE flows; DROP INDEX terminals_token_hash; ALTER TABLE terminals DROP COLUMN token_hash;',
+      'DROP TABLE flow_runs; DROP TABLE flows; DROP INDEX terminals_token_hash; ALTER TABLE terminals DROP COLUMN token_hash;' +
+        ' DROP TABLE hosts; ALTER TABLE terminals DROP COLUMN host; ALTER TABLE terminals DROP COLUMN pane_id; ALTER TABLE terminals DROP COLUMN window_id;',
     );
     old.db.pragma('user_version = 1');
     old.close();

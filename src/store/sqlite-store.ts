@@ -30,6 +30,7 @@ import type {
   Store,
   TerminalPatch,
   TerminalRecord,
+  HostRecord,
 } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -138,10 +139,10 @@ export class SqliteStore implements Store {
       .prepare(
         `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
            allowed_tools, caller_id, model, status, mcp_expected, mcp_ready_at, ready_at, created_at, last_active,
-           token_hash)
+           token_hash, host, pane_id, window_id)
          VALUES (@id, @session, @windowName, @provider, @agentProfile, @workingDirectory,
            @allowedTools, @callerId, @model, @status, @mcpExpected, @mcpReadyAt, @readyAt, @createdAt, @lastActive,
-           @tokenHash)`,
+           @tokenHash, @host, @paneId, @windowId)`,
       )
       .run({
         ...t,
@@ -181,6 +182,8 @@ export class SqliteStore implements Store {
       windowName: 'tmux_window',
       mcpReadyAt: 'mcp_ready_at',
       readyAt: 'ready_at',
+      paneId: 'pane_id',
+      windowId: 'window_id',
     };
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
       keyof TerminalPatch,
@@ -285,6 +288,30 @@ export class SqliteStore implements Store {
     return Promise.resolve(r.changes === 1);
   }
 
+  async upsertHost(h: HostRecord): Promise<void> {
+    this.guard();
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO hosts (name, destination, max_agents, labels, home, remote_port, created_at)
+         VALUES (@name, @destination, @maxAgents, @labels, @home, @remotePort, @createdAt)`,
+      )
+      .run({ ...h, labels: JSON.stringify(h.labels) });
+  }
+
+  async getHost(name: string): Promise<HostRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM hosts WHERE name = ?').get(name) as Row | undefined;
+    return row ? toHost(row) : undefined;
+  }
+
+  async listHosts(): Promise<HostRecord[]> {
+    return (this.db.prepare('SELECT * FROM hosts ORDER BY name').all() as Row[]).map(toHost);
+  }
+
+  async deleteHost(name: string): Promise<void> {
+    this.guard();
+    this.db.prepare('DELETE FROM hosts WHERE name = ?').run(name);
+  }
+
   async upsertFlow(f: FlowRecord): Promise<void> {
     this.guard();
     this.db
@@ -363,6 +390,18 @@ export class SqliteStore implements Store {
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
+function toHost(r: Row): HostRecord {
+  return {
+    name: String(r['name']),
+    destination: String(r['destination']),
+    maxAgents: r['max_agents'] === null ? null : Number(r['max_agents']),
+    labels: JSON.parse((r['labels'] as string | null) ?? '{}') as Record<string, string>,
+    home: (r['home'] as string | null) ?? null,
+    remotePort: r['remote_port'] === null ? null : Number(r['remote_port']),
+    createdAt: String(r['created_at']),
+  };
+}
+
 function toFlow(r: Row): FlowRecord {
   return {
     name: String(r['name']),
@@ -435,6 +474,9 @@ function toTerminal(r: Row): TerminalRecord {
     mcpReadyAt: (r['mcp_ready_at'] as string | null) ?? null,
     readyAt: (r['ready_at'] as string | null) ?? null,
     tokenHash: (r['token_hash'] as string | null) ?? null,
+    host: (r['host'] as string | null) ?? 'local',
+    paneId: (r['pane_id'] as string | null) ?? null,
+    windowId: (r['window_id'] as string | null) ?? null,
     createdAt: String(r['created_at']),
     lastActive: String(r['last_active']),
   };

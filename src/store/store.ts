@@ -33,6 +33,12 @@ export interface TerminalRecord {
   mcpReadyAt: string | null;
   /** When the CLI finished starting (start-up dialogs answered, prompt shown and steady). */
   readyAt: string | null;
+  /** Where it runs: 'local' or a remote host's name. */
+  host: string;
+  /** Its pane and window in the runtime (host-qualified ids), so a terminal on a host that
+   *  is down when cao-server starts is still tracked, and read once the host is back. */
+  paneId: string | null;
+  windowId: string | null;
   /** SHA-256 (hex) of the terminal's secret token (its identity at /mcp and the API); the
    *  token itself is never stored. */
   tokenHash: string | null;
@@ -82,8 +88,26 @@ export interface MessageFilter {
 }
 
 export type TerminalPatch = Partial<
-  Pick<TerminalRecord, 'status' | 'lastActive' | 'windowName' | 'mcpReadyAt' | 'readyAt'>
+  Pick<
+    TerminalRecord,
+    'status' | 'lastActive' | 'windowName' | 'mcpReadyAt' | 'readyAt' | 'paneId' | 'windowId'
+  >
 >;
+
+/** A remote machine that runs agents, reached with the user's own OpenSSH. */
+export interface HostRecord {
+  name: string;
+  /** What ssh connects to: user@host, an alias of the ssh configuration, ssh://user@host:port. */
+  destination: string;
+  /** At most this many agents there (for `host: auto`); null = no limit. */
+  maxAgents: number | null;
+  labels: Record<string, string>;
+  /** The host user's home, learned on the first connection (cao's files go under it). */
+  home: string | null;
+  /** The port on the host's loopback that reaches cao-server, kept across reconnects. */
+  remotePort: number | null;
+  createdAt: string;
+}
 
 /** A scheduled flow (reference §8). The prompt template lives in the flow file, not here. */
 export interface FlowRecord {
@@ -126,6 +150,12 @@ export interface FlowRunRecord extends NewFlowRun {
 }
 
 export interface Store {
+  upsertHost(h: HostRecord): Promise<void>;
+  getHost(name: string): Promise<HostRecord | undefined>;
+  /** Sorted by name. */
+  listHosts(): Promise<HostRecord[]>;
+  deleteHost(name: string): Promise<void>;
+
   insertSession(s: SessionRecord): Promise<void>;
   getSession(name: string): Promise<SessionRecord | undefined>;
   listSessions(): Promise<SessionRecord[]>;

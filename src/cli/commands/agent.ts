@@ -13,8 +13,8 @@ import { startProgress } from '../progress.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
 
 const USAGE = `Usage:
-  cao agent handoff --agent PROFILE [--timeout N] [--model M] [--from ID] [--json] "task"
-  cao agent assign --agent PROFILE [--model M] [--from ID] [--json] "task"
+  cao agent handoff --agent PROFILE [--timeout N] [--model M] [--host NAME] [--from ID] [--json] "task"
+  cao agent assign --agent PROFILE [--model M] [--host NAME] [--from ID] [--json] "task"
   cao agent send-message [--to ID] [--from ID] [--json] "message"
   cao agent answer TERMINAL_ID "answer"
   cao agent delete TERMINAL_ID
@@ -60,6 +60,7 @@ async function delegate(
       timeout: { type: 'string' },
       model: { type: 'string' },
       'working-directory': { type: 'string' },
+      host: { type: 'string' },
       from: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -76,6 +77,7 @@ async function delegate(
     message: task,
     model: values.model,
     working_directory: values['working-directory'],
+    ...(values.host ? { host: values.host } : {}),
   };
   let r: { success: boolean; message: string; output?: string | null; terminal_id?: string | null };
   if (kind === 'handoff') {

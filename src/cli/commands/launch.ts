@@ -28,6 +28,7 @@ Options:
   --allowed-tools T           CAO tool allowed (repeatable), e.g. fs_read, execute_bash, @cao-mcp-server
   --model M                   model override
   --env KEY=VALUE             environment for every terminal of the session (repeatable)
+  --host NAME                 run on this host ('cao host list'; 'auto': the most free memory)
   --async                     with MESSAGE: send it and return without waiting
   --timeout N                 with MESSAGE: seconds to wait for the answer (default 300)
   --json                      print the created terminal (and answer) as JSON`;
@@ -46,6 +47,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       'allowed-tools': { type: 'string', multiple: true },
       model: { type: 'string' },
       env: { type: 'string', multiple: true },
+      host: { type: 'string' },
       async: { type: 'boolean' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
@@ -103,6 +105,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
             provider: values.provider,
             allowed_tools: values.yolo ? ['*'] : values['allowed-tools'],
             model: values.model,
+            ...(values.host ? { host: values.host } : {}),
             ...(Object.keys(env).length > 0 ? { env_vars: env } : {}),
           },
         },
@@ -115,7 +118,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!values.json) {
     ctx.out(`Session created: ${terminal.session_name}`);
     ctx.out(
-      `Terminal created: ${terminal.name} (id ${terminal.id}, ${terminal.provider}, ${terminal.status})`,
+      `Terminal created: ${terminal.name} (id ${terminal.id}, ${terminal.provider}, ${terminal.status}${terminal.host === 'local' ? '' : `, on host ${terminal.host}`})`,
     );
   }
 

@@ -26,11 +26,12 @@ export function run(argv: string[], ctx: CliContext): Promise<number> {
   return runSubcommand('session', SUBCOMMANDS, USAGE, argv, ctx);
 }
 
-const brief = (t: Pick<TerminalView, 'id' | 'agent_profile' | 'provider' | 'status'>) => ({
+const brief = (t: Pick<TerminalView, 'id' | 'agent_profile' | 'provider' | 'status' | 'host'>) => ({
   id: t.id,
   agent_profile: t.agent_profile,
   provider: t.provider,
   status: t.status,
+  host: t.host,
 });
 
 async function list(argv: string[], ctx: CliContext): Promise<number> {
@@ -114,6 +115,7 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   ctx.out(`Terminal: ${target.id}`);
   ctx.out(`Agent: ${target.agent_profile ?? '-'}`);
   ctx.out(`Provider: ${target.provider}`);
+  if (target.host !== 'local') ctx.out(`Host: ${target.host}`);
   ctx.out(`Status: ${target.status}`);
   if (target.question) printQuestion(ctx.out, target.id, target.question);
   if (last.output) {
@@ -128,10 +130,10 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
     ctx.out('');
     if (workers.length === 0) ctx.out('No worker terminals');
     else {
-      const widths = [12, 20, 15, 20];
-      ctx.out(row(['ID', 'AGENT', 'PROVIDER', 'STATUS'], widths));
+      const widths = [12, 20, 15, 20, 0];
+      ctx.out(row(['ID', 'AGENT', 'PROVIDER', 'STATUS', 'HOST'], widths));
       for (const w of workers)
-        ctx.out(row([w.id, w.agent_profile ?? '-', w.provider, w.status], widths));
+        ctx.out(row([w.id, w.agent_profile ?? '-', w.provider, w.status, w.host], widths));
       for (const w of workers) if (w.question) printQuestion(ctx.out, w.id, w.question);
     }
   }

@@ -27,10 +27,16 @@ function common(t: SshTarget): string[] {
     ...(t.configFile ? ['-F', t.configFile] : []),
     '-o',
     'BatchMode=yes',
+    // a command while the link is down must fail, not hang on a connection that never comes
+    '-o',
+    `ConnectTimeout=${CONNECT_TIMEOUT_S}`,
     '-o',
     `ControlPath=${t.controlPath}`,
   ];
 }
+
+/** How long a new connection may take before ssh gives up. */
+export const CONNECT_TIMEOUT_S = 10;
 
 /** Seconds between keep-alives, and how many may go unanswered before the link counts as dropped. */
 export const ALIVE_INTERVAL_S = 5;

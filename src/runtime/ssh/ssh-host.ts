@@ -10,7 +10,7 @@
  * old one (which can take a while after an unclean drop).
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { errorMessage } from '../../lib/errors.js';
+import { errorMessage, type CaoError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { allocatedPort, commandArgs, controlArgs, masterArgs, type SshTarget } from './ssh-args.js';
 import { classifySshFailure, sshError, type SshProblem } from './ssh-errors.js';
@@ -112,6 +112,13 @@ export class SshHost {
     });
   }
 
+  /** ssh's own failure (`stderr`, exit `status`) as cao's error; a dropped link is noticed. */
+  failure(stderr: string, status: number): CaoError {
+    const p = classifySshFailure(this.o.name, this.o.destination, stderr, status);
+    if (p.kind === 'unreachable' && status === 255) this.noticeDown(p);
+    return sshError(this.o.name, p);
+  }
+
   /**
    * Runs `words` and returns stdout; a failure of ssh itself (status 255: the link) or of the
    * command is a CaoError saying which and what to do.
@@ -119,9 +126,7 @@ export class SshHost {
   async exec(words: readonly string[], input?: string | Buffer): Promise<string> {
     const r = await this.run(words, input);
     if (r.status === 0) return r.stdout;
-    const p = classifySshFailure(this.o.name, this.o.destination, r.stderr, r.status);
-    if (p.kind === 'unreachable' && r.status === 255) this.noticeDown(p);
-    throw sshError(this.o.name, p);
+    throw this.failure(r.stderr, r.status);
   }
 
   /** A long-running command on the host with pipes (a tmux control client). */

@@ -13,17 +13,16 @@
  * `pause-after` so a slow cao-server pauses its own view of a pane instead of back-pressuring
  * the agent (tmux stops reading a pane whose only clients cannot keep up).
  */
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CaoError } from '../../lib/errors.js';
 import { closesBlock, commandLine, parseControlLine, type ControlLine } from './protocol.js';
 
 export interface ControlClientOptions {
-  /** argv before the tmux subcommand, e.g. ['-L', 'cao-test']. */
-  tmuxArgs: readonly string[];
+  /** Starts `tmux <args>` with pipes, on the session's host (this machine, or over ssh). */
+  spawn: (args: readonly string[]) => ChildProcessWithoutNullStreams;
   session: string;
   onEvent(event: ControlLine): void;
   onClose(reason: string): void;
-  binary?: string;
   /** Attach only once this settles (the runtime makes attaches and session creation take turns). */
   gate?: Promise<unknown>;
 }
@@ -73,19 +72,14 @@ export class ControlClient {
   }
 
   private spawn(): void {
-    const proc = spawn(
-      this.options.binary ?? 'tmux',
-      [
-        ...this.options.tmuxArgs,
-        '-C',
-        'attach-session',
-        '-t',
-        `=${this.options.session}`,
-        '-f',
-        `ignore-size,pause-after=${PAUSE_AFTER_S}`,
-      ],
-      { stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    const proc = this.options.spawn([
+      '-C',
+      'attach-session',
+      '-t',
+      `=${this.options.session}`,
+      '-f',
+      `ignore-size,pause-after=${PAUSE_AFTER_S}`,
+    ]);
     this.proc = proc;
     proc.stderr.setEncoding('utf8');
     proc.stdout.on('data', (chunk: Buffer) => this.onData(chunk));

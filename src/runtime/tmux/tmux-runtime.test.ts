@@ -10,6 +10,7 @@ import { silentLogger } from '../../lib/log.js';
 import type { RuntimeEvent } from '../runtime.js';
 import { viewStream } from '../../../test/support/terminal-view.js';
 import { sizeSequence } from '../pane-stream.js';
+import { LocalTmuxHost } from './tmux-host.js';
 import { TmuxRuntime } from './tmux-runtime.js';
 
 const hasTmux = (() => {
@@ -40,10 +41,8 @@ describe.skipIf(!hasTmux)(
     beforeAll(() => {
       dir = mkdtempSync(join(tmpdir(), 'cao-rt-'));
       rt = new TmuxRuntime({
-        socket: { name: socket },
-        tmpDir: dir,
+        host: new LocalTmuxHost({ socket: { name: socket }, tmpDir: dir, configFile: '/dev/null' }),
         log: silentLogger,
-        configFile: '/dev/null',
       });
     });
 
@@ -262,10 +261,8 @@ describe.skipIf(!hasTmux)(
     it('probes the tmux server for real: up with its sessions, then down once it is killed', async () => {
       const other = `cao-test-probe-${process.pid}`;
       const probeRt = new TmuxRuntime({
-        socket: { name: other },
-        tmpDir: dir,
+        host: new LocalTmuxHost({ socket: { name: other }, tmpDir: dir, configFile: '/dev/null' }),
         log: silentLogger,
-        configFile: '/dev/null',
       });
       try {
         expect((await probeRt.probe()).state).toBe('down');

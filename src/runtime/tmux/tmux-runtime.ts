@@ -10,14 +10,12 @@
  *   constant bash script (`LAUNCHER`), so secrets never appear in any process's argv and
  *   nothing the user typed is ever parsed by a shell or by tmux.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename } from 'node:path';
 import { CaoError, errorMessage } from '../../lib/errors.js';
-import type { TmuxSocket } from '../../lib/config.js';
 import type { Logger } from '../../lib/log.js';
 import {
+  isHostUnreachable,
   sanitizePaste,
   type CaptureOptions,
   type PaneRef,
@@ -30,28 +28,12 @@ import {
   type WindowSpec,
 } from '../runtime.js';
 import { ControlClient } from './control.js';
+import { LAUNCHER, launchRecords } from './launch-file.js';
 import { PaneViewers } from './pane-viewers.js';
+import type { TmuxHost } from './tmux-host.js';
 
-/**
- * Reads NUL-separated records from the launch file ($1): `D<dir>` cd, `U<name>` unset,
- * `E<name=value>` export, `A<arg>` argv; deletes the file, then execs the agent. Constant:
- * no value is ever interpolated into it.
- */
-export const LAUNCHER = [
-  'f=$1; args=()',
-  "while IFS= read -r -d '' r; do",
-  '  case $r in',
-  '    D*) cd -- "${r#D}" || { echo "cao: cannot enter ${r#D}" >&2; exit 126; } ;;',
-  '    U*) unset -- "${r#U}" ;;',
-  '    E*) export -- "${r#E}" ;;',
-  '    A*) args+=("${r#A}") ;;',
-  '  esac',
-  'done < "$f"',
-  'rm -f -- "$f"',
-  'exec "${args[@]}"',
-].join('\n');
+export { LAUNCHER };
 
-const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const SESSION_FORMAT = '#{session_name}\t#{session_attached}\t#{session_created}';
 const PANE_FORMAT = [
   '#{session_name}',
@@ -68,13 +50,9 @@ const PANE_FORMAT = [
 ].join('\t');
 
 export interface TmuxRuntimeOptions {
-  socket: TmuxSocket;
-  /** Private directory (0700) for launch files. */
-  tmpDir: string;
+  /** Where the tmux server is and how to reach it (this machine, or a host over ssh). */
+  host: TmuxHost;
   log: Logger;
-  /** `-f` config file used when this runtime starts the tmux server (tests: /dev/null). */
-  configFile?: string;
-  binary?: string;
 }
 
 interface Watch {
@@ -90,13 +68,10 @@ export class TmuxRuntime implements TerminalRuntime {
   private readonly watches = new Map<string, Watch>();
   /** Live viewers of panes (the dashboard's terminals). */
   private readonly viewers: PaneViewers;
-  private readonly baseArgs: string[];
+  private readonly host: TmuxHost;
 
   constructor(private readonly options: TmuxRuntimeOptions) {
-    this.baseArgs = [];
-    if (options.socket.path) this.baseArgs.push('-S', options.socket.path);
-    else if (options.socket.name) this.baseArgs.push('-L', options.socket.name);
-    if (options.configFile) this.baseArgs.push('-f', options.configFile);
+    this.host = options.host;
     this.viewers = new PaneViewers({
       paneState: (paneId) => this.paneState(paneId),
       watch: (session, listener) => this.watch(session, listener),
@@ -105,32 +80,9 @@ export class TmuxRuntime implements TerminalRuntime {
     });
   }
 
-  /** Runs `tmux <args>` as its own process; stdout lines. */
+  /** Runs `tmux <args>` as its own process (on this runtime's host); stdout lines. */
   exec(args: readonly string[], input?: string): Promise<string[]> {
-    return new Promise((resolve, reject) => {
-      const child = execFile(
-        this.options.binary ?? 'tmux',
-        [...this.baseArgs, ...args],
-        { maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-        (err, stdout, stderr) => {
-          if (err) {
-            const notFound = (err as NodeJS.ErrnoException).code === 'ENOENT';
-            reject(
-              new CaoError(
-                'UNAVAILABLE',
-                notFound
-                  ? 'tmux is not installed (not found on PATH). Install it, e.g. `apt-get install tmux` or `brew install tmux`.'
-                  : `tmux ${args[0]} failed: ${stderr.trim() || err.message}`,
-                { cause: err },
-              ),
-            );
-            return;
-          }
-          resolve(stdout === '' ? [] : stdout.replace(/\n$/, '').split('\n'));
-        },
-      );
-      if (input !== undefined) child.stdin?.end(input);
-    });
+    return this.host.tmux(args, input);
   }
 
   /** A command with only our own values: over a control client if one is attached. */
@@ -162,7 +114,7 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 
   async createSession(spec: WindowSpec): Promise<PaneRef> {
-    const launchFile = this.writeLaunchFile(spec);
+    const launchFile = await this.writeLaunchFile(spec);
     const lines = await this.takeTurn(() =>
       this.exec([
         'new-session',
@@ -191,7 +143,7 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 
   async createWindow(spec: WindowSpec): Promise<PaneRef> {
-    const launchFile = this.writeLaunchFile(spec);
+    const launchFile = await this.writeLaunchFile(spec);
     const lines = await this.exec([
       'new-window',
       '-d',
@@ -244,38 +196,28 @@ export class TmuxRuntime implements TerminalRuntime {
     return { session: spec.session, windowId, windowName: spec.windowName, paneId };
   }
 
-  private writeLaunchFile(spec: WindowSpec): string {
-    const records: string[] = [`D${spec.cwd}`];
-    for (const name of spec.unsetEnv ?? []) {
-      if (ENV_NAME_RE.test(name)) records.push(`U${name}`);
-    }
-    for (const [name, value] of Object.entries(spec.env)) {
-      if (!ENV_NAME_RE.test(name)) {
-        throw new CaoError('INVALID_INPUT', `Invalid environment variable name '${name}'.`);
-      }
-      if (value.includes('\0')) {
-        throw new CaoError('INVALID_INPUT', `Environment variable ${name} contains a NUL byte.`);
-      }
-      records.push(`E${name}=${value}`);
-    }
-    for (const arg of spec.argv) {
-      if (arg.includes('\0'))
-        throw new CaoError('INVALID_INPUT', 'An argument contains a NUL byte.');
-      records.push(`A${arg}`);
-    }
-    const file = join(this.options.tmpDir, `${spec.terminalId}.launch`);
-    if (/[;\n]$|\n/.test(file)) {
-      throw new CaoError('INVALID_INPUT', `CAO_HOME_DIR path is not usable with tmux: ${file}`);
-    }
-    writeFileSync(file, records.map((r) => `${r}\0`).join(''), { mode: 0o600 });
-    return file;
+  /** Writes one of a terminal's private files on this runtime's host (in its private folder). */
+  writeFile(f: { path: string; content: string }): Promise<string> {
+    return this.host.writePrivateFile(basename(f.path), f.content);
+  }
+
+  /** Removes a terminal's private files (`{id}.*`) on this runtime's host. */
+  removeTerminalFiles(terminalId: string): Promise<void> {
+    return this.host.removePrivateFiles(terminalId);
+  }
+
+  /** The launch file on this runtime's host (only its owner can read it; LAUNCHER deletes it). */
+  private writeLaunchFile(spec: WindowSpec): Promise<string> {
+    return this.host.writePrivateFile(`${spec.terminalId}.launch`, launchRecords(spec));
   }
 
   async hasSession(session: string): Promise<boolean> {
     try {
       await this.run(['has-session', '-t', `=${session}`]);
       return true;
-    } catch {
+    } catch (e) {
+      // a host that cannot be reached does not know: say so, rather than "no"
+      if (isHostUnreachable(e)) throw e;
       return false;
     }
   }
@@ -292,11 +234,7 @@ export class TmuxRuntime implements TerminalRuntime {
   }
 
   async probe(): Promise<RuntimeProbe> {
-    const server = this.options.socket.path
-      ? `tmux -S ${this.options.socket.path}`
-      : this.options.socket.name
-        ? `tmux -L ${this.options.socket.name}`
-        : 'the default tmux server';
+    const server = this.host.label;
     let timer: NodeJS.Timeout | undefined;
     try {
       // over a control client when one is attached (the server itself answers, in ~0.1 ms);
@@ -386,7 +324,7 @@ export class TmuxRuntime implements TerminalRuntime {
     await this.exec(['kill-pane', '-t', paneId]).catch((e: unknown) => {
       if (!/can't find|no such/i.test(errorMessage(e))) throw e;
     });
-    reapLater(pids);
+    this.host.reapLater(pids);
   }
 
   async killSession(session: string): Promise<void> {
@@ -396,7 +334,7 @@ export class TmuxRuntime implements TerminalRuntime {
       if (!/can't find|no server|no such/i.test(errorMessage(e))) throw e;
     });
     if (w) await w.client.close();
-    reapLater(pids);
+    this.host.reapLater(pids);
   }
 
   /** The agent processes (pane leaders) of a pane or session. */
@@ -421,9 +359,8 @@ export class TmuxRuntime implements TerminalRuntime {
         return attachedOrLate(client);
       });
       const client: ControlClient = new ControlClient({
-        tmuxArgs: this.baseArgs,
+        spawn: (args) => this.host.spawnTmux(args),
         session,
-        binary: this.options.binary,
         gate,
         onEvent: (line) => {
           if (line.kind === 'output')
@@ -511,29 +448,6 @@ function attachedOrLate(client: ControlClient): Promise<void> {
     client.attached,
     new Promise<void>((resolve) => (timer = setTimeout(resolve, ATTACH_TURN_MS))),
   ]).finally(() => clearTimeout(timer));
-}
-
-/** How long an agent gets to exit on tmux's SIGHUP before its process group is killed. */
-const REAP_AFTER_MS = 3000;
-
-/**
- * Some CLIs ignore the SIGHUP tmux sends when a window is killed and keep running without a
- * terminal. Each pane's process leads its own process group (tmux makes it a session leader),
- * so whatever of that group is still alive a moment later is ended.
- */
-function reapLater(pids: number[]): void {
-  if (pids.length === 0) return;
-  setTimeout(() => {
-    for (const pid of pids) {
-      for (const sig of ['SIGTERM', 'SIGKILL'] as const) {
-        try {
-          process.kill(-pid, sig);
-        } catch {
-          break; // the group is gone
-        }
-      }
-    }
-  }, REAP_AFTER_MS).unref();
 }
 
 function parseSessionLine(line: string): SessionState {

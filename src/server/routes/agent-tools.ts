@@ -20,6 +20,7 @@ const task = {
   model: p.optText(),
   provider: p.optText(),
   working_directory: p.optText(),
+  host: p.optText(),
 };
 
 /** The terminal the call acts as: the credential's own, or the owner's `caller_id`. */
@@ -60,6 +61,7 @@ export function agentToolRoutes(deps: AppDeps) {
               model: v.model,
               provider: v.provider,
               workingDirectory: v.working_directory,
+              host: v.host || undefined,
               timeoutS: v.timeout ?? 600,
             },
             c.req.raw.signal,
@@ -76,6 +78,7 @@ export function agentToolRoutes(deps: AppDeps) {
           model: v.model,
           provider: v.provider,
           workingDirectory: v.working_directory,
+          host: v.host || undefined,
         }),
       );
     })

@@ -11,6 +11,8 @@ const launchParams = {
   yolo: p.bool().optional(),
   allowed_tools: p.list().optional(),
   model: p.optText(),
+  /** 'local', a host's name (`cao host add`), or 'auto'. */
+  host: p.optText(),
 };
 
 const createSession = z.object({
@@ -49,6 +51,7 @@ export function sessionRoutes(deps: AppDeps) {
         ...toolPolicy(v),
         model: v.model,
         env: v.env_vars,
+        host: v.host || undefined,
       });
       return c.json(view, 201);
     })
@@ -67,6 +70,7 @@ export function sessionRoutes(deps: AppDeps) {
           provider: v.provider,
           workingDirectory: v.working_directory,
           model: v.model,
+          host: v.host || undefined,
           message: v.initial_message,
           type: v.initial_message_orchestration_type ?? v.orchestration_type ?? 'assign',
         });
@@ -79,6 +83,7 @@ export function sessionRoutes(deps: AppDeps) {
         ...toolPolicy(v),
         model: v.model,
         callerId: v.caller_id,
+        host: v.host || undefined,
       });
       return c.json(view, 201);
     })

@@ -1,0 +1,111 @@
+/**
+ * The runtime over several hosts, with a fake runtime per host: ids carry the host, calls go
+ * to the host that has the pane, a session spans hosts, and a host whose link drops is down,
+ * not gone.
+ */
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../lib/log.js';
+import { FakeRuntime, type FakeProgram } from './fake-runtime.js';
+import { HostsRuntime, type HostLink } from './hosts-runtime.js';
+import { isHostUnreachable, type RuntimeEvent, type WindowSpec } from './runtime.js';
+
+const program: FakeProgram = { start: (p) => p.show('ready> ') };
+
+function remote(): HostLink & { rt: FakeRuntime; setUp(up: boolean): void } {
+  const rt = new FakeRuntime(() => program);
+  let up = true;
+  const listeners = new Set<(up: boolean, reason: string) => void>();
+  return {
+    rt,
+    runtime: rt,
+    isUp: () => up,
+    onChange: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+    close: () => rt.close(),
+    setUp(next) {
+      up = next;
+      for (const l of listeners) l(next, next ? 'up' : 'Timeout, server not responding.');
+    },
+  };
+}
+
+const spec = (over: Partial<WindowSpec>): WindowSpec => ({
+  session: 'cao-s',
+  windowName: 'w',
+  terminalId: 'aaaa0001',
+  cwd: '/w',
+  argv: ['agent'],
+  env: {},
+  ...over,
+});
+
+async function setup() {
+  const local = new FakeRuntime(() => program);
+  const rt = new HostsRuntime(local, silentLogger);
+  const b1 = remote();
+  rt.addHost('b1', b1);
+  return { local, rt, b1 };
+}
+
+describe('HostsRuntime', () => {
+  it("a remote host's ids carry its name; calls go to the host that has the pane", async () => {
+    const { rt, b1 } = await setup();
+    const here = await rt.createSession(spec({}));
+    const there = await rt.createWindow(spec({ host: 'b1', terminalId: 'aaaa0002' }));
+    expect(here).toMatchObject({ host: 'local', paneId: '%0' });
+    expect(there).toMatchObject({ host: 'b1', paneId: 'b1/%0', windowId: 'b1/@0' });
+    // the session's first window on b1 made the session there
+    expect(await b1.rt.hasSession('cao-s')).toBe(true);
+    await rt.paste(there.paneId, 'hello');
+    expect(b1.rt.paneOf('aaaa0002').pasted).toEqual(['hello']);
+    expect(await rt.capture(there.paneId)).toContain('ready>');
+    const panes = await rt.listPanes('cao-s');
+    expect(panes.map((p) => p.paneId).sort()).toEqual(['%0', 'b1/%0']);
+  });
+
+  it('watching a session hears every host it spans, with their ids', async () => {
+    const { rt, b1 } = await setup();
+    await rt.createSession(spec({}));
+    const events: RuntimeEvent[] = [];
+    rt.watch('cao-s', (e) => events.push(e));
+    await rt.createWindow(spec({ host: 'b1', terminalId: 'aaaa0002' }));
+    b1.rt.paneOf('aaaa0002').show('working');
+    expect(events).toContainEqual({ type: 'output', paneId: 'b1/%0' });
+  });
+
+  it('a host whose link drops is down: reads fail as unreachable, listeners hear it, the session lives on', async () => {
+    const { rt, b1 } = await setup();
+    await rt.createSession(spec({ host: 'b1' }));
+    const events: RuntimeEvent[] = [];
+    rt.watch('cao-s', (e) => events.push(e));
+    b1.setUp(false);
+    expect(events).toContainEqual(expect.objectContaining({ type: 'host-down', host: 'b1' }));
+    const failed = await rt.capture('b1/%0').catch((e: unknown) => e);
+    expect(isHostUnreachable(failed)).toBe(true);
+    expect(await rt.hasSession('cao-s')).toBe(true);
+    expect(rt.unreachableHosts()).toEqual(['b1']);
+    // shut down meanwhile: done once the host is back
+    await rt.killSession('cao-s');
+    expect(await b1.rt.hasSession('cao-s')).toBe(true);
+    b1.setUp(true);
+    await expect.poll(() => b1.rt.hasSession('cao-s')).toBe(false);
+    expect(events).toContainEqual({ type: 'host-up', host: 'b1' });
+  });
+
+  it('a session known only from the store, on a host that is down, is kept and not watched', async () => {
+    const { rt, b1 } = await setup();
+    b1.setUp(false);
+    rt.placeSession('cao-x', 'b1');
+    expect(await rt.hasSession('cao-x')).toBe(true);
+    const events: RuntimeEvent[] = [];
+    rt.watch('cao-x', (e) => events.push(e));
+    expect(events).toEqual([]);
+  });
+
+  it('an unknown host is an error that says how to add it', async () => {
+    const { rt } = await setup();
+    await expect(rt.createSession(spec({ host: 'nope' }))).rejects.toThrow(/cao host add nope/);
+  });
+});
