@@ -59,12 +59,15 @@ export interface AddHostOptions {
   labels?: Record<string, string> | undefined;
 }
 
+/** How long `cao host list` trusts what a host said about its CLIs and memory. */
+const PROBE_TTL_MS = 30_000;
+
 /** The binaries of every provider, asked of each host. */
 const BINARIES = [...new Set(Object.values(providers).map((p) => p.binary))];
 
 export class HostService {
   private readonly remotes = new Map<string, RemoteHost>();
-  private readonly probes = new Map<string, HostProbe>();
+  private readonly probes = new Map<string, { at: number; probe: HostProbe }>();
 
   constructor(
     private readonly deps: CoreDeps,
@@ -150,7 +153,7 @@ export class HostService {
           `tmux is not installed on host ${name} ('${o.destination}'): install it there (e.g. apt-get install tmux); it is all cao needs on a host besides the agent CLIs.`,
         );
       }
-      this.probes.set(name, probe);
+      this.probes.set(name, { at: Date.now(), probe });
     } catch (e) {
       this.remotes.delete(name);
       await remote.close();
@@ -169,20 +172,21 @@ export class HostService {
     return this.view(name);
   }
 
-  /** Every host, `local` first, each asked afresh (bounded) what it has. */
+  /** Every host, `local` first; what each has is asked again when older than PROBE_TTL_MS. */
   async list(): Promise<HostView[]> {
     const names = [LOCAL, ...(await this.deps.store.listHosts()).map((h) => h.name)];
-    return Promise.all(names.map((n) => this.check(n)));
+    return Promise.all(names.map((n) => this.check(n, PROBE_TTL_MS)));
   }
 
-  /** One host, asked now: reachable, tmux, CLIs, memory, agents. */
-  async check(name: string): Promise<HostView> {
+  /** One host: reachable, tmux, CLIs, memory, agents, asked now (or within `maxAgeMs`). */
+  async check(name: string, maxAgeMs = 0): Promise<HostView> {
     if (name !== LOCAL) {
       const r = this.remotes.get(name);
       if (!r) throw this.unknown(name);
-      if (r.isUp()) {
+      const known = this.probes.get(name);
+      if (r.isUp() && (!known || Date.now() - known.at > maxAgeMs)) {
         try {
-          this.probes.set(name, await r.probe(BINARIES));
+          this.probes.set(name, { at: Date.now(), probe: await r.probe(BINARIES) });
         } catch (e) {
           this.deps.log.warn('host check failed', { host: name, error: errorMessage(e) });
         }
@@ -213,7 +217,7 @@ export class HostService {
     const h = await this.deps.store.getHost(name);
     const r = this.remotes.get(name);
     if (!h || !r) throw this.unknown(name);
-    const p = this.probes.get(name);
+    const p = this.probes.get(name)?.probe;
     const state = r.ssh.state === 'closed' ? 'down' : r.ssh.state;
     return {
       name,
@@ -298,10 +302,7 @@ export class HostService {
       home,
       isRoot: false,
       rootOnlyDir: undefined,
-      findBinary: async (binary) => {
-        const p = await r.probe([binary]);
-        return p.clis.find((c) => c.binary === binary)?.path;
-      },
+      findBinary: (binary) => r.which(binary),
       realDirectory: (dir) => r.realDirectory(dir),
       writeFile: async (f) => {
         await r.runtime.writeFile(f);

@@ -122,12 +122,13 @@ export class SessionService {
     const probe = await this.deps.runtime.probe();
     const live = new Set(probe.sessions.map((s) => s.name));
     const known = await this.deps.store.listSessions();
-    const lost = probe.state === 'up' ? known.filter((s) => !live.has(s.name)) : known;
+    // the sessions of remote hosts are in the probe too (their own tmux servers answer for them)
+    const lost = known.filter((s) => !live.has(s.name));
     return {
       state:
         probe.state === 'error'
           ? 'error'
-          : probe.state === 'down' && known.length > 0
+          : probe.state === 'down' && lost.length > 0
             ? 'gone'
             : 'ok',
       server: probe.server,

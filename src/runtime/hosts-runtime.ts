@@ -232,8 +232,13 @@ export class HostsRuntime implements TerminalRuntime {
     return out;
   }
 
+  /** This machine's tmux server, asked now; the sessions are every host's (the remote ones
+   *  as their tmux servers, or for a host that is down, as last known). */
   async probe(): Promise<RuntimeProbe> {
-    return this.link(LOCAL).runtime.probe();
+    const local = await this.link(LOCAL).runtime.probe();
+    const sessions: SessionState[] = local.sessions.map((s) => ({ ...s, host: LOCAL }));
+    for (const s of await this.listSessions()) if (s.host !== LOCAL) sessions.push(s);
+    return { ...local, sessions };
   }
 
   async paneState(paneId: string): Promise<PaneState | undefined> {

@@ -186,7 +186,9 @@ describe.skipIf(skipReason !== '')(
       await until(refused, 10_000);
       // the killed server's control client saw its stdin close and left
       await until(() => (clients().length === 0 ? true : undefined), 10_000);
-      const squatter: Server = createServer();
+      // it takes the port and nothing else: a client that reaches it (an agent's MCP bridge
+      // still looking for cao-server) is dropped, so closing it never waits on a connection
+      const squatter: Server = createServer((socket) => socket.destroy());
       await new Promise<void>((resolve) => squatter.listen(s.port, '127.0.0.1', resolve));
       try {
         for (const [bin, args] of [

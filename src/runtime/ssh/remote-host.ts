@@ -13,18 +13,21 @@ import { SshHost } from './ssh-host.js';
 import { SshTmuxHost } from './ssh-tmux-host.js';
 
 /** Prints the home, tmux's version and the free memory; then, for each binary named on stdin
- *  (one a line), its path and the first line of `--version` (at most 10 s each). Constant. */
+ *  (one a line), its path and the first line of `--version` (all at once, at most 10 s).
+ *  Constant. */
 const PROBE = [
   `printf 'home\\t%s\\n' "$HOME"`,
   `printf 'tmux\\t%s\\n' "$(tmux -V 2>/dev/null)"`,
   `printf 'mem\\t%s\\n' "$(awk '/^MemAvailable:/ {print $2; exit}' /proc/meminfo 2>/dev/null)"`,
-  `while IFS= read -r b; do`,
-  `  p=$(command -v -- "$b" 2>/dev/null) || continue`,
-  `  if command -v timeout >/dev/null 2>&1; then v=$(timeout 10 "$p" --version 2>/dev/null </dev/null | head -n 1)`,
-  `  else v=$("$p" --version 2>/dev/null </dev/null | head -n 1); fi`,
-  `  printf 'cli\\t%s\\t%s\\t%s\\n' "$b" "$p" "$v"`,
-  `done`,
-].join('\n');
+  `t=; command -v timeout >/dev/null 2>&1 && t='timeout 10'`,
+  // every CLI at once (each line is one short write, so lines never mix)
+  `while IFS= read -r b; do (p=$(command -v -- "$b" 2>/dev/null) || exit 0; v=$($t "$p" --version 2>/dev/null </dev/null | head -n 1); printf 'cli\\t%s\\t%s\\t%s\\n' "$b" "$p" "$v") & done`,
+  'wait',
+  // one line: the words go through the host user's login shell, whichever it is
+].join('; ');
+
+/** Reads a binary's name from stdin and prints its path on the host's PATH. Constant. */
+const WHICH = 'IFS= read -r b; command -v -- "$b"';
 
 /** Reads a NUL-ended directory from stdin and prints its real path if it is one. Constant. */
 const REAL_DIR = `IFS= read -r -d '' d; cd -- "$d" 2>/dev/null && pwd -P`;
@@ -144,6 +147,14 @@ export class RemoteHost implements HostLink {
     const p = parseProbe(r.stdout);
     if (p.home) this.homeDir = p.home;
     return p;
+  }
+
+  /** The path of `binary` on the host's PATH (its ssh sessions'), or undefined. */
+  async which(binary: string): Promise<string | undefined> {
+    const r = await this.ssh.run(['sh', '-c', WHICH], `${binary}\n`);
+    if (r.status === 255) throw this.ssh.failure(r.stderr, r.status);
+    const out = r.stdout.trim();
+    return r.status === 0 && out ? out : undefined;
   }
 
   /** The real path of `dir` on the host, or undefined when it is not a directory there. */

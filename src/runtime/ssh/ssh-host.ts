@@ -166,6 +166,13 @@ export class SshHost {
   private startMaster(): void {
     if (this.stateNow === 'closed') return;
     this.setState('connecting');
+    // a master left by a cao-server that was killed still holds the socket and the forwards
+    // (the agents' port, the user's RemoteForward lines): end it first, so they are given anew
+    execFile(this.o.binary ?? 'ssh', controlArgs(this.target(), 'exit'), () => this.spawnMaster());
+  }
+
+  private spawnMaster(): void {
+    if (this.stateNow === 'closed') return;
     const m = spawn(this.o.binary ?? 'ssh', masterArgs(this.target(), undefined), {
       stdio: ['pipe', 'pipe', 'pipe'],
     });

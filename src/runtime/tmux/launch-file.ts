@@ -16,17 +16,16 @@ import type { WindowSpec } from '../runtime.js';
  */
 export const LAUNCHER = [
   'f=$1; args=()',
-  "while IFS= read -r -d '' r; do",
-  '  case $r in',
-  '    D*) cd -- "${r#D}" || { echo "cao: cannot enter ${r#D}" >&2; exit 126; } ;;',
-  '    U*) unset -- "${r#U}" ;;',
-  '    E*) export -- "${r#E}" ;;',
-  '    A*) args+=("${r#A}") ;;',
-  '  esac',
-  'done < "$f"',
+  "while IFS= read -r -d '' r; do case $r in " +
+    'D*) cd -- "${r#D}" || { echo "cao: cannot enter ${r#D}" >&2; exit 126; } ;; ' +
+    'U*) unset -- "${r#U}" ;; ' +
+    'E*) export -- "${r#E}" ;; ' +
+    'A*) args+=("${r#A}") ;; ' +
+    'esac; done < "$f"',
   'rm -f -- "$f"',
   'exec "${args[@]}"',
-].join('\n');
+  // one line: on a remote host it is a word of a command that host's login shell reads
+].join('; ');
 
 const ENV_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 

@@ -1,0 +1,234 @@
+/**
+ * Agents on other machines, end to end: real OpenSSH servers in network namespaces made by the
+ * test (test/e2e/hosts) are two remote hosts, each with its own user and tmux; real Claude Code
+ * runs there and reaches the fake model through a reverse forward. cao-server reaches them with
+ * ssh (CAO_SSH_CONFIG, never ~/.ssh): hosts are added and checked, an unknown host key is
+ * refused with advice, agents are launched and talked to there, a dropped link loses nothing,
+ * and a restarted cao-server adopts the remote terminals again.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { e2eSkipReason, e2eTitle, freePort, startStack, type Stack } from './harness.js';
+import { prepareRemoteHome, type RemoteHome } from './hosts/remote-home.js';
+import { hostsSkipReason, startTestHosts, type TestHosts } from './hosts/test-hosts.js';
+
+const skipReason = e2eSkipReason() || hostsSkipReason();
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function until<T>(fn: () => Promise<T | undefined>, ms: number, what: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn().catch(() => undefined);
+    if (v !== undefined) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+interface HostJson {
+  name: string;
+  state: string;
+  reachable: boolean;
+  problem: string | null;
+  tmux: string | null;
+  clis: { provider: string; version: string }[];
+  mem_available: number | null;
+  agents: number;
+}
+
+describe.skipIf(skipReason !== '')(
+  e2eTitle('hosts: agents on other machines over OpenSSH and tmux', skipReason),
+  () => {
+    let s: Stack;
+    let th: TestHosts;
+    let homes: RemoteHome[] = [];
+
+    beforeAll(async () => {
+      s = await startStack({
+        clis: ['claude'],
+        env: { IS_SANDBOX: '1' },
+        script: {
+          turns: [
+            { match: 'REMOTE-TASK', reply: 'Done on the other machine. REMOTE-REPLY' },
+            { match: 'SLOW-REMOTE', delayMs: 3000, reply: 'Slow and steady. SLOW-REPLY' },
+            { match: /QUEUED-(\d+)/, reply: 'Got queued $1.' },
+          ],
+        },
+      });
+      const modelPort = await freePort();
+      th = await startTestHosts({
+        count: 2,
+        remoteForwards: [{ remotePort: modelPort, localPort: s.model.port }],
+        extraHosts: [{ alias: 'stranger', kind: 'unknown-host-key', of: 0 }],
+      });
+      homes = th.hosts.map((h) =>
+        prepareRemoteHome(h, { clis: ['claude'], modelUrl: `http://127.0.0.1:${modelPort}` }),
+      );
+      // cao-server reads the ssh configuration it is given, never the user's own
+      s.env['CAO_SSH_CONFIG'] = th.configPath;
+      s.killServer();
+      await s.startServer();
+      expect((await s.cao(['install', 'developer'])).code).toBe(0);
+    }, 300_000);
+
+    afterAll(async () => {
+      await s?.stop();
+      th?.stop();
+    });
+
+    it('cao host add checks the host over ssh and keeps it; cao host list shows what it has', async () => {
+      const added = await s.cao(['host', 'add', 'b1', 'host1', '--max-agents', '4']);
+      expect(added.code, added.stderr).toBe(0);
+      expect(added.stdout).toMatch(/Host 'b1' added \(host1\): tmux 3\.\d\w?; CLIs: claude_code /);
+      expect((await s.cao(['host', 'add', 'b2', 'host2'])).code).toBe(0);
+      const list = JSON.parse((await s.cao(['host', 'list', '--json'])).stdout) as HostJson[];
+      expect(list.map((h) => h.name)).toEqual(['local', 'b1', 'b2']);
+      for (const h of list.slice(1)) {
+        expect(h).toMatchObject({ state: 'up', reachable: true, problem: null, agents: 0 });
+        expect(h.tmux).toMatch(/^tmux 3/);
+        expect(h.clis.map((c) => c.provider)).toContain('claude_code');
+        expect(h.mem_available).toBeGreaterThan(0);
+      }
+    });
+
+    it('an unknown host key is refused with what to do, and nothing is kept', async () => {
+      const r = await s.cao(['host', 'add', 'odd', 'stranger']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(
+        /^Error: The host key of 'stranger' \(host odd\) is not known, and cao never accepts one by itself/m,
+      );
+      const names = (
+        JSON.parse((await s.cao(['host', 'list', '--json'])).stdout) as HostJson[]
+      ).map((h) => h.name);
+      expect(names).not.toContain('odd');
+    });
+
+    it('launches an agent on a host and talks to it as to any other', async () => {
+      const r = await s.cao(
+        [
+          'launch',
+          '--agents',
+          'developer',
+          '--host',
+          'b1',
+          '--headless',
+          '--yolo',
+          '--provider',
+          'claude_code',
+          '--session-name',
+          'far',
+          '--working-directory',
+          homes[0]!.work,
+          'Please do the REMOTE-TASK',
+        ],
+        { timeoutMs: 240_000 },
+      );
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-3000)}`).toBe(0);
+      expect(r.stdout).toContain('on host b1');
+      expect(r.stdout).toContain('Done on the other machine. REMOTE-REPLY');
+      // it runs in the host's own tmux, as the host's user
+      const panes = await th.ssh(th.hosts[0]!, [
+        'tmux',
+        'list-panes',
+        '-a',
+        '-F',
+        '#{session_name} #{pane_current_command}',
+      ]);
+      expect(panes.stdout).toMatch(/^cao-far /m);
+      const st = await s.cao(['session', 'status', 'cao-far']);
+      expect(st.stdout).toContain('Host: b1');
+      expect(st.stdout).toContain('Status: completed');
+      const send = await s.cao(['session', 'send', 'cao-far', 'Another REMOTE-TASK please']);
+      expect(send.code, send.stderr).toBe(0);
+      expect(send.stdout.trim()).toBe('Done on the other machine. REMOTE-REPLY');
+      const detect = await s.cao(['detect', '--terminal', (await terminalOf('cao-far')).id]);
+      expect(detect.stdout).toMatch(/^Status: completed/);
+    });
+
+    async function terminalOf(session: string): Promise<{ id: string; status: string }> {
+      const d = await s.api<{ terminals: { id: string; status: string }[] }>(
+        'GET',
+        `/sessions/${session}`,
+      );
+      return d.body.terminals[0]!;
+    }
+
+    it('a dropped link: the agent is unknown meanwhile, a queued message waits, and nothing is lost or sent twice', async () => {
+      const t = await terminalOf('cao-far');
+      th.cutLink(th.hosts[0]!);
+      await until(
+        async () => ((await terminalOf('cao-far')).status === 'unknown' ? true : undefined),
+        60_000,
+        'the terminal to read unknown',
+      );
+      const host = JSON.parse((await s.cao(['host', 'check', 'b1', '--json'])).stdout) as HostJson;
+      expect(host).toMatchObject({ name: 'b1', reachable: false });
+      expect(host.problem).toMatch(/cannot be reached/);
+      const q = await s.api<{ turn_id: number; state: string }>(
+        'POST',
+        `/terminals/${t.id}/messages`,
+        {
+          message: 'QUEUED-1',
+          mode: 'queue',
+        },
+      );
+      expect(q.status).toBe(201);
+      expect(q.body.state).toBe('pending');
+      th.restoreLink(th.hosts[0]!);
+      const out = await s.api<{ outcome: string; output: string }>(
+        'POST',
+        `/terminals/${t.id}/await`,
+        {
+          turn_id: q.body.turn_id,
+          timeout: 120,
+        },
+      );
+      expect(out.body).toMatchObject({ outcome: 'completed', output: 'Got queued 1.' });
+      const screen = await th.ssh(th.hosts[0]!, [
+        'tmux',
+        'capture-pane',
+        '-p',
+        '-J',
+        '-S',
+        '-',
+        '-t',
+        '=cao-far:',
+      ]);
+      expect(screen.stdout.match(/QUEUED-1/g)).toHaveLength(1);
+    });
+
+    it('a restarted cao-server adopts the remote terminals again, with their status read afresh', async () => {
+      const t = await terminalOf('cao-far');
+      s.killServer();
+      await sleep(500);
+      await s.startServer();
+      const again = await until(
+        async () => {
+          const x = await terminalOf('cao-far');
+          return x.status === 'completed' ? x : undefined;
+        },
+        60_000,
+        'the remote terminal to be adopted',
+      );
+      expect(again.id).toBe(t.id);
+      const send = await s.cao(['session', 'send', 'cao-far', 'REMOTE-TASK after the restart']);
+      expect(send.code, send.stderr).toBe(0);
+    });
+
+    it('cao host remove is refused while agents run there, and --force ends them', async () => {
+      const refused = await s.cao(['host', 'remove', 'b1']);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/runs 1 agent\(s\).*--force/);
+      const forced = await s.cao(['host', 'remove', 'b1', '--force']);
+      expect(forced.code, forced.stderr).toBe(0);
+      await until(
+        async () => {
+          const r = await th.ssh(th.hosts[0]!, ['tmux', 'list-sessions']);
+          return /cao-far/.test(r.stdout) ? undefined : true;
+        },
+        20_000,
+        'the remote session to end',
+      );
+    });
+  },
+);
