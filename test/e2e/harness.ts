@@ -152,6 +152,10 @@ export interface Stack {
   serverPid(): number | undefined;
   stop(): Promise<void>;
   serverLog(): string;
+  /** What a failed test needs to be understood from CI output alone: every terminal with its
+   *  status and the end of its screen, the inbox, the fake model's last replies and the end of
+   *  the server log. */
+  diagnose(): Promise<string>;
 }
 
 export interface StackOptions {
@@ -329,6 +333,44 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     serverLog() {
       const file = join(caoHome, 'logs', 'cao-server.log');
       return `${serverOut}\n${existsSync(file) ? readFileSync(file, 'utf8') : ''}`;
+    },
+    async diagnose() {
+      const out: string[] = ['--- diagnosis ---'];
+      const tail = (text: string, n: number): string => text.split('\n').slice(-n).join('\n');
+      try {
+        const sessions = (await stack.api<{ name: string }[]>('GET', '/sessions')).body;
+        for (const session of sessions) {
+          const terms = (
+            await stack.api<{ id: string; name: string; status: string }[]>(
+              'GET',
+              `/sessions/${session.name}/terminals`,
+            )
+          ).body;
+          for (const t of terms) {
+            const d = (
+              await stack.api<{ status: string; rule: string }>('GET', `/terminals/${t.id}/detect`)
+            ).body;
+            out.push(`terminal ${t.id} ${t.name} in ${session.name}: ${d.status} (${d.rule})`);
+            const screen = (
+              await stack.api<{ output: string }>('GET', `/terminals/${t.id}/output?mode=full`)
+            ).body;
+            out.push(tail(screen.output ?? '', 25));
+            const inbox = (await stack.api<unknown[]>('GET', `/terminals/${t.id}/inbox/messages`))
+              .body;
+            out.push(`inbox of ${t.id}: ${JSON.stringify(inbox)}`);
+          }
+        }
+      } catch (e) {
+        out.push(`(the API did not answer: ${String(e)})`);
+      }
+      out.push('fake model, last replies:');
+      for (const r of stack.model.log.slice(-8)) {
+        out.push(
+          `  ${r.lastUser.slice(0, 120).replace(/\s+/g, ' ')} -> ${JSON.stringify(r.decision).slice(0, 200)}`,
+        );
+      }
+      out.push('server log, last lines:', tail(stack.serverLog(), 60), '--- end of diagnosis ---');
+      return out.join('\n');
     },
   };
   await stack.startServer();

@@ -118,6 +118,7 @@ for (const setup of CLI_SETUPS.filter((c) => !ONLY || ONLY.includes(c.cli))) {
           for (const c of columns) result.columns[c] ??= 'pass';
         } catch (e) {
           for (const c of columns) result.columns[c] = 'fail';
+          console.error(await s.diagnose());
           throw e;
         }
       };
