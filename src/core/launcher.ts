@@ -12,7 +12,7 @@ import { assertAgentEnv } from '../lib/env-policy.js';
 import { assertModel, newTerminalId, windowName } from '../lib/names.js';
 import { hashToken, newToken } from '../lib/secrets.js';
 import { readSettings } from '../lib/settings.js';
-import { isoNow, sleep } from '../lib/time.js';
+import { formatSeconds, isoNow, sleep } from '../lib/time.js';
 import { loadProfile } from '../profiles/discovery.js';
 import type { AgentProfile } from '../profiles/profile.js';
 import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
@@ -369,7 +369,7 @@ export async function awaitReady(
     if (remaining <= 0) {
       throw new CaoError(
         'TIMEOUT',
-        `${provider.label} did not show its input prompt within ${Math.round(timeoutMs / 1000)}s (status ${d.status}): ${describe(d, screen)}`,
+        `${provider.label} did not show its input prompt within ${formatSeconds(timeoutMs)} (status ${d.status}): ${describe(d, screen)}`,
         { details: { terminal_id: terminalId, rule: d.rule } },
       );
     }

@@ -10,6 +10,7 @@
  */
 import { CaoError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
+import { formatSeconds } from '../lib/time.js';
 import type { Detection, Provider, Status } from '../providers/provider.js';
 import {
   hostOfId,
@@ -185,7 +186,7 @@ export class StatusTracker {
           reject(
             new CaoError(
               'TIMEOUT',
-              `Timed out after ${Math.round(timeoutMs / 1000)}s waiting for terminal ${terminalId}`,
+              `Timed out after ${formatSeconds(timeoutMs)} waiting for terminal ${terminalId}`,
               {
                 details: { terminal_id: terminalId, status: d?.status, rule: d?.rule },
               },
