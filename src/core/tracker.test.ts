@@ -67,6 +67,11 @@ class ObservedRuntime extends FakeRuntime {
     return this.taps.get(session)?.size ?? 0;
   }
 
+  /** Tells the session's listeners what a runtime over several hosts would (host-down…). */
+  tell(session: string, event: Parameters<RuntimeListener>[0]): void {
+    for (const l of [...(this.taps.get(session) ?? [])]) l(event);
+  }
+
   dropClient(session: string): void {
     for (const l of [...(this.taps.get(session) ?? [])])
       l({ type: 'session-closed', session, reason: 'control client exited' });
@@ -334,6 +339,31 @@ describe('the end of an agent', () => {
     expect((await reading).status).toBe('idle');
     expect(tracker.get('aaaa0001')).toBeUndefined();
     expect(statuses()).toEqual(['idle']);
+  });
+});
+
+describe('a host that is down, then given up on', () => {
+  // the fake runtime's panes are this machine's, whose host name is 'local'
+  it('is unknown while down, and error for good once the runtime gives up on it', async () => {
+    await tracked();
+    runtime.tell('cao-t', { type: 'host-down', host: 'local', reason: 'link dropped' });
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'unknown', rule: 'host-unreachable' });
+    const reason = 'host local has been unreachable for 60 s (give-up time 60 s): link dropped';
+    runtime.tell('cao-t', { type: 'host-gone', host: 'local', reason });
+    const d = tracker.get('aaaa0001')!;
+    expect(d).toMatchObject({ status: 'error', rule: 'host-gone' });
+    expect(d.evidence[0]).toBe(reason);
+    expect(isGone(d)).toBe(true);
+    // coming back later does not revive it
+    runtime.tell('cao-t', { type: 'host-up', host: 'local' });
+    await advance(1000);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'error', rule: 'host-gone' });
+  });
+
+  it('a host-gone of another host leaves this one alone', async () => {
+    await tracked();
+    runtime.tell('cao-t', { type: 'host-gone', host: 'b9', reason: 'gone' });
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'idle' });
   });
 });
 

@@ -36,6 +36,7 @@ const GONE_RULES = new Set([
   'pane-gone',
   'pane-dead',
   'cli-exited',
+  'host-gone',
 ]);
 
 export const isGone = (d: Detection): boolean => d.status === 'error' && GONE_RULES.has(d.rule);
@@ -241,6 +242,11 @@ export class StatusTracker {
       case 'host-down':
         for (const e of this.entries.values()) {
           if (hostOfId(e.paneId) === event.host) this.unreachable(e, event.reason);
+        }
+        return;
+      case 'host-gone':
+        for (const e of this.entries.values()) {
+          if (hostOfId(e.paneId) === event.host) this.finalize(e, 'host-gone', event.reason);
         }
         return;
       case 'host-up':

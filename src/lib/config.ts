@@ -51,3 +51,22 @@ export function envFlag(env: NodeJS.ProcessEnv, key: string, fallback: boolean):
   if (v === undefined || v === '') return fallback;
   return v === '1' || v === 'true' || v === 'yes' || v === 'on';
 }
+
+/** How long a remote host may stay unreachable before its agents count as gone. */
+export const DEFAULT_HOST_GIVE_UP_S = 3600;
+
+/**
+ * CAO_HOST_GIVE_UP: seconds a remote host may stay unreachable before its terminals turn to
+ * `error` (default one hour; 0 = never give up). Returned in milliseconds.
+ */
+export function hostGiveUpMs(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env['CAO_HOST_GIVE_UP']?.trim();
+  if (!raw) return DEFAULT_HOST_GIVE_UP_S * 1000;
+  const s = Number(raw);
+  if (!Number.isFinite(s) || s < 0) {
+    throw new Error(
+      `CAO_HOST_GIVE_UP must be a number of seconds (0 = never give up), got '${raw}'`,
+    );
+  }
+  return Math.round(s * 1000);
+}

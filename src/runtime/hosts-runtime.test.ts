@@ -3,7 +3,7 @@
  * to the host that has the pane, a session spans hosts, and a host whose link drops is down,
  * not gone.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../lib/log.js';
 import { FakeRuntime, type FakeProgram } from './fake-runtime.js';
 import { HostsRuntime, type HostLink } from './hosts-runtime.js';
@@ -41,9 +41,9 @@ const spec = (over: Partial<WindowSpec>): WindowSpec => ({
   ...over,
 });
 
-async function setup() {
+async function setup(giveUpMs = 0) {
   const local = new FakeRuntime(() => program);
-  const rt = new HostsRuntime(local, silentLogger);
+  const rt = new HostsRuntime(local, silentLogger, giveUpMs);
   const b1 = remote();
   rt.addHost('b1', b1);
   return { local, rt, b1 };
@@ -102,6 +102,54 @@ describe('HostsRuntime', () => {
     const events: RuntimeEvent[] = [];
     rt.watch('cao-x', (e) => events.push(e));
     expect(events).toEqual([]);
+  });
+
+  it('a host down past the give-up time is gone: its listeners hear why, and so do later ones', async () => {
+    vi.useFakeTimers();
+    try {
+      const { rt, b1 } = await setup(60_000);
+      await rt.createSession(spec({ host: 'b1' }));
+      const events: RuntimeEvent[] = [];
+      rt.watch('cao-s', (e) => events.push(e));
+      b1.setUp(false);
+      await vi.advanceTimersByTimeAsync(59_000);
+      expect(events.map((e) => e.type)).toEqual(['host-down']);
+      await vi.advanceTimersByTimeAsync(1_000);
+      const gone = events.find((e) => e.type === 'host-gone');
+      expect(gone).toMatchObject({ host: 'b1' });
+      expect(gone && 'reason' in gone ? gone.reason : '').toMatch(
+        /^host b1 has been unreachable for 60 s \(give-up time 60 s, CAO_HOST_GIVE_UP\): Timeout, server not responding\.$/,
+      );
+      expect(rt.goneReason('b1')).toBeDefined();
+      // a tracker that starts watching later (an adoption) hears it too
+      const later: RuntimeEvent[] = [];
+      rt.watch('cao-s', (e) => later.push(e));
+      await vi.advanceTimersByTimeAsync(0);
+      expect(later).toContainEqual(expect.objectContaining({ type: 'host-gone', host: 'b1' }));
+      // back after all: no longer gone
+      b1.setUp(true);
+      await vi.advanceTimersByTimeAsync(0);
+      expect(rt.goneReason('b1')).toBeUndefined();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it('a host back within the give-up time is not gone', async () => {
+    vi.useFakeTimers();
+    try {
+      const { rt, b1 } = await setup(60_000);
+      await rt.createSession(spec({ host: 'b1' }));
+      const events: RuntimeEvent[] = [];
+      rt.watch('cao-s', (e) => events.push(e));
+      b1.setUp(false);
+      await vi.advanceTimersByTimeAsync(30_000);
+      b1.setUp(true);
+      await vi.advanceTimersByTimeAsync(120_000);
+      expect(events.map((e) => e.type)).not.toContain('host-gone');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('an unknown host is an error that says how to add it', async () => {

@@ -10,6 +10,9 @@
  * - A host whose link drops is `down`, not gone: its sessions and panes are kept, listeners
  *   hear `host-down` (reads of its panes fail as unreachable meanwhile), and `host-up` once it
  *   is back and watched again. Sessions shut down while it was down are killed when it returns.
+ * - A host that stays unreachable longer than the give-up time (CAO_HOST_GIVE_UP) is gone for
+ *   good: listeners of its sessions hear `host-gone` with the reason (the tracker turns its
+ *   terminals to `error`), and so does any listener that watches one of them later.
  */
 import { CaoError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
@@ -56,10 +59,19 @@ export class HostsRuntime implements TerminalRuntime {
   private readonly watches = new Map<string, Watch>();
   /** Sessions to kill on a host as soon as it is back. */
   private readonly pendingKills = new Map<string, Set<string>>();
+  /** Per host that is down: the give-up timer, when it went down, and why. */
+  private readonly downs = new Map<
+    string,
+    { since: number; reason: string; timer: NodeJS.Timeout | undefined }
+  >();
+  /** Hosts given up on, with the reason their listeners heard. */
+  private readonly gone = new Map<string, string>();
 
   constructor(
     local: TerminalRuntime,
     private readonly log: Logger,
+    /** How long a host may stay unreachable before its agents count as gone (0: forever). */
+    private readonly giveUpMs = 0,
   ) {
     this.links.set(LOCAL, {
       runtime: local,
@@ -77,6 +89,8 @@ export class HostsRuntime implements TerminalRuntime {
       name,
       link.onChange((up, reason) => (up ? void this.hostUp(name) : this.hostDown(name, reason))),
     );
+    // a host not reached yet (e.g. at cao-server's start) counts as down from now
+    if (!link.isUp()) this.startGiveUp(name, 'not reached since cao-server started');
   }
 
   /** Removes a host: its link is closed; its agents are left as they are. */
@@ -86,6 +100,9 @@ export class HostsRuntime implements TerminalRuntime {
     this.unsubscribes.get(name)?.();
     this.unsubscribes.delete(name);
     this.links.delete(name);
+    clearTimeout(this.downs.get(name)?.timer);
+    this.downs.delete(name);
+    this.gone.delete(name);
     for (const w of this.watches.values()) {
       w.stops.get(name)?.();
       w.stops.delete(name);
@@ -293,7 +310,15 @@ export class HostsRuntime implements TerminalRuntime {
     let w = this.watches.get(session);
     if (!w) this.watches.set(session, (w = { listeners: new Set(), stops: new Map() }));
     w.listeners.add(listener);
-    for (const host of this.where.get(session) ?? [LOCAL]) this.attachWatch(session, host, w);
+    for (const host of this.where.get(session) ?? [LOCAL]) {
+      this.attachWatch(session, host, w);
+      const reason = this.gone.get(host);
+      if (reason !== undefined) {
+        queueMicrotask(() => {
+          if (w.listeners.has(listener)) listener({ type: 'host-gone', host, reason });
+        });
+      }
+    }
     const watch = w;
     return () => {
       watch.listeners.delete(listener);
@@ -344,6 +369,7 @@ export class HostsRuntime implements TerminalRuntime {
 
   private hostDown(host: string, reason: string): void {
     this.log.warn('host down', { host, reason });
+    this.startGiveUp(host, reason);
     for (const [session, w] of this.watches) {
       if (!this.where.get(session)?.has(host)) continue;
       w.stops.get(host)?.();
@@ -352,8 +378,44 @@ export class HostsRuntime implements TerminalRuntime {
     }
   }
 
+  /** Starts the give-up timer of a host that went down (kept while it stays down). */
+  private startGiveUp(host: string, reason: string): void {
+    const d = this.downs.get(host);
+    if (d) {
+      d.reason = reason;
+      return;
+    }
+    const down = { since: Date.now(), reason, timer: undefined as NodeJS.Timeout | undefined };
+    this.downs.set(host, down);
+    if (this.giveUpMs <= 0) return;
+    down.timer = setTimeout(() => this.giveUp(host), this.giveUpMs);
+    down.timer.unref?.();
+  }
+
+  /** The host stayed down past the give-up time: its sessions' listeners hear `host-gone`. */
+  private giveUp(host: string): void {
+    const d = this.downs.get(host);
+    if (!d || !this.links.has(host) || this.links.get(host)?.isUp()) return;
+    const s = Math.round((Date.now() - d.since) / 1000);
+    const reason = `host ${host} has been unreachable for ${s} s (give-up time ${Math.round(this.giveUpMs / 1000)} s, CAO_HOST_GIVE_UP): ${d.reason}`;
+    this.gone.set(host, reason);
+    this.log.error('host given up', { host, reason });
+    for (const [session, w] of this.watches) {
+      if (!this.where.get(session)?.has(host)) continue;
+      for (const listener of [...w.listeners]) listener({ type: 'host-gone', host, reason });
+    }
+  }
+
+  /** Whether the host was given up on (down past the give-up time), and why. */
+  goneReason(host: string): string | undefined {
+    return this.gone.get(host);
+  }
+
   private async hostUp(host: string): Promise<void> {
     this.log.info('host up', { host });
+    clearTimeout(this.downs.get(host)?.timer);
+    this.downs.delete(host);
+    this.gone.delete(host);
     const l = this.links.get(host);
     if (!l) return;
     for (const session of this.pendingKills.get(host) ?? []) {
@@ -402,6 +464,7 @@ export class HostsRuntime implements TerminalRuntime {
   }
 
   async close(): Promise<void> {
+    for (const d of this.downs.values()) clearTimeout(d.timer);
     for (const u of this.unsubscribes.values()) u();
     await Promise.all([...this.links.values()].map((l) => l.close().catch(() => {})));
   }

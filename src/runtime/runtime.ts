@@ -86,7 +86,9 @@ export type RuntimeEvent =
   /** A remote host's link dropped: its panes cannot be read now, but its agents keep running. */
   | { type: 'host-down'; host: string; reason: string }
   /** The host is back: read its panes again. */
-  | { type: 'host-up'; host: string };
+  | { type: 'host-up'; host: string }
+  /** The host stayed unreachable past the give-up time: its agents count as gone. */
+  | { type: 'host-gone'; host: string; reason: string };
 
 export type RuntimeListener = (event: RuntimeEvent) => void;
 

@@ -18,7 +18,7 @@ import { DEFAULT_TIMING } from '../core/deps.js';
 import { EventBus } from '../core/events.js';
 import { FlowService } from '../flows/flows-service.js';
 import { authFiles, ensureSecrets } from '../lib/auth-files.js';
-import { envFlag, serverAddress, tmuxSocket } from '../lib/config.js';
+import { envFlag, hostGiveUpMs, serverAddress, tmuxSocket } from '../lib/config.js';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { createLogger, parseLogLevel, type Logger } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
@@ -42,7 +42,8 @@ Runs the cao API server (default 127.0.0.1:9889; env CAO_API_HOST, CAO_API_PORT)
 One cao-server per CAO_HOME. Other settings: CAO_HOME_DIR, CAO_TMUX_SOCKET /
 CAO_TMUX_SOCKET_PATH, CAO_LOG_LEVEL, CAO_ALLOWED_HOSTS, CAO_CORS_ORIGINS, CAO_DEV_ORIGINS,
 CAO_AUTH=off (accept requests without a token: only for clients that cannot send one),
-CAO_SSH_CONFIG (the ssh configuration for remote hosts, ssh's -F).
+CAO_SSH_CONFIG (the ssh configuration for remote hosts, ssh's -F), CAO_HOST_GIVE_UP (seconds
+a remote host may stay unreachable before its agents turn to error; default 3600, 0 = never).
 See README.md.`;
 
 /** How long the server lingers after finding its database gone, to answer the request. */
@@ -82,6 +83,7 @@ export async function runServer(argv: string[]): Promise<void> {
   }
   const env = process.env;
   const addr = serverAddress(env);
+  const giveUpMs = hostGiveUpMs(env);
   const host = values.host ?? addr.host;
   const port = values.port !== undefined ? Number(values.port) : addr.port;
   if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -135,7 +137,7 @@ export async function runServer(argv: string[]): Promise<void> {
       log,
     });
     // this machine's tmux and each remote host's (added with `cao host add`), as one runtime
-    const runtime = new HostsRuntime(local, log);
+    const runtime = new HostsRuntime(local, log, giveUpMs);
     // the port agents on remote hosts reach through their reverse forward (known once bound)
     let apiPort = port;
     // closes every tmux control client it attached, whichever step attached them

@@ -10,6 +10,7 @@
  * old one (which can take a while after an unclean drop).
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { lstatSync, unlinkSync } from 'node:fs';
 import { errorMessage, type CaoError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/log.js';
 import { allocatedPort, commandArgs, controlArgs, masterArgs, type SshTarget } from './ssh-args.js';
@@ -168,7 +169,13 @@ export class SshHost {
     this.setState('connecting');
     // a master left by a cao-server that was killed still holds the socket and the forwards
     // (the agents' port, the user's RemoteForward lines): end it first, so they are given anew
-    execFile(this.o.binary ?? 'ssh', controlArgs(this.target(), 'exit'), () => this.spawnMaster());
+    execFile(this.o.binary ?? 'ssh', controlArgs(this.target(), 'exit'), (exitErr) => {
+      // a master that was killed (SIGKILL, OOM) leaves its socket behind; a new master would
+      // then run without multiplexing ("already exists, disabling multiplexing") and never
+      // answer `-O check`. Nothing answered `-O exit`, so the socket is stale: remove it.
+      if (exitErr) removeStaleSocket(this.o.controlPath);
+      this.spawnMaster();
+    });
   }
 
   private spawnMaster(): void {
@@ -298,6 +305,15 @@ export class SshHost {
         this.o.log.warn('host listener failed', { host: this.o.name, error: errorMessage(err) });
       }
     }
+  }
+}
+
+/** Removes `path` when it is a socket (one no master answers on, as the caller checked). */
+function removeStaleSocket(path: string): void {
+  try {
+    if (lstatSync(path).isSocket()) unlinkSync(path);
+  } catch {
+    // absent, or not ours to remove: ssh says so when it starts
   }
 }
 

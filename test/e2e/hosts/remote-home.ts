@@ -37,7 +37,14 @@ const SYSTEM_PATH = '/usr/local/bin:/usr/bin:/bin';
  */
 export function prepareRemoteHome(
   host: TestHost,
-  o: { clis: string[]; modelUrl: string },
+  o: {
+    clis: string[];
+    modelUrl: string;
+    /** Folders put first on PATH (e.g. test/fake-agent/bin, whose `claude` is the fake). */
+    path?: string[];
+    /** More environment for the host's sessions (e.g. FAKE_CLAUDE_LOG). */
+    env?: Record<string, string>;
+  },
 ): RemoteHome {
   const bins = [...new Set(o.clis.map((c) => ensureAgentCli(c)))];
   const opened = bins.flatMap((bin) => openClisToOthers(dirname(dirname(bin)), o.clis));
@@ -46,8 +53,9 @@ export function prepareRemoteHome(
   execFileSync('git', ['init', '-q', work], { stdio: 'ignore' });
 
   const env: Record<string, string> = {
-    PATH: [...bins, SYSTEM_PATH].join(':'),
+    PATH: [...(o.path ?? []), ...bins, SYSTEM_PATH].join(':'),
     LANG: 'C.UTF-8',
+    ...o.env,
   };
   for (const cli of o.clis) {
     const setup = CLI_SETUPS.find((s) => s.cli === cli);
