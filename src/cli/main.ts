@@ -40,6 +40,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'add | list | check | remove: machines agents run on, reached with OpenSSH',
     load: () => import('./commands/host.js'),
   },
+  worktree: {
+    summary: "list | diff | merge | remove: workers' git worktrees (--worktree)",
+    load: () => import('./commands/worktree.js'),
+  },
   install: {
     summary: 'Install an agent profile (name, path/to/file.md or https URL)',
     load: () => import('./commands/install.js'),

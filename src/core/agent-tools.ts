@@ -53,6 +53,8 @@ export interface WorkerRequest {
   provider?: string | undefined;
   /** Where the worker runs: 'local', a host's name, or 'auto'. */
   host?: string | undefined;
+  /** Run the worker in its own git worktree (default: the profile's `use_worktree`). */
+  useWorktree?: boolean | undefined;
 }
 
 /** Sessions this large get a reminder to clean up (the original CAO's nudge). */
@@ -97,6 +99,7 @@ export class AgentTools {
         workingDirectory: r.workingDirectory,
         model: r.model,
         host: r.host,
+        useWorktree: r.useWorktree,
         message: r.message,
         type: 'handoff',
       });
@@ -156,7 +159,7 @@ export class AgentTools {
         await this.remove(w.workerId);
         return {
           success: true,
-          message: `Successfully handed off to ${w.who} in ${w.secs}s${await this.nudge(w.session)}`,
+          message: `Successfully handed off to ${w.who} in ${w.secs}s${await this.worktreeNote(w.workerId)}${await this.nudge(w.session)}`,
           output: outcome.output,
           terminal_id: w.workerId,
         };
@@ -213,6 +216,7 @@ export class AgentTools {
         workingDirectory: r.workingDirectory,
         model: r.model,
         host: r.host,
+        useWorktree: r.useWorktree,
         message: r.message,
         type: 'assign',
       });
@@ -222,6 +226,7 @@ export class AgentTools {
         message:
           `Task assigned to ${r.agentProfile} (terminal: ${terminal.id}${terminal.host === 'local' ? '' : `, on host ${terminal.host}`}). Worker is initializing in the background; ` +
           `your task will be delivered once it is ready. Call delete_terminal('${terminal.id}') when you no longer need this terminal.` +
+          (await this.worktreeNote(terminal.id)) +
           (await this.nudge(terminal.session_name)),
       };
     } catch (e) {
@@ -335,6 +340,13 @@ export class AgentTools {
 
   private async remove(id: string): Promise<void> {
     await this.terminals.delete(id).catch(() => {});
+  }
+
+  /** Where a worker in its own worktree left its changes, and how to take them. */
+  private async worktreeNote(workerId: string): Promise<string> {
+    const w = await this.deps.store.getWorktree(workerId).catch(() => undefined);
+    if (!w) return '';
+    return ` The worker works in its own git worktree (${w.path}, branch ${w.branch}); review its changes with 'cao worktree diff ${workerId}' and merge them into ${w.repo} with 'cao worktree merge ${workerId}' once the worker is deleted (or discard them with 'cao worktree remove ${workerId}').`;
   }
 
   private async nudge(session: string): Promise<string> {

@@ -16,6 +16,7 @@ import { SessionService } from './sessions.js';
 import { TerminalService } from './terminals.js';
 import { StatusTracker } from './tracker.js';
 import { TurnService } from './turns.js';
+import { WorktreeService } from './worktrees.js';
 
 export type CoreEdges = Omit<CoreDeps, 'tracker' | 'bus' | 'placement' | 'removeTerminalFiles'> & {
   bus?: EventBus;
@@ -39,6 +40,8 @@ export interface Core {
   readonly hosts: HostService;
   /** handoff, assign, send_message, answer and delete, as a known caller (MCP, `cao agent`). */
   readonly tools: AgentTools;
+  /** Workers' git worktrees: list, diff, merge, remove. */
+  readonly worktrees: WorktreeService;
   /** Live events (status changes, terminals coming and going, deliveries, turn ends). */
   subscribe(listener: EventListener): () => void;
   health(): Promise<HealthReport>;
@@ -100,6 +103,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
     orchestrator,
     hosts,
     tools,
+    worktrees: new WorktreeService(deps),
     subscribe: (listener) => bus.subscribe(listener),
     health: async () => ({
       terminal_backend: edges.runtime.kind,

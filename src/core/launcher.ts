@@ -30,6 +30,13 @@ import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
 import { resolveDirectoryOn, type Placement } from './placement.js';
 import { terminalLabels } from './terminal-labels.js';
+import {
+  createWorktree,
+  destroyWorktree,
+  planWorktree,
+  worktreePath,
+  type WorktreePlan,
+} from './worktrees.js';
 
 export interface CreateTerminalOptions {
   session: string;
@@ -51,6 +58,9 @@ export interface CreateTerminalOptions {
   /** When the working directory does not exist where it runs, start in the home there
    *  (a worker placed on another host than its caller's folder). */
   fallbackToHome?: boolean | undefined;
+  /** Run in a new git worktree made from the working directory's HEAD (worktrees.ts);
+   *  default: the profile's `use_worktree`. */
+  useWorktree?: boolean | undefined;
 }
 
 export interface PreparedTerminal {
@@ -61,6 +71,8 @@ export interface PreparedTerminal {
   profile: AgentProfile;
   spec: WindowSpec;
   files: LaunchFile[];
+  /** The worktree to make before the window (`use_worktree`). */
+  worktree?: WorktreePlan | undefined;
 }
 
 /** Checks the request and builds the launch; creates nothing. */
@@ -72,17 +84,23 @@ export async function prepareTerminal(
   const providerId = o.provider || profile.provider || o.fallbackProvider || DEFAULT_PROVIDER;
   const provider = getProvider(providerId);
   const place = await deps.placement(o.host ?? profile.host ?? undefined);
-  const cwd = await resolveDirectoryOn(place, o.workingDirectory).catch(async (e: unknown) => {
+  const dir = await resolveDirectoryOn(place, o.workingDirectory).catch(async (e: unknown) => {
     if (!o.fallbackToHome || !(e instanceof CaoError) || e.code !== 'INVALID_INPUT') throw e;
     return resolveDirectoryOn(place, place.home);
   });
+  const terminalId = newTerminalId();
+  // a worker in its own worktree starts at the same place inside it as the folder asked for
+  const worktree =
+    (o.useWorktree ?? profile.use_worktree) === true
+      ? await planWorktree(dir, place.host)
+      : undefined;
+  const cwd = worktree ? join(worktreePath(deps, o.session, terminalId), worktree.subdir) : dir;
   if (o.model !== undefined) assertModel(o.model);
   assertAgentEnv(
     o.sessionEnv,
     readSettings(deps.paths.settings).env.allow_loader_vars,
     "The session's environment (env_vars, --env)",
   );
-  const terminalId = newTerminalId();
   // the terminal's identity at /mcp and the API: the agent finds it in a private file, never in
   // an argument or the environment (some CLIs list their MCP servers' environment in argv)
   const token = newToken('terminal');
@@ -164,6 +182,7 @@ export async function prepareTerminal(
     profile,
     files: [tokenFile, ...(spec.files ?? [])],
     record,
+    worktree,
     spec: {
       host: place.host,
       session: o.session,
@@ -245,6 +264,13 @@ export async function startTerminal(
   o: StartOptions,
 ): Promise<TerminalRecord> {
   let ref: PaneRef;
+  const worktree = p.worktree
+    ? await createWorktree(deps, p.worktree, {
+        session: p.record.session,
+        terminalId: p.record.id,
+        agentProfile: p.record.agentProfile,
+      })
+    : undefined;
   try {
     for (const f of p.files) await p.place.writeFile(f);
     ref = o.newSession
@@ -252,6 +278,7 @@ export async function startTerminal(
       : await deps.runtime.createWindow(p.spec);
   } catch (e) {
     await p.place.removeTerminalFiles(p.record.id).catch(() => {});
+    if (worktree) await destroyWorktree(deps, worktree).catch(() => {});
     throw e;
   }
   const record: TerminalRecord = {
@@ -461,4 +488,7 @@ async function discardTerminal(
   if (wholeSession) await deps.store.deleteSession(ref.session).catch(() => {});
   // the terminal's files, and its launch file if the agent never got to read it
   await place.removeTerminalFiles(record.id).catch(() => {});
+  // a worker that never started leaves no worktree behind
+  const worktree = await deps.store.getWorktree(record.id).catch(() => undefined);
+  if (worktree) await destroyWorktree(deps, worktree).catch(() => {});
 }

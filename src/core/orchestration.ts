@@ -29,6 +29,8 @@ export interface StartWorkerOptions {
   /** Where the worker runs: 'local', a host's name, or 'auto' (default: the profile's, else
    *  this machine). */
   host?: string | undefined;
+  /** Run the worker in its own git worktree (default: the profile's `use_worktree`). */
+  useWorktree?: boolean | undefined;
 }
 
 /** Tries at answering a prompt (each waits `timing.answerConfirmMs` for it to go away). */
@@ -81,6 +83,7 @@ export class Orchestrator {
         model: o.model,
         callerId: caller?.id,
         host: o.host,
+        useWorktree: o.useWorktree,
       },
       {
         deferReady: true,

@@ -16,6 +16,8 @@ export interface CaoPaths {
   serverInfo: string;
   logs: string;
   terminalLogs: string;
+  /** Workers' git worktrees: worktrees/<session>/<terminal>. */
+  worktrees: string;
   agentStore: string;
   agentContext: string;
   tmp: string;
@@ -44,6 +46,7 @@ export function caoPaths(env: NodeJS.ProcessEnv = process.env): CaoPaths {
     serverInfo: join(home, 'db', 'server.json'),
     logs: join(home, 'logs'),
     terminalLogs: join(home, 'logs', 'terminal'),
+    worktrees: join(home, 'worktrees'),
     agentStore: join(home, 'agent-store'),
     agentContext: join(home, 'agent-context'),
     tmp: join(home, 'tmp'),

@@ -45,6 +45,8 @@ const frontMatterSchema = z
     provider_init_timeout: z.number().int().positive().optional(),
     /** Where this agent runs: 'local', a host's name (`cao host add`), or 'auto'. */
     host: z.string().optional(),
+    /** Run this agent in its own git worktree (on a branch `cao/<session>/<terminal>`). */
+    use_worktree: z.boolean().optional(),
   })
   .loose();
 

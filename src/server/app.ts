@@ -17,6 +17,7 @@ import { sessionRoutes } from './routes/sessions.js';
 import { terminalRoutes } from './routes/terminals.js';
 import { turnRoutes } from './routes/turns.js';
 import { webRoutes } from './routes/web.js';
+import { worktreeRoutes } from './routes/worktrees.js';
 import { authenticate } from './auth.js';
 import { mcpRoutes } from './mcp.js';
 import { bodySizeLimit, singleHost, wrongMethod } from './request-rules.js';
@@ -49,6 +50,7 @@ export function createApp(deps: AppDeps) {
     .route('/', terminalSocketRoutes(deps))
     .route('/', flowRoutes(deps))
     .route('/', hostRoutes(deps))
+    .route('/', worktreeRoutes(deps))
     .get('/openapi.json', (c) => c.json(doc))
     .route('/', webRoutes());
   app.notFound((c) =>

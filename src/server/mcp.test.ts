@@ -85,6 +85,7 @@ describe('cao-mcp-server tools', () => {
       'message',
       'model',
       'timeout',
+      'use_worktree',
     ]);
     await client.close();
     await s.close();

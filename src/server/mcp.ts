@@ -73,6 +73,12 @@ export function createToolServer(
       .describe(
         "Where the worker runs: 'local', a host's name (see cao host list), or 'auto' (the host with the most free memory). Default: the profile's host, else this machine",
       ),
+    use_worktree: z
+      .boolean()
+      .optional()
+      .describe(
+        "Run the worker in its own git worktree, on a new branch made from your repository's HEAD (your tree must have no uncommitted changes); its changes are merged later with 'cao worktree merge'. Default: the profile's use_worktree",
+      ),
   };
   const timeout = {
     timeout: z
@@ -88,12 +94,14 @@ export function createToolServer(
     message: string;
     model?: string | undefined;
     host?: string | undefined;
+    use_worktree?: boolean | undefined;
     working_directory?: string | undefined;
   }) => ({
     agentProfile: a.agent_profile,
     message: a.message,
     model: a.model,
     host: a.host || undefined,
+    useWorktree: a.use_worktree,
     workingDirectory: a.working_directory,
   });
   const handoff = (a: Parameters<typeof request>[0] & { timeout: number }, signal: AbortSignal) =>

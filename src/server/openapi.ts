@@ -62,6 +62,44 @@ function agentTool(name: string, summary: string, properties: Record<string, Sch
 export const OPERATIONS: Op[] = [
   {
     method: 'get',
+    path: '/worktrees',
+    summary:
+      "The git worktrees workers run in (use_worktree): branch, path, the caller's tree it merges into, base commit, whether the worker still runs, files changed",
+    tag: 'worktrees',
+    ok: { schema: { type: 'array', items: ref('Worktree') } },
+  },
+  {
+    method: 'get',
+    path: '/worktrees/{id}/diff',
+    summary:
+      "A worker's changes: the files and unified diff from the base commit to its worktree as it is (uncommitted and new files included)",
+    tag: 'worktrees',
+    params: [id],
+    ok: { schema: ref('WorktreeDiff') },
+    errors: [400, 404],
+  },
+  {
+    method: 'post',
+    path: '/worktrees/{id}/merge',
+    summary:
+      "Commit what the worker left uncommitted and merge its branch into the caller's tree, then remove the worktree and branch. 409 while the worker runs, when the caller's tree has uncommitted changes, or on a conflict (the merge is aborted, the tree left as it was)",
+    tag: 'worktrees',
+    params: [id],
+    ok: { schema: { type: 'object' } },
+    errors: [400, 404, 409],
+  },
+  {
+    method: 'delete',
+    path: '/worktrees/{id}',
+    summary:
+      'Remove a worktree and its branch, unmerged changes included (409 while the worker runs)',
+    tag: 'worktrees',
+    params: [id],
+    ok: { schema: success },
+    errors: [400, 404, 409],
+  },
+  {
+    method: 'get',
     path: '/hosts',
     summary:
       "The machines agents run on ('local' first, then remote hosts reached with OpenSSH), each asked now: reachable or why not, tmux, agent CLIs and versions, free memory, agents",
@@ -143,6 +181,11 @@ export const OPERATIONS: Op[] = [
       model: str,
       provider: str,
       working_directory: str,
+      host: str,
+      use_worktree: {
+        type: 'boolean',
+        description: "Run the worker in its own git worktree made from the caller's HEAD",
+      },
     },
   ),
   ...agentTool('assign', 'Non-blocking delegation: the worker reports back with send_message', {
@@ -151,6 +194,11 @@ export const OPERATIONS: Op[] = [
     model: str,
     provider: str,
     working_directory: str,
+    host: str,
+    use_worktree: {
+      type: 'boolean',
+      description: "Run the worker in its own git worktree made from the caller's HEAD",
+    },
   }),
   ...agentTool(
     'send-message',
@@ -290,6 +338,12 @@ export const OPERATIONS: Op[] = [
       q('allowed_tools', "Comma-separated CAO tool names; '*' = skip permission prompts"),
       q('yolo', 'Skip permission prompts (same as allowed_tools=*)', false, { type: 'boolean' }),
       q('model', 'Model override'),
+      q(
+        'use_worktree',
+        "Run in a new git worktree (branch cao/SESSION/TERMINAL) made from the working directory's HEAD",
+        false,
+        { type: 'boolean' },
+      ),
     ],
     body: {
       type: 'object',
@@ -336,6 +390,9 @@ export const OPERATIONS: Op[] = [
       q('allowed_tools', 'Comma-separated CAO tool names'),
       q('model', 'Model override'),
       q('caller_id', 'Terminal id of the terminal that asked for this one'),
+      q('use_worktree', "Run in a new git worktree made from the caller's HEAD", false, {
+        type: 'boolean',
+      }),
       q(
         'initial_message',
         'A first task: the call returns at once and the task is delivered when the worker is ready (also in the JSON body)',
@@ -890,6 +947,35 @@ const SCHEMAS: Record<string, Schema> = {
       max_agents: { type: ['integer', 'null'] },
       labels: { type: 'object' },
       api_port: { type: ['integer', 'null'] },
+    },
+  },
+  Worktree: {
+    type: 'object',
+    properties: {
+      terminal_id: str,
+      session: str,
+      agent_profile: { type: ['string', 'null'] },
+      branch: str,
+      path: str,
+      repo: str,
+      base_commit: str,
+      created_at: str,
+      worker: { type: 'string', enum: ['running', 'gone'] },
+      changed_files: { type: 'integer' },
+    },
+  },
+  WorktreeDiff: {
+    type: 'object',
+    properties: {
+      terminal_id: str,
+      branch: str,
+      base_commit: str,
+      files: {
+        type: 'array',
+        items: { type: 'object', properties: { status: str, path: str } },
+      },
+      diff: str,
+      truncated: { type: 'boolean' },
     },
   },
   Error: {

@@ -92,4 +92,18 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE terminals ADD COLUMN pane_id TEXT;
   ALTER TABLE terminals ADD COLUMN window_id TEXT;
   `,
+  // 5: git worktrees made for workers (`use_worktree`); a row outlives its terminal until the
+  // worktree is merged or removed
+  `
+  CREATE TABLE worktrees (
+    terminal_id TEXT PRIMARY KEY,
+    session TEXT NOT NULL,
+    agent_profile TEXT,
+    branch TEXT NOT NULL,
+    path TEXT NOT NULL,
+    repo TEXT NOT NULL,
+    base_commit TEXT NOT NULL,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];

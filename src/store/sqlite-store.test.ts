@@ -101,6 +101,7 @@ describe('migrations', () => {
       'inbox',
       'sessions',
       'terminals',
+      'worktrees',
     ]);
   });
 
@@ -112,7 +113,8 @@ describe('migrations', () => {
     // as a database written before migration 2 existed looks (nor migration 3)
     old.db.exec(
       'DROP TABLE flow_runs; DROP TABLE flows; DROP INDEX terminals_token_hash; ALTER TABLE terminals DROP COLUMN token_hash;' +
-        ' DROP TABLE hosts; ALTER TABLE terminals DROP COLUMN host; ALTER TABLE terminals DROP COLUMN pane_id; ALTER TABLE terminals DROP COLUMN window_id;',
+        ' DROP TABLE hosts; ALTER TABLE terminals DROP COLUMN host; ALTER TABLE terminals DROP COLUMN pane_id; ALTER TABLE terminals DROP COLUMN window_id;' +
+        ' DROP TABLE worktrees;',
     );
     old.db.pragma('user_version = 1');
     old.close();

@@ -31,6 +31,7 @@ import type {
   TerminalPatch,
   TerminalRecord,
   HostRecord,
+  WorktreeRecord,
 } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -312,6 +313,33 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM hosts WHERE name = ?').run(name);
   }
 
+  async insertWorktree(w: WorktreeRecord): Promise<void> {
+    this.guard();
+    this.db
+      .prepare(
+        `INSERT INTO worktrees (terminal_id, session, agent_profile, branch, path, repo, base_commit, created_at)
+         VALUES (@terminalId, @session, @agentProfile, @branch, @path, @repo, @baseCommit, @createdAt)`,
+      )
+      .run(w);
+  }
+
+  async getWorktree(terminalId: string): Promise<WorktreeRecord | undefined> {
+    const row = this.db.prepare('SELECT * FROM worktrees WHERE terminal_id = ?').get(terminalId) as
+      Row | undefined;
+    return row ? toWorktree(row) : undefined;
+  }
+
+  async listWorktrees(): Promise<WorktreeRecord[]> {
+    return (
+      this.db.prepare('SELECT * FROM worktrees ORDER BY created_at, terminal_id').all() as Row[]
+    ).map(toWorktree);
+  }
+
+  async deleteWorktree(terminalId: string): Promise<void> {
+    this.guard();
+    this.db.prepare('DELETE FROM worktrees WHERE terminal_id = ?').run(terminalId);
+  }
+
   async upsertFlow(f: FlowRecord): Promise<void> {
     this.guard();
     this.db
@@ -398,6 +426,19 @@ function toHost(r: Row): HostRecord {
     labels: JSON.parse((r['labels'] as string | null) ?? '{}') as Record<string, string>,
     home: (r['home'] as string | null) ?? null,
     remotePort: r['remote_port'] === null ? null : Number(r['remote_port']),
+    createdAt: String(r['created_at']),
+  };
+}
+
+function toWorktree(r: Row): WorktreeRecord {
+  return {
+    terminalId: String(r['terminal_id']),
+    session: String(r['session']),
+    agentProfile: str(r['agent_profile']),
+    branch: String(r['branch']),
+    path: String(r['path']),
+    repo: String(r['repo']),
+    baseCommit: String(r['base_commit']),
     createdAt: String(r['created_at']),
   };
 }

@@ -109,6 +109,22 @@ export interface HostRecord {
   createdAt: string;
 }
 
+/** A git worktree a worker runs in (`use_worktree`), kept until it is merged or removed. */
+export interface WorktreeRecord {
+  terminalId: string;
+  session: string;
+  agentProfile: string | null;
+  /** `cao/<session>/<terminal>`. */
+  branch: string;
+  /** CAO_HOME/worktrees/<session>/<terminal>. */
+  path: string;
+  /** The caller's working tree the worktree was made from; merges go there. */
+  repo: string;
+  /** The commit (the caller's HEAD) the branch started at. */
+  baseCommit: string;
+  createdAt: string;
+}
+
 /** A scheduled flow (reference §8). The prompt template lives in the flow file, not here. */
 export interface FlowRecord {
   name: string;
@@ -169,6 +185,12 @@ export interface Store {
   listTerminals(filter?: { session?: string }): Promise<TerminalRecord[]>;
   updateTerminal(id: string, patch: TerminalPatch): Promise<void>;
   deleteTerminal(id: string): Promise<void>;
+
+  insertWorktree(w: WorktreeRecord): Promise<void>;
+  getWorktree(terminalId: string): Promise<WorktreeRecord | undefined>;
+  /** Oldest first. */
+  listWorktrees(): Promise<WorktreeRecord[]>;
+  deleteWorktree(terminalId: string): Promise<void>;
 
   insertMessage(m: NewMessage, now: string): Promise<MessageRecord>;
   getMessage(id: number): Promise<MessageRecord | undefined>;

@@ -13,8 +13,8 @@ import { startProgress } from '../progress.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
 
 const USAGE = `Usage:
-  cao agent handoff --agent PROFILE [--timeout N] [--model M] [--host NAME] [--from ID] [--json] "task"
-  cao agent assign --agent PROFILE [--model M] [--host NAME] [--from ID] [--json] "task"
+  cao agent handoff --agent PROFILE [--timeout N] [--model M] [--host NAME] [--worktree] [--from ID] [--json] "task"
+  cao agent assign --agent PROFILE [--model M] [--host NAME] [--worktree] [--from ID] [--json] "task"
   cao agent send-message [--to ID] [--from ID] [--json] "message"
   cao agent answer TERMINAL_ID "answer"
   cao agent delete TERMINAL_ID
@@ -24,7 +24,8 @@ The same as the MCP tools handoff, assign, send_message, answer_user_prompt and
 delete_terminal. Inside a cao terminal the call acts as that terminal; elsewhere name the
 calling terminal with --from ID (or $CAO_TERMINAL_ID). An answer is an option's number or text.
 'send-message' without --to replies to the terminal that started this one.
-'status' shows a terminal's status (why, with evidence) and its inbox with delivery states.`;
+'status' shows a terminal's status (why, with evidence) and its inbox with delivery states.
+--worktree runs the worker in its own git worktree made from the caller's HEAD ('cao worktree').`;
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   handoff: (argv, ctx) => delegate('handoff', argv, ctx),
@@ -61,6 +62,7 @@ async function delegate(
       model: { type: 'string' },
       'working-directory': { type: 'string' },
       host: { type: 'string' },
+      worktree: { type: 'boolean' },
       from: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -78,6 +80,7 @@ async function delegate(
     model: values.model,
     working_directory: values['working-directory'],
     ...(values.host ? { host: values.host } : {}),
+    ...(values.worktree ? { use_worktree: true } : {}),
   };
   let r: { success: boolean; message: string; output?: string | null; terminal_id?: string | null };
   if (kind === 'handoff') {

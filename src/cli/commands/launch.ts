@@ -29,6 +29,8 @@ Options:
   --model M                   model override
   --env KEY=VALUE             environment for every terminal of the session (repeatable)
   --host NAME                 run on this host ('cao host list'; 'auto': the most free memory)
+  --worktree                  run in a new git worktree (branch cao/SESSION/TERMINAL) made from
+                              the working directory's HEAD; see 'cao worktree'
   --async                     with MESSAGE: send it and return without waiting
   --timeout N                 with MESSAGE: seconds to wait for the answer (default 300)
   --json                      print the created terminal (and answer) as JSON`;
@@ -48,6 +50,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       model: { type: 'string' },
       env: { type: 'string', multiple: true },
       host: { type: 'string' },
+      worktree: { type: 'boolean' },
       async: { type: 'boolean' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
@@ -106,6 +109,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
             allowed_tools: values.yolo ? ['*'] : values['allowed-tools'],
             model: values.model,
             ...(values.host ? { host: values.host } : {}),
+            ...(values.worktree ? { use_worktree: true } : {}),
             ...(Object.keys(env).length > 0 ? { env_vars: env } : {}),
           },
         },

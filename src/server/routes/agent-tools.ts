@@ -21,6 +21,7 @@ const task = {
   provider: p.optText(),
   working_directory: p.optText(),
   host: p.optText(),
+  use_worktree: p.bool().optional(),
 };
 
 /** The terminal the call acts as: the credential's own, or the owner's `caller_id`. */
@@ -62,6 +63,7 @@ export function agentToolRoutes(deps: AppDeps) {
               provider: v.provider,
               workingDirectory: v.working_directory,
               host: v.host || undefined,
+              useWorktree: v.use_worktree,
               timeoutS: v.timeout ?? 600,
             },
             c.req.raw.signal,
@@ -79,6 +81,7 @@ export function agentToolRoutes(deps: AppDeps) {
           provider: v.provider,
           workingDirectory: v.working_directory,
           host: v.host || undefined,
+          useWorktree: v.use_worktree,
         }),
       );
     })

@@ -13,6 +13,8 @@ const launchParams = {
   model: p.optText(),
   /** 'local', a host's name (`cao host add`), or 'auto'. */
   host: p.optText(),
+  /** Run in a new git worktree made from the working directory's HEAD. */
+  use_worktree: p.bool().optional(),
 };
 
 const createSession = z.object({
@@ -52,6 +54,7 @@ export function sessionRoutes(deps: AppDeps) {
         model: v.model,
         env: v.env_vars,
         host: v.host || undefined,
+        useWorktree: v.use_worktree,
       });
       return c.json(view, 201);
     })
@@ -71,6 +74,7 @@ export function sessionRoutes(deps: AppDeps) {
           workingDirectory: v.working_directory,
           model: v.model,
           host: v.host || undefined,
+          useWorktree: v.use_worktree,
           message: v.initial_message,
           type: v.initial_message_orchestration_type ?? v.orchestration_type ?? 'assign',
         });
@@ -84,6 +88,7 @@ export function sessionRoutes(deps: AppDeps) {
         model: v.model,
         callerId: v.caller_id,
         host: v.host || undefined,
+        useWorktree: v.use_worktree,
       });
       return c.json(view, 201);
     })
