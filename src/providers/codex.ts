@@ -322,7 +322,13 @@ function detect(screen: string): Detection {
     return { status: 'completed', rule: 'worked-for', evidence: evidence(lines[workedAt]) };
   }
   if (last && isAnswer(last)) {
-    return { status: 'completed', rule: 'response', evidence: evidence(last.lines[0]) };
+    // no `Worked for` yet: a reply still streaming looks the same (no busy line while it does)
+    return {
+      status: 'completed',
+      rule: 'response',
+      evidence: evidence(last.lines[0]),
+      tentative: true,
+    };
   }
   if (last) {
     return { status: 'processing', rule: 'tool-activity', evidence: evidence(last.lines[0]) };

@@ -10,6 +10,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../support/shared.js';
+import { ASK_INPUT } from './ask-input.js';
 import { CLI_SETUPS } from './cli-setups.js';
 import { startStack } from './harness.js';
 
@@ -102,23 +103,6 @@ const PLANS: Record<string, Plan> = {
       },
     ],
   },
-};
-
-/** The question both ask plans make the CLI show (its own tool, called by the fake model). */
-export const ASK_INPUT = {
-  questions: [
-    {
-      id: 'colour',
-      header: 'Colour',
-      question: 'Which colour should the button be?',
-      multiSelect: false,
-      options: [
-        { label: 'Red', description: 'Warm and loud' },
-        { label: 'Blue', description: 'Calm (Recommended)' },
-        { label: 'Green', description: 'Natural' },
-      ],
-    },
-  ],
 };
 
 async function main(): Promise<void> {
