@@ -1,6 +1,8 @@
 /**
  * The delivery ledger over the in-process stack (fake runtime, fake Claude screens).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClaude } from '../../test/support/fake-claude.js';
 import { createTestStack, type TestStack } from '../../test/support/stack.js';
@@ -141,6 +143,41 @@ describe('delivery', () => {
     );
     expect(one.body).toMatchObject({ status: 'delivered', sender_id: a.id });
     expect((await s.req('GET', `/terminals/${b.id}/inbox/messages?status=bogus`)).status).toBe(422);
+  });
+});
+
+describe("the CLI's own question widget", () => {
+  // Claude Code's AskUserQuestion widget as captured on the real CLI: its `❯ 1. Red` cursor
+  // sits between two rules, like the input box; Enter there would pick an option
+  const WIDGET = readFileSync(
+    join(
+      import.meta.dirname,
+      '../providers/testdata/claude_code/waiting_user_answer/claude-2.1.331-ask-user-question.txt',
+    ),
+    'utf8',
+  );
+
+  it('never delivers into it: the message waits until the question is answered', async () => {
+    s = createTestStack();
+    const a = await launch('a');
+    const b = await launch('b');
+    const pane = s.runtime.paneOf(b.id);
+    const ready = pane.screen;
+    pane.show(WIDGET);
+    await until(() => s.deps.tracker.get(b.id)?.status === 'waiting_user_answer');
+    const r = await s.req<{ message_id: number }>('POST', `/terminals/${b.id}/inbox/messages`, {
+      sender_id: a.id,
+      message: 'not into the widget',
+    });
+    // give the ledger every chance to act on the queued message
+    await new Promise((res) => setTimeout(res, 300));
+    expect(await stateOf(r.body.message_id)).toBe('pending');
+    expect(pane.pasted.join('')).not.toContain('not into the widget');
+    expect(pane.keysPressed).toEqual([]);
+    // the question answered (the prompt is back): the message goes in
+    pane.show(ready);
+    await until(async () => (await stateOf(r.body.message_id)) === 'delivered');
+    expect(pane.pasted.join('')).toContain('not into the widget');
   });
 });
 

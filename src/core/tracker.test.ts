@@ -15,6 +15,7 @@ import {
   CAPTURE_MAX_WAIT_MS,
   DETECT_HISTORY_LINES,
   StatusTracker,
+  TENTATIVE_SETTLE_MS,
   isGone,
 } from './tracker.js';
 
@@ -113,12 +114,16 @@ afterEach(() => {
 });
 
 /** Starts a window running the fake CLI and tracks it; returns its pane. */
-async function tracked(terminalId = 'aaaa0001', session = 'cao-t'): Promise<FakePane> {
+async function tracked(
+  terminalId = 'aaaa0001',
+  session = 'cao-t',
+  provider = 'claude_code',
+): Promise<FakePane> {
   const s = spec(terminalId, session);
   const ref = (await runtime.hasSession(session))
     ? await runtime.createWindow(s)
     : await runtime.createSession(s);
-  await tracker.track({ ...ref, terminalId, provider: getProvider('claude_code') });
+  await tracker.track({ ...ref, terminalId, provider: getProvider(provider) });
   return runtime.paneOf(terminalId);
 }
 
@@ -384,6 +389,81 @@ describe('turnStarted', () => {
     tracker.turnStarted('ffff0000');
     expect(statuses()).toEqual(['idle', 'processing']);
     expect(runtime.reads).toHaveLength(1);
+  });
+});
+
+describe('a reply with no end-of-turn mark yet (Codex streams without a busy line)', () => {
+  // Codex 0.169's screens: the finished turn (real capture), and the same turn while its reply
+  // streams, which differs only by the `Worked for` line Codex draws at the end
+  const DONE = testdataOf('codex')('completed/codex-0.169.0-inline-yolo.txt');
+  const STREAMING = DONE.replace(/^ {2}Worked for .*$/m, '');
+  const STREAMING_MORE = STREAMING.replace(
+    'Yolo command finished. FAKE-REPLY-3',
+    'Yolo command finished. FAKE-REPLY-3\n  and a second line of it',
+  );
+
+  const codexTurn = async (): Promise<FakePane> => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'codex');
+    tracker.turnStarted('aaaa0001');
+    return pane;
+  };
+
+  it('the detector calls it a tentative completion', () => {
+    expect(getProvider('codex').detect(STREAMING)).toMatchObject({
+      status: 'completed',
+      rule: 'response',
+      tentative: true,
+    });
+    expect(getProvider('codex').detect(DONE).tentative).toBeUndefined();
+  });
+
+  it('is processing while a turn cao started streams, completed at the mark, never before', async () => {
+    const pane = await codexTurn();
+    pane.show(STREAMING);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({
+      status: 'processing',
+      rule: 'reply-without-end-mark',
+    });
+    pane.show(STREAMING_MORE);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    pane.show(DONE);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'worked-for' });
+    // (the fake pane starts on a Claude screen, which Codex's reader calls unknown)
+    expect(statuses()).toEqual(['processing', 'completed']);
+  });
+
+  it('a pause in the stream shorter than TENTATIVE_SETTLE_MS does not end the turn', async () => {
+    const pane = await codexTurn();
+    pane.show(STREAMING);
+    await advance(TENTATIVE_SETTLE_MS - 1000);
+    pane.show(STREAMING_MORE);
+    await advance(TENTATIVE_SETTLE_MS - 1000);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    expect(statuses()).toEqual(['processing']);
+  });
+
+  it('believes it once the screen stayed the same TENTATIVE_SETTLE_MS (a CLI without the mark)', async () => {
+    const pane = await codexTurn();
+    pane.show(STREAMING);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    await advance(TENTATIVE_SETTLE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+    // the next turn is held again
+    tracker.turnStarted('aaaa0001');
+    pane.show(STREAMING_MORE);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+  });
+
+  it('with no turn seen to start (adopted after a restart) the screen is taken as it is', async () => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'codex');
+    pane.show(STREAMING);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
   });
 });
 

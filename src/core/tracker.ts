@@ -27,6 +27,13 @@ export const CAPTURE_DEBOUNCE_MS = 30;
 export const CAPTURE_MAX_WAIT_MS = 150;
 /** Scrollback read with the screen, so the latest user message is found after long replies. */
 export const DETECT_HISTORY_LINES = 200;
+/**
+ * How long a tentative completion (an answer without the CLI's end-of-turn mark, see
+ * `Detection.tentative`) must stay on an unchanged screen before it is believed, when cao saw
+ * the turn start. Codex 0.169 draws its mark (`Worked for …`) within a second of the end; a
+ * release that never draws one still ends its turns, just this much later.
+ */
+export const TENTATIVE_SETTLE_MS = 10_000;
 
 /** Rules meaning the agent process is gone for good: no input will ever reach it. */
 const GONE_RULES = new Set([
@@ -58,6 +65,10 @@ interface Entry extends TrackedTerminal {
   dirtyAgain: boolean;
   /** Set once the agent exited or the window went away: the status is final. */
   final: Detection | undefined;
+  /** cao submitted a turn and no end of it has been read yet. */
+  turnOpen: boolean;
+  /** Believes a held tentative completion once the screen stayed the same long enough. */
+  settle: NodeJS.Timeout | undefined;
 }
 
 interface Waiter {
@@ -97,6 +108,8 @@ export class StatusTracker {
       capturing: undefined,
       dirtyAgain: false,
       final: undefined,
+      turnOpen: false,
+      settle: undefined,
     };
     this.entries.set(t.terminalId, entry);
     this.byPane.set(t.paneId, entry);
@@ -113,6 +126,7 @@ export class StatusTracker {
     const e = this.entries.get(terminalId);
     if (!e) return;
     clearTimeout(e.timer);
+    clearTimeout(e.settle);
     this.entries.delete(terminalId);
     this.byPane.delete(e.paneId);
     for (const w of this.waiters.get(terminalId) ?? []) {
@@ -206,7 +220,9 @@ export class StatusTracker {
    */
   turnStarted(terminalId: string): void {
     const e = this.entries.get(terminalId);
-    if (!e || e.final || e.detection.status === 'processing') return;
+    if (!e || e.final) return;
+    e.turnOpen = true;
+    if (e.detection.status === 'processing') return;
     this.apply(e, {
       status: 'processing',
       rule: 'input-submitted',
@@ -311,8 +327,9 @@ export class StatusTracker {
       try {
         const screen = await this.deps.runtime.capture(e.paneId, { history: DETECT_HISTORY_LINES });
         if (!this.entries.has(e.terminalId) || e.final) return e.final ?? e.detection;
+        const changed = screen !== e.screen;
         e.screen = screen;
-        this.apply(e, e.provider.detect(screen));
+        this.apply(e, this.withinTurn(e, e.provider.detect(screen), changed));
       } catch (err) {
         if (this.entries.has(e.terminalId)) {
           // a host whose link is down: the agent is presumed to run on; read again when it is back
@@ -361,6 +378,35 @@ export class StatusTracker {
     );
   }
 
+  /**
+   * What a turn cao saw start makes of a detection. A tentative completion (an answer with no
+   * end-of-turn mark) is held as processing while the reply may still stream, and believed
+   * once the screen has not changed for TENTATIVE_SETTLE_MS; any other end closes the turn.
+   */
+  private withinTurn(e: Entry, d: Detection, changed: boolean): Detection {
+    if (d.status === 'processing' || d.status === 'waiting_user_answer') return d;
+    if (!(d.status === 'completed' && d.tentative && e.turnOpen)) {
+      e.turnOpen = false;
+      clearTimeout(e.settle);
+      e.settle = undefined;
+      return d;
+    }
+    if (changed || !e.settle) {
+      clearTimeout(e.settle);
+      e.settle = setTimeout(() => {
+        e.settle = undefined;
+        if (!this.entries.has(e.terminalId) || e.final || !e.turnOpen) return;
+        e.turnOpen = false;
+        this.apply(e, d);
+      }, TENTATIVE_SETTLE_MS);
+    }
+    return {
+      status: 'processing',
+      rule: 'reply-without-end-mark',
+      evidence: [...d.evidence, 'no end-of-turn mark yet: the reply may still be streaming'],
+    };
+  }
+
   /** The terminal's host cannot be reached now: status unknown (not ready, not gone). */
   private unreachable(e: Entry, why: string): void {
     if (e.final) return;
@@ -378,6 +424,7 @@ export class StatusTracker {
     this.apply(e, d);
     e.final = d;
     clearTimeout(e.timer);
+    clearTimeout(e.settle);
   }
 
   private apply(e: Entry, d: Detection): void {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { launchContext } from '../../test/support/providers.js';
+import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
@@ -8,6 +8,7 @@ import type { LaunchContext } from './provider.js';
 import { stripAnsi } from './screen.js';
 
 const capture = captureOf('claude');
+const own = testdataOf('claude_code');
 
 const RULE = '─'.repeat(80);
 const screen = (...lines: string[]): string => lines.join('\n');
@@ -220,5 +221,45 @@ describe('claude_code launch', () => {
     expect(reviewer).toContain('Write');
     expect(reviewer).not.toContain('Read');
     expect(reviewer).not.toContain('Grep');
+  });
+});
+
+describe('claude_code AskUserQuestion widget (real captures, 220x50 and 100x40)', () => {
+  const sizes = ['', '-100x40'];
+  for (const size of sizes) {
+    const widget = own(`waiting_user_answer/claude-2.1.331-ask-user-question${size}.txt`);
+    it(`reads waiting_user_answer with the question and options${size}`, () => {
+      const d = claudeCode.detect(widget);
+      expect(d).toMatchObject({ status: 'waiting_user_answer', rule: 'ask-user-question' });
+      expect(d.question).toEqual({
+        text: 'Which colour should the button be?',
+        options: ['Red', 'Blue', 'Green', 'Type something.', 'Chat about this'],
+      });
+      // its cursor line between two rules is not an input box
+      expect(claudeCode.inputText(widget)).toBeUndefined();
+    });
+    it(`picks an option by number or by its text${size}`, () => {
+      expect(claudeCode.answerKeys?.(widget, '1')).toEqual(['Enter']);
+      expect(claudeCode.answerKeys?.(widget, '3')).toEqual(['Down', 'Down', 'Enter']);
+      expect(claudeCode.answerKeys?.(widget, 'blue')).toEqual(['Down', 'Enter']);
+      expect(claudeCode.answerKeys?.(widget, 'GREEN')).toEqual(['Down', 'Down', 'Enter']);
+      expect(() => claudeCode.answerKeys?.(widget, 'purple')).toThrow(/not one of the options/);
+    });
+  }
+
+  it('counts the footer only as the last line: an answer quoting it is not a widget', () => {
+    const quoted = screen(
+      '❯ what does the question widget say?',
+      '',
+      '● It ends with: Enter to select · ↑/↓ to navigate · Esc to cancel',
+      '',
+      '✻ Cooked for 1s',
+      '',
+      RULE,
+      '❯\u00a0',
+      RULE,
+      '  ? for shortcuts',
+    );
+    expect(claudeCode.detect(quoted).status).toBe('completed');
   });
 });

@@ -11,6 +11,8 @@ import {
   evidence,
   isRule,
   lastIndexMatching,
+  noSuchOption,
+  optionIndex,
   screenLines,
   selectOption,
 } from './screen.js';
@@ -40,6 +42,59 @@ const CHOICE_FOOTER_RE = /Esc to cancel|Enter to confirm|↑\/↓ to navigate/;
 const EXITED_RE = /^Resume this session with:/;
 /** `⎿  Interrupted · What should Claude do instead?`: the user stopped the turn. */
 const INTERRUPTED_RE = /^\s*⎿\s+Interrupted\b/u;
+
+/** The AskUserQuestion widget's footer, the last line on the screen while it waits. */
+const ASK_FOOTER_RE = /^\s*Enter to select\b.*\bEsc to cancel\b/;
+/** An option of that widget: `❯ 1. Red`, `  2. Blue` (its description is indented deeper). */
+const ASK_OPTION_RE = /^\s{0,3}(?:❯\s*)?(\d+)\.\s+(\S.*)$/u;
+/** The widget's tab bar above the question: `☐ Colour`, `←  ☐ Colour  ✔ Submit  →`. */
+const ASK_TABS_RE = /^\s*(?:←\s+)?[☐☒✔□■]\s/u;
+
+interface AskWidget {
+  text: string;
+  options: string[];
+  /** Option index (0-based) under the `❯` cursor. */
+  cursor: number;
+  footer: string;
+}
+
+/**
+ * Claude Code's AskUserQuestion widget: a rule, the tab bar, the question, numbered options
+ * (with "Type something." and "Chat about this" last), and the "Enter to select" footer as the
+ * screen's last line. That position is what tells it from an answer quoting the footer.
+ */
+function askWidget(lines: readonly string[]): AskWidget | undefined {
+  const footerAt = lines.length - 1;
+  const footer = lines[footerAt] ?? '';
+  if (!ASK_FOOTER_RE.test(footer)) return undefined;
+  const top = lastIndexMatching(lines, /^\s*[─━]{20,}\s*$/, footerAt - 1);
+  // the rule above the tab bar: the widget draws a second rule among its last options
+  let header = top;
+  for (let i = top; i >= Math.max(0, footerAt - 60); i--) {
+    if (isRule(lines[i] ?? '') && ASK_TABS_RE.test(lines[i + 1] ?? '')) {
+      header = i + 1;
+      break;
+    }
+  }
+  if (header < 0) return undefined;
+  const options: string[] = [];
+  let cursor = 0;
+  let first = -1;
+  for (let i = header; i < footerAt; i++) {
+    const m = ASK_OPTION_RE.exec(lines[i] ?? '');
+    if (!m?.[1] || !m[2] || Number(m[1]) !== options.length + 1) continue;
+    if (first < 0) first = i;
+    if (/^\s*❯/u.test(lines[i] ?? '')) cursor = options.length;
+    options.push(m[2].trim());
+  }
+  if (options.length < 2 || first < 0) return undefined;
+  const text = lines
+    .slice(header, first)
+    .filter((l) => !ASK_TABS_RE.test(l) && l.trim() !== '')
+    .map((l) => l.trim())
+    .join(' ');
+  return { text, options, cursor, footer };
+}
 
 interface Box {
   /** Index of the rule above the input line. */
@@ -77,6 +132,17 @@ function detect(screen: string): Detection {
   if (gone) return gone;
 
   const tail = lines.slice(-25);
+
+  // before the input box: the widget's `❯ 1.` cursor between two rules looks like one
+  const ask = askWidget(lines);
+  if (ask) {
+    return {
+      status: 'waiting_user_answer',
+      rule: 'ask-user-question',
+      evidence: evidence(ask.text, ask.footer),
+      question: { text: ask.text, options: ask.options },
+    };
+  }
 
   const box = findBox(lines);
   if (!box) {
@@ -169,8 +235,18 @@ function startupKeys(screen: string): string[] | undefined {
   return undefined;
 }
 
-/** Picks an option of a permission prompt or choice menu: a number, or yes / no. */
+/**
+ * Picks an option of a permission prompt or choice menu: a number, or yes / no. In the
+ * AskUserQuestion widget: a number or an option's text; anything else is refused with the list.
+ */
 function answerKeys(screen: string, answer: string): string[] | undefined {
+  const ask = askWidget(screenLines(screen));
+  if (ask) {
+    const goal = optionIndex(ask.options, answer);
+    if (goal === undefined) throw noSuchOption(ask.options, answer);
+    const moves = goal - ask.cursor;
+    return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
+  }
   const lines = screenLines(screen).slice(-30);
   const a = answer.trim().toLowerCase();
   if (/^\d+$/.test(a)) return selectOption(lines, new RegExp(`^\\s*(?:❯\\s*)?${a}\\.\\s`, 'u'));
@@ -182,7 +258,9 @@ function answerKeys(screen: string, answer: string): string[] | undefined {
 }
 
 function inputText(screen: string): string | undefined {
-  const box = findBox(screenLines(screen));
+  const lines = screenLines(screen);
+  if (askWidget(lines)) return undefined;
+  const box = findBox(lines);
   return box ? boxText(box) : undefined;
 }
 

@@ -353,3 +353,39 @@ describe('codex launch', () => {
     expect(tomlString('x\ud800y')).toBe('"x\ufffdy"');
   });
 });
+
+describe('codex request_user_input widget (real captures, 220x50 and 100x40)', () => {
+  for (const size of ['', '-100x40']) {
+    const widget = own(`waiting_user_answer/codex-0.169.0-request-user-input${size}.txt`);
+    it(`reads waiting_user_answer with the question and options${size}`, () => {
+      const d = codex.detect(widget);
+      expect(d).toMatchObject({ status: 'waiting_user_answer', rule: 'request-user-input' });
+      expect(d.question).toEqual({
+        text: 'Which colour should the button be?',
+        options: ['Red', 'Blue', 'Green', 'None of the above'],
+      });
+      // the message above it is not a composer with text in it
+      expect(codex.inputText(widget)).toBeUndefined();
+    });
+    it(`picks an option by number or by its text${size}`, () => {
+      expect(codex.answerKeys?.(widget, '2')).toEqual(['Down', 'Enter']);
+      expect(codex.answerKeys?.(widget, 'red')).toEqual(['Enter']);
+      expect(codex.answerKeys?.(widget, 'Green')).toEqual(['Down', 'Down', 'Enter']);
+      expect(codex.answerKeys?.(widget, 'none')).toEqual(['Down', 'Down', 'Down', 'Enter']);
+      expect(() => codex.answerKeys?.(widget, 'purple')).toThrow(/not one of the options/);
+    });
+  }
+
+  it('counts the footer only as the last line: an answer quoting it is not a widget', () => {
+    const quoted = screen(
+      '› what does the widget footer say?',
+      '',
+      '• Question 1/1 ends with: enter to submit answer | esc to interrupt',
+      '',
+      '  Worked for 1s',
+      '',
+      ...COMPOSER,
+    );
+    expect(codex.detect(quoted).status).toBe('completed');
+  });
+});

@@ -19,6 +19,8 @@ import {
   blankOrDeadPane,
   evidence,
   lastIndexMatching,
+  noSuchOption,
+  optionIndex,
   screenLines,
 } from './screen.js';
 
@@ -82,6 +84,49 @@ const EXITED_RE =
 
 /** The status line and footer below the composer (original CAO's TUI_FOOTER_PATTERN). */
 const FOOTER_RE = /\?\s+for shortcuts|context left|\d+%\s+left|·\s+[~/]/;
+
+/** The request_user_input widget's footer (`tab to add notes | enter to submit answer | esc to
+ *  interrupt`, `… | enter to submit all | …`): the last line on the screen while it waits. */
+const QUESTION_FOOTER_RE = /\benter to submit (?:answer|all)\b/;
+/** Its header above the question: `Question 1/2 (2 unanswered)`. */
+const QUESTION_HEADER_RE = /^\s*Question \d+\/\d+\b/;
+
+interface QuestionWidget {
+  text: string;
+  options: string[];
+  /** Option index (0-based) under the `›` cursor. */
+  cursor: number;
+  footer: string;
+}
+
+/**
+ * Codex's request_user_input widget: `Question 1/1`, the question, numbered options (label,
+ * then its description after a run of spaces; Codex adds "None of the above"), and the footer
+ * as the screen's last line, which is what tells it from an answer that quotes it.
+ */
+function questionWidget(lines: readonly string[]): QuestionWidget | undefined {
+  const footer = lines.at(-1) ?? '';
+  if (!QUESTION_FOOTER_RE.test(footer)) return undefined;
+  const header = lastIndexMatching(lines, QUESTION_HEADER_RE);
+  if (header < 0 || lines.length - header > 40) return undefined;
+  const options: string[] = [];
+  let cursor = 0;
+  let first = -1;
+  for (let i = header + 1; i < lines.length - 1; i++) {
+    const m = OPTION_RE.exec(lines[i] ?? '');
+    if (!m?.[1] || !m[2] || Number(m[1]) !== options.length + 1) continue;
+    if (first < 0) first = i;
+    if (/^\s*[›❯]/u.test(lines[i] ?? '')) cursor = options.length;
+    options.push((m[2].split(/\s{2,}/)[0] ?? '').trim());
+  }
+  if (options.length < 2) return undefined;
+  const text = lines
+    .slice(header + 1, first)
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(' ');
+  return { text, options, cursor, footer };
+}
 
 const isOption = (line: string | undefined): boolean => OPTION_RE.test(line ?? '');
 
@@ -226,6 +271,17 @@ function detect(screen: string): Detection {
   const gone = blankOrDeadPane(lines);
   if (gone) return gone;
 
+  // the widget replaces the composer, but the message above it looks like one
+  const ask = questionWidget(lines);
+  if (ask) {
+    return {
+      status: 'waiting_user_answer',
+      rule: 'request-user-input',
+      evidence: evidence(ask.text, ask.footer),
+      question: { text: ask.text, options: ask.options },
+    };
+  }
+
   const composer = findComposer(lines);
   const exited = lastIndexMatching(lines, EXITED_RE);
   if (exited > composer) {
@@ -266,7 +322,13 @@ function detect(screen: string): Detection {
     return { status: 'completed', rule: 'worked-for', evidence: evidence(lines[workedAt]) };
   }
   if (last && isAnswer(last)) {
-    return { status: 'completed', rule: 'response', evidence: evidence(last.lines[0]) };
+    // no `Worked for` yet: a reply still streaming looks the same (no busy line while it does)
+    return {
+      status: 'completed',
+      rule: 'response',
+      evidence: evidence(last.lines[0]),
+      tentative: true,
+    };
   }
   if (last) {
     return { status: 'processing', rule: 'tool-activity', evidence: evidence(last.lines[0]) };
@@ -369,8 +431,16 @@ function startupKeys(screen: string): string[] | undefined {
   return undefined;
 }
 
-/** Picks an option of an approval prompt: a number, or yes / no. */
+/** Picks an option of an approval prompt: a number, or yes / no; of a question: also its text. */
 function answerKeys(screen: string, answer: string): string[] | undefined {
+  // request_user_input: a number or an option's text; anything else is refused with the list
+  const ask = questionWidget(screenLines(screen));
+  if (ask) {
+    const goal = optionIndex(ask.options, answer);
+    if (goal === undefined) throw noSuchOption(ask.options, answer);
+    const moves = goal - ask.cursor;
+    return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
+  }
   const lines = screenLines(screen).slice(-40);
   const a = answer.trim().toLowerCase();
   const legacyModal = lines.some((l) => LEGACY_MODAL_KEYS_RE.test(l));
@@ -393,6 +463,7 @@ function answerKeys(screen: string, answer: string): string[] | undefined {
 
 function inputText(screen: string): string | undefined {
   const lines = screenLines(screen);
+  if (questionWidget(lines)) return undefined;
   const c = findComposer(lines);
   return c < 0 ? undefined : composerText(lines, c);
 }

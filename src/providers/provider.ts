@@ -25,6 +25,10 @@ export interface Detection {
   /** With `waiting_user_answer`: the question on the screen and its options in screen order
    *  (option N is `options[N-1]`), when the detector can read them. */
   question?: { text: string; options: string[] };
+  /** With `completed`: read from an answer alone, without the CLI's end-of-turn mark, so the
+   *  reply may still be streaming (Codex draws no busy line then). The tracker holds such a
+   *  completion while a turn it saw start is open (see core/tracker.ts). */
+  tentative?: boolean;
 }
 
 /** An MCP server as a CLI's config file expects it (stdio transport). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { blankOrDeadPane, showsText } from './screen.js';
+import { isCaoError } from '../lib/errors.js';
+import { blankOrDeadPane, noSuchOption, optionIndex, showsText } from './screen.js';
 
 describe('blankOrDeadPane', () => {
   it('calls an all-blank screen unknown', () => {
@@ -36,5 +37,31 @@ describe('showsText', () => {
     expect(showsText('❯ Please review the tests', message)).toBe(false);
     expect(showsText('❯ Please review the pars', message)).toBe(false);
     expect(showsText('anything', '  \n ')).toBe(false);
+  });
+});
+
+describe('optionIndex', () => {
+  const options = ['Red', 'Blue', 'Blue-green', 'Type something.'];
+  it('takes a number in range', () => {
+    expect(optionIndex(options, '2')).toBe(1);
+    expect(optionIndex(options, ' 4 ')).toBe(3);
+    expect(optionIndex(options, '0')).toBeUndefined();
+    expect(optionIndex(options, '5')).toBeUndefined();
+  });
+  it("takes an option's text, case-insensitive: the whole label, else the only one it starts", () => {
+    expect(optionIndex(options, 'red')).toBe(0);
+    expect(optionIndex(options, 'BLUE')).toBe(1);
+    expect(optionIndex(options, 'blue-')).toBe(2);
+    expect(optionIndex(options, 'type')).toBe(3);
+    expect(optionIndex(options, 'bl')).toBeUndefined();
+    expect(optionIndex(options, 'purple')).toBeUndefined();
+    expect(optionIndex(options, '  ')).toBeUndefined();
+  });
+  it('refuses with the options listed', () => {
+    const e = noSuchOption(['Red', 'Blue'], 'purple');
+    expect(isCaoError(e) && e.code).toBe('INVALID_INPUT');
+    expect(e.message).toBe(
+      '"purple" is not one of the options (1. Red, 2. Blue). Answer with an option\'s number or its text.',
+    );
   });
 });

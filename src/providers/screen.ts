@@ -1,5 +1,6 @@
 /** Pure helpers shared by the providers' screen readers. */
 /* eslint-disable no-control-regex -- escape sequences are exactly what these patterns match */
+import { CaoError } from '../lib/errors.js';
 import type { Detection } from './provider.js';
 
 const SGR_RE = /\x1b\[[0-9;:]*m/g;
@@ -90,4 +91,32 @@ export function showsText(screen: string, text: string): boolean {
   const head = squash(text).slice(0, 24);
   if (head === '') return false;
   return squash(screen).includes(head);
+}
+
+/**
+ * Which option of a question widget an answer names (0-based): its number ("2"), or its label,
+ * case-insensitive: the label itself, else the only label that starts with the answer.
+ * Undefined when nothing or more than one option matches.
+ */
+export function optionIndex(options: readonly string[], answer: string): number | undefined {
+  const a = answer.trim().toLowerCase().replace(/\s+/g, ' ');
+  if (a === '') return undefined;
+  if (/^\d+$/.test(a)) {
+    const n = Number(a);
+    return n >= 1 && n <= options.length ? n - 1 : undefined;
+  }
+  const labels = options.map((o) => o.trim().toLowerCase().replace(/\s+/g, ' '));
+  const exact = labels.indexOf(a);
+  if (exact >= 0) return exact;
+  const starts = labels.flatMap((l, i) => (l.startsWith(a) ? [i] : []));
+  return starts.length === 1 ? starts[0] : undefined;
+}
+
+/** The error for an answer that names none of a question's options, listing them. */
+export function noSuchOption(options: readonly string[], answer: string): CaoError {
+  const list = options.map((o, i) => `${i + 1}. ${o}`).join(', ');
+  return new CaoError(
+    'INVALID_INPUT',
+    `"${answer.trim()}" is not one of the options (${list}). Answer with an option's number or its text.`,
+  );
 }

@@ -1,16 +1,22 @@
 /**
  * Captures real screens of an agent CLI driven by cao, as new detector fixtures:
- *   npx tsx test/e2e/capture-screens.ts claude [state,state…]
- * writes src/providers/testdata/<provider>/<status>/<cli>-<version>-<state>.txt (every state of
- * the plan, or only the ones named). Run it when a CLI version changes, read the files, and keep
- * the ones that add something.
+ *   npx tsx test/e2e/capture-screens.ts <plan> [state,state…] [--size 100x40]
+ * writes src/providers/testdata/<provider>/<status>/<cli>-<version>-<state>[-<size>].txt (every
+ * state of the plan, or only the ones named; the size is in the name unless it is cao's default
+ * 220x50). Plans: `claude` (the turn states), `claude-ask` and `codex-ask` (the CLI's own
+ * ask-the-user widget). Run it when a CLI version changes, read the files, and keep the ones
+ * that add something.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../support/shared.js';
+import { ASK_INPUT } from './ask-input.js';
+import { CLI_SETUPS } from './cli-setups.js';
 import { startStack } from './harness.js';
 
 interface Plan {
+  /** Key in agent-clis.json. */
+  cli: string;
   provider: string;
   version: () => string;
   steps: {
@@ -28,6 +34,7 @@ interface Plan {
 
 const PLANS: Record<string, Plan> = {
   claude: {
+    cli: 'claude',
     provider: 'claude_code',
     version: () => '2.1.331',
     steps: [
@@ -68,18 +75,61 @@ const PLANS: Record<string, Plan> = {
       },
     ],
   },
+  'claude-ask': {
+    cli: 'claude',
+    provider: 'claude_code',
+    version: () => '2.1.331',
+    steps: [
+      {
+        state: 'ask-user-question',
+        status: 'waiting_user_answer',
+        message: 'ask CAPTURE-ASK',
+        waitFor: /Which colour[\s\S]*Blue/,
+        delayMs: 500,
+      },
+    ],
+  },
+  'codex-ask': {
+    cli: 'codex',
+    provider: 'codex',
+    version: () => '0.169.0',
+    steps: [
+      {
+        state: 'request-user-input',
+        status: 'waiting_user_answer',
+        message: 'ask CAPTURE-ASK',
+        waitFor: /Which colour[\s\S]*Blue/,
+        delayMs: 500,
+      },
+    ],
+  },
 };
 
 async function main(): Promise<void> {
-  const cli = process.argv[2] ?? 'claude';
-  const plan = PLANS[cli];
-  if (!plan) throw new Error(`no capture plan for ${cli}`);
-  const only = process.argv[3]?.split(',');
+  const args = process.argv.slice(2);
+  const sizeAt = args.indexOf('--size');
+  const size = sizeAt >= 0 ? (args.splice(sizeAt, 2)[1] ?? '') : '220x50';
+  const [cols, rows] = size.split('x');
+  if (!/^\d+x\d+$/.test(size)) throw new Error(`--size takes COLSxROWS, e.g. 100x40`);
+  const name = args[0] ?? 'claude';
+  const plan = PLANS[name];
+  if (!plan) throw new Error(`no capture plan for ${name}`);
+  const cli = plan.cli;
+  const setup = CLI_SETUPS.find((c) => c.cli === cli);
+  const only = args[1]?.split(',');
   const stack = await startStack({
     clis: [cli],
     env: { IS_SANDBOX: '1' },
+    ...(setup ? { envFromModel: setup.env, prepare: setup.files } : {}),
     script: {
       turns: [
+        {
+          match: 'CAPTURE-ASK',
+          steps: [
+            { tool: ['AskUserQuestion', 'request_user_input'], input: ASK_INPUT },
+            { text: 'You picked: done. CAPTURE-REPLY-ASK' },
+          ],
+        },
         { match: 'CAPTURE-SLOW', delayMs: 4000, reply: 'Slow reply. CAPTURE-REPLY-SLOW' },
         { match: 'CAPTURE-STOP', delayMs: 30_000, reply: 'Never shown. CAPTURE-REPLY-STOP' },
         {
@@ -118,6 +168,10 @@ async function main(): Promise<void> {
     if (r.code !== 0) throw new Error(r.stderr);
     const id = /id ([a-f0-9]{8})/.exec(r.stdout)?.[1] ?? '';
     const pane = stack.tmux(['list-panes', '-s', '-t', 'cao-cap', '-F', '#{pane_id}']).trim();
+    if (size !== '220x50') {
+      stack.tmux(['resize-window', '-t', pane, '-x', cols ?? '', '-y', rows ?? '']);
+      await new Promise((res) => setTimeout(res, 1000));
+    }
     const waitFor = async (re: RegExp): Promise<void> => {
       const deadline = Date.now() + 60_000;
       let screen = '';
@@ -142,8 +196,11 @@ async function main(): Promise<void> {
       const screen = stack.tmux(['capture-pane', '-p', '-J', '-t', pane]);
       const dir = join(PROJECT_ROOT, 'src', 'providers', 'testdata', plan.provider, step.status);
       mkdirSync(dir, { recursive: true });
-      const file = join(dir, `${cli}-${plan.version()}-${step.state}.txt`);
-      writeFileSync(file, screen.replace(/[ \t]+$/gm, ''));
+      const suffix = size === '220x50' ? '' : `-${size}`;
+      const file = join(dir, `${cli}-${plan.version()}-${step.state}${suffix}.txt`);
+      // no machine paths in fixtures: the stack's directory reads as a neutral one
+      const text = screen.replaceAll(stack.root, '/tmp/cao-e2e').replace(/[ \t]+$/gm, '');
+      writeFileSync(file, text);
       process.stdout.write(`wrote ${file}\n`);
     }
   } finally {

@@ -59,6 +59,11 @@ export const CLI_SETUPS: CliSetup[] = [
           'env_key = "FAKE_API_KEY"',
           'wire_api = "responses"',
           '',
+          // request_user_input (Codex's ask-the-user tool) outside Plan mode, so the fake model
+          // can call it in a normal turn
+          '[features]',
+          'default_mode_request_user_input = true',
+          '',
         ].join('\n'),
       ),
   },

@@ -14,6 +14,14 @@ interface Message {
   content: string | Block[];
 }
 
+/** A tool_result's content: a string or a list of text blocks. */
+const blockText = (c: unknown): string =>
+  typeof c === 'string'
+    ? c
+    : Array.isArray(c)
+      ? (c as Block[]).map((b) => (b.type === 'text' ? (b.text ?? '') : '')).join('\n')
+      : '';
+
 export function anthropicConversation(body: Record<string, unknown>): Conversation {
   const msgs = (body['messages'] ?? []) as Message[];
   let idx = -1;
@@ -53,7 +61,19 @@ export function anthropicConversation(body: Record<string, unknown>): Conversati
     format?.['type'] === 'json_schema'
       ? ((format['schema'] ?? {}) as Record<string, unknown>)
       : undefined;
-  return { lastUser: text, step, tools, ...(jsonSchema ? { jsonSchema } : {}) };
+  const tail = msgs.at(-1);
+  const results =
+    tail?.role === 'user' && Array.isArray(tail.content)
+      ? tail.content.filter((b) => b.type === 'tool_result')
+      : [];
+  const toolResult = results.map((b) => blockText(b.content)).join('\n');
+  return {
+    lastUser: text,
+    step,
+    tools,
+    ...(results.length > 0 ? { toolResult } : {}),
+    ...(jsonSchema ? { jsonSchema } : {}),
+  };
 }
 
 export async function anthropicReply(
@@ -141,6 +161,7 @@ export async function anthropicReply(
         index: 0,
         delta: { type: 'text_delta', text: w },
       });
+      if (d.chunkDelayMs) await sleep(d.chunkDelayMs);
     }
   }
   sse(res, 'content_block_stop', { type: 'content_block_stop', index: 0 });

@@ -31,6 +31,7 @@ const SCRIPT: Script = {
       steps: [{ tool: 'apply_patch', input: { input: '*** Begin Patch' } }, { text: 'Patched.' }],
     },
     { match: 'fail please', error: { status: 400, message: 'scripted failure' } },
+    { match: 'slowly please', chunkDelayMs: 5, reply: 'one two three four five six seven eight' },
   ],
 };
 
@@ -538,6 +539,21 @@ describe('OpenAI Responses', () => {
     const j = r.json<ResponseObject>();
     expect(j).toMatchObject({ object: 'response', status: 'completed' });
     expect(j.output[0]!.content[0]!.text).toBe('Shell done.');
+    // the log keeps what the tool gave back (a question widget's answer, say)
+    expect(lastLog().toolResult).toBe('ok');
+  });
+
+  it('streams a slow turn in the same chunks (chunkDelayMs), and says so in its decision', async () => {
+    const r = await post(RESP, {
+      model: 'gpt-5',
+      stream: true,
+      input: codexInput('slowly please'),
+      tools: [execCommand],
+    });
+    const deltas = eventsOf(r.text).filter((e) => e.type === 'response.output_text.delta');
+    expect(deltas).toHaveLength(2);
+    expect(lastLog().decision).toMatchObject({ kind: 'text', chunkDelayMs: 5 });
+    expect(lastLog().toolResult).toBeUndefined();
   });
 
   it('answers an error turn with the OpenAI error shape', async () => {
@@ -727,6 +743,28 @@ describe('Anthropic Messages', () => {
       .map((e) => parse<{ delta: { text: string } }>(e.data).delta.text)
       .join('');
     expect(text).toBe('Hello from the fake model.');
+  });
+
+  it('logs the tool result a request ends with', async () => {
+    await post('/v1/messages', {
+      model: 'claude-sonnet-4-5',
+      messages: [
+        { role: 'user', content: [{ type: 'text', text: 'shell please' }] },
+        { role: 'assistant', content: [{ type: 'tool_use', id: 't1', name: 'Bash', input: {} }] },
+        {
+          role: 'user',
+          content: [
+            {
+              type: 'tool_result',
+              tool_use_id: 't1',
+              content: [{ type: 'text', text: 'User answered: Blue' }],
+            },
+          ],
+        },
+      ],
+      tools: [{ name: 'Bash', input_schema: { type: 'object' } }],
+    });
+    expect(lastLog()).toMatchObject({ step: 1, toolResult: 'User answered: Blue' });
   });
 
   it('answers a structured side request (output_config.format) with JSON', async () => {

@@ -19,6 +19,8 @@ interface Item {
   type?: string;
   role?: string;
   content?: unknown;
+  /** A function_call_output's result. */
+  output?: unknown;
 }
 interface ToolDef {
   type?: string;
@@ -77,7 +79,20 @@ export function responsesConversation(body: Record<string, unknown>): Conversati
   const format = (body['text'] as { format?: { type?: string; schema?: Record<string, unknown> } })
     ?.format;
   const jsonSchema = format?.type === 'json_schema' ? (format.schema ?? {}) : undefined;
-  return { lastUser: text, step, tools, ...(jsonSchema ? { jsonSchema } : {}) };
+  const tail = items.at(-1);
+  const toolResult =
+    tail?.type === 'function_call_output' || tail?.type === 'custom_tool_call_output'
+      ? typeof tail.output === 'string'
+        ? tail.output
+        : contentText(tail.output)
+      : undefined;
+  return {
+    lastUser: text,
+    step,
+    tools,
+    ...(toolResult !== undefined ? { toolResult } : {}),
+    ...(jsonSchema ? { jsonSchema } : {}),
+  };
 }
 
 export async function responsesReply(
@@ -160,8 +175,10 @@ export async function responsesReply(
     });
     const part = { type: 'output_text', text: '', annotations: [] };
     ev('response.content_part.added', { ...at, content_index: 0, part });
-    for (const w of words(d.text))
+    for (const w of words(d.text)) {
       ev('response.output_text.delta', { ...at, content_index: 0, delta: w, logprobs: [] });
+      if (d.chunkDelayMs) await sleep(d.chunkDelayMs);
+    }
     ev('response.output_text.done', { ...at, content_index: 0, text: d.text, logprobs: [] });
     ev('response.content_part.done', { ...at, content_index: 0, part: { ...part, text: d.text } });
   } else if (item['type'] === 'custom_tool_call') {

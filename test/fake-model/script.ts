@@ -35,6 +35,8 @@ export interface Turn {
   steps?: Step[];
   /** Wait this long before answering each request of this turn. */
   delayMs?: number;
+  /** Stream text replies slowly: wait this long after each chunk (a few words). */
+  chunkDelayMs?: number;
   /** Answer with an HTTP error in the API's own shape instead. */
   error?: { status: number; message: string };
 }
@@ -61,6 +63,9 @@ export interface Conversation {
   step: number;
   /** Tool names the CLI offered; empty for side requests (titles, summaries). */
   tools: OfferedTool[];
+  /** The text of the tool result the request ends with, if it ends with one (what a CLI's
+   *  own tool, such as a question widget, gave back). */
+  toolResult?: string;
   /** A side request asked for JSON output following this schema ({} = any JSON object). */
   jsonSchema?: Record<string, unknown>;
   /** The whole request as text, searched for the names of deferred tools (the server fills
@@ -69,7 +74,7 @@ export interface Conversation {
 }
 
 export type Decision =
-  | { kind: 'text'; text: string; delayMs: number; turn: number }
+  | { kind: 'text'; text: string; delayMs: number; turn: number; chunkDelayMs?: number }
   | {
       kind: 'tool';
       name: string;
@@ -270,7 +275,13 @@ export function decide(script: Script, c: Conversation): Decision {
   if (c.step >= steps.length || 'text' in step) {
     const last = [...steps].reverse().find((s): s is TextStep => 'text' in s);
     const text = 'text' in step && c.step < steps.length ? step.text : (last?.text ?? 'Done.');
-    return { kind: 'text', text: String(fill(text, groups)), delayMs, turn: turnIndex };
+    return {
+      kind: 'text',
+      text: String(fill(text, groups)),
+      delayMs,
+      turn: turnIndex,
+      ...(turn.chunkDelayMs ? { chunkDelayMs: turn.chunkDelayMs } : {}),
+    };
   }
   const tool = resolveTool(step.tool, c.tools);
   const input = (schema: Record<string, unknown>): Record<string, unknown> =>

@@ -24,6 +24,8 @@ export interface ReplyLog {
   decision: Decision;
   /** A main turn request (tools offered), not a side request. */
   main: boolean;
+  /** The tool result the request ended with, if any. */
+  toolResult?: string;
 }
 
 export interface FakeModelOptions {
@@ -184,6 +186,7 @@ export async function startFakeModel(
       step: c.step,
       decision: d,
       main: c.tools.length > 0,
+      ...(c.toolResult !== undefined ? { toolResult: c.toolResult } : {}),
     };
     log.push(entry);
     opts.onReply?.(entry);
