@@ -11,6 +11,7 @@
 import { CaoError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { Detection, Provider, Status } from '../providers/provider.js';
+import { stripAnsi } from '../providers/screen.js';
 import {
   hostOfId,
   isHostUnreachable,
@@ -36,6 +37,8 @@ const GONE_RULES = new Set([
   'pane-dead',
   'cli-exited',
 ]);
+
+const lineCount = (text: string): number => text.split('\n').length;
 
 export const isGone = (d: Detection): boolean => d.status === 'error' && GONE_RULES.has(d.rule);
 
@@ -302,10 +305,20 @@ export class StatusTracker {
     e.firstDirtyAt = undefined;
     const p = (async (): Promise<Detection> => {
       try {
-        const screen = await this.deps.runtime.capture(e.paneId, { history: DETECT_HISTORY_LINES });
+        const styled = e.provider.styled === true;
+        let screen = await this.deps.runtime.capture(e.paneId, {
+          history: DETECT_HISTORY_LINES,
+          styled,
+        });
+        let d = e.provider.detect(screen);
+        // a long reply pushed the turn's start out of the lines read: read them all, only then
+        if (d.needsHistory && lineCount(screen) > DETECT_HISTORY_LINES) {
+          screen = await this.deps.runtime.capture(e.paneId, { history: 'all', styled });
+          d = e.provider.detect(screen);
+        }
         if (!this.entries.has(e.terminalId) || e.final) return e.final ?? e.detection;
-        e.screen = screen;
-        this.apply(e, e.provider.detect(screen));
+        e.screen = styled ? stripAnsi(screen) : screen;
+        this.apply(e, d);
       } catch (err) {
         if (this.entries.has(e.terminalId)) {
           // a host whose link is down: the agent is presumed to run on; read again when it is back

@@ -25,6 +25,12 @@ export interface Detection {
   /** With `waiting_user_answer`: the question on the screen and its options in screen order
    *  (option N is `options[N-1]`), when the detector can read them. */
   question?: { text: string; options: string[] };
+  /**
+   * The screen (and the scrollback read with it) does not reach back to the turn's start (the
+   * user's message scrolled out above a long reply), so the status is a guess: the tracker
+   * reads the whole history and asks again, only then.
+   */
+  needsHistory?: boolean;
 }
 
 /** An MCP server as a CLI's config file expects it (stdio transport). */
@@ -123,6 +129,12 @@ export interface Provider {
   launch(ctx: LaunchContext): LaunchSpec;
   /** Pure: what the rendered screen says right now. */
   detect(screen: string): Detection;
+  /**
+   * The tracker gives `detect` the screen with its colours and attributes (`capture-pane -e`,
+   * SGR sequences kept), for CLIs whose own chrome cannot be told from quoted transcript text
+   * by the text alone. Such a `detect` still reads plain text (fixtures, other callers).
+   */
+  readonly styled?: boolean;
   /**
    * Pure: keys that answer a start-up dialog on this screen (trust folder, accept bypass
    * mode), or undefined when there is none to answer.
