@@ -32,12 +32,16 @@ const PROCESSING_2 = PROCESSING.replace('Processing…', 'Pondering…');
  * ends a session's watch the way a dying control-mode client does, with the session alive.
  */
 class ObservedRuntime extends FakeRuntime {
-  readonly reads: { paneId: string; history: CaptureOptions['history'] }[] = [];
+  readonly reads: { paneId: string; history: CaptureOptions['history']; styled?: true }[] = [];
   private held: Promise<void> | undefined;
   private readonly taps = new Map<string, Set<RuntimeListener>>();
 
   override async capture(paneId: string, options: CaptureOptions = {}): Promise<string> {
-    this.reads.push({ paneId, history: options.history });
+    this.reads.push({
+      paneId,
+      history: options.history,
+      ...(options.styled ? { styled: true as const } : {}),
+    });
     const text = super.capture(paneId, options);
     await this.held;
     return text;
@@ -218,6 +222,51 @@ describe('reading screens', () => {
     expect((await refreshed).status).toBe('idle');
     expect(runtime.reads).toHaveLength(4);
     await expect(tracker.refresh('ffff0000')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+});
+
+describe('providers that ask for more', () => {
+  const box = [' ╭────────╮', ' │ >      │', ' ╰────────╯', ' fake-model  /work'];
+  async function trackedKimi(): Promise<FakePane> {
+    const ref = await runtime.createSession(spec('bbbb0001'));
+    await tracker.track({ ...ref, terminalId: 'bbbb0001', provider: getProvider('kimi_cli') });
+    return runtime.paneOf('bbbb0001');
+  }
+
+  it('reads the whole history only when the lines read do not reach the turn`s start', async () => {
+    const pane = await trackedKimi();
+    const reply = Array.from({ length: 300 }, (_, i) => `   line ${i + 1}`);
+    pane.history.push(' ✨ go', '', ' ● First', ...reply.slice(0, 280));
+    pane.show([...reply.slice(280), '', ...box].join('\n'));
+    runtime.reads.length = 0;
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(runtime.reads.map((r) => r.history)).toEqual([DETECT_HISTORY_LINES, 'all']);
+    expect(tracker.get('bbbb0001')).toMatchObject({ status: 'completed', rule: 'response' });
+    // a short turn is decided from the usual read alone
+    pane.history.push(...reply.slice(280), '', ' ✨ again', '', ' ● short');
+    pane.show(box.join('\n'));
+    runtime.reads.length = 0;
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(runtime.reads.map((r) => r.history)).toEqual([DETECT_HISTORY_LINES]);
+  });
+
+  it('reads a styled screen for a provider that reads colours, and keeps the plain one', async () => {
+    const pane = await trackedKimi();
+    expect(runtime.reads.at(-1)).toMatchObject({ styled: true });
+    pane.show(
+      [
+        ' ✨ go',
+        ' ● quoting',
+        '   \x1b[38;5;210mError: [provider.api_error] 500 x\x1b[39m',
+        ...box,
+      ].join('\n'),
+    );
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('bbbb0001')).toMatchObject({ status: 'error', rule: 'api-error' });
+    expect(tracker.lastScreen('bbbb0001')).not.toContain('\x1b');
+    // Claude Code reads plain text: no styled read for it
+    await tracked();
+    expect(runtime.reads.at(-1)).not.toHaveProperty('styled');
   });
 });
 

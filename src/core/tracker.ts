@@ -12,6 +12,7 @@ import { CaoError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { formatSeconds } from '../lib/time.js';
 import type { Detection, Provider, Status } from '../providers/provider.js';
+import { stripAnsi } from '../providers/screen.js';
 import {
   hostOfId,
   isHostUnreachable,
@@ -45,6 +46,8 @@ const GONE_RULES = new Set([
   'cli-exited',
   'host-gone',
 ]);
+
+const lineCount = (text: string): number => text.split('\n').length;
 
 export const isGone = (d: Detection): boolean => d.status === 'error' && GONE_RULES.has(d.rule);
 
@@ -325,11 +328,22 @@ export class StatusTracker {
     e.firstDirtyAt = undefined;
     const p = (async (): Promise<Detection> => {
       try {
-        const screen = await this.deps.runtime.capture(e.paneId, { history: DETECT_HISTORY_LINES });
+        const styled = e.provider.styled === true;
+        let screen = await this.deps.runtime.capture(e.paneId, {
+          history: DETECT_HISTORY_LINES,
+          styled,
+        });
+        let d = e.provider.detect(screen);
+        // a long reply pushed the turn's start out of the lines read: read them all, only then
+        if (d.needsHistory && lineCount(screen) > DETECT_HISTORY_LINES) {
+          screen = await this.deps.runtime.capture(e.paneId, { history: 'all', styled });
+          d = e.provider.detect(screen);
+        }
         if (!this.entries.has(e.terminalId) || e.final) return e.final ?? e.detection;
-        const changed = screen !== e.screen;
-        e.screen = screen;
-        this.apply(e, this.withinTurn(e, e.provider.detect(screen), changed));
+        const plain = styled ? stripAnsi(screen) : screen;
+        const changed = plain !== e.screen;
+        e.screen = plain;
+        this.apply(e, this.withinTurn(e, d, changed));
       } catch (err) {
         if (this.entries.has(e.terminalId)) {
           // a host whose link is down: the agent is presumed to run on; read again when it is back

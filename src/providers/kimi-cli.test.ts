@@ -3,7 +3,7 @@ import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
-import { kimiCli, kimiDisallowedTools } from './kimi-cli.js';
+import { CUT_NOTE, kimiCli, kimiDisallowedTools } from './kimi-cli.js';
 import type { InstallContext, LaunchContext } from './provider.js';
 import { stripAnsi } from './screen.js';
 
@@ -336,5 +336,92 @@ describe('kimi_cli stale frames', () => {
     );
     expect(kimiCli.detect(s)).toMatchObject({ status: 'waiting_user_answer' });
     expect(kimiCli.inputText(s)).toBeUndefined();
+  });
+});
+
+describe('kimi_cli replies that quote its own markers', () => {
+  const quoted = [
+    ' ✨ show me',
+    '',
+    ' ● Here is what the terminal shows:',
+    '',
+    '   ⠋ Thinking… (esc to interrupt)',
+    '',
+    '   🌒 · Tip: press esc',
+    '',
+    '   Error: [provider.api_error] 400 bad request',
+    '',
+    '   Interrupted by user',
+    '',
+    '   QUOTED-END',
+    '',
+  ];
+
+  it('reads spinner, error and interrupt lines inside an answer as transcript', () => {
+    expect(kimiCli.detect(screen(...quoted, ...box()))).toMatchObject({
+      status: 'completed',
+      rule: 'response',
+    });
+    // even when the answer ends with a spinner line: it is in the answer's column, not Kimi's
+    const endsBusy = screen(' ✨ q', ' ● It shows', '   🌒 · Tip: /model', '', ...box());
+    expect(kimiCli.detect(endsBusy).status).toBe('completed');
+  });
+
+  it("still reads Kimi's own activity line and its retry detail as processing", () => {
+    const retry = screen(
+      ' ✨ q',
+      '',
+      '  🌓 Retrying (5/10) · APIStatusError',
+      '     500 · down',
+      ...box(),
+    );
+    expect(kimiCli.detect(retry)).toMatchObject({ status: 'processing', rule: 'api-retrying' });
+  });
+
+  it('uses colour where position cannot tell: a coloured error line is the outcome', () => {
+    const red = (t: string): string => `   \x1b[38;5;210m${t}\x1b[39m`;
+    const styled = [
+      ' ✨ go',
+      ' \x1b[38;5;253m●\x1b[39m partial answer',
+      red('Error: [provider.api_error] 500 x'),
+      '',
+      ...box(),
+    ];
+    expect(kimiCli.detect(screen(...styled))).toMatchObject({ status: 'error', rule: 'api-error' });
+    // the same words in the default colour are quoted text
+    const plain = [
+      ' ✨ go',
+      ' \x1b[38;5;253m●\x1b[39m quoting',
+      '   Error: [provider.api_error] 500 x',
+      '',
+      ...box(),
+    ];
+    expect(kimiCli.detect(screen(...plain)).status).toBe('completed');
+  });
+});
+
+describe('kimi_cli long replies', () => {
+  const tail = Array.from({ length: 30 }, (_, i) => `   • line ${i + 71} of 100`);
+
+  it('a reply whose start scrolled out is completed, and asks for more history', () => {
+    const d = kimiCli.detect(screen(...tail, '     END', '', ...box()));
+    expect(d).toMatchObject({ status: 'completed', rule: 'long-reply', needsHistory: true });
+    // the welcome panel in view: the session has no turn yet
+    const fresh = screen(' │  Model:     fake-model  │', '', '   No session yet', '', ...box());
+    expect(kimiCli.detect(fresh)).toMatchObject({ status: 'idle', rule: 'empty-prompt' });
+  });
+
+  it('says the last answer was cut when its start is out of the history', () => {
+    const out = kimiCli.lastMessage(screen(...tail, '     END', '', ...box()));
+    expect(out?.split('\n')[0]).toBe(CUT_NOTE);
+    expect(out?.split('\n')[1]).toBe('• line 71 of 100');
+    expect(out?.split('\n').at(-1)?.trim()).toBe('END');
+  });
+
+  it('reads the whole long reply from the history', () => {
+    const whole = screen(' ✨ go', '', ' ● First line', ...tail, '', ...box());
+    const out = kimiCli.lastMessage(whole);
+    expect(out?.startsWith('First line\n• line 71 of 100')).toBe(true);
+    expect(kimiCli.detect(whole)).toMatchObject({ status: 'completed', rule: 'response' });
   });
 });

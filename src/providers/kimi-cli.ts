@@ -37,7 +37,14 @@ import type {
   LaunchSpec,
   Provider,
 } from './provider.js';
-import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
+import {
+  blankOrDeadPane,
+  evidence,
+  lastIndexMatching,
+  leadingForeground,
+  screenLines,
+  styledLines,
+} from './screen.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
 /** A submitted user message: `✨ text` (2.x, kimi-cli 1.x), `💫 text` / `me@host💫 text` (older). */
@@ -71,6 +78,10 @@ const PANEL_FOOTER_RE =
   /^\s*(?:↑\/↓ select · |↑↓ select\b|↑↓ navigate · |↑\/↓ move · |Type feedback · ↵ submit)/u;
 const TRUST_DIALOG_RE = /^\s*Trust this folder\?/;
 const TRUST_OPTION_RE = /^\s*(?:❯\s*)?Trust this folder\s*$/u;
+/** 2.x tool blocks (`● Ran a command · $ ls`, `● Used echo_tool · MCP/echo`); others are text. */
+const TOOL_BLOCK_RE = /^\s?●[\s\u00a0]+(?:Ran|Running|Used|Using)\s/u;
+/** 2.x's welcome panel (`│  Model: …`, `│  Version: 2.1.0`), shown above the first turn. */
+const WELCOME_RE = /^\s*│\s+(?:Model|Version):\s/u;
 /** Numbered choices of an approval or question panel; the cursor is `▶`. */
 const OPTION_RE = /^\s*(?:▶\s*)?(\d+)\.\s+(\S.*)$/u;
 
@@ -143,6 +154,48 @@ function boxLine(lines: readonly string[], area: InputArea): string {
   return (/^\s*╭─/u.test(l) ? (lines[area.top + 1] ?? '') : l).replace(/\s*│\s*$/u, '');
 }
 
+const indentOf = (l: string): number => l.length - l.trimStart().length;
+
+/**
+ * The turn's activity line (moon or braille spinner): the last thing drawn above the input
+ * area, followed only by blank lines or its own deeper-indented detail (`500 · …` under a
+ * retry). In 2.x it sits at column 1 or 2, left of the answer text's column 3, so a spinner
+ * line quoted inside an answer is never it.
+ */
+function activityLine(turn: readonly string[], boxed: boolean): number {
+  const at = lastIndexMatching(turn, SPINNER_RE);
+  if (at < 0) return -1;
+  const indent = indentOf(turn[at] ?? '');
+  if (boxed && indent > 2) return -1;
+  const after = turn.slice(at + 1).filter((l) => l.trim() !== '');
+  return after.every((l) => indentOf(l) > indent + 2) ? at : -1;
+}
+
+/**
+ * Whether line `at` of the turn is part of a text answer block (`● text` and its lines indented
+ * under it), where quoted error or interrupt wording is transcript, not Kimi's own banner. Tool
+ * blocks (`● Ran a command`) are not text: an API error after a tool's output is the outcome.
+ */
+function inTextBlock(turn: readonly string[], at: number): boolean {
+  const own = indentOf(turn[at] ?? '');
+  for (let i = at - 1; i >= 0; i--) {
+    const l = turn[i] ?? '';
+    if (l.trim() === '' || indentOf(l) >= own) continue;
+    return RESPONSE_RE.test(l) && !TOOL_BLOCK_RE.test(l);
+  }
+  return false;
+}
+
+/**
+ * In a styled screen (`capture-pane -e`), whether Kimi drew line `at` itself: its first
+ * character has a foreground colour (Kimi paints its error banner, 38;5;210), where an answer's
+ * text is in the default colour. Undefined for a plain-text screen (the text rules decide).
+ */
+function drawnInColour(styled: readonly string[] | undefined, at: number): boolean | undefined {
+  if (!styled) return undefined;
+  return leadingForeground(styled[at] ?? '') !== '';
+}
+
 function waiting(rule: string, ...lines: (string | undefined)[]): Detection {
   return { status: 'waiting_user_answer', rule, evidence: evidence(...lines) };
 }
@@ -196,7 +249,8 @@ function detect(screen: string): Detection {
 
   const turnStart = userIdx + 1;
   const turn = lines.slice(turnStart, end);
-  const spinner = lastIndexMatching(turn, SPINNER_RE);
+  const boxed = /^\s*╭─/u.test(lines[area.top] ?? '');
+  const spinner = activityLine(turn, boxed);
   if (spinner >= 0) {
     const line = turn[spinner] ?? '';
     return {
@@ -213,8 +267,30 @@ function detect(screen: string): Detection {
     return { status: 'idle', rule: 'input-pending', evidence: evidence(boxLine(lines, area)) };
   }
   const lastResponse = lastIndexMatching(turn, RESPONSE_RE);
-  const lastError = lastIndexMatching(turn, ANY_ERROR_RE);
-  const interrupted = lastIndexMatching(turn, INTERRUPTED_RE);
+  // Kimi's own error and interrupt lines, not the same words quoted in an answer: by colour in
+  // a styled screen, else by position (outside any text answer block)
+  const styled = styledLines(screen);
+  const own = (i: number): boolean =>
+    drawnInColour(styled, turnStart + i) ?? !(boxed && inTextBlock(turn, i));
+  const lastOwn = (re: RegExp): number => {
+    for (let i = turn.length - 1; i >= 0; i--) if (re.test(turn[i] ?? '') && own(i)) return i;
+    return -1;
+  };
+  const lastError = lastOwn(ANY_ERROR_RE);
+  const interrupted = lastOwn(INTERRUPTED_RE);
+  if (userIdx < 0 && boxed && !lines.slice(0, area.top).some((l) => WELCOME_RE.test(l))) {
+    // no user message and no welcome panel above the box: a long reply pushed both out of
+    // the lines read. Answered and the box is empty: completed, unless more history says else
+    const shown = turn.findLast((l) => l.trim() !== '');
+    if (shown !== undefined) {
+      return {
+        status: 'completed',
+        rule: 'long-reply',
+        evidence: evidence(shown),
+        needsHistory: true,
+      };
+    }
+  }
   if (userIdx < 0 && lastResponse < 0 && lastError < 0) {
     return { status: 'idle', rule: 'empty-prompt', evidence: evidence(boxLine(lines, area)) };
   }
@@ -288,6 +364,9 @@ function inputText(screen: string): string | undefined {
 /** A line that ends an answer block (the next block, the input area, an activity line). */
 const BLOCK_END_RE = /^\s?[╭╰]─|^\s*──+ input|^\s*─{20,}\s*$|^\s*▶\s/u;
 
+/** First line of a last answer whose start is no longer in the terminal's history. */
+export const CUT_NOTE = "[cut: the reply's first lines scrolled out of the terminal's history]";
+
 function lastMessage(history: string): string | undefined {
   const lines = screenLines(history);
   const area = inputArea(lines);
@@ -296,6 +375,12 @@ function lastMessage(history: string): string | undefined {
   if (!area && exited >= 0) end = exited;
   const userIdx = lastIndexMatching(lines, USER_RE, end - 1);
   const start = lastIndexMatching(lines.slice(0, end), RESPONSE_RE);
+  if (start < 0 && userIdx < 0 && area && /^\s*╭─/u.test(lines[area.top] ?? '')) {
+    // the block's first line scrolled out of the terminal's history: say so, keep the rest
+    const kept = lines.slice(0, end).map((l) => l.replace(/^ {3}/, '').replace(/\u00a0/g, ' '));
+    const text = kept.join('\n').trim();
+    return text === '' ? undefined : `${CUT_NOTE}\n${text}`;
+  }
   if (start <= userIdx) {
     // a failed turn: report the error line
     const error = lines.slice(userIdx + 1, end).findLast((l) => ANY_ERROR_RE.test(l));
@@ -437,6 +522,7 @@ export const kimiCli: Provider = {
   versionArgs: ['--version'],
   launch,
   detect,
+  styled: true,
   startupKeys,
   inputText,
   lastMessage,

@@ -29,6 +29,12 @@ export interface Detection {
    *  reply may still be streaming (Codex draws no busy line then). The tracker holds such a
    *  completion while a turn it saw start is open (see core/tracker.ts). */
   tentative?: boolean;
+  /**
+   * The screen (and the scrollback read with it) does not reach back to the turn's start (the
+   * user's message scrolled out above a long reply), so the status is a guess: the tracker
+   * reads the whole history and asks again, only then.
+   */
+  needsHistory?: boolean;
 }
 
 /** An MCP server as a CLI's config file expects it (stdio transport). */
@@ -127,6 +133,12 @@ export interface Provider {
   launch(ctx: LaunchContext): LaunchSpec;
   /** Pure: what the rendered screen says right now. */
   detect(screen: string): Detection;
+  /**
+   * The tracker gives `detect` the screen with its colours and attributes (`capture-pane -e`,
+   * SGR sequences kept), for CLIs whose own chrome cannot be told from quoted transcript text
+   * by the text alone. Such a `detect` still reads plain text (fixtures, other callers).
+   */
+  readonly styled?: boolean;
   /**
    * Pure: keys that answer a start-up dialog on this screen (trust folder, accept bypass
    * mode), or undefined when there is none to answer.

@@ -97,7 +97,9 @@ describe('own captures in testdata/<provider>/<status>/', () => {
     it(`${id}: ${path.slice(TESTDATA.length + 1)}`, () => {
       expect(STATUSES).toContain(status);
       const screen = readFileSync(path, 'utf8');
-      expect(providers[id].detect(stripAnsi(screen)).status).toBe(status);
+      // a styled capture (`.ansi`) goes to a provider that reads colours as it is
+      const styled = path.endsWith('.ansi') && providers[id].styled === true;
+      expect(providers[id].detect(styled ? screen : stripAnsi(screen)).status).toBe(status);
     });
   }
 });

@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { isCaoError } from '../lib/errors.js';
-import { blankOrDeadPane, noSuchOption, optionIndex, showsText } from './screen.js';
+import {
+  blankOrDeadPane,
+  leadingForeground,
+  noSuchOption,
+  optionIndex,
+  showsText,
+  styledLines,
+} from './screen.js';
 
 describe('blankOrDeadPane', () => {
   it('calls an all-blank screen unknown', () => {
@@ -63,5 +70,22 @@ describe('optionIndex', () => {
     expect(e.message).toBe(
       '"purple" is not one of the options (1. Red, 2. Blue). Answer with an option\'s number or its text.',
     );
+  });
+});
+
+describe('styled screens', () => {
+  it('splits a styled screen in step with its plain lines, and nothing for plain text', () => {
+    expect(styledLines('plain\ntext')).toBeUndefined();
+    expect(styledLines('\x1b[31mred\x1b[39m\r\nnext')).toEqual(['\x1b[31mred\x1b[39m', 'next']);
+  });
+
+  it('reads the foreground colour at the first visible character', () => {
+    expect(leadingForeground('  \x1b[38;5;210mError: x\x1b[39m')).toBe('38;5;210');
+    expect(leadingForeground('\x1b[1;31mbold red')).toBe('31');
+    expect(leadingForeground('\x1b[38;2;255;0;0mrgb')).toBe('38;2;255;0;0');
+    // reset before the text, or colour only after it: the default colour
+    expect(leadingForeground('\x1b[31m\x1b[0m  Error: x')).toBe('');
+    expect(leadingForeground('   Error: \x1b[31mx')).toBe('');
+    expect(leadingForeground('\x1b[1mbold only')).toBe('');
   });
 });

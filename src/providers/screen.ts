@@ -13,6 +13,43 @@ export function stripAnsi(text: string): string {
   return text.replace(SGR_RE, '').replace(ANY_ESCAPE_RE, '');
 }
 
+/**
+ * The lines of a styled screen (`capture-pane -e`), SGR kept, in step with `screenLines`
+ * (line i of one is line i of the other); undefined for a plain-text screen.
+ */
+export function styledLines(screen: string): string[] | undefined {
+  if (!/\x1b\[[0-9;:]*m/.test(screen)) return undefined;
+  return screen.replace(/\r\n?/g, '\n').split('\n');
+}
+
+/**
+ * The foreground colour in force at the first visible character of a styled line, as its SGR
+ * parameters (`38;5;210`, `31`), or '' for the terminal's default colour.
+ */
+export function leadingForeground(styledLine: string): string {
+  let fg = '';
+  let i = 0;
+  while (i < styledLine.length) {
+    const m = /^\x1b\[([0-9;:]*)m/.exec(styledLine.slice(i));
+    if (m) {
+      const params = (m[1] ?? '').split(/[;:]/);
+      for (let p = 0; p < params.length; p++) {
+        const n = params[p] === '' ? 0 : Number(params[p]);
+        if (n === 0 || n === 39) fg = '';
+        else if ((n >= 30 && n <= 37) || (n >= 90 && n <= 97)) fg = String(n);
+        else if (n === 38) {
+          const wide = params[p + 1] === '2' ? 5 : 3;
+          fg = params.slice(p, p + wide).join(';');
+          p += wide - 1;
+        }
+      }
+      i += m[0].length;
+    } else if (styledLine[i] === ' ' || styledLine[i] === '\x1b') i++;
+    else return fg;
+  }
+  return fg;
+}
+
 /** Screen text to lines: escapes removed, CRLF normalised, trailing blanks trimmed per line. */
 export function screenLines(screen: string): string[] {
   const lines = stripAnsi(screen)

@@ -208,7 +208,10 @@ export class FakeRuntime implements TerminalRuntime {
         ? p.history
         : p.history.slice(-(options.history ?? 0) || p.history.length);
     const lines = options.history ? [...h, p.screen] : [p.screen];
-    return Promise.resolve(lines.join('\n'));
+    const text = lines.join('\n');
+    // like tmux: colours a program drew are kept only in a styled capture
+    // eslint-disable-next-line no-control-regex
+    return Promise.resolve(options.styled ? text : text.replace(/\x1b\[[0-9;:]*m/g, ''));
   }
 
   paste(paneId: string, text: string): Promise<void> {

@@ -107,6 +107,8 @@ export interface PaneViewer {
 export interface CaptureOptions {
   /** Lines of scrollback above the visible screen; 'all' for the whole history. */
   history?: number | 'all';
+  /** Keep colours and attributes as SGR sequences (`capture-pane -e`); plain text otherwise. */
+  styled?: boolean;
 }
 
 export interface TerminalRuntime {

@@ -58,7 +58,10 @@ describe.skipIf(!hasTmux)(
 
     it('runs argv without a shell, with the given env and cwd, and removes the launch file', async () => {
       const script = join(dir, 'show.sh');
-      writeFileSync(script, 'printf "[%s]" "$@"; echo; echo "V=$SECRET_V"; pwd; sleep 30\n');
+      writeFileSync(
+        script,
+        'printf "[%s]" "$@"; echo; echo "V=$SECRET_V"; pwd; printf "\\033[31mred\\033[0m\\n"; sleep 30\n',
+      );
       const ref = await rt.createSession({
         session: 'cao-rt1',
         windowName: 'w-0001',
@@ -73,6 +76,10 @@ describe.skipIf(!hasTmux)(
       expect(screen).toContain(`[a b][$HOME;]["q"][it's]`);
       expect(screen).toContain('V=x y;z');
       expect(screen).toContain(dir);
+      // colours only in a styled capture
+      await waitFor(async () => (await rt.capture(ref.paneId)).includes('red'));
+      expect(await rt.capture(ref.paneId)).not.toContain('\x1b');
+      expect(await rt.capture(ref.paneId, { styled: true })).toContain('\x1b[31mred');
       expect(readdirSync(dir).filter((f) => f.endsWith('.launch'))).toEqual([]);
       const panes = await rt.listPanes('cao-rt1');
       expect(panes[0]).toMatchObject({ terminalId: 'aaaaaaaa', windowName: 'w-0001', dead: false });

@@ -284,6 +284,7 @@ export class TmuxRuntime implements TerminalRuntime {
     const args = ['capture-pane', '-p', '-J', '-t', paneId];
     if (options.history === 'all') args.push('-S', '-');
     else if (options.history && options.history > 0) args.push('-S', String(-options.history));
+    if (options.styled) args.push('-e');
     try {
       return (await this.run(args)).join('\n');
     } catch (e) {
