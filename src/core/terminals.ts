@@ -177,6 +177,11 @@ export class TerminalService {
     const t = await this.record(id);
     if (t.mcpReadyAt) return;
     await this.deps.store.updateTerminal(id, { mcpReadyAt: isoNow() });
+    this.deps.log.info("the agent's CLI listed cao's MCP tools", {
+      terminal: id,
+      provider: t.provider,
+      afterLaunchMs: Date.now() - Date.parse(t.createdAt),
+    });
     this.deps.bus.publish({ type: 'terminal.mcp_ready', terminal_id: id, session: t.session });
   }
 
