@@ -458,6 +458,9 @@ describe('helpers', () => {
     expect(mcpPending(record({}), 1000, start + 1000)).toBe(false);
     expect(mcpPending(record({ mcpReadyAt: t.createdAt }), 1000, start)).toBe(false);
     expect(mcpPending(record({ mcpExpected: false }), 1000, start)).toBe(false);
+    // counted from the ready screen when given
+    expect(mcpPending(record({}), 1000, start + 1500, start + 600)).toBe(true);
+    expect(mcpPending(record({}), 1000, start + 1600, start + 600)).toBe(false);
   });
 
   it('markReady records the moment once and announces it once', async () => {

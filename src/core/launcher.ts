@@ -338,7 +338,7 @@ export async function awaitReady(
   const deadline = Date.now() + timeoutMs;
   let lastKeysAt = 0;
   let waitingSince: number | undefined;
-  let screenSeen = false;
+  let screenAt: number | undefined;
   for (;;) {
     const d = deps.tracker.get(terminalId) ?? (await deps.tracker.refresh(terminalId));
     if (isReadyStatus(d.status)) {
@@ -347,8 +347,8 @@ export async function awaitReady(
       await sleep(deps.timing.readySettleMs);
       const settled = deps.tracker.get(terminalId) ?? d;
       if (!isReadyStatus(settled.status)) continue;
-      if (!screenSeen) {
-        screenSeen = true;
+      if (screenAt === undefined) {
+        screenAt = Date.now();
         const t = await deps.store.getTerminal(terminalId);
         if (t) {
           deps.log.info("the agent's ready screen is up", {
@@ -358,7 +358,7 @@ export async function awaitReady(
           });
         }
       }
-      await awaitMcp(deps, terminalId, deadline);
+      await awaitMcp(deps, terminalId, deadline, screenAt);
       // a dialog may also come up while the CLI connects to its MCP servers: only a prompt
       // that is still there now counts
       const after = deps.tracker.get(terminalId) ?? settled;
@@ -431,7 +431,8 @@ export async function markReady(deps: CoreDeps, terminalId: string): Promise<voi
  * An agent given cao's MCP tools connects to them in the background; a task typed before the
  * CLI listed them would reach the model without them. cao-server sees the CLI's `tools/list`
  * at `/mcp` (directly, or through the stdio bridge); wait for it, at most `timing.mcpGraceMs`
- * after the terminal started (a broken MCP setup must not block the agent forever). Returns
+ * after the CLI showed its ready screen (`since`; a broken MCP setup must not block the agent
+ * forever, and a slow start on a busy machine must not use the grace up before). Returns
  * early when the screen stops being ready: a start-up dialog came up (Codex asks whether to
  * trust the folder only after showing its prompt, and connects its MCP servers after the
  * answer), which the caller answers before waiting again.
@@ -440,13 +441,14 @@ export async function awaitMcp(
   deps: CoreDeps,
   terminalId: string,
   deadline: number,
+  since: number,
 ): Promise<void> {
   for (;;) {
     const t = await deps.store.getTerminal(terminalId);
-    if (!t || !mcpPending(t, deps.timing.mcpGraceMs)) return;
+    if (!t || !mcpPending(t, deps.timing.mcpGraceMs, Date.now(), since)) return;
     const shown = deps.tracker.get(terminalId);
     if (shown && !isReadyStatus(shown.status)) return;
-    const until = Math.min(deadline, Date.parse(t.createdAt) + deps.timing.mcpGraceMs);
+    const until = Math.min(deadline, since + deps.timing.mcpGraceMs);
     if (Date.now() >= until) {
       deps.log.warn('cao-mcp-server did not report ready; going on without waiting', {
         terminalId,
@@ -474,9 +476,15 @@ export async function awaitMcp(
   }
 }
 
-/** The terminal still waits for cao-mcp-server, within the grace period. */
-export function mcpPending(t: TerminalRecord, graceMs: number, now = Date.now()): boolean {
-  return t.mcpExpected && t.mcpReadyAt === null && now < Date.parse(t.createdAt) + graceMs;
+/** The terminal still waits for its CLI to list cao's tools, within the grace period that
+ *  began at `since` (its ready screen; its creation by default). */
+export function mcpPending(
+  t: TerminalRecord,
+  graceMs: number,
+  now = Date.now(),
+  since = Date.parse(t.createdAt),
+): boolean {
+  return t.mcpExpected && t.mcpReadyAt === null && now < since + graceMs;
 }
 
 function describe(d: Detection, screen: string): string {

@@ -352,7 +352,7 @@ export const copilotCli: Provider = {
   binary: 'copilot',
   installHint: 'npm install -g @github/copilot',
   versionArgs: ['--version'],
-  mcpTransport: 'stdio',
+  mcpTransport: 'http',
   mcpListsTools: 'start',
   launch,
   detect,

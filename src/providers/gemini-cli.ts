@@ -193,7 +193,7 @@ export const geminiCli: Provider = {
   binary: 'gemini',
   installHint: 'npm install -g @google/gemini-cli',
   versionArgs: ['--version'],
-  mcpTransport: 'stdio',
+  mcpTransport: 'http',
   mcpListsTools: 'start',
   launch,
   ...reader,

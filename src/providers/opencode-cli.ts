@@ -439,7 +439,7 @@ export const opencodeCli: Provider = {
   binary: 'opencode',
   installHint: 'npm install -g opencode-ai',
   versionArgs: ['--version'],
-  mcpTransport: 'stdio',
+  mcpTransport: 'http',
   mcpListsTools: 'start',
   launch,
   detect,

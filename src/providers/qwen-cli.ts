@@ -153,7 +153,7 @@ export const qwenCli: Provider = {
   binary: 'qwen',
   installHint: 'npm install -g @qwen-code/qwen-code (needs Node.js 22 or newer)',
   versionArgs: ['--version'],
-  mcpTransport: 'stdio',
+  mcpTransport: 'http',
   mcpListsTools: 'start',
   launch,
   ...reader,
