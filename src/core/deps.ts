@@ -28,6 +28,12 @@ export interface CoreDeps {
   findBinary: BinaryLookup;
   /** How an agent CLI starts cao-mcp-server: usually this Node and dist/mcp/main.js. */
   mcpServerCommand: { command: string; args: string[] };
+  /**
+   * How agents on this machine reach cao's MCP tools: `http` (cao-server's `/mcp`) when their
+   * CLI can, else the stdio bridge; `stdio`: always the bridge (CAO_MCP_TRANSPORT=stdio).
+   * Agents on remote hosts always use HTTP (there is no cao there to run the bridge).
+   */
+  mcpTransport: 'http' | 'stdio';
   timing: CoreTiming;
   /** Where a terminal runs ('local', a host's name, 'auto'; hosts.ts). Set by createCore. */
   placement: (host: string | undefined) => Promise<Placement>;

@@ -132,17 +132,51 @@ describe('prepareTerminal', () => {
     expect(p.record.tokenHash).toBe(hashToken(token!.content.trim()));
     expect(JSON.stringify(p.spec.argv)).not.toContain(token!.content.trim());
     expect(JSON.stringify(p.spec.env)).not.toContain(token!.content.trim());
-    // cao-mcp-server is this installation's, told which terminal it serves
+    // cao's tools: cao-server's /mcp over HTTP, the token in the 0600 config file's headers
+    const mcpFile = p.files.find((f) => f.path.endsWith('.mcp.json'));
+    expect(mcpFile?.mode ?? 0o600).toBe(0o600);
+    expect(JSON.parse(mcpFile?.content ?? '')).toMatchObject({
+      mcpServers: {
+        'cao-mcp-server': {
+          type: 'http',
+          url: 'http://127.0.0.1:9889/mcp',
+          headers: { Authorization: `Bearer ${token!.content.trim()}` },
+        },
+      },
+    });
+    await nothingExists(st);
+  });
+
+  it('gives the stdio bridge instead with CAO_MCP_TRANSPORT=stdio, told which terminal it serves', async () => {
+    const st = await stack({ mcpTransport: 'stdio' });
+    const p = await prepareTerminal(st.deps, request(st));
+    expect(p.record.mcpExpected).toBe(true);
     const mcp = p.files.find((f) => f.path.endsWith('.mcp.json'))?.content ?? '';
     expect(JSON.parse(mcp)).toMatchObject({
       mcpServers: {
         'cao-mcp-server': {
           command: '/usr/bin/node',
           args: ['/cao/dist/bin/cao-mcp-server.js'],
-          env: { CAO_TERMINAL_ID: p.record.id, CAO_API_URL: 'http://127.0.0.1:9889' },
+          env: {
+            CAO_TERMINAL_ID: p.record.id,
+            CAO_API_URL: 'http://127.0.0.1:9889',
+            CAO_TERMINAL_TOKEN_FILE: join(st.paths.tmp, `${p.record.id}.token`),
+          },
         },
       },
     });
+    await nothingExists(st);
+  });
+
+  it('hands Codex the token through the environment variable it reads, never in argv', async () => {
+    const st = await stack();
+    const p = await prepareTerminal(st.deps, request(st, { provider: 'codex' }));
+    const token = p.files.find((f) => f.path.endsWith('.token'))?.content.trim() ?? '';
+    expect(p.spec.env['CAO_TERMINAL_TOKEN']).toBe(token);
+    expect(JSON.stringify(p.spec.argv)).not.toContain(token);
+    expect(p.spec.argv).toContain(
+      'mcp_servers.cao-mcp-server={url = "http://127.0.0.1:9889/mcp", bearer_token_env_var = "CAO_TERMINAL_TOKEN", tool_timeout_sec = 600.0}',
+    );
     await nothingExists(st);
   });
 
@@ -424,6 +458,9 @@ describe('helpers', () => {
     expect(mcpPending(record({}), 1000, start + 1000)).toBe(false);
     expect(mcpPending(record({ mcpReadyAt: t.createdAt }), 1000, start)).toBe(false);
     expect(mcpPending(record({ mcpExpected: false }), 1000, start)).toBe(false);
+    // counted from the ready screen when given
+    expect(mcpPending(record({}), 1000, start + 1500, start + 600)).toBe(true);
+    expect(mcpPending(record({}), 1000, start + 1600, start + 600)).toBe(false);
   });
 
   it('markReady records the moment once and announces it once', async () => {

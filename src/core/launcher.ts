@@ -136,7 +136,11 @@ export async function prepareTerminal(
     explicit: o.allowedTools,
     profile,
   });
-  const servers = mcpServers(deps, place, profile, terminalId, tokenFile.path);
+  const { servers, cao } = mcpServers(deps, place, provider, profile, {
+    id: terminalId,
+    token,
+    tokenFile: tokenFile.path,
+  });
   const spec = provider.launch({
     terminalId,
     profile,
@@ -162,11 +166,8 @@ export async function prepareTerminal(
     callerId: o.callerId ?? null,
     model: o.model ?? profile.model ?? null,
     status: 'unknown',
-    mcpExpected: Object.values(servers).some(
-      (x) =>
-        x.command === deps.mcpServerCommand.command &&
-        deps.mcpServerCommand.args.every((a, i) => x.args[i] === a),
-    ),
+    // readiness waits for the CLI to list cao's tools only when it does so while starting
+    mcpExpected: cao && provider.mcpListsTools === 'start',
     mcpReadyAt: null,
     readyAt: null,
     tokenHash: hashToken(token),
@@ -197,19 +198,27 @@ export async function prepareTerminal(
   };
 }
 
+/** The name an HTTP MCP server's bearer token has in the agent's environment, when a CLI
+ *  reads it from there (Codex's `bearer_token_env_var`). */
+export const TOKEN_ENV = 'CAO_TERMINAL_TOKEN';
+
 /**
- * MCP servers of the profile, `cao-mcp-server` resolved to this installation. On a remote host
- * there is no cao to run: cao's tools are reached over HTTP there (see the providers), and a
- * CLI that can only start stdio servers gets none of cao's.
+ * MCP servers of the profile. cao's own (`cao-mcp-server`) is cao-server's `/mcp` over HTTP
+ * with the terminal's token when the CLI can reach an HTTP server (always so on a remote host,
+ * through the reverse forward: there is no cao there to run a bridge), and otherwise the stdio
+ * bridge of this installation. `cao`: whether cao's own tools are among them.
  */
 function mcpServers(
   deps: CoreDeps,
   place: Placement,
+  provider: Provider,
   profile: AgentProfile,
-  terminalId: string,
-  tokenFile: string,
-): Record<string, McpServerSpec> {
-  const out: Record<string, McpServerSpec> = {};
+  terminal: { id: string; token: string; tokenFile: string },
+): { servers: Record<string, McpServerSpec>; cao: boolean } {
+  const servers: Record<string, McpServerSpec> = {};
+  let cao = false;
+  const remote = place.host !== 'local';
+  const http = provider.mcpTransport === 'http' && (remote || deps.mcpTransport === 'http');
   for (const [name, s] of Object.entries(profile.mcpServers ?? {})) {
     if (!s.command) {
       deps.log.warn('skipping MCP server without a command (url servers are not supported yet)', {
@@ -218,29 +227,37 @@ function mcpServers(
       continue;
     }
     const isCao = s.command === 'cao-mcp-server' || name === 'cao-mcp-server';
-    if (isCao && place.host !== 'local') {
+    if (isCao && http) {
+      servers[name] = {
+        type: 'http',
+        url: new URL('/mcp', place.apiUrl).href,
+        headers: {},
+        bearer: { token: terminal.token, env: TOKEN_ENV },
+      };
+      cao = true;
+      continue;
+    }
+    if (isCao && remote) {
       deps.log.warn(
-        "cao's stdio MCP server cannot run on a remote host; this agent gets no cao tools",
-        {
-          host: place.host,
-          terminalId,
-        },
+        `${provider.label} takes only stdio MCP servers and cao's stdio bridge cannot run on a remote host; this agent gets no cao tools`,
+        { host: place.host, terminalId: terminal.id },
       );
       continue;
     }
-    out[name] = {
+    cao ||= isCao;
+    servers[name] = {
       type: 'stdio',
       command: isCao ? deps.mcpServerCommand.command : s.command,
       args: isCao ? [...deps.mcpServerCommand.args, ...(s.args ?? [])] : (s.args ?? []),
       env: {
         ...(s.env ?? {}),
-        CAO_TERMINAL_ID: terminalId,
+        CAO_TERMINAL_ID: terminal.id,
         CAO_API_URL: place.apiUrl,
-        ...(isCao ? { CAO_TERMINAL_TOKEN_FILE: tokenFile } : {}),
+        ...(isCao ? { CAO_TERMINAL_TOKEN_FILE: terminal.tokenFile } : {}),
       },
     };
   }
-  return out;
+  return { servers, cao };
 }
 
 export interface StartOptions {
@@ -348,6 +365,7 @@ export async function awaitReady(
   const deadline = Date.now() + timeoutMs;
   let lastKeysAt = 0;
   let waitingSince: number | undefined;
+  let screenAt: number | undefined;
   for (;;) {
     const d = deps.tracker.get(terminalId) ?? (await deps.tracker.refresh(terminalId));
     if (isReadyStatus(d.status)) {
@@ -356,7 +374,18 @@ export async function awaitReady(
       await sleep(deps.timing.readySettleMs);
       const settled = deps.tracker.get(terminalId) ?? d;
       if (!isReadyStatus(settled.status)) continue;
-      await awaitMcp(deps, terminalId, deadline);
+      if (screenAt === undefined) {
+        screenAt = Date.now();
+        const t = await deps.store.getTerminal(terminalId);
+        if (t) {
+          deps.log.info("the agent's ready screen is up", {
+            terminal: terminalId,
+            provider: provider.id,
+            afterLaunchMs: Date.now() - Date.parse(t.createdAt),
+          });
+        }
+      }
+      await awaitMcp(deps, terminalId, deadline, screenAt);
       // a dialog may also come up while the CLI connects to its MCP servers: only a prompt
       // that is still there now counts
       const after = deps.tracker.get(terminalId) ?? settled;
@@ -417,24 +446,36 @@ export async function markReady(deps: CoreDeps, terminalId: string): Promise<voi
   const t = await deps.store.getTerminal(terminalId);
   if (!t || t.readyAt) return;
   await deps.store.updateTerminal(terminalId, { readyAt: isoNow() });
+  deps.log.info('the agent is ready', {
+    terminal: terminalId,
+    provider: t.provider,
+    afterLaunchMs: Date.now() - Date.parse(t.createdAt),
+  });
   deps.bus.publish({ type: 'terminal.ready', terminal_id: terminalId, session: t.session });
 }
 
 /**
- * An agent given cao-mcp-server connects to it in the background; a task typed before the CLI
- * listed cao's tools would reach the model without them. cao-mcp-server reports when that
- * happened (`POST /terminals/{id}/mcp-ready`); wait for it, at most `timing.mcpGraceMs` after
- * the terminal started (a broken MCP setup must not block the agent forever).
+ * An agent given cao's MCP tools connects to them in the background; a task typed before the
+ * CLI listed them would reach the model without them. cao-server sees the CLI's `tools/list`
+ * at `/mcp` (directly, or through the stdio bridge); wait for it, at most `timing.mcpGraceMs`
+ * after the CLI showed its ready screen (`since`; a broken MCP setup must not block the agent
+ * forever, and a slow start on a busy machine must not use the grace up before). Returns
+ * early when the screen stops being ready: a start-up dialog came up (Codex asks whether to
+ * trust the folder only after showing its prompt, and connects its MCP servers after the
+ * answer), which the caller answers before waiting again.
  */
 export async function awaitMcp(
   deps: CoreDeps,
   terminalId: string,
   deadline: number,
+  since: number,
 ): Promise<void> {
   for (;;) {
     const t = await deps.store.getTerminal(terminalId);
-    if (!t || !mcpPending(t, deps.timing.mcpGraceMs)) return;
-    const until = Math.min(deadline, Date.parse(t.createdAt) + deps.timing.mcpGraceMs);
+    if (!t || !mcpPending(t, deps.timing.mcpGraceMs, Date.now(), since)) return;
+    const shown = deps.tracker.get(terminalId);
+    if (shown && !isReadyStatus(shown.status)) return;
+    const until = Math.min(deadline, since + deps.timing.mcpGraceMs);
     if (Date.now() >= until) {
       deps.log.warn('cao-mcp-server did not report ready; going on without waiting', {
         terminalId,
@@ -445,6 +486,13 @@ export async function awaitMcp(
       const timer = setTimeout(done, Math.min(until - Date.now(), 1000));
       const stop = deps.bus.subscribe((e) => {
         if (e.type === 'terminal.mcp_ready' && e.terminal_id === terminalId) done();
+        // a dialog came up: the caller answers it first
+        if (
+          e.type === 'terminal.status' &&
+          e.terminal_id === terminalId &&
+          !isReadyStatus(e.status)
+        )
+          done();
       });
       function done(): void {
         clearTimeout(timer);
@@ -455,9 +503,15 @@ export async function awaitMcp(
   }
 }
 
-/** The terminal still waits for cao-mcp-server, within the grace period. */
-export function mcpPending(t: TerminalRecord, graceMs: number, now = Date.now()): boolean {
-  return t.mcpExpected && t.mcpReadyAt === null && now < Date.parse(t.createdAt) + graceMs;
+/** The terminal still waits for its CLI to list cao's tools, within the grace period that
+ *  began at `since` (its ready screen; its creation by default). */
+export function mcpPending(
+  t: TerminalRecord,
+  graceMs: number,
+  now = Date.now(),
+  since = Date.parse(t.createdAt),
+): boolean {
+  return t.mcpExpected && t.mcpReadyAt === null && now < since + graceMs;
 }
 
 function describe(d: Detection, screen: string): string {

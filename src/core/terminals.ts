@@ -173,10 +173,17 @@ export class TerminalService {
   }
 
   /** cao-mcp-server reports that the agent's CLI has listed cao's tools. */
-  async markMcpReady(id: string): Promise<void> {
+  /** `via`: how the CLI reached `/mcp` (directly over HTTP, or through the stdio bridge). */
+  async markMcpReady(id: string, via?: 'http' | 'stdio'): Promise<void> {
     const t = await this.record(id);
     if (t.mcpReadyAt) return;
     await this.deps.store.updateTerminal(id, { mcpReadyAt: isoNow() });
+    this.deps.log.info("the agent's CLI listed cao's MCP tools", {
+      terminal: id,
+      provider: t.provider,
+      afterLaunchMs: Date.now() - Date.parse(t.createdAt),
+      ...(via ? { transport: via } : {}),
+    });
     this.deps.bus.publish({ type: 'terminal.mcp_ready', terminal_id: id, session: t.session });
   }
 

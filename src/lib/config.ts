@@ -2,6 +2,8 @@
  * Settings read from the environment, in one place. CLI flags override these where a command
  * has a flag; nothing else reads `process.env` for cao settings.
  */
+import { CaoError } from './errors.js';
+
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORT = 9889;
 
@@ -44,6 +46,20 @@ export function tmuxSocket(env: NodeJS.ProcessEnv = process.env): TmuxSocket {
   const name = env['CAO_TMUX_SOCKET']?.trim();
   if (name) return { name };
   return {};
+}
+
+/**
+ * CAO_MCP_TRANSPORT: how agents on this machine reach cao's MCP tools. `http` (the default):
+ * cao-server's `/mcp` for every CLI that can; `stdio`: the `cao-mcp-server` bridge for all.
+ */
+export function mcpTransport(env: NodeJS.ProcessEnv): 'http' | 'stdio' {
+  const v = env['CAO_MCP_TRANSPORT']?.trim().toLowerCase() ?? '';
+  if (v === '' || v === 'http') return 'http';
+  if (v === 'stdio') return 'stdio';
+  throw new CaoError(
+    'INVALID_INPUT',
+    `CAO_MCP_TRANSPORT='${env['CAO_MCP_TRANSPORT'] ?? ''}' is not a transport: set it to http (the default) or stdio, or unset it.`,
+  );
 }
 
 export function envFlag(env: NodeJS.ProcessEnv, key: string, fallback: boolean): boolean {

@@ -24,7 +24,10 @@ export async function runMcpServer(): Promise<void> {
   const endpoint = new URL('/mcp', apiBaseUrl());
   const stdio = new StdioServerTransport();
   const http = new StreamableHTTPClientTransport(endpoint, {
-    requestInit: { headers: token ? { authorization: `Bearer ${token}` } : {} },
+    // the header tells cao-server the CLI came through this bridge (its logs say which transport)
+    requestInit: {
+      headers: { 'x-cao-mcp-bridge': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    },
   });
   const fail = (message: JSONRPCMessage, why: string): void => {
     const answer = failureFor(message, why);

@@ -20,7 +20,7 @@ import { ensureLayout, expandHome, type CaoPaths } from '../lib/paths.js';
 import { mcpServerCommand } from '../lib/self.js';
 import { readSettings } from '../lib/settings.js';
 import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
-import type { McpServerSpec } from '../providers/provider.js';
+import type { McpStdioServer } from '../providers/provider.js';
 import { resolveAllowedTools } from './allowed-tools.js';
 import { locateProfile } from './discovery.js';
 import { readEnvFile, updateEnvFile } from './env-file.js';
@@ -110,7 +110,7 @@ export async function installProfile(o: InstallOptions): Promise<InstallResult> 
   let agentFile: string | null = null;
   if (provider.installFiles) {
     const self = mcpServerCommand();
-    const servers: Record<string, McpServerSpec> = {};
+    const servers: Record<string, McpStdioServer> = {};
     for (const [key, s] of Object.entries(profile.mcpServers ?? {})) {
       if (!s.command) continue;
       const isCao = s.command === 'cao-mcp-server' || key === 'cao-mcp-server';

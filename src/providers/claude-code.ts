@@ -5,7 +5,14 @@
  */
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
-import type { Detection, LaunchContext, LaunchSpec, Provider } from './provider.js';
+import {
+  httpHeaders,
+  isHttpMcp,
+  type Detection,
+  type LaunchContext,
+  type LaunchSpec,
+  type Provider,
+} from './provider.js';
 import {
   blankOrDeadPane,
   evidence,
@@ -333,17 +340,20 @@ function launch(ctx: LaunchContext): LaunchSpec {
   }
   if (Object.keys(ctx.mcpServers).length > 0) {
     const mcpFile = join(ctx.tmpDir, `${ctx.terminalId}.mcp.json`);
+    // `timeout` lifts Claude's 30-minute idle limit on a silent tool call (a long handoff). An
+    // HTTP server's token goes in the headers of this file (mode 0600), never in an argument.
     const servers = Object.fromEntries(
       Object.entries(ctx.mcpServers).map(([name, s]) => [
         name,
-        // `timeout` lifts Claude's 30-minute idle limit on a silent tool call (a long handoff)
-        {
-          type: 'stdio',
-          command: s.command,
-          args: s.args,
-          env: s.env,
-          timeout: MCP_TOOL_TIMEOUT_MS,
-        },
+        isHttpMcp(s)
+          ? { type: 'http', url: s.url, headers: httpHeaders(s), timeout: MCP_TOOL_TIMEOUT_MS }
+          : {
+              type: 'stdio',
+              command: s.command,
+              args: s.args,
+              env: s.env,
+              timeout: MCP_TOOL_TIMEOUT_MS,
+            },
       ]),
     );
     files.push({ path: mcpFile, content: JSON.stringify({ mcpServers: servers }, null, 2) });
@@ -383,6 +393,8 @@ export const claudeCode: Provider = {
   binary: 'claude',
   installHint: 'npm install -g @anthropic-ai/claude-code',
   versionArgs: ['--version'],
+  mcpTransport: 'http',
+  mcpListsTools: 'start',
   launch,
   detect,
   startupKeys,

@@ -13,7 +13,14 @@
  * and the only launch that needs TOML quoting; all of it is about this one CLI.
  */
 import { CaoError } from '../lib/errors.js';
-import type { Detection, LaunchContext, LaunchSpec, Provider } from './provider.js';
+import {
+  isHttpMcp,
+  type Detection,
+  type LaunchContext,
+  type LaunchSpec,
+  type McpServerSpec,
+  type Provider,
+} from './provider.js';
 import {
   PANE_DEAD_RE,
   blankOrDeadPane,
@@ -569,6 +576,36 @@ function developerInstructions(ctx: LaunchContext): string {
   return parts.join('\n');
 }
 
+/**
+ * One `[mcp_servers.x]` table as a `-c` value. An HTTP server's bearer token goes through the
+ * environment variable Codex reads it from (`bearer_token_env_var`), added to `env`: the
+ * command line carries only the variable's name.
+ */
+function mcpTable(name: string, s: McpServerSpec, env: Record<string, string>): string {
+  const timeout = `tool_timeout_sec = ${MCP_TOOL_TIMEOUT_SEC}.0`;
+  if (!isHttpMcp(s)) {
+    const vars = Object.entries(s.env)
+      .map(([k, v]) => `${tomlKey(k)} = ${tomlString(v)}`)
+      .join(', ');
+    return (
+      `{command = ${tomlString(s.command)}, args = [${s.args.map(tomlString).join(', ')}], ` +
+      `env = {${vars}}, ${timeout}}`
+    );
+  }
+  if (Object.keys(s.headers).length > 0) {
+    throw new CaoError(
+      'INVALID_INPUT',
+      `Codex would get the headers of the MCP server '${name}' on its command line; give that server its credentials through a bearer token instead.`,
+    );
+  }
+  const parts = [`url = ${tomlString(s.url)}`];
+  if (s.bearer) {
+    env[s.bearer.env] = s.bearer.token;
+    parts.push(`bearer_token_env_var = ${tomlString(s.bearer.env)}`);
+  }
+  return `{${[...parts, timeout].join(', ')}}`;
+}
+
 function launch(ctx: LaunchContext): LaunchSpec {
   // --no-alt-screen: inline mode keeps the transcript in tmux's scrollback (history, last
   // message). --no-daemon: 0.169 otherwise may hand the session to a shared app-server daemon
@@ -593,6 +630,7 @@ function launch(ctx: LaunchContext): LaunchSpec {
   argv.push('-c', 'check_for_update_on_startup=false');
   const model = ctx.model ?? ctx.profile.model;
   if (model) argv.push('--model', model);
+  const env: Record<string, string> = {};
   for (const [name, s] of Object.entries(ctx.mcpServers)) {
     if (!/^[A-Za-z0-9_-]+$/.test(name)) {
       throw new CaoError(
@@ -600,13 +638,7 @@ function launch(ctx: LaunchContext): LaunchSpec {
         `Codex cannot register the MCP server '${name}': Codex server names may only contain letters, digits, '_' and '-'. Rename it in the agent profile.`,
       );
     }
-    const env = Object.entries(s.env)
-      .map(([k, v]) => `${tomlKey(k)} = ${tomlString(v)}`)
-      .join(', ');
-    const table =
-      `{command = ${tomlString(s.command)}, args = [${s.args.map(tomlString).join(', ')}], ` +
-      `env = {${env}}, tool_timeout_sec = ${MCP_TOOL_TIMEOUT_SEC}.0}`;
-    argv.push('-c', `mcp_servers.${name}=${table}`);
+    argv.push('-c', `mcp_servers.${name}=${mcpTable(name, s, env)}`);
   }
   const instructions = developerInstructions(ctx);
   if (instructions.trim() !== '') {
@@ -620,7 +652,7 @@ function launch(ctx: LaunchContext): LaunchSpec {
     argv.push('-c', arg);
   }
   const unsetEnv = Object.keys(ctx.env).filter((k) => CODEX_CHILD_ENV.has(k));
-  return { argv, unsetEnv };
+  return { argv, unsetEnv, env };
 }
 
 /** The original CAO's banner for Codex workers: without it Codex tends to call back (§1.6). */
@@ -639,6 +671,8 @@ export const codex: Provider = {
   binary: 'codex',
   installHint: 'npm install -g @openai/codex',
   versionArgs: ['--version'],
+  mcpTransport: 'http',
+  mcpListsTools: 'start',
   launch,
   detect,
   startupKeys,

@@ -8,13 +8,15 @@
  * menu). Verified against the captures in ../shared (1.0.102) and our own captures.
  */
 import { join } from 'node:path';
-import type {
-  Detection,
-  InstallContext,
-  LaunchContext,
-  LaunchFile,
-  LaunchSpec,
-  Provider,
+import {
+  httpHeaders,
+  isHttpMcp,
+  type Detection,
+  type InstallContext,
+  type LaunchContext,
+  type LaunchFile,
+  type LaunchSpec,
+  type Provider,
 } from './provider.js';
 import {
   blankOrDeadPane,
@@ -310,7 +312,9 @@ function launch(ctx: LaunchContext): LaunchSpec {
     const servers = Object.fromEntries(
       Object.entries(ctx.mcpServers).map(([name, s]) => [
         name,
-        { type: 'local', command: s.command, args: s.args, env: s.env, tools: ['*'] },
+        isHttpMcp(s)
+          ? { type: 'http', url: s.url, headers: httpHeaders(s), tools: ['*'] }
+          : { type: 'local', command: s.command, args: s.args, env: s.env, tools: ['*'] },
       ]),
     );
     files.push({ path: mcpFile, content: JSON.stringify({ mcpServers: servers }, null, 2) });
@@ -348,6 +352,8 @@ export const copilotCli: Provider = {
   binary: 'copilot',
   installHint: 'npm install -g @github/copilot',
   versionArgs: ['--version'],
+  mcpTransport: 'http',
+  mcpListsTools: 'start',
   launch,
   detect,
   startupKeys,

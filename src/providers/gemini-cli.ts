@@ -193,6 +193,8 @@ export const geminiCli: Provider = {
   binary: 'gemini',
   installHint: 'npm install -g @google/gemini-cli',
   versionArgs: ['--version'],
+  mcpTransport: 'http',
+  mcpListsTools: 'start',
   launch,
   ...reader,
   // typed, not pasted: a pasted "/quit" restarts the session instead of ending it (0.61)

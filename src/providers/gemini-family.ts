@@ -7,7 +7,13 @@
  * reader (`createFamilyReader`) serves both; the markers, the box and the busy signs differ, so
  * each provider passes its own (`FamilyLayout`).
  */
-import type { Detection, Provider } from './provider.js';
+import {
+  httpHeaders,
+  isHttpMcp,
+  type Detection,
+  type McpServerSpec,
+  type Provider,
+} from './provider.js';
 import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
 
 /** Zero-width characters: Qwen Code draws the input cursor after the text with U+200B. */
@@ -146,14 +152,17 @@ function answerMenuKeys(lines: readonly string[], answer: string): string[] | un
   return undefined;
 }
 
-/** MCP servers as Gemini CLI / Qwen Code settings expect them (no `type`: stdio is implied). */
-export function mcpServersJson(
-  servers: Record<string, { command: string; args: string[]; env: Record<string, string> }>,
-): string {
+/**
+ * MCP servers as Gemini CLI / Qwen Code settings expect them: no `type` (a `command` is stdio,
+ * an `httpUrl` Streamable HTTP). The file is private (0600), so it may hold the bearer token.
+ */
+export function mcpServersJson(servers: Record<string, McpServerSpec>): string {
   const out = Object.fromEntries(
     Object.entries(servers).map(([name, s]) => [
       name,
-      { command: s.command, args: s.args, env: s.env },
+      isHttpMcp(s)
+        ? { httpUrl: s.url, headers: httpHeaders(s) }
+        : { command: s.command, args: s.args, env: s.env },
     ]),
   );
   return JSON.stringify({ mcpServers: out }, null, 2);

@@ -520,6 +520,8 @@ export const kimiCli: Provider = {
   binary: 'kimi',
   installHint: 'npm install -g @moonshot-ai/kimi-code (needs Node >= 22.19)',
   versionArgs: ['--version'],
+  mcpTransport: 'stdio',
+  mcpListsTools: 'start',
   launch,
   detect,
   styled: true,

@@ -197,6 +197,8 @@ export const kiroCli: Provider = {
   binary: 'kiro-cli',
   installHint: 'Download the Kiro CLI from https://kiro.dev (a binary download; not on npm)',
   versionArgs: ['--version'],
+  mcpTransport: 'stdio',
+  mcpListsTools: 'start',
   launch,
   detect,
   startupKeys,

@@ -11,7 +11,15 @@
  */
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
-import type { Detection, LaunchContext, LaunchFile, LaunchSpec, Provider } from './provider.js';
+import {
+  httpHeaders,
+  isHttpMcp,
+  type Detection,
+  type LaunchContext,
+  type LaunchFile,
+  type LaunchSpec,
+  type Provider,
+} from './provider.js';
 import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
@@ -363,7 +371,9 @@ function launch(ctx: LaunchContext): LaunchSpec {
     config['mcp'] = Object.fromEntries(
       mcp.map(([name, s]) => [
         name,
-        { type: 'local', command: [s.command, ...s.args], environment: s.env, enabled: true },
+        isHttpMcp(s)
+          ? { type: 'remote', url: s.url, headers: httpHeaders(s), enabled: true }
+          : { type: 'local', command: [s.command, ...s.args], environment: s.env, enabled: true },
       ]),
     );
   }
@@ -429,6 +439,8 @@ export const opencodeCli: Provider = {
   binary: 'opencode',
   installHint: 'npm install -g opencode-ai',
   versionArgs: ['--version'],
+  mcpTransport: 'http',
+  mcpListsTools: 'start',
   launch,
   detect,
   // OpenCode shows no start-up dialog (no folder trust, no update prompt with autoupdate off)

@@ -37,12 +37,35 @@ export interface Detection {
   needsHistory?: boolean;
 }
 
-/** An MCP server as a CLI's config file expects it (stdio transport). */
-export interface McpServerSpec {
+/** An MCP server the CLI starts itself and talks to over stdin/stdout. */
+export interface McpStdioServer {
   type?: 'stdio';
   command: string;
   args: string[];
   env: Record<string, string>;
+}
+
+/**
+ * An MCP server the CLI reaches over Streamable HTTP (cao-server's `/mcp`). The bearer token is
+ * given apart from the headers so that each provider can hand it over without an argument: in
+ * a config file of mode 0600, or as the environment variable `bearer.env` (the provider then
+ * sets it in the launch's environment, which reaches the CLI through the private launch file).
+ */
+export interface McpHttpServer {
+  type: 'http';
+  url: string;
+  /** Other headers for every request (none for cao's own server). */
+  headers: Record<string, string>;
+  bearer?: { token: string; env: string };
+}
+
+export type McpServerSpec = McpStdioServer | McpHttpServer;
+
+export const isHttpMcp = (s: McpServerSpec): s is McpHttpServer => s.type === 'http';
+
+/** The headers an HTTP MCP server needs, the bearer token included (for 0600 config files). */
+export function httpHeaders(s: McpHttpServer): Record<string, string> {
+  return s.bearer ? { ...s.headers, Authorization: `Bearer ${s.bearer.token}` } : s.headers;
 }
 
 /** The profile fields a provider needs to build its command line. */
@@ -70,7 +93,8 @@ export interface LaunchContext {
   workingDirectory: string;
   /** Private directory for per-terminal files (prompt, MCP config), mode 0700. */
   tmpDir: string;
-  /** MCP servers to register, `CAO_TERMINAL_ID` already in each env. */
+  /** MCP servers to register: stdio ones with `CAO_TERMINAL_ID` already in their env, and
+   *  cao's own over HTTP when the provider says it can (`mcpHttp`). */
   mcpServers: Record<string, McpServerSpec>;
   /** The environment the agent process will see (for checks such as IS_SANDBOX). */
   env: Readonly<Record<string, string>>;
@@ -103,7 +127,7 @@ export interface LaunchSpec {
 export interface InstallContext {
   profile: LaunchProfile & {
     allowedTools: string[];
-    mcpServers: Record<string, McpServerSpec>;
+    mcpServers: Record<string, McpStdioServer>;
     raw: Record<string, unknown>;
   };
   /** The installed profile text (agent-context/{name}.md). */
@@ -126,6 +150,17 @@ export interface Provider {
   readonly installHint: string;
   /** Arguments that print the CLI's version. */
   readonly versionArgs: readonly string[];
+  /**
+   * How the CLI reaches cao's MCP tools: `http` when `launch` takes an HTTP server (cao-server's
+   * `/mcp`, also from remote hosts), otherwise through the stdio bridge `cao-mcp-server`.
+   */
+  readonly mcpTransport: 'http' | 'stdio';
+  /**
+   * When the CLI lists an MCP server's tools: `start` (while it starts, before its ready screen;
+   * the launcher then waits for that `tools/list`), or `later` (only when the first turn needs
+   * them; its ready screen is the readiness, as nothing would come before the first task).
+   */
+  readonly mcpListsTools: 'start' | 'later';
   /**
    * Builds the command line. Pure. Throws `CaoError` for a combination the CLI would refuse,
    * with a message that says how to fix it.

@@ -59,6 +59,8 @@ export const qCli: Provider = {
   installHint:
     'Install the Amazon Q Developer CLI from https://aws.amazon.com/q/developer/ (a binary download; not on npm)',
   versionArgs: ['--version'],
+  mcpTransport: 'stdio',
+  mcpListsTools: 'start',
   launch,
   detect,
   // Q has no start-up dialog cao should answer (the trust-all-tools warning is Kiro 2.1+)

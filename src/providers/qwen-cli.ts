@@ -153,6 +153,8 @@ export const qwenCli: Provider = {
   binary: 'qwen',
   installHint: 'npm install -g @qwen-code/qwen-code (needs Node.js 22 or newer)',
   versionArgs: ['--version'],
+  mcpTransport: 'http',
+  mcpListsTools: 'start',
   launch,
   ...reader,
   exit: { text: '/quit' },

@@ -18,7 +18,7 @@ import { DEFAULT_TIMING } from '../core/deps.js';
 import { EventBus } from '../core/events.js';
 import { FlowService } from '../flows/flows-service.js';
 import { authFiles, ensureSecrets } from '../lib/auth-files.js';
-import { envFlag, hostGiveUpMs, serverAddress, tmuxSocket } from '../lib/config.js';
+import { envFlag, hostGiveUpMs, mcpTransport, serverAddress, tmuxSocket } from '../lib/config.js';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { createLogger, parseLogLevel, type Logger } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
@@ -156,6 +156,7 @@ export async function runServer(argv: string[]): Promise<void> {
       rootOnlyDir: findRootOnlyDir(paths.tmp, fallbackRootOnlyDir(paths.home)),
       findBinary,
       mcpServerCommand: mcpServerCommand(),
+      mcpTransport: mcpTransport(env),
       timing: DEFAULT_TIMING,
       hosts: {
         runtime,

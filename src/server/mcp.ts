@@ -191,6 +191,9 @@ function methodsOf(body: unknown): string[] {
     .filter((m): m is string => typeof m === 'string');
 }
 
+/** Sent by the stdio bridge (cao-mcp-server) with every request it forwards. */
+export const BRIDGE_HEADER = 'x-cao-mcp-bridge';
+
 export function mcpRoutes(deps: AppDeps) {
   const { core } = deps;
   return new Hono().on(['POST', 'GET', 'DELETE'], '/mcp', async (c) => {
@@ -224,8 +227,9 @@ export function mcpRoutes(deps: AppDeps) {
     try {
       const res = await transport.handleRequest(c.req.raw, { parsedBody: body });
       // the agent's CLI has the tools now: its first task may be typed (launcher.awaitMcp)
-      if (res.ok && methodsOf(body).includes('tools/list'))
-        await core.terminals.markMcpReady(caller);
+      if (res.ok && methodsOf(body).includes('tools/list')) {
+        await core.terminals.markMcpReady(caller, c.req.header(BRIDGE_HEADER) ? 'stdio' : 'http');
+      }
       return res;
     } finally {
       void server.close();

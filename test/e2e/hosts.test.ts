@@ -52,6 +52,34 @@ describe.skipIf(skipReason !== '')(
             { match: 'REMOTE-TASK', reply: 'Done on the other machine. REMOTE-REPLY' },
             { match: 'SLOW-REMOTE', delayMs: 3000, reply: 'Slow and steady. SLOW-REPLY' },
             { match: /QUEUED-(\d+)/, reply: 'Got queued $1.' },
+            {
+              match: 'TEAM-TASK',
+              steps: [
+                {
+                  tool: 'handoff',
+                  input: {
+                    agent_profile: 'developer',
+                    host: 'b1',
+                    message: 'B1-TASK',
+                    timeout: 300,
+                  },
+                },
+                {
+                  tool: 'assign',
+                  input: { agent_profile: 'developer', host: 'b2', message: 'B2-TASK' },
+                },
+                { text: 'TEAM-SENT' },
+              ],
+            },
+            { match: 'B1-TASK', reply: 'B1-DONE on the first host' },
+            {
+              match: /B2-TASK[\s\S]*Assigned by terminal ([a-f0-9]{8})/,
+              steps: [
+                { tool: 'send_message', input: { receiver_id: '$1', message: 'B2-REPORT' } },
+                { text: 'B2-DONE' },
+              ],
+            },
+            { match: 'B2-REPORT', reply: 'TEAM-ALL-OK' },
           ],
         },
       });
@@ -69,6 +97,7 @@ describe.skipIf(skipReason !== '')(
       s.killServer();
       await s.startServer();
       expect((await s.cao(['install', 'developer'])).code).toBe(0);
+      expect((await s.cao(['install', 'code_supervisor'])).code).toBe(0);
     }, 300_000);
 
     afterAll(async () => {
@@ -213,6 +242,50 @@ describe.skipIf(skipReason !== '')(
       expect(again.id).toBe(t.id);
       const send = await s.cao(['session', 'send', 'cao-far', 'REMOTE-TASK after the restart']);
       expect(send.code, send.stderr).toBe(0);
+    });
+
+    it("a supervisor here hands off to a worker on b1 and assigns to one on b2, which reports back with send_message (cao's tools over the reverse forward)", async () => {
+      const r = await s.cao(
+        [
+          'launch',
+          '--agents',
+          'code_supervisor',
+          '--headless',
+          '--yolo',
+          '--provider',
+          'claude_code',
+          '--session-name',
+          'team',
+          '--working-directory',
+          s.work,
+          'TEAM-TASK',
+        ],
+        { timeoutMs: 240_000 },
+      );
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-3000)}`).toBe(0);
+      expect(r.stdout).toContain('TEAM-SENT');
+      const supervisor = await terminalOf('cao-team');
+      // the b1 worker's answer came back through handoff; the b2 worker's report arrives as
+      // a message typed into the supervisor, which answers it
+      await until(
+        async () => {
+          const last = await s.api<{ output: string }>(
+            'GET',
+            `/terminals/${supervisor.id}/output?mode=last`,
+          );
+          return last.body.output.includes('TEAM-ALL-OK') ? true : undefined;
+        },
+        180_000,
+        "the supervisor's answer to the b2 worker's report",
+      );
+      const screen = await s.api<{ output: string }>(
+        'GET',
+        `/terminals/${supervisor.id}/output?mode=full`,
+      );
+      expect(screen.body.output).toContain('B1-DONE on the first host');
+      // the assigned worker still runs on b2 (handoff removed its worker on b1)
+      const b2 = await th.ssh(th.hosts[1]!, ['tmux', 'list-sessions', '-F', '#{session_name}']);
+      expect(b2.stdout).toMatch(/^cao-team$/m);
     });
 
     it('cao host remove is refused while agents run there, and --force ends them', async () => {

@@ -36,3 +36,13 @@ export const testdataOf =
   (provider: string) =>
   (path: string): string =>
     readFileSync(join(PROJECT_ROOT, 'src', 'providers', 'testdata', provider, path), 'utf8');
+
+/** cao's `/mcp` endpoint as the launcher passes it over HTTP for terminal `abcd1234`. */
+export const caoHttpMcpServers = (): Record<string, McpServerSpec> => ({
+  'cao-mcp-server': {
+    type: 'http',
+    url: 'http://127.0.0.1:9889/mcp',
+    headers: {},
+    bearer: { token: 'cao_t_secret', env: 'CAO_TERMINAL_TOKEN' },
+  },
+});

@@ -66,6 +66,8 @@ export interface TestStackOptions {
   isRoot?: boolean;
   /** The root-only directory (lib/root-only-dir.ts) the server found, if any. */
   rootOnlyDir?: string;
+  /** How agents reach cao's MCP tools (default http, as cao-server's default). */
+  mcpTransport?: 'http' | 'stdio';
   /** Whether fake agents report cao-mcp-server connected (default true). */
   mcpConnects?: boolean;
   /** Clock, timer and gate-script time limit for the flow scheduler. */
@@ -93,6 +95,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     rootOnlyDir: o.rootOnlyDir,
     findBinary: (b) => ((o.installed ?? (() => true))(b) ? `/usr/bin/${b}` : undefined),
     mcpServerCommand: { command: '/usr/bin/node', args: ['/cao/dist/bin/cao-mcp-server.js'] },
+    mcpTransport: o.mcpTransport ?? 'http',
     timing: {
       ...DEFAULT_TIMING,
       initTimeoutMs: 3000,
