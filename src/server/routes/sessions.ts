@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
 import { body, p } from '../params.js';
+import { launchWarnings } from '../providers-info.js';
 
 const launchParams = {
   agent_profile: p.text(),
@@ -53,7 +54,7 @@ export function sessionRoutes(deps: AppDeps) {
         env: v.env_vars,
         host: v.host || undefined,
       });
-      return c.json(view, 201);
+      return c.json({ ...view, warnings: await launchWarnings(deps, view) }, 201);
     })
     .get('/sessions', async (c) => c.json(await sessions.list()))
     .get('/sessions/:name', async (c) => c.json(await sessions.get(c.req.param('name'))))
@@ -74,7 +75,14 @@ export function sessionRoutes(deps: AppDeps) {
           message: v.initial_message,
           type: v.initial_message_orchestration_type ?? v.orchestration_type ?? 'assign',
         });
-        return c.json({ ...started.terminal, message_id: started.messageId }, 201);
+        return c.json(
+          {
+            ...started.terminal,
+            message_id: started.messageId,
+            warnings: await launchWarnings(deps, started.terminal),
+          },
+          201,
+        );
       }
       const view = await sessions.addTerminal(session.name, {
         profileName: v.agent_profile,
@@ -85,7 +93,7 @@ export function sessionRoutes(deps: AppDeps) {
         callerId: v.caller_id,
         host: v.host || undefined,
       });
-      return c.json(view, 201);
+      return c.json({ ...view, warnings: await launchWarnings(deps, view) }, 201);
     })
     .get('/sessions/:name/terminals', async (c) => {
       const s = await sessions.record(c.req.param('name'));
