@@ -14,7 +14,14 @@ export interface ProviderInfo {
   binary: string;
   installed: boolean;
   path: string | null;
+  /** What the CLI prints for its version (first line with a number), null when not installed. */
   version: string | null;
+  /** The version number in it (`2.1.331`). */
+  version_number: string | null;
+  /** Whether the compatibility matrix verified that version (null: unknown, not installed). */
+  verified: boolean | null;
+  /** The versions the matrix verified. */
+  verified_versions: string[];
 }
 
 export interface AppDeps {
@@ -30,5 +37,6 @@ export interface AppDeps {
   mcp: McpToolOptions;
   loginCodes: LoginCodes;
   version: string;
-  providerInfo(): Promise<ProviderInfo[]>;
+  /** Every provider's CLI on this machine, or only the one named. */
+  providerInfo(only?: string): Promise<ProviderInfo[]>;
 }

@@ -321,7 +321,7 @@ export const OPERATIONS: Op[] = [
   {
     method: 'get',
     path: '/agents/providers',
-    summary: 'Providers, their binaries, whether installed, and versions',
+    summary: 'Providers, their binaries, whether installed, versions, and whether verified',
     tag: 'agents',
     ok: { schema: { type: 'array', items: ref('Provider') } },
   },
@@ -349,7 +349,12 @@ export const OPERATIONS: Op[] = [
       type: 'object',
       properties: { env_vars: { type: 'object', additionalProperties: str } },
     },
-    ok: { status: 201, schema: ref('Terminal') },
+    ok: {
+      status: 201,
+      schema: ref('Terminal'),
+      description:
+        'The terminal, with `warnings`: one line when its CLI version is not one the compatibility matrix verified',
+    },
     errors: [400, 404, 409, 422, 502, 504],
   },
   {
@@ -402,7 +407,8 @@ export const OPERATIONS: Op[] = [
     ok: {
       status: 201,
       schema: ref('Terminal'),
-      description: 'The terminal; with initial_message also `message_id`',
+      description:
+        'The terminal, with `warnings` (an unverified CLI version); with initial_message also `message_id`',
     },
     errors: [400, 404, 422, 502, 504],
   },
@@ -1059,6 +1065,12 @@ const SCHEMAS: Record<string, Schema> = {
       installed: { type: 'boolean' },
       path: { type: ['string', 'null'] },
       version: { type: ['string', 'null'] },
+      version_number: { type: ['string', 'null'] },
+      verified: {
+        type: ['boolean', 'null'],
+        description: 'Whether the compatibility matrix verified this version (null: unknown)',
+      },
+      verified_versions: { type: 'array', items: str },
     },
   },
   Detection: {

@@ -126,8 +126,9 @@ for (const setup of CLI_SETUPS.filter((c) => CLIS.includes(c.cli))) {
         expect(screen).not.toContain('CAO-QUEUED');
         expect(await state()).toBe('pending');
 
-        const answered = await s.cao(['agent', 'answer', id, 'blue']);
-        expect(answered.code, answered.stderr).toBe(0);
+        // as `cao agent answer` and answer_user_prompt do (they need a calling terminal)
+        const answered = await s.api('POST', `/terminals/${id}/answer`, { answer: 'blue' });
+        expect(answered.status, JSON.stringify(answered.body)).toBe(200);
         // the CLI gave its tool the option picked by its text
         const result = await s.model.waitForReply((l) => l.toolResult !== undefined, 60_000);
         expect(result.toolResult).toContain('Blue');

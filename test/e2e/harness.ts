@@ -23,9 +23,11 @@ import type { Script } from '../fake-model/script.js';
 import { fallbackRootOnlyDir } from '../../src/lib/root-only-dir.js';
 
 const AGENTS_DIR = process.env['CAO_TEST_AGENTS_DIR'] ?? join(PROJECT_ROOT, '.cache', 'agent-clis');
-const MANIFEST = JSON.parse(
-  readFileSync(join(PROJECT_ROOT, 'test', 'e2e', 'agent-clis.json'), 'utf8'),
-) as {
+/** The CLIs to install: the pinned manifest, or another one (`npm run test:latest` writes one
+ *  with the newest registry versions). */
+export const MANIFEST_FILE =
+  process.env['CAO_TEST_AGENTS_MANIFEST'] ?? join(PROJECT_ROOT, 'test', 'e2e', 'agent-clis.json');
+const MANIFEST = JSON.parse(readFileSync(MANIFEST_FILE, 'utf8')) as {
   node: string;
   clis: Record<string, string>;
 };

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Script } from '../fake-model/script.js';
 import { CLI_SETUPS } from './cli-setups.js';
 import { saveResult, type CliResult, type Column } from './compat.js';
-import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
+import { MANIFEST_FILE, e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
 const skipReason = e2eSkipReason();
 const ONLY = process.env['CAO_E2E_CLIS']?.split(',').filter(Boolean);
@@ -164,7 +164,7 @@ for (const setup of CLI_SETUPS.filter((c) => !ONLY || ONLY.includes(c.cli))) {
         result.version = versionOf(setup.binary, s.env);
         result.package =
           (
-            JSON.parse(readFileSync(join(import.meta.dirname, 'agent-clis.json'), 'utf8')) as {
+            JSON.parse(readFileSync(MANIFEST_FILE, 'utf8')) as {
               clis: Record<string, string>;
             }
           ).clis[setup.cli] ?? '';

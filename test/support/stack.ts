@@ -21,6 +21,7 @@ import { envFlag } from '../../src/lib/config.js';
 import { newToken } from '../../src/lib/secrets.js';
 import { createApp } from '../../src/server/app.js';
 import { LoginCodes } from '../../src/server/routes/auth.js';
+import type { AppDeps } from '../../src/server/deps.js';
 import type { SecurityOptions } from '../../src/server/security.js';
 import { SqliteStore } from '../../src/store/sqlite-store.js';
 import { fakeClaude } from './fake-claude.js';
@@ -74,6 +75,8 @@ export interface TestStackOptions {
   flowOptions?: FlowServiceOptions;
   /** Host/Origin settings on top of the defaults (127.0.0.1:9889, nothing extra). */
   security?: Partial<SecurityOptions>;
+  /** The CLIs on this machine (`GET /agents/providers`, launch warnings); default none. */
+  providerInfo?: AppDeps['providerInfo'];
 }
 
 export function createTestStack(o: TestStackOptions = {}): TestStack {
@@ -151,7 +154,7 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       allowedOrigins: [],
       ...o.security,
     },
-    providerInfo: () => Promise.resolve([]),
+    providerInfo: o.providerInfo ?? (() => Promise.resolve([])),
   });
   return {
     app,

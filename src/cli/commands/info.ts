@@ -1,4 +1,5 @@
-/** `cao info`: where cao keeps its data, the server, and the session this shell is in. */
+/** `cao info`: where cao keeps its data, the server, the agent CLIs installed (their versions and
+ * whether the compatibility matrix verified them), and the session this shell is in. */
 import { execFileSync } from 'node:child_process';
 import { ok } from '../../client/api.js';
 import { authFiles } from '../../lib/auth-files.js';
@@ -25,6 +26,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       () => undefined,
     );
     if (link) ctx.out(`Dashboard: ${link.url} (one-time login link, valid 5 minutes)`);
+    const clis = await ok(ctx.client.api.agents.providers.$get()).catch(() => []);
+    for (const p of clis.filter((x) => x.installed)) ctx.out(`CLI: ${cliLine(p)}`);
   }
   const session = process.env['CAO_SESSION_NAME'] || currentTmuxSession();
   if (process.env['CAO_TERMINAL_ID']) ctx.out(`Terminal ID: ${process.env['CAO_TERMINAL_ID']}`);
@@ -40,6 +43,24 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     ctx.out(`Active terminals: ${d ? d.terminals.length : 0}`);
   }
   return 0;
+}
+
+/** `Claude Code (claude_code) 2.1.331: verified`, or what the matrix verified instead. */
+export function cliLine(p: {
+  name: string;
+  label: string;
+  version_number: string | null;
+  verified: boolean | null;
+  verified_versions: string[];
+}): string {
+  const verified = p.verified_versions.join(', ') || 'none';
+  const state =
+    p.verified === true
+      ? 'verified'
+      : p.verified === false
+        ? `not verified (verified: ${verified})`
+        : `version unknown (verified: ${verified})`;
+  return `${p.label} (${p.name}) ${p.version_number ?? '?'}: ${state}`;
 }
 
 function currentTmuxSession(): string | undefined {

@@ -96,7 +96,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
 
   const client = await ctx.server();
   const progress = startProgress(`Starting ${values.agents}`);
-  let terminal: TerminalView;
+  let terminal: TerminalView & { warnings?: string[] };
   try {
     terminal = await ok(
       client.api.sessions.$post(
@@ -119,6 +119,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   } finally {
     progress.stop();
   }
+  // one line per warning (a CLI version the compatibility matrix has not verified), even with --json
+  for (const w of terminal.warnings ?? []) ctx.err(`Warning: ${w}`);
   if (!values.json) {
     ctx.out(`Session created: ${terminal.session_name}`);
     ctx.out(

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
 import { body, p } from '../params.js';
+import { launchWarnings } from '../providers-info.js';
 
 const launchParams = {
   agent_profile: p.text(),
@@ -56,7 +57,7 @@ export function sessionRoutes(deps: AppDeps) {
         host: v.host || undefined,
         useWorktree: v.use_worktree,
       });
-      return c.json(view, 201);
+      return c.json({ ...view, warnings: await launchWarnings(deps, view) }, 201);
     })
     .get('/sessions', async (c) => c.json(await sessions.list()))
     .get('/sessions/:name', async (c) => c.json(await sessions.get(c.req.param('name'))))
@@ -78,7 +79,14 @@ export function sessionRoutes(deps: AppDeps) {
           message: v.initial_message,
           type: v.initial_message_orchestration_type ?? v.orchestration_type ?? 'assign',
         });
-        return c.json({ ...started.terminal, message_id: started.messageId }, 201);
+        return c.json(
+          {
+            ...started.terminal,
+            message_id: started.messageId,
+            warnings: await launchWarnings(deps, started.terminal),
+          },
+          201,
+        );
       }
       const view = await sessions.addTerminal(session.name, {
         profileName: v.agent_profile,
@@ -90,7 +98,7 @@ export function sessionRoutes(deps: AppDeps) {
         host: v.host || undefined,
         useWorktree: v.use_worktree,
       });
-      return c.json(view, 201);
+      return c.json({ ...view, warnings: await launchWarnings(deps, view) }, 201);
     })
     .get('/sessions/:name/terminals', async (c) => {
       const s = await sessions.record(c.req.param('name'));
