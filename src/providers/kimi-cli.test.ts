@@ -3,9 +3,9 @@ import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
-import { CUT_NOTE, kimiCli, kimiDisallowedTools } from './kimi-cli.js';
+import { kimiCli, kimiDisallowedTools } from './kimi-cli.js';
 import type { InstallContext, LaunchContext } from './provider.js';
-import { stripAnsi } from './screen.js';
+import { CUT_NOTE, stripAnsi } from './screen.js';
 
 const capture = captureOf('kimi');
 const fixture = caoFixture;

@@ -38,6 +38,7 @@ import type {
   Provider,
 } from './provider.js';
 import {
+  CUT_NOTE,
   blankOrDeadPane,
   evidence,
   lastIndexMatching,
@@ -363,9 +364,6 @@ function inputText(screen: string): string | undefined {
 
 /** A line that ends an answer block (the next block, the input area, an activity line). */
 const BLOCK_END_RE = /^\s?[╭╰]─|^\s*──+ input|^\s*─{20,}\s*$|^\s*▶\s/u;
-
-/** First line of a last answer whose start is no longer in the terminal's history. */
-export const CUT_NOTE = "[cut: the reply's first lines scrolled out of the terminal's history]";
 
 function lastMessage(history: string): string | undefined {
   const lines = screenLines(history);
