@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { launchContext } from '../../test/support/providers.js';
+import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
 import { claudeCode, disallowedTools } from './claude-code.js';
 import type { LaunchContext } from './provider.js';
-import { stripAnsi } from './screen.js';
+import { CUT_NOTE, stripAnsi } from './screen.js';
 
 const capture = captureOf('claude');
 
@@ -220,5 +220,23 @@ describe('claude_code launch', () => {
     expect(reviewer).toContain('Write');
     expect(reviewer).not.toContain('Read');
     expect(reviewer).not.toContain('Grep');
+  });
+});
+
+describe('claude_code long replies', () => {
+  it('says the last answer was cut when its start scrolled off (real 2.1.331 screen)', () => {
+    const long = testdataOf('claude_code')('completed/claude-2.1.331-long_400-100x40.txt');
+    expect(claudeCode.detect(long).status).toBe('completed');
+    const out = claudeCode.lastMessage(long) ?? '';
+    expect(out.split('\n')[0]).toBe(CUT_NOTE);
+    expect(out.split('\n')[1]).toMatch(/^- long reply line \d+ of 400$/);
+    expect(out.split('\n').at(-1)?.trim()).toBe('LONG-400-END');
+    expect(out).not.toMatch(/Churned|❯/u);
+  });
+
+  it('says nothing was answered on a start screen', () => {
+    expect(claudeCode.lastMessage(' ▐▛███▜▌   Claude Code v2.1.331\n\n  tips\n───\n❯ \n───')).toBe(
+      undefined,
+    );
   });
 });

@@ -299,3 +299,16 @@ describe('copilot_cli long replies', () => {
     expect(out).not.toContain('cao-helper');
   });
 });
+
+describe('copilot_cli notices', () => {
+  it('a notice drawn after the answer is not the last answer', () => {
+    const s = screen([
+      user('q'),
+      '',
+      ' ● the answer',
+      '',
+      ' ● MCP Servers reloaded: 1 server connected',
+    ]);
+    expect(copilotCli.lastMessage(s)).toBe('the answer');
+  });
+});

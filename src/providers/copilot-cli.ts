@@ -43,6 +43,8 @@ const ERROR_ITEM_RE = /^ ?✗\s/u;
 /** `✗` lines the user caused (a rejected or aborted tool call), not failures. */
 const USER_STOPPED_RE = /\b(?:rejected this tool call|aborted by user|cancelled by user)\b/i;
 /** `● Operation cancelled by user`: Esc at a permission prompt stopped the turn. */
+/** Copilot's own notices drawn as transcript items (`● MCP Servers reloaded: 1 server …`). */
+const NOTICE_RE = /^ ?●\s+MCP Servers reloaded\b/u;
 const CANCELLED_RE = /^ ?●\s+Operation cancelled by user\b/u;
 /** HTTP 5xx retries: `● Request failed due to a transient API error. Retrying...` */
 const RETRY_RE = /^ ?●\s+Request failed due to a transient API error\. Retrying/u;
@@ -242,7 +244,13 @@ function lastMessage(history: string): string | undefined {
   const answers = turn.items.filter((i) => {
     const l = lines[i] ?? '';
     if (ERROR_ITEM_RE.test(l)) return !USER_STOPPED_RE.test(l);
-    return ANSWER_RE.test(l) && !TOOL_ITEM_RE.test(l) && !CANCELLED_RE.test(l) && !RETRY_RE.test(l);
+    return (
+      ANSWER_RE.test(l) &&
+      !TOOL_ITEM_RE.test(l) &&
+      !CANCELLED_RE.test(l) &&
+      !RETRY_RE.test(l) &&
+      !NOTICE_RE.test(l)
+    );
   });
   const start = answers.at(-1);
   if (start === undefined) return undefined;

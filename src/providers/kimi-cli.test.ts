@@ -425,3 +425,12 @@ describe('kimi_cli long replies', () => {
     expect(kimiCli.detect(whole)).toMatchObject({ status: 'completed', rule: 'response' });
   });
 });
+
+describe('kimi_cli last answer with quoted markers', () => {
+  it('keeps quoted spinner and panel lines in the answer (real 2.1.0 screen)', () => {
+    const out = kimiCli.lastMessage(own('completed/kimi-2.1.0-quoted_markers-220x50.txt')) ?? '';
+    expect(out.startsWith('Here is what the terminal shows, quoted:\n\n⠋ Thinking…')).toBe(true);
+    expect(out).toContain('▶ Run this command?');
+    expect(out.endsWith('Interrupted by user\n\nQUOTED-END')).toBe(true);
+  });
+});

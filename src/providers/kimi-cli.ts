@@ -391,7 +391,9 @@ function lastMessage(history: string): string | undefined {
   for (let i = start + 1; i < end; i++) {
     const l = lines[i] ?? '';
     if (RESPONSE_RE.test(l) || USER_RE.test(l) || LEGACY_PROMPT_RE.test(l)) break;
-    if (BLOCK_END_RE.test(l) || SPINNER_RE.test(l)) break;
+    // (in 2.x, the same glyphs in the block's text column are quoted text)
+    const inColumn = pad.length > 2 && l.startsWith(pad);
+    if (!inColumn && (BLOCK_END_RE.test(l) || SPINNER_RE.test(l))) break;
     // 2.x: a non-blank line left of the block's text column ends the block
     if (pad.length > 2 && l.trim() !== '' && !l.startsWith(pad)) break;
     rest.push(l);
