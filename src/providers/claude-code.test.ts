@@ -5,7 +5,7 @@ import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/suppor
 import { isCaoError } from '../lib/errors.js';
 import { claudeCode, disallowedTools } from './claude-code.js';
 import type { LaunchContext } from './provider.js';
-import { stripAnsi } from './screen.js';
+import { CUT_NOTE, stripAnsi } from './screen.js';
 
 const capture = captureOf('claude');
 const own = testdataOf('claude_code');
@@ -261,5 +261,23 @@ describe('claude_code AskUserQuestion widget (real captures, 220x50 and 100x40)'
       '  ? for shortcuts',
     );
     expect(claudeCode.detect(quoted).status).toBe('completed');
+  });
+});
+
+describe('claude_code long replies', () => {
+  it('says the last answer was cut when its start scrolled off (real 2.1.331 screen)', () => {
+    const long = testdataOf('claude_code')('completed/claude-2.1.331-long_400-100x40.txt');
+    expect(claudeCode.detect(long).status).toBe('completed');
+    const out = claudeCode.lastMessage(long) ?? '';
+    expect(out.split('\n')[0]).toBe(CUT_NOTE);
+    expect(out.split('\n')[1]).toMatch(/^- long reply line \d+ of 400$/);
+    expect(out.split('\n').at(-1)?.trim()).toBe('LONG-400-END');
+    expect(out).not.toMatch(/Churned|❯/u);
+  });
+
+  it('says nothing was answered on a start screen', () => {
+    expect(claudeCode.lastMessage(' ▐▛███▜▌   Claude Code v2.1.331\n\n  tips\n───\n❯ \n───')).toBe(
+      undefined,
+    );
   });
 });

@@ -14,6 +14,7 @@ import {
   type Provider,
 } from './provider.js';
 import {
+  CUT_NOTE,
   blankOrDeadPane,
   evidence,
   isRule,
@@ -271,6 +272,23 @@ function inputText(screen: string): string | undefined {
   return box ? boxText(box) : undefined;
 }
 
+/**
+ * The rest of a reply taller than the screen (Claude Code draws on the alternate screen, so
+ * nothing is kept above it): the screen starts inside the answer block (two-space indent), with
+ * no user message and no banner in view. Said to be cut; undefined for any other screen.
+ */
+function replyTail(above: readonly string[]): string | undefined {
+  const first = above.findIndex((l) => l.trim() !== '');
+  if (first < 0 || !/^ {2}\S/.test(above[first] ?? '')) return undefined;
+  if (above.some((l) => /\bClaude Code v\d/.test(l))) return undefined;
+  const out: string[] = [];
+  for (const l of above.slice(first)) {
+    if (l !== '' && !/^ {2}/.test(l)) break;
+    out.push(l.replace(/^ {2}/, ''));
+  }
+  return `${CUT_NOTE}\n${out.join('\n').trim()}`;
+}
+
 function lastMessage(history: string): string | undefined {
   const lines = screenLines(history);
   const box = findBox(lines);
@@ -284,6 +302,7 @@ function lastMessage(history: string): string | undefined {
       break;
     }
   }
+  if (start < 0 && userIdx < 0) return replyTail(above);
   if (start < 0) return undefined;
   const out = [(above[start] ?? '').replace(/^[●⏺][\s\u00a0]+/u, '')];
   for (let i = start + 1; i < above.length; i++) {

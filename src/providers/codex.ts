@@ -90,6 +90,8 @@ const EXITED_RE =
   /^(?:To continue this session, run\b|To reconnect, run:|Disconnected from this task\.|Token usage:)/;
 
 /** The status line and footer below the composer (original CAO's TUI_FOOTER_PATTERN). */
+/** The session banner (`>_ OpenAI Codex (v0.169.0)`). */
+const BANNER_RE = />_ OpenAI Codex\b/;
 const FOOTER_RE = /\?\s+for shortcuts|context left|\d+%\s+left|·\s+[~/]/;
 
 /** The request_user_input widget's footer (`tab to add notes | enter to submit answer | esc to
@@ -312,6 +314,16 @@ function detect(screen: string): Detection {
   const typed = composerText(lines, composer);
   if (typed !== '') {
     return { status: 'idle', rule: 'input-pending', evidence: evidence(lines[composer]) };
+  }
+  if (userIdx < 0 && worked >= 0 && !lines.slice(0, composer).some((l) => BANNER_RE.test(l))) {
+    // a turn's end mark but neither the user's message nor the banner in the lines read: a
+    // long reply pushed them out above; the tracker reads the whole history (Codex keeps it)
+    return {
+      status: 'completed',
+      rule: 'long-reply',
+      evidence: evidence(turn[worked]),
+      needsHistory: true,
+    };
   }
   if (userIdx < 0) {
     return { status: 'idle', rule: 'empty-prompt', evidence: evidence(lines[composer]) };

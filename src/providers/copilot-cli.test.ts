@@ -3,6 +3,7 @@ import { caoMcpServers, launchContext, testdataOf } from '../../test/support/pro
 import { captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { copilotCli, excludedTools } from './copilot-cli.js';
 import type { InstallContext, LaunchContext } from './provider.js';
+import { CUT_NOTE } from './screen.js';
 
 const capture = captureOf('copilot');
 const own = testdataOf('copilot_cli');
@@ -284,5 +285,30 @@ describe('copilot_cli install', () => {
       profile: { ...install.profile, systemPrompt: '', raw: { prompt: 'Be brief.' } },
     });
     expect(fromPrompt?.[0]?.content).toMatch(/---\n\nBe brief\.\n$/);
+  });
+});
+
+describe('copilot_cli long replies', () => {
+  it('a reply taller than the screen is completed; its last answer says it was cut', () => {
+    const long = own('completed/copilot-1.0.102-long_400-100x40.txt');
+    expect(copilotCli.detect(long)).toMatchObject({ status: 'completed', rule: 'long-reply' });
+    const out = copilotCli.lastMessage(long) ?? '';
+    expect(out.split('\n')[0]).toBe(CUT_NOTE);
+    expect(out.split('\n')[1]).toMatch(/^• long reply line \d+ of 400$/);
+    expect(out.split('\n').at(-1)?.trim()).toBe('LONG-400-END');
+    expect(out).not.toContain('cao-helper');
+  });
+});
+
+describe('copilot_cli notices', () => {
+  it('a notice drawn after the answer is not the last answer', () => {
+    const s = screen([
+      user('q'),
+      '',
+      ' ● the answer',
+      '',
+      ' ● MCP Servers reloaded: 1 server connected',
+    ]);
+    expect(copilotCli.lastMessage(s)).toBe('the answer');
   });
 });

@@ -19,6 +19,7 @@ import {
   type Provider,
 } from './provider.js';
 import {
+  CUT_NOTE,
   blankOrDeadPane,
   evidence,
   lastIndexMatching,
@@ -27,6 +28,10 @@ import {
 } from './screen.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
+/** The welcome banner (`Copilot v1.0.102 uses AI.`): the session's start is on the screen. */
+const BANNER_RE = /\bCopilot v\d+\.\d+\.\d+/;
+/** The tab bar on the first row (` [Current]  Sessions   Issues …`). */
+const TAB_BAR_RE = /^\s*\[Current\]\s/u;
 /** The composer's rules start at the left edge and span the width (dialog rules are boxed). */
 const RULE_RE = /^─{20,}\s*$/u;
 /** Footer while a turn runs: `◎ Working  esc esc  edit prompt` (glyph cycles ◎ ○ ● ◉). */
@@ -40,6 +45,8 @@ const ERROR_ITEM_RE = /^ ?✗\s/u;
 /** `✗` lines the user caused (a rejected or aborted tool call), not failures. */
 const USER_STOPPED_RE = /\b(?:rejected this tool call|aborted by user|cancelled by user)\b/i;
 /** `● Operation cancelled by user`: Esc at a permission prompt stopped the turn. */
+/** Copilot's own notices drawn as transcript items (`● MCP Servers reloaded: 1 server …`). */
+const NOTICE_RE = /^ ?●\s+MCP Servers reloaded\b/u;
 const CANCELLED_RE = /^ ?●\s+Operation cancelled by user\b/u;
 /** HTTP 5xx retries: `● Request failed due to a transient API error. Retrying...` */
 const RETRY_RE = /^ ?●\s+Request failed due to a transient API error\. Retrying/u;
@@ -101,6 +108,26 @@ function findBox(lines: readonly string[]): Box | undefined {
     .join('\n')
     .trim();
   return { top, bottom, text };
+}
+
+/**
+ * The transcript lines above the composer when the screen shows neither the latest user message
+ * nor the welcome banner, starting mid-block: the rest of a reply whose start scrolled off (Copilot draws on the
+ * alternate screen, so nothing is kept above it). Without the tab bar and the working
+ * directory line over the composer; undefined when there is no such text.
+ */
+function replyTail(lines: readonly string[], boxTop: number): string[] | undefined {
+  const above = lines.slice(0, boxTop);
+  if (above.some((l) => BANNER_RE.test(l) || USER_RE.test(l))) return undefined;
+  const from = above.findIndex((l) => TAB_BAR_RE.test(l)) + 1;
+  let to = above.length;
+  while (to > from && (above[to - 1] ?? '').trim() === '') to--;
+  // the working directory line (` /path [⎇ branch]`) sits right above the composer
+  if (to > from && /^ \S/u.test(above[to - 1] ?? '')) to--;
+  const tail = above.slice(from, to);
+  // it starts mid-block (a continuation line), not with an item of its own (` ● Tip: …`)
+  const first = tail.find((l) => l.trim() !== '');
+  return first !== undefined && /^ {2}/.test(first) ? tail : undefined;
 }
 
 interface Turn {
@@ -166,6 +193,12 @@ function detect(screen: string): Detection {
   if (turn.user < 0) {
     const missing = lines.slice(0, box.top).find((l) => AGENT_MISSING_RE.test(l));
     if (missing) return { status: 'error', rule: 'agent-not-found', evidence: evidence(missing) };
+    const rest = replyTail(lines, box.top);
+    if (rest) {
+      // a reply longer than the screen: its start (and the user's message) scrolled off
+      const shown = rest.findLast((l) => l.trim() !== '');
+      return { status: 'completed', rule: 'long-reply', evidence: evidence(shown) };
+    }
     return { status: 'idle', rule: 'empty-prompt', evidence: evidence(lines[box.top + 1]) };
   }
   const last = item(lastItem);
@@ -201,11 +234,25 @@ function lastMessage(history: string): string | undefined {
   const box = findBox(lines);
   const end = box ? box.top : lines.length;
   const turn = lastTurn(lines, end);
-  if (turn.user < 0) return undefined;
+  if (turn.user < 0) {
+    const rest = box ? replyTail(lines, box.top) : undefined;
+    if (!rest) return undefined;
+    const text = rest
+      .map((l) => l.replace(/^ {3}/, ''))
+      .join('\n')
+      .trim();
+    return `${CUT_NOTE}\n${text}`;
+  }
   const answers = turn.items.filter((i) => {
     const l = lines[i] ?? '';
     if (ERROR_ITEM_RE.test(l)) return !USER_STOPPED_RE.test(l);
-    return ANSWER_RE.test(l) && !TOOL_ITEM_RE.test(l) && !CANCELLED_RE.test(l) && !RETRY_RE.test(l);
+    return (
+      ANSWER_RE.test(l) &&
+      !TOOL_ITEM_RE.test(l) &&
+      !CANCELLED_RE.test(l) &&
+      !RETRY_RE.test(l) &&
+      !NOTICE_RE.test(l)
+    );
   });
   const start = answers.at(-1);
   if (start === undefined) return undefined;

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { caoMcpServers, launchContext, testdataOf } from '../../test/support/providers.js';
 import { captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { geminiCli } from './gemini-cli.js';
+import { CUT_NOTE } from './screen.js';
 import type { LaunchContext } from './provider.js';
 
 const capture = captureOf('gemini');
@@ -309,5 +310,19 @@ describe('gemini_cli launch', () => {
     expect(policy).not.toContain('"grep_search"');
     expect(geminiCli.launch(ctx({ allowedTools: ['*'] })).argv).not.toContain('--policy');
     expect(geminiCli.launch(ctx({ allowedTools: ['@builtin'] })).argv).not.toContain('--policy');
+  });
+});
+
+describe('gemini_cli long replies', () => {
+  it('asks for more history when neither the user message nor the banner is in view', () => {
+    const long = own('completed', 'long_400-220x50');
+    expect(geminiCli.detect(long)).toMatchObject({
+      status: 'completed',
+      rule: 'long-reply',
+      needsHistory: true,
+    });
+    const out = geminiCli.lastMessage(long) ?? '';
+    expect(out.split('\n')[0]).toBe(CUT_NOTE);
+    expect(out.split('\n').at(-1)?.trim()).toBe('LONG-400-END');
   });
 });

@@ -14,7 +14,7 @@ import {
   type McpServerSpec,
   type Provider,
 } from './provider.js';
-import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { CUT_NOTE, blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
 
 /** Zero-width characters: Qwen Code draws the input cursor after the text with U+200B. */
 const stripZeroWidth = (s: string): string => s.replace(/[\u200b-\u200d\ufeff]/g, '');
@@ -40,7 +40,12 @@ export interface TurnMarkers {
  * text typed in that box. The latest of answer / error / cancellation after the latest user
  * message is the turn's outcome; no outcome yet means the CLI has not started drawing it.
  */
-function judgeTurn(area: readonly string[], typed: string, m: TurnMarkers): Detection {
+function judgeTurn(
+  area: readonly string[],
+  typed: string,
+  m: TurnMarkers,
+  startInView: boolean,
+): Detection {
   const userIdx = lastIndexMatching(area, m.user);
   const turn = area.slice(userIdx + 1);
   const outcomeLine = turn.findLast(
@@ -48,6 +53,19 @@ function judgeTurn(area: readonly string[], typed: string, m: TurnMarkers): Dete
   );
   if (typed !== '') {
     return { status: 'idle', rule: 'input-pending', evidence: evidence(typed.split('\n')[0]) };
+  }
+  if (userIdx < 0 && !startInView) {
+    // neither a user message nor the banner in the lines read: a long reply pushed them out
+    // above; answered, and the box is empty. More history may say otherwise
+    const shown = area.findLast((l) => l.trim() !== '');
+    if (shown !== undefined) {
+      return {
+        status: 'completed',
+        rule: 'long-reply',
+        evidence: evidence(shown),
+        needsHistory: true,
+      };
+    }
   }
   // before any user message an error line is a start-up notice, not the outcome of a turn
   if (userIdx < 0 && (outcomeLine === undefined || !m.response.test(outcomeLine))) {
@@ -70,12 +88,25 @@ function judgeTurn(area: readonly string[], typed: string, m: TurnMarkers): Dete
  * line without the marker, then the lines indented by `indent` (blank lines included) that
  * follow it. Undefined when the turn has none.
  */
-function lastAnswer(area: readonly string[], m: TurnMarkers, indent: string): string | undefined {
+function lastAnswer(
+  area: readonly string[],
+  m: TurnMarkers,
+  indent: string,
+  startInView: boolean,
+): string | undefined {
   const userIdx = lastIndexMatching(area, m.user);
   let start = -1;
   for (let i = area.length - 1; i > userIdx && start < 0; i--) {
     const l = area[i] ?? '';
     if (m.response.test(l) || m.error.test(l)) start = i;
+  }
+  if (start < 0 && userIdx < 0 && !startInView) {
+    // the answer's first lines are gone: say so, keep what is left of it
+    const text = area
+      .map((l) => (l.startsWith(indent) ? l.slice(indent.length) : l))
+      .join('\n')
+      .trim();
+    return text === '' ? undefined : `${CUT_NOTE}\n${text}`;
   }
   if (start < 0) return undefined;
   const first = area[start] ?? '';
@@ -180,6 +211,8 @@ const DIALOG_ROWS = 40;
 export interface FamilyLayout<B extends { input: string[] }> {
   /** The banner; the current session starts at the last one (a restart draws a new one). */
   banner: RegExp;
+  /** Removes what the CLI draws over its transcript lines (a scrollbar), when it does. */
+  cleanLines?(lines: readonly string[]): string[];
   /** The input box in the session's lines, or undefined when none is drawn. */
   findBox(lines: readonly string[]): B | undefined;
   /** The prompt that starts the first input line (`>`, `*` in yolo mode, `!` in shell mode). */
@@ -221,11 +254,14 @@ export function createFamilyReader<B extends { input: string[] }>(
 ): FamilyReader {
   const { markers, dialogs } = layout;
 
-  const sessionLines = (screen: string): string[] => {
-    const lines = screenLines(screen);
+  /** The lines of the current session (from its banner on), and whether the banner is in them. */
+  const session = (screen: string): { lines: string[]; startInView: boolean } => {
+    const all = screenLines(screen);
+    const lines = layout.cleanLines ? layout.cleanLines(all) : all;
     const banner = lastIndexMatching(lines, layout.banner);
-    return banner > 0 ? lines.slice(banner) : lines;
+    return { lines: banner > 0 ? lines.slice(banner) : lines, startInView: banner >= 0 };
   };
+  const sessionLines = (screen: string): string[] => session(screen).lines;
 
   const boxText = (box: B): string => {
     const text = box.input
@@ -261,12 +297,13 @@ export function createFamilyReader<B extends { input: string[] }>(
     detect(screen) {
       const gone = blankOrDeadPane(screenLines(screen));
       if (gone) return gone;
-      const lines = sessionLines(screen);
+      const { lines, startInView } = session(screen);
       const box = layout.findBox(lines);
       if (!box) return withoutBox(lines);
       const busy = layout.busy(lines, box);
       if (busy) return busy;
-      return judgeTurn(lines.slice(0, layout.transcriptEnd(lines, box)), boxText(box), markers);
+      const area = lines.slice(0, layout.transcriptEnd(lines, box));
+      return judgeTurn(area, boxText(box), markers, startInView);
     },
     startupKeys(screen) {
       const lines = sessionLines(screen);
@@ -285,10 +322,10 @@ export function createFamilyReader<B extends { input: string[] }>(
       return box ? boxText(box) : undefined;
     },
     lastMessage(history) {
-      const lines = sessionLines(history);
+      const { lines, startInView } = session(history);
       const box = layout.findBox(lines);
       const area = box ? lines.slice(0, layout.transcriptEnd(lines, box)) : lines;
-      return lastAnswer(area, markers, layout.answerIndent);
+      return lastAnswer(area, markers, layout.answerIndent, startInView);
     },
   };
 }

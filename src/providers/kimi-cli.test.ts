@@ -3,9 +3,9 @@ import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
-import { CUT_NOTE, kimiCli, kimiDisallowedTools } from './kimi-cli.js';
+import { kimiCli, kimiDisallowedTools } from './kimi-cli.js';
 import type { InstallContext, LaunchContext } from './provider.js';
-import { stripAnsi } from './screen.js';
+import { CUT_NOTE, stripAnsi } from './screen.js';
 
 const capture = captureOf('kimi');
 const fixture = caoFixture;
@@ -423,5 +423,14 @@ describe('kimi_cli long replies', () => {
     const out = kimiCli.lastMessage(whole);
     expect(out?.startsWith('First line\n• line 71 of 100')).toBe(true);
     expect(kimiCli.detect(whole)).toMatchObject({ status: 'completed', rule: 'response' });
+  });
+});
+
+describe('kimi_cli last answer with quoted markers', () => {
+  it('keeps quoted spinner and panel lines in the answer (real 2.1.0 screen)', () => {
+    const out = kimiCli.lastMessage(own('completed/kimi-2.1.0-quoted_markers-220x50.txt')) ?? '';
+    expect(out.startsWith('Here is what the terminal shows, quoted:\n\n⠋ Thinking…')).toBe(true);
+    expect(out).toContain('▶ Run this command?');
+    expect(out.endsWith('Interrupted by user\n\nQUOTED-END')).toBe(true);
   });
 });

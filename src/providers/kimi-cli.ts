@@ -38,6 +38,7 @@ import type {
   Provider,
 } from './provider.js';
 import {
+  CUT_NOTE,
   blankOrDeadPane,
   evidence,
   lastIndexMatching,
@@ -364,9 +365,6 @@ function inputText(screen: string): string | undefined {
 /** A line that ends an answer block (the next block, the input area, an activity line). */
 const BLOCK_END_RE = /^\s?[╭╰]─|^\s*──+ input|^\s*─{20,}\s*$|^\s*▶\s/u;
 
-/** First line of a last answer whose start is no longer in the terminal's history. */
-export const CUT_NOTE = "[cut: the reply's first lines scrolled out of the terminal's history]";
-
 function lastMessage(history: string): string | undefined {
   const lines = screenLines(history);
   const area = inputArea(lines);
@@ -393,7 +391,9 @@ function lastMessage(history: string): string | undefined {
   for (let i = start + 1; i < end; i++) {
     const l = lines[i] ?? '';
     if (RESPONSE_RE.test(l) || USER_RE.test(l) || LEGACY_PROMPT_RE.test(l)) break;
-    if (BLOCK_END_RE.test(l) || SPINNER_RE.test(l)) break;
+    // (in 2.x, the same glyphs in the block's text column are quoted text)
+    const inColumn = pad.length > 2 && l.startsWith(pad);
+    if (!inColumn && (BLOCK_END_RE.test(l) || SPINNER_RE.test(l))) break;
     // 2.x: a non-blank line left of the block's text column ends the block
     if (pad.length > 2 && l.trim() !== '' && !l.startsWith(pad)) break;
     rest.push(l);

@@ -3,6 +3,7 @@ import { caoMcpServers, launchContext, testdataOf } from '../../test/support/pro
 import { captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import type { LaunchContext } from './provider.js';
 import { qwenCli } from './qwen-cli.js';
+import { CUT_NOTE } from './screen.js';
 
 const capture = captureOf('qwen');
 const testdata = testdataOf('qwen_cli');
@@ -258,5 +259,22 @@ describe('qwen_cli launch', () => {
     expect(excluded).not.toContain('read_file');
     expect(excluded).not.toContain('grep_search');
     expect(qwenCli.launch(ctx({ allowedTools: ['*'] })).argv).not.toContain('--exclude-tools');
+  });
+});
+
+describe('qwen_cli long replies and its scrollbar', () => {
+  it('a reply taller than the screen is completed; its last answer says it was cut', () => {
+    const long = own('completed', 'long_120-220x50');
+    expect(qwenCli.detect(long)).toMatchObject({ status: 'completed', rule: 'long-reply' });
+    const out = qwenCli.lastMessage(long) ?? '';
+    expect(out.split('\n')[0]).toBe(CUT_NOTE);
+    expect(out.split('\n').at(-1)?.trim()).toBe('LONG-120-END');
+  });
+
+  it('reads an answer without the scrollbar drawn beside it', () => {
+    const out = qwenCli.lastMessage(own('completed', 'quoted_markers_scrollbar-100x40')) ?? '';
+    expect(out.startsWith('Here is what the terminal shows, quoted:\n\n⠋ Thinking…')).toBe(true);
+    expect(out).not.toMatch(/[│█]/u);
+    expect(out.endsWith('Interrupted by user\n\nQUOTED-END')).toBe(true);
   });
 });

@@ -92,8 +92,23 @@ function busy(lines: readonly string[], box: Box): Detection | undefined {
   return undefined;
 }
 
+/**
+ * Without the scrollbar Qwen draws in the last column once its transcript outgrows the screen
+ * (` │` beside each row, `█` for the thumb): a space and the bar at the end of lines that are
+ * not rows of a box of Qwen's own (`│ … │`), when many lines have it (wide characters make
+ * the column's index differ from line to line, so it is found by its shape).
+ */
+function withoutScrollbar(lines: readonly string[]): string[] {
+  const barred = (l: string): boolean => /\s[│█]$/u.test(l) && !/^[│╭╰]./u.test(l.trim());
+  if (lines.filter(barred).length < SCROLLBAR_MIN_ROWS) return [...lines];
+  return lines.map((l) => (barred(l) ? l.slice(0, -1).trimEnd() : l));
+}
+/** Rows with a bar at their end before they are read as a scrollbar. */
+const SCROLLBAR_MIN_ROWS = 8;
+
 const reader = createFamilyReader({
   banner: BANNER_RE,
+  cleanLines: withoutScrollbar,
   findBox,
   prompt: PROMPT_RE,
   inputIndent: /^ {2}/,

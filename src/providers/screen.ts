@@ -60,6 +60,9 @@ export function screenLines(screen: string): string[] {
   return lines;
 }
 
+/** First line of a last answer whose start is no longer on the screen or in its history. */
+export const CUT_NOTE = "[cut: the reply's first lines scrolled out of the terminal's history]";
+
 /** Index of the last line at or before `from` matching `re`, or -1. */
 export function lastIndexMatching(
   lines: readonly string[],
