@@ -356,4 +356,5 @@ export const copilotCli: Provider = {
   answerKeys,
   installFiles,
   exit: { text: '/exit' },
+  resumeArgs: (argv, id) => [...argv, ...(id ? ['--resume', id] : ['--continue'])],
 };
