@@ -74,7 +74,9 @@ export function WorktreesPage({ id }: { id?: string | undefined }) {
                   </td>
                   <td class="mono small-text">{w.branch}</td>
                   <td>{w.changed_files} file(s)</td>
-                  <td class="mono small-text">{w.repo}</td>
+                  <td class="mono small-text" title={w.repo}>
+                    {w.repo.split('/').filter(Boolean).at(-1) ?? w.repo}
+                  </td>
                   <td>
                     <div class="button-row">
                       <a class="button" href={href.worktree(w.terminal_id)}>
