@@ -202,8 +202,11 @@ describe('cao errors', () => {
     const shut = await cao(s, ['shutdown', '--all']);
     expect(shut.code).toBe(0);
     expect(shut.out).toEqual(["✓ Shutdown session 'cao-gone1'"]);
+    // what was lost stays resumable (its conversations can be continued)
     const after = await cao(s, ['session', 'list']);
-    expect(after).toMatchObject({ code: 0, out: ['No active sessions'] });
+    expect(after.code).toBe(0);
+    expect(after.out[2]).toMatch(/^cao-gone1 +[a-f0-9]{8} +resumable +1$/);
+    expect(after.out[3]).toBe("Resume one with 'cao session resume SESSION'.");
   });
 
   it('every error line starts with "Error: "', async () => {

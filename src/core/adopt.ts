@@ -15,6 +15,7 @@ import type { PaneState } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import { awaitReady } from './launcher.js';
+import { keepResumable } from './resume.js';
 import { removeTerminalFiles } from './terminal-files.js';
 import { recordFromLabels } from './terminal-labels.js';
 
@@ -37,6 +38,9 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
   const stored = await deps.store.listTerminals();
   const rebuilt = await rebuildFromLabels(deps, panes, new Set(stored.map((t) => t.id)));
   report.rebuilt = rebuilt.map((t) => t.id);
+  const live = new Set((await deps.runtime.listSessions()).map((s) => s.name));
+  // terminals whose whole session is gone (tmux died, the machine rebooted) can be resumed
+  const lost: TerminalRecord[] = [];
   for (const t of [...stored, ...rebuilt]) {
     if (unreachable.has(t.host) && t.paneId && t.windowId && isProviderId(t.provider)) {
       deps.runtime.placeSession?.(t.session, t.host);
@@ -56,6 +60,7 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
     }
     const pane = byId.get(t.id);
     if (!pane || pane.session !== t.session || !isProviderId(t.provider)) {
+      if (!live.has(t.session) && isProviderId(t.provider)) lost.push(t);
       await deps.store.deleteTerminal(t.id);
       report.removed.push(t.id);
       continue;
@@ -93,7 +98,13 @@ export async function adoptTerminals(deps: CoreDeps): Promise<AdoptionReport> {
       deps.log.warn('could not adopt terminal', { terminalId: t.id, error: errorMessage(e) });
     }
   }
-  const live = new Set((await deps.runtime.listSessions()).map((s) => s.name));
+  for (const session of new Set(lost.map((t) => t.session))) {
+    const terminals = lost.filter((t) => t.session === session);
+    const env = (await deps.store.getSession(session))?.env ?? {};
+    await keepResumable(deps, terminals, env, 'lost').catch((e: unknown) =>
+      deps.log.warn('could not keep a lost session resumable', { session, error: errorMessage(e) }),
+    );
+  }
   const kept = new Set(
     (await deps.store.listTerminals()).filter((t) => unreachable.has(t.host)).map((t) => t.session),
   );

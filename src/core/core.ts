@@ -17,6 +17,7 @@ import { TerminalService } from './terminals.js';
 import { StatusTracker } from './tracker.js';
 import { TurnService } from './turns.js';
 import { WorktreeService } from './worktrees.js';
+import { ResumeService } from './resume.js';
 
 export type CoreEdges = Omit<CoreDeps, 'tracker' | 'bus' | 'placement' | 'removeTerminalFiles'> & {
   bus?: EventBus;
@@ -42,6 +43,8 @@ export interface Core {
   readonly tools: AgentTools;
   /** Workers' git worktrees: list, diff, merge, remove. */
   readonly worktrees: WorktreeService;
+  /** Sessions that ended (shut down, or lost with tmux), started again with their conversations. */
+  readonly resume: ResumeService;
   /** Live events (status changes, terminals coming and going, deliveries, turn ends). */
   subscribe(listener: EventListener): () => void;
   health(): Promise<HealthReport>;
@@ -104,6 +107,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
     hosts,
     tools,
     worktrees: new WorktreeService(deps),
+    resume: new ResumeService(deps, sessions),
     subscribe: (listener) => bus.subscribe(listener),
     health: async () => ({
       terminal_backend: edges.runtime.kind,

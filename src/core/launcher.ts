@@ -6,6 +6,7 @@
  * window and waits for the CLI's input prompt, and removes every trace of the terminal if that
  * fails.
  */
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertAgentEnv } from '../lib/env-policy.js';
@@ -61,6 +62,8 @@ export interface CreateTerminalOptions {
   /** Run in a new git worktree made from the working directory's HEAD (worktrees.ts);
    *  default: the profile's `use_worktree`. */
   useWorktree?: boolean | undefined;
+  /** Resuming a terminal of an ended session: its id again, and its CLI's conversation. */
+  resume?: { terminalId: string; conversationId: string | null } | undefined;
 }
 
 export interface PreparedTerminal {
@@ -88,10 +91,10 @@ export async function prepareTerminal(
     if (!o.fallbackToHome || !(e instanceof CaoError) || e.code !== 'INVALID_INPUT') throw e;
     return resolveDirectoryOn(place, place.home);
   });
-  const terminalId = newTerminalId();
+  const terminalId = o.resume?.terminalId ?? newTerminalId();
   // a worker in its own worktree starts at the same place inside it as the folder asked for
   const worktree =
-    (o.useWorktree ?? profile.use_worktree) === true
+    !o.resume && (o.useWorktree ?? profile.use_worktree) === true
       ? await planWorktree(dir, place.host)
       : undefined;
   const cwd = worktree ? join(worktreePath(deps, o.session, terminalId), worktree.subdir) : dir;
@@ -154,6 +157,16 @@ export async function prepareTerminal(
     isRoot: place.isRoot,
     rootOnlyDir: place.rootOnlyDir,
   });
+  // the CLI's own conversation: named by cao when the CLI takes an id, continued on resume
+  let argv = spec.argv;
+  let conversationId: string | null = null;
+  if (o.resume && provider.resumeArgs) {
+    conversationId = o.resume.conversationId;
+    argv = provider.resumeArgs(argv, conversationId);
+  } else if (provider.conversationArgs) {
+    conversationId = randomUUID();
+    argv = [...argv, ...provider.conversationArgs(conversationId)];
+  }
   const now = isoNow();
   const record: TerminalRecord = {
     id: terminalId,
@@ -174,6 +187,7 @@ export async function prepareTerminal(
     host: place.host,
     paneId: null,
     windowId: null,
+    conversationId,
     createdAt: now,
     lastActive: now,
   };
@@ -190,7 +204,7 @@ export async function prepareTerminal(
       windowName: windowName(profile.name),
       terminalId,
       cwd,
-      argv: spec.argv,
+      argv,
       env: { ...env, ...spec.env },
       unsetEnv: spec.unsetEnv ?? [],
       labels: terminalLabels(record, deps.paths.home),

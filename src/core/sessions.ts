@@ -15,6 +15,7 @@ import {
   type CreateTerminalOptions,
   type StartOptions,
 } from './launcher.js';
+import { keepResumable, saveTranscript } from './resume.js';
 import type { TerminalService } from './terminals.js';
 import { terminalView, type TerminalView } from './views.js';
 
@@ -86,6 +87,11 @@ export class SessionService {
       const env = o.env ?? {};
       const prepared = await prepareTerminal(this.deps, { ...o, session, sessionEnv: env });
       await this.deps.store.deleteSession(session); // a stale row from a session that died unseen
+      if (!o.resume) {
+        // a new session of this name replaces an ended one that could have been resumed
+        const ended = await this.deps.store.listResumable(session);
+        await this.deps.store.deleteResumable(ended.map((t) => t.terminalId));
+      }
       const record = await startTerminal(this.deps, prepared, {
         newSession: true,
         onCreated: async () => {
@@ -227,6 +233,10 @@ export class SessionService {
       throw new CaoError('NOT_FOUND', `Session '${session}' is not a cao session`);
     }
     const terminals = await this.deps.store.listTerminals({ session });
+    // each terminal's transcript is kept, and the session can be resumed
+    for (const t of terminals) await saveTranscript(this.deps, t);
+    if (terminals.length > 0)
+      await keepResumable(this.deps, terminals, known?.env ?? {}, 'shutdown');
     for (const t of terminals) this.deps.tracker.untrack(t.id);
     const errors: string[] = [];
     if (alive)

@@ -421,4 +421,8 @@ export const claudeCode: Provider = {
   lastMessage,
   answerKeys,
   exit: { text: '/exit' },
+  // `--session-id` names the conversation; `--resume` continues it (its transcript is kept
+  // per working directory under ~/.claude/projects)
+  conversationArgs: (id) => ['--session-id', id],
+  resumeArgs: (argv, id) => [...argv, ...(id ? ['--resume', id] : ['--continue'])],
 };

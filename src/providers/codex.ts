@@ -693,4 +693,11 @@ export const codex: Provider = {
   answerKeys,
   handoffPrefix,
   exit: { text: '/exit' },
+  // `codex resume` takes the same options; without an id, the latest session in this folder
+  resumeArgs: (argv, id) => [
+    argv[0] ?? 'codex',
+    'resume',
+    ...(id ? [id] : ['--last']),
+    ...argv.slice(1),
+  ],
 };

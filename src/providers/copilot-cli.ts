@@ -409,4 +409,5 @@ export const copilotCli: Provider = {
   answerKeys,
   installFiles,
   exit: { text: '/exit' },
+  resumeArgs: (argv, id) => [...argv, ...(id ? ['--resume', id] : ['--continue'])],
 };

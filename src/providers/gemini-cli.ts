@@ -199,4 +199,6 @@ export const geminiCli: Provider = {
   ...reader,
   // typed, not pasted: a pasted "/quit" restarts the session instead of ending it (0.61)
   exit: { keys: ['/quit', 'Enter'] },
+  // `--resume` takes "latest" or an index (0.x), not the id given with --session-id
+  resumeArgs: (argv) => [...argv, '--resume', 'latest'],
 };

@@ -449,4 +449,5 @@ export const opencodeCli: Provider = {
   lastMessage,
   answerKeys,
   exit: { text: '/exit' },
+  resumeArgs: (argv, id) => [...argv, ...(id ? ['--session', id] : ['--continue'])],
 };

@@ -198,4 +198,15 @@ export interface Provider {
   installFiles?(ctx: InstallContext): LaunchFile[];
   /** Text put before a handoff task for this CLI (e.g. to stop it calling back). */
   handoffPrefix?(callerId: string): string;
+  /**
+   * Pure: arguments that start a new conversation under an id cao chose (a UUID), for CLIs
+   * that take one, so that exactly this conversation can be resumed later.
+   */
+  conversationArgs?(id: string): string[];
+  /**
+   * Pure: the launch argv turned into one that continues conversation `id`, or, when `id` is
+   * null (the CLI cannot be given one), its latest conversation in the working directory.
+   * Absent: the CLI cannot resume, and a resumed terminal starts a new conversation.
+   */
+  resumeArgs?(argv: readonly string[], id: string | null): string[];
 }

@@ -173,4 +173,6 @@ export const qwenCli: Provider = {
   launch,
   ...reader,
   exit: { text: '/quit' },
+  conversationArgs: (id) => ['--session-id', id],
+  resumeArgs: (argv, id) => [...argv, ...(id ? ['--resume', id] : ['--continue'])],
 };

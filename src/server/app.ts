@@ -18,6 +18,7 @@ import { terminalRoutes } from './routes/terminals.js';
 import { turnRoutes } from './routes/turns.js';
 import { webRoutes } from './routes/web.js';
 import { worktreeRoutes } from './routes/worktrees.js';
+import { resumeRoutes } from './routes/resume.js';
 import { authenticate } from './auth.js';
 import { mcpRoutes } from './mcp.js';
 import { bodySizeLimit, singleHost, wrongMethod } from './request-rules.js';
@@ -51,6 +52,7 @@ export function createApp(deps: AppDeps) {
     .route('/', flowRoutes(deps))
     .route('/', hostRoutes(deps))
     .route('/', worktreeRoutes(deps))
+    .route('/', resumeRoutes(deps))
     .get('/openapi.json', (c) => c.json(doc))
     .route('/', webRoutes());
   app.notFound((c) =>

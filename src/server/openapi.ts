@@ -62,6 +62,34 @@ function agentTool(name: string, summary: string, properties: Record<string, Sch
 export const OPERATIONS: Op[] = [
   {
     method: 'get',
+    path: '/resumable-sessions',
+    summary:
+      "Sessions that ended (shut down, or lost with their tmux server, e.g. after a reboot) and can be resumed: each terminal's profile, provider, directory and its CLI's conversation id",
+    tag: 'sessions',
+    ok: { schema: { type: 'array', items: { type: 'object' } } },
+  },
+  {
+    method: 'post',
+    path: '/sessions/{name}/resume',
+    summary:
+      'Start an ended session again: the same terminals (same ids, profiles, providers, directories), the conductor first, each CLI continuing its conversation where it can. `errors` lists terminals that could not start (they stay resumable)',
+    tag: 'sessions',
+    params: [sessionName],
+    ok: { status: 201, schema: { type: 'object' } },
+    errors: [400, 404, 409, 502, 504],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/resume',
+    summary:
+      'Start one terminal of an ended session again (in its session when that runs), continuing its conversation',
+    tag: 'terminals',
+    params: [id],
+    ok: { status: 201, schema: ref('Terminal') },
+    errors: [400, 404, 409, 502, 504],
+  },
+  {
+    method: 'get',
     path: '/worktrees',
     summary:
       "The git worktrees workers run in (use_worktree): branch, path, the caller's tree it merges into, base commit, whether the worker still runs, files changed",

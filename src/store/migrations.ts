@@ -106,4 +106,26 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // 6: each agent CLI's own conversation id (to resume it), and the terminals of sessions that
+  // were shut down or lost with their tmux server, kept so the session can be resumed
+  `
+  ALTER TABLE terminals ADD COLUMN conversation_id TEXT;
+  CREATE TABLE resumable_terminals (
+    terminal_id TEXT PRIMARY KEY,
+    session TEXT NOT NULL,
+    agent_profile TEXT,
+    provider TEXT NOT NULL,
+    working_directory TEXT,
+    model TEXT,
+    allowed_tools TEXT,
+    caller_id TEXT,
+    host TEXT NOT NULL DEFAULT 'local',
+    conversation_id TEXT,
+    session_env TEXT NOT NULL DEFAULT '{}',
+    created_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL,
+    reason TEXT NOT NULL
+  );
+  CREATE INDEX resumable_terminals_session ON resumable_terminals (session, created_at);
+  `,
 ];

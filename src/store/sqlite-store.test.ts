@@ -40,6 +40,7 @@ const terminal = (over: Partial<TerminalRecord> = {}): TerminalRecord => ({
   mcpReadyAt: null,
   readyAt: null,
   tokenHash: null,
+  conversationId: null,
   host: 'local',
   paneId: null,
   windowId: null,
@@ -99,6 +100,7 @@ describe('migrations', () => {
       'flows',
       'hosts',
       'inbox',
+      'resumable_terminals',
       'sessions',
       'terminals',
       'worktrees',
@@ -114,7 +116,7 @@ describe('migrations', () => {
     old.db.exec(
       'DROP TABLE flow_runs; DROP TABLE flows; DROP INDEX terminals_token_hash; ALTER TABLE terminals DROP COLUMN token_hash;' +
         ' DROP TABLE hosts; ALTER TABLE terminals DROP COLUMN host; ALTER TABLE terminals DROP COLUMN pane_id; ALTER TABLE terminals DROP COLUMN window_id;' +
-        ' DROP TABLE worktrees;',
+        ' DROP TABLE worktrees; DROP TABLE resumable_terminals; ALTER TABLE terminals DROP COLUMN conversation_id;',
     );
     old.db.pragma('user_version = 1');
     old.close();

@@ -32,6 +32,7 @@ import type {
   TerminalRecord,
   HostRecord,
   WorktreeRecord,
+  ResumableTerminal,
 } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -140,13 +141,14 @@ export class SqliteStore implements Store {
       .prepare(
         `INSERT INTO terminals (id, tmux_session, tmux_window, provider, agent_profile, working_directory,
            allowed_tools, caller_id, model, status, mcp_expected, mcp_ready_at, ready_at, created_at, last_active,
-           token_hash, host, pane_id, window_id)
+           token_hash, host, pane_id, window_id, conversation_id)
          VALUES (@id, @session, @windowName, @provider, @agentProfile, @workingDirectory,
            @allowedTools, @callerId, @model, @status, @mcpExpected, @mcpReadyAt, @readyAt, @createdAt, @lastActive,
-           @tokenHash, @host, @paneId, @windowId)`,
+           @tokenHash, @host, @paneId, @windowId, @conversationId)`,
       )
       .run({
         ...t,
+        conversationId: t.conversationId ?? null,
         allowedTools: t.allowedTools === null ? null : JSON.stringify(t.allowedTools),
         mcpExpected: t.mcpExpected ? 1 : 0,
       });
@@ -313,6 +315,53 @@ export class SqliteStore implements Store {
     this.db.prepare('DELETE FROM hosts WHERE name = ?').run(name);
   }
 
+  async saveResumable(rows: ResumableTerminal[]): Promise<void> {
+    this.guard();
+    const insert = this.db.prepare(
+      `INSERT OR REPLACE INTO resumable_terminals (terminal_id, session, agent_profile, provider,
+         working_directory, model, allowed_tools, caller_id, host, conversation_id, session_env,
+         created_at, ended_at, reason)
+       VALUES (@terminalId, @session, @agentProfile, @provider, @workingDirectory, @model,
+         @allowedTools, @callerId, @host, @conversationId, @sessionEnv, @createdAt, @endedAt, @reason)`,
+    );
+    this.db.transaction(() => {
+      for (const r of rows) {
+        insert.run({
+          ...r,
+          allowedTools: r.allowedTools === null ? null : JSON.stringify(r.allowedTools),
+          sessionEnv: JSON.stringify(r.sessionEnv),
+        });
+      }
+    })();
+  }
+
+  async listResumable(session?: string): Promise<ResumableTerminal[]> {
+    const rows = (
+      session === undefined
+        ? this.db
+            .prepare(
+              `SELECT r.* FROM resumable_terminals r
+               JOIN (SELECT session, MIN(created_at) AS first FROM resumable_terminals GROUP BY session) s
+               ON s.session = r.session ORDER BY s.first, r.session, r.created_at, r.terminal_id`,
+            )
+            .all()
+        : this.db
+            .prepare(
+              'SELECT * FROM resumable_terminals WHERE session = ? ORDER BY created_at, terminal_id',
+            )
+            .all(session)
+    ) as Row[];
+    return rows.map(toResumable);
+  }
+
+  async deleteResumable(terminalIds: string[]): Promise<void> {
+    this.guard();
+    const del = this.db.prepare('DELETE FROM resumable_terminals WHERE terminal_id = ?');
+    this.db.transaction(() => {
+      for (const id of terminalIds) del.run(id);
+    })();
+  }
+
   async insertWorktree(w: WorktreeRecord): Promise<void> {
     this.guard();
     this.db
@@ -430,6 +479,26 @@ function toHost(r: Row): HostRecord {
   };
 }
 
+function toResumable(r: Row): ResumableTerminal {
+  const tools = r['allowed_tools'] as string | null;
+  return {
+    terminalId: String(r['terminal_id']),
+    session: String(r['session']),
+    agentProfile: str(r['agent_profile']),
+    provider: String(r['provider']),
+    workingDirectory: str(r['working_directory']),
+    model: str(r['model']),
+    allowedTools: tools === null ? null : (JSON.parse(tools) as string[]),
+    callerId: str(r['caller_id']),
+    host: str(r['host']) ?? 'local',
+    conversationId: str(r['conversation_id']),
+    sessionEnv: JSON.parse((r['session_env'] as string | null) ?? '{}') as Record<string, string>,
+    createdAt: String(r['created_at']),
+    endedAt: String(r['ended_at']),
+    reason: String(r['reason']),
+  };
+}
+
 function toWorktree(r: Row): WorktreeRecord {
   return {
     terminalId: String(r['terminal_id']),
@@ -518,6 +587,7 @@ function toTerminal(r: Row): TerminalRecord {
     host: (r['host'] as string | null) ?? 'local',
     paneId: (r['pane_id'] as string | null) ?? null,
     windowId: (r['window_id'] as string | null) ?? null,
+    conversationId: str(r['conversation_id']),
     createdAt: String(r['created_at']),
     lastActive: String(r['last_active']),
   };

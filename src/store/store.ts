@@ -42,8 +42,31 @@ export interface TerminalRecord {
   /** SHA-256 (hex) of the terminal's secret token (its identity at /mcp and the API); the
    *  token itself is never stored. */
   tokenHash: string | null;
+  /** The agent CLI's own conversation id, when cao chose or learned it (resume). */
+  conversationId?: string | null;
   createdAt: string;
   lastActive: string;
+}
+
+/** A terminal of a session that ended (shut down, or lost with its tmux server), kept so
+ *  `cao session resume` can start it again where it was, continuing its conversation. */
+export interface ResumableTerminal {
+  terminalId: string;
+  session: string;
+  agentProfile: string | null;
+  provider: string;
+  workingDirectory: string | null;
+  model: string | null;
+  allowedTools: string[] | null;
+  callerId: string | null;
+  host: string;
+  conversationId: string | null;
+  /** The session's `--env` values. */
+  sessionEnv: Record<string, string>;
+  createdAt: string;
+  endedAt: string;
+  /** 'shutdown' or 'lost' (its tmux session was gone when cao-server started). */
+  reason: string;
 }
 
 /** Delivery states: pending → submitting → delivered, or failed with a reason. */
@@ -185,6 +208,12 @@ export interface Store {
   listTerminals(filter?: { session?: string }): Promise<TerminalRecord[]>;
   updateTerminal(id: string, patch: TerminalPatch): Promise<void>;
   deleteTerminal(id: string): Promise<void>;
+
+  /** Replaces the rows of these terminals. */
+  saveResumable(rows: ResumableTerminal[]): Promise<void>;
+  /** Oldest session first, each session's terminals in the order they were created. */
+  listResumable(session?: string): Promise<ResumableTerminal[]>;
+  deleteResumable(terminalIds: string[]): Promise<void>;
 
   insertWorktree(w: WorktreeRecord): Promise<void>;
   getWorktree(terminalId: string): Promise<WorktreeRecord | undefined>;

@@ -6,7 +6,8 @@
  * `npm run docs:screenshots` runs this file with CAO_DASHBOARD_SCREENSHOTS=1 and writes one
  * screenshot per view to docs/dashboard/.
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
@@ -256,6 +257,51 @@ describe.skipIf(skipReason !== '')(
         await panel.waitFor({ state: 'detached' });
       },
     );
+
+    it("shows a worker's worktree and its diff; cao worktree merges it (cao launch --worktree)", async () => {
+      const repo = join(s.root, 'wt-repo');
+      mkdirSync(repo);
+      const git = (...args: string[]): string =>
+        execFileSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@t', ...args], {
+          encoding: 'utf8',
+        });
+      git('init', '--quiet', '-b', 'main');
+      writeFileSync(join(repo, 'README.md'), 'hello\n');
+      git('add', '-A');
+      git('commit', '--quiet', '-m', 'first');
+      const r = await s.cao([
+        'launch',
+        '--agents',
+        'developer',
+        '--headless',
+        '--yolo',
+        '--worktree',
+        '--session-name',
+        'wt',
+        '--working-directory',
+        repo,
+        '--provider',
+        'claude_code',
+      ]);
+      expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+      const [w] = (await s.api<{ terminal_id: string; path: string }[]>('GET', '/worktrees')).body;
+      expect(w?.path).toBe(join(s.caoHome, 'worktrees', 'cao-wt', w!.terminal_id));
+      const id = w!.terminal_id;
+      writeFileSync(join(w!.path, 'README.md'), 'hello\nship it\n');
+      writeFileSync(join(w!.path, 'NOTES.md'), 'notes\n');
+      expect((await s.cao(['shutdown', '--session', 'cao-wt'])).code).toBe(0);
+      const list = await s.cao(['worktree', 'list']);
+      expect(list.stdout).toMatch(new RegExp(`${id} +developer +gone +2 +cao/cao-wt/${id}`));
+      await page.getByRole('link', { name: 'Worktrees', exact: true }).click();
+      await page.locator(`tr[data-worktree="${id}"] a`, { hasText: 'Diff' }).click();
+      await page.locator('pre.diff .add', { hasText: '+ship it' }).waitFor();
+      await shot('worktrees');
+      const merged = await s.cao(['worktree', 'merge', id]);
+      expect(merged.code, merged.stderr).toBe(0);
+      expect(readFileSync(join(repo, 'NOTES.md'), 'utf8')).toBe('notes\n');
+      expect(git('status', '--porcelain')).toBe('');
+      expect(existsSync(w!.path)).toBe(false);
+    });
 
     it('starts an agent from the page and shuts its session down', async () => {
       await page.getByRole('link', { name: 'New agent' }).first().click();

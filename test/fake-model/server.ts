@@ -44,6 +44,9 @@ export interface FakeModel {
   setScript(script: Script): void;
   /** Resolves when a reply satisfying `pred` has been sent (checks the log first). */
   waitForReply(pred: (r: ReplyLog) => boolean, timeoutMs?: number): Promise<ReplyLog>;
+  /** From now on, notes each request whose body contains `text` (e.g. a fact told in an
+   *  earlier turn); returns the latest user message of each such request. */
+  watch(text: string): string[];
   close(): Promise<void>;
 }
 
@@ -123,6 +126,7 @@ export async function startFakeModel(
   let script = initial;
   let requests = 0;
   const log: ReplyLog[] = [];
+  const watched = new Map<string, string[]>();
   const waiters = new Set<{ pred: (r: ReplyLog) => boolean; resolve: (r: ReplyLog) => void }>();
   const server = createServer((req, res) => {
     void handle(req, res).catch((e: unknown) => {
@@ -176,6 +180,7 @@ export async function startFakeModel(
         },
       });
     const c = api.conversation(body);
+    for (const [text, seen] of watched) if (raw.includes(text)) seen.push(c.lastUser);
     const d = decide(script, { ...c, context: c.context ?? raw });
     await api.reply(req, res, body, d);
     const entry: ReplyLog = {
@@ -212,6 +217,11 @@ export async function startFakeModel(
     log,
     setScript(s) {
       script = s;
+    },
+    watch(text) {
+      const seen = watched.get(text) ?? [];
+      watched.set(text, seen);
+      return seen;
     },
     waitForReply(pred, timeoutMs = 60_000) {
       const hit = log.find(pred);

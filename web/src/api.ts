@@ -86,6 +86,28 @@ export interface Health {
   terminal_backend: string;
 }
 
+export interface Worktree {
+  terminal_id: string;
+  session: string;
+  agent_profile: string | null;
+  branch: string;
+  path: string;
+  repo: string;
+  base_commit: string;
+  created_at: string;
+  worker: 'running' | 'gone';
+  changed_files: number;
+}
+
+export interface WorktreeDiff {
+  terminal_id: string;
+  branch: string;
+  base_commit: string;
+  files: { status: string; path: string }[];
+  diff: string;
+  truncated: boolean;
+}
+
 /** The sender name the dashboard uses for inbox messages. */
 export const DASHBOARD_SENDER = 'dashboard';
 
@@ -169,6 +191,11 @@ export const api = {
     ),
   profiles: () => call<Profile[]>('GET', '/agents/profiles'),
   providers: () => call<Provider[]>('GET', '/agents/providers'),
+  worktrees: () => call<Worktree[]>('GET', '/worktrees'),
+  worktreeDiff: (id: string) => call<WorktreeDiff>('GET', `/worktrees/${enc(id)}/diff`),
+  mergeWorktree: (id: string) =>
+    call<{ merged: boolean; message: string }>('POST', `/worktrees/${enc(id)}/merge`),
+  removeWorktree: (id: string) => call<{ success: boolean }>('DELETE', `/worktrees/${enc(id)}`),
 };
 
 export const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));

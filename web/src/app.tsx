@@ -2,6 +2,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type WhoAmI } from './api';
 import { InboxPage } from './inbox';
+import { WorktreesPage } from './worktrees';
 import { Overview } from './overview';
 import { href, useRoute, type Route } from './router';
 import { SpawnPage } from './spawn-page';
@@ -63,6 +64,9 @@ function Dashboard({ readOnly }: { readOnly: boolean }) {
           <a class={route.view === 'inbox' ? 'active' : ''} href={href.inbox}>
             Inbox
           </a>
+          <a class={route.view === 'worktrees' ? 'active' : ''} href={href.worktrees}>
+            Worktrees
+          </a>
           <a class={`button ${route.view === 'new' ? 'active' : ''}`} href={href.new}>
             New agent
           </a>
@@ -95,6 +99,8 @@ function View({ route }: { route: Route }) {
       return <SpawnPage />;
     case 'inbox':
       return <InboxPage />;
+    case 'worktrees':
+      return <WorktreesPage id={route.id} />;
     default:
       return <Overview />;
   }

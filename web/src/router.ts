@@ -1,8 +1,12 @@
-/** Hash routes: `#/`, `#/terminal/{id}`, `#/new`, `#/inbox`. */
+/** Hash routes: `#/`, `#/terminal/{id}`, `#/new`, `#/inbox`, `#/worktrees[/{id}]`. */
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
-  { view: 'overview' } | { view: 'terminal'; id: string } | { view: 'new' } | { view: 'inbox' };
+  | { view: 'overview' }
+  | { view: 'terminal'; id: string }
+  | { view: 'new' }
+  | { view: 'inbox' }
+  | { view: 'worktrees'; id?: string | undefined };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/');
@@ -11,6 +15,10 @@ export function parseRoute(hash: string): Route {
   }
   if (parts[0] === 'new') return { view: 'new' };
   if (parts[0] === 'inbox') return { view: 'inbox' };
+  if (parts[0] === 'worktrees') {
+    const id = parts[1] && /^[a-f0-9]{8}$/.test(parts[1]) ? parts[1] : undefined;
+    return { view: 'worktrees', id };
+  }
   return { view: 'overview' };
 }
 
@@ -19,6 +27,8 @@ export const href = {
   terminal: (id: string) => `#/terminal/${id}`,
   new: '#/new',
   inbox: '#/inbox',
+  worktrees: '#/worktrees',
+  worktree: (id: string) => `#/worktrees/${id}`,
 };
 
 export function navigate(to: string): void {

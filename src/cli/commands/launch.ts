@@ -13,6 +13,7 @@ import { startProgress } from '../progress.js';
 import { printTurn, waitWithProgress } from './session.js';
 
 const USAGE = `Usage: cao launch [MESSAGE] --agents PROFILE [options]
+       cao launch --resume TERMINAL_ID [--headless] [--json]
 
 Starts a session whose first terminal (the conductor) runs PROFILE, then attaches to it in
 tmux, or with --headless gives it MESSAGE and prints the answer.
@@ -31,6 +32,8 @@ Options:
   --host NAME                 run on this host ('cao host list'; 'auto': the most free memory)
   --worktree                  run in a new git worktree (branch cao/SESSION/TERMINAL) made from
                               the working directory's HEAD; see 'cao worktree'
+  --resume TERMINAL_ID        start a terminal of an ended session again, continuing its
+                              conversation ('cao session list' shows resumable sessions)
   --async                     with MESSAGE: send it and return without waiting
   --timeout N                 with MESSAGE: seconds to wait for the answer (default 300)
   --json                      print the created terminal (and answer) as JSON`;
@@ -51,6 +54,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       env: { type: 'string', multiple: true },
       host: { type: 'string' },
       worktree: { type: 'boolean' },
+      resume: { type: 'string' },
       async: { type: 'boolean' },
       timeout: { type: 'string' },
       json: { type: 'boolean' },
@@ -58,6 +62,21 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     USAGE,
     1,
   );
+  if (values.resume !== undefined) {
+    const client = await ctx.server();
+    const progress = startProgress(`Resuming ${values.resume}`);
+    let t: TerminalView;
+    try {
+      t = await ok(
+        client.api.terminals[':id'].resume.$post({ param: { id: values.resume } }, within(300_000)),
+      );
+    } finally {
+      progress.stop();
+    }
+    if (values.json) ctx.out(json(t));
+    else ctx.out(`Terminal resumed: ${t.id} in ${t.session_name} (${t.provider}, ${t.status})`);
+    return values.headless ? 0 : attach(ctx, t.session_name);
+  }
   if (!values.agents)
     throw new CaoError('INVALID_INPUT', `--agents PROFILE is required.\n\n${USAGE}`);
   if (values['session-name'] !== undefined && values['session-name'].trim() === '') {

@@ -14,13 +14,17 @@ const USAGE = `Usage:
   cao session list [--json]
   cao session status SESSION [--terminal ID] [--workers] [--json]
   cao session send SESSION MESSAGE [--terminal ID] [--async] [--queue] [--timeout N] [--json]
+  cao session resume SESSION [--json]
 
 SESSION may be given with or without the 'cao-' prefix.
 'send' waits for the answer and prints it (default up to 300 s); with --async it returns as
 soon as the agent took the message. An agent that is busy refuses it; with --queue it is
-delivered when the agent is ready.`;
+delivered when the agent is ready.
+'resume' starts a session that was shut down (or lost with tmux, e.g. by a reboot) again: the
+same profiles in the same directories, each agent continuing its conversation where its CLI
+can ('list' shows them as resumable; 'cao launch --resume TERMINAL_ID' resumes one terminal).`;
 
-const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send };
+const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send, resume };
 
 export function run(argv: string[], ctx: CliContext): Promise<number> {
   return runSubcommand('session', SUBCOMMANDS, USAGE, argv, ctx);
@@ -38,16 +42,32 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
   const { values } = parse(argv, { json: { type: 'boolean' } }, USAGE, 0);
   const client = await ctx.server();
   const sessions = await ok(client.api.sessions.$get());
+  const ended = await ok(client.api['resumable-sessions'].$get());
   const rows = sessions.map((s) => ({
     session: s.name,
     conductor: s.conductor,
     terminal_count: s.terminal_count,
   }));
   if (values.json) {
-    ctx.out(json(rows));
+    const resumable = ended.map((e) => ({
+      session: e.session,
+      conductor: e.terminals[0]
+        ? {
+            id: e.terminals[0].terminal_id,
+            agent_profile: e.terminals[0].agent_profile,
+            provider: e.terminals[0].provider,
+            status: 'resumable',
+          }
+        : null,
+      terminal_count: e.terminals.length,
+      resumable: true,
+      ended_at: e.ended_at,
+      reason: e.reason,
+    }));
+    ctx.out(json([...rows, ...resumable]));
     return 0;
   }
-  if (rows.length === 0) {
+  if (rows.length === 0 && ended.length === 0) {
     ctx.out('No active sessions');
     return 0;
   }
@@ -62,7 +82,49 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
       ),
     );
   }
+  for (const e of ended) {
+    ctx.out(
+      row(
+        [
+          e.session,
+          e.terminals[0]?.terminal_id ?? '-',
+          e.reason === 'lost' ? 'resumable (lost)' : 'resumable',
+          String(e.terminals.length),
+        ],
+        widths,
+      ),
+    );
+  }
+  if (ended.length > 0) ctx.out("Resume one with 'cao session resume SESSION'.");
   return 0;
+}
+
+async function resume(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(argv, { json: { type: 'boolean' } }, USAGE, 1);
+  const name = positionals[0];
+  if (!name) throw new UsageError('SESSION is required', USAGE);
+  const client = await ctx.server();
+  const progress = startProgress(`Resuming ${normalizeSessionName(name)}`);
+  let r;
+  try {
+    r = await ok(
+      client.api.sessions[':name'].resume.$post(
+        { param: { name: normalizeSessionName(name) } },
+        within(600_000),
+      ),
+    );
+  } finally {
+    progress.stop();
+  }
+  if (values.json) {
+    ctx.out(json(r));
+    return r.errors.length === 0 ? 0 : 1;
+  }
+  ctx.out(`Session resumed: ${r.session}`);
+  for (const t of r.terminals)
+    ctx.out(`  ${t.id}  ${t.agent_profile ?? '-'} (${t.provider}, ${t.status})`);
+  for (const e of r.errors) ctx.err(`  ${e.terminal_id}: not resumed: ${e.error}`);
+  return r.errors.length === 0 ? 0 : 1;
 }
 
 async function sessionDetail(client: CaoClient, name: string) {
