@@ -6,7 +6,10 @@ import { codexLog, parseCodexLog } from './codex.js';
 import { addUsage, ZERO_USAGE, type LogContext } from './log.js';
 
 const fixture = (provider: string, name: string): string =>
-  readFileSync(join(import.meta.dirname, '..', 'testdata', provider, 'logs', name), 'utf8');
+  readFileSync(
+    join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'session-logs', provider, name),
+    'utf8',
+  );
 
 /** The answer the fake model gave in these captures (test/e2e/transcripts.test.ts). */
 const ANSWER = [
