@@ -28,10 +28,10 @@ const REAP =
   'for p; do kill -TERM -- "-$p" 2>/dev/null; kill -KILL -- "-$p" 2>/dev/null; done; true';
 
 /** Prints the file "$1" (its first "$2" bytes unless "$2" is 0); status 3 when it is none. Constant. */
-const READ_FILE =
+export const READ_FILE =
   '[ -f "$1" ] || exit 3; if [ "$2" = 0 ]; then cat -- "$1"; else head -c "$2" -- "$1"; fi';
 /** Lists the plain files of "$1" as `mtime size name` lines (none when it is no folder). Constant. */
-const LIST_DIR =
+export const LIST_DIR =
   '[ -d "$1" ] || exit 0; find "$1" -mindepth 1 -maxdepth 1 -type f -printf \'%T@ %s %f\\n\'';
 
 /** How long an agent gets to exit on tmux's SIGHUP before its process group is killed. */
