@@ -24,6 +24,10 @@ const COMMANDS: Record<string, Command> = {
     summary: 'list | status | send: inspect and talk to sessions',
     load: () => import('./commands/session.js'),
   },
+  usage: {
+    summary: "Tokens and cost per agent and session (from each CLI's own log)",
+    load: () => import('./commands/usage.js'),
+  },
   shutdown: {
     summary: 'Shut down a session (--session NAME) or all (--all)',
     load: () => import('./commands/shutdown.js'),

@@ -308,6 +308,8 @@ export class HostService {
         await r.runtime.writeFile(f);
       },
       removeTerminalFiles: (id) => r.runtime.removeTerminalFiles(id),
+      readFile: (path, maxBytes) => r.runtime.readFile(path, maxBytes),
+      listDir: (path) => r.runtime.listDir(path),
     };
   }
 

@@ -10,6 +10,7 @@ import { basename, dirname, isAbsolute } from 'node:path';
 import { CaoError } from '../lib/errors.js';
 import { expandHome } from '../lib/paths.js';
 import type { LaunchFile } from '../providers/provider.js';
+import { listLocalDir, readLocalFile, type DirEntry } from '../runtime/tmux/tmux-host.js';
 import type { CoreDeps } from './deps.js';
 import { removeTerminalFiles } from './terminal-files.js';
 import { BLOCKED_DIRECTORIES } from './workdir.js';
@@ -35,6 +36,10 @@ export interface Placement {
   writeFile(file: LaunchFile): Promise<void>;
   /** Removes a terminal's files there (`{id}.*`). */
   removeTerminalFiles(terminalId: string): Promise<void>;
+  /** Reads a file an agent wrote there (a session log); undefined when there is none. */
+  readFile(path: string, maxBytes?: number): Promise<string | undefined>;
+  /** The plain files of a folder there. */
+  listDir(path: string): Promise<DirEntry[]>;
 }
 
 /** This machine: cao-server's own environment, files in CAO_HOME/tmp (and the root-only dir). */
@@ -60,6 +65,8 @@ export function localPlacement(deps: CoreDeps): Placement {
     removeTerminalFiles: async (id) => {
       removeTerminalFiles(deps, (t) => t === id);
     },
+    readFile: async (path, maxBytes) => readLocalFile(path, maxBytes),
+    listDir: async (path) => listLocalDir(path),
   };
 }
 

@@ -16,6 +16,7 @@ import {
   type StartOptions,
 } from './launcher.js';
 import { keepResumable, saveTranscript } from './resume.js';
+import { sessionUsage, type SessionUsage } from './usage.js';
 import type { TerminalService } from './terminals.js';
 import { terminalView, type TerminalView } from './views.js';
 
@@ -189,6 +190,14 @@ export class SessionService {
       });
     }
     return out;
+  }
+
+  /** Tokens and cost of the session's terminals, from their CLIs' session logs. */
+  async usage(name: string, sinceMs?: number): Promise<SessionUsage> {
+    const session = normalizeSessionName(name);
+    if (!(await this.deps.store.getSession(session))) throw notFound(session);
+    const rows = await this.deps.store.listTerminals({ session });
+    return sessionUsage(this.terminals.transcripts, session, rows, sinceMs);
   }
 
   async get(name: string): Promise<{ session: SessionSummary; terminals: TerminalView[] }> {

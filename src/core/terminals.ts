@@ -8,7 +8,7 @@ import { CaoError } from '../lib/errors.js';
 import { assertTerminalId, isTerminalId } from '../lib/names.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
-import type { Detection, Provider } from '../providers/provider.js';
+import { isReadyStatus, type Detection, type Provider } from '../providers/provider.js';
 import { KEY_RE, type PaneViewer } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
@@ -20,17 +20,30 @@ import {
   type SubmitResult,
 } from './input.js';
 import { isGone } from './tracker.js';
+import { TranscriptService } from './transcripts.js';
+import { terminalUsage, type TerminalUsage } from './usage.js';
 import { terminalView, type TerminalView } from './views.js';
 
 export type OutputMode = 'full' | 'last';
+
+/** Where an answer was read: the CLI's own session log, or the rendered screen. */
+export type AnswerSource = 'transcript' | 'screen';
+
+/** The screen may show a turn's end a moment before the CLI writes it to its log. */
+const LOG_LAG_TRIES = 4;
+const LOG_LAG_MS = 250;
 
 /** Pause between the keys of a provider's exit sequence. */
 const EXIT_KEY_GAP_MS = 300;
 
 export class TerminalService {
   private readonly sendQueues = new Map<string, Promise<unknown>>();
+  /** Each terminal's own session log (exact answers, usage). */
+  readonly transcripts: TranscriptService;
 
-  constructor(private readonly deps: CoreDeps) {}
+  constructor(private readonly deps: CoreDeps) {
+    this.transcripts = new TranscriptService(deps);
+  }
 
   /** The stored record, or NOT_FOUND. */
   async record(id: string): Promise<TerminalRecord> {
@@ -198,16 +211,43 @@ export class TerminalService {
     await this.deps.runtime.sendKeys(this.pane(t), [key]);
   }
 
-  /** `full`: the whole scrollback; `last`: the provider's reading of the last answer. */
+  /**
+   * `full`: the whole scrollback; `last`: the last answer, exactly as the model wrote it from
+   * the CLI's session log when cao can read it, else the provider's reading of the screen.
+   */
   async output(
     id: string,
     mode: OutputMode,
-  ): Promise<{ output: string; mode: OutputMode; found: boolean }> {
+  ): Promise<{ output: string; mode: OutputMode; found: boolean; source: AnswerSource }> {
     const t = await this.record(id);
+    if (mode === 'last') {
+      const logged = await this.loggedAnswer(t);
+      if (logged !== undefined) return { output: logged, mode, found: true, source: 'transcript' };
+    }
     const history = await this.deps.runtime.capture(this.pane(t), { history: 'all' });
-    if (mode === 'full') return { output: history.replace(/\s+$/, ''), mode, found: true };
+    if (mode === 'full')
+      return { output: history.replace(/\s+$/, ''), mode, found: true, source: 'screen' };
     const last = this.provider(t).lastMessage(history);
-    return { output: last ?? '', mode, found: last !== undefined };
+    return { output: last ?? '', mode, found: last !== undefined, source: 'screen' };
+  }
+
+  /** The last answer in the terminal's session log, once its turn is over there too. */
+  private async loggedAnswer(t: TerminalRecord): Promise<string | undefined> {
+    if (!this.transcripts.supports(t.provider)) return undefined;
+    for (let i = 0; i < LOG_LAG_TRIES; i++) {
+      const log = await this.transcripts.read(t).catch(() => undefined);
+      if (!log) return undefined;
+      if (!log.turnOpen) return log.lastAnswer;
+      // the log's turn is still open: fine while the agent works, a lag when the screen is done
+      if (!isReadyStatus(this.detection(t).status)) return undefined;
+      await sleep(LOG_LAG_MS);
+    }
+    return undefined;
+  }
+
+  /** Tokens and cost of the terminal's conversation (from its session log). */
+  async usage(id: string, sinceMs?: number): Promise<TerminalUsage> {
+    return terminalUsage(this.transcripts, await this.record(id), sinceMs);
   }
 
   /** Asks the CLI to quit the way it expects (`/exit`, a key). */
@@ -242,6 +282,7 @@ export class TerminalService {
       }
     }
     this.deps.tracker.untrack(id);
+    this.transcripts.forget(id);
     if (pane) await this.deps.runtime.killWindow(pane).catch(() => {});
     await this.removeFiles(t);
     await this.deps.store.deleteTerminal(id);

@@ -14,7 +14,7 @@ import type { MessageRecord, MessageState } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import type { StampedEvent } from './events.js';
 import { acceptsInput, showsMessage, type Ledger } from './ledger.js';
-import type { TerminalService } from './terminals.js';
+import type { AnswerSource, TerminalService } from './terminals.js';
 import { isGone } from './tracker.js';
 
 export type Outcome =
@@ -36,6 +36,8 @@ export interface TurnOutcome {
   evidence: string[];
   /** The agent's last answer (when it finished, or errored with text). */
   output: string | null;
+  /** Where `output` was read: the CLI's session log (exact) or the screen. */
+  output_source?: AnswerSource;
   /** With waiting_user_answer: the question and its options, when the screen shows them. */
   question: Question | null;
   /** The agent process is gone for good (it exited, its window closed). */
@@ -359,9 +361,11 @@ export class TurnService {
     )
       outcome = 'interrupted';
     let output: string | null = null;
+    let source: AnswerSource | undefined;
     if (outcome === 'completed' || outcome === 'error') {
-      output =
-        (await this.terminals.output(m.receiverId, 'last').catch(() => undefined))?.output ?? null;
+      const read = await this.terminals.output(m.receiverId, 'last').catch(() => undefined);
+      output = read?.output ?? null;
+      source = read?.source;
     }
     return {
       terminal_id: m.receiverId,
@@ -372,6 +376,7 @@ export class TurnService {
       rule: d.rule,
       evidence: d.evidence,
       output,
+      ...(source ? { output_source: source } : {}),
       question: d.status === 'waiting_user_answer' ? (d.question ?? null) : null,
       gone: isGone(d),
       error: null,

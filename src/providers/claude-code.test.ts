@@ -4,6 +4,7 @@ import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
 import { claudeCode, disallowedTools } from './claude-code.js';
+import { claudeSessionId } from './logs/claude.js';
 import type { LaunchContext } from './provider.js';
 import { CUT_NOTE, stripAnsi } from './screen.js';
 
@@ -143,6 +144,8 @@ describe('claude_code launch', () => {
       }),
     );
     expect(spec.argv).toContain('--append-system-prompt-file');
+    // its session log is found by this id (logs/claude.ts)
+    expect(spec.argv.slice(-2)).toEqual(['--session-id', claudeSessionId('abcd1234')]);
     expect(spec.argv).toContain('/cao/tmp/abcd1234.prompt');
     expect(spec.argv.slice(spec.argv.indexOf('--mcp-config'))).toEqual(
       expect.arrayContaining(['/cao/tmp/abcd1234.mcp.json', '--strict-mcp-config']),

@@ -24,6 +24,7 @@ import {
   screenLines,
   selectOption,
 } from './screen.js';
+import { claudeSessionId } from './logs/claude.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
 /** A transcript line holding a user message. Older releases drew `>` instead of `❯`. */
@@ -379,6 +380,8 @@ function launch(ctx: LaunchContext): LaunchSpec {
     argv.push('--mcp-config', mcpFile, '--strict-mcp-config');
   }
   for (const tool of disallowedTools(ctx.allowedTools)) argv.push('--disallowedTools', tool);
+  // its session log is then ~/.claude/projects/…/<this id>.jsonl: the terminal's own (logs/claude.ts)
+  argv.push('--session-id', claudeSessionId(ctx.terminalId));
   const unsetEnv = Object.keys(ctx.env).filter(
     (k) => k.startsWith('CLAUDE') && !KEEP_CLAUDE_ENV_RE.test(k),
   );

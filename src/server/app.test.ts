@@ -203,7 +203,12 @@ describe('terminals', () => {
       'GET',
       `/terminals/${t.id}/output?mode=last`,
     );
-    expect(out.body).toEqual({ output: 'Answer to hello', mode: 'last', found: true });
+    expect(out.body).toEqual({
+      output: 'Answer to hello',
+      mode: 'last',
+      source: 'screen',
+      found: true,
+    });
     expect((await s.req<TerminalView>('GET', `/terminals/${t.id}`)).body.status).toBe('completed');
   });
 

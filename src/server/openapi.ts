@@ -40,6 +40,23 @@ const id: Param = {
 };
 const sessionName: Param = { name: 'name', in: 'path', required: true, schema: str };
 const success: Schema = { type: 'object', properties: { success: { type: 'boolean' } } };
+const int: Schema = { type: 'integer' };
+/** Usage totals (core/usage.ts). */
+const usageSchema = {
+  type: 'object',
+  properties: {
+    input_tokens: int,
+    output_tokens: int,
+    cache_read_tokens: int,
+    cache_write_tokens: int,
+    total_tokens: int,
+    cost_usd: { type: ['number', 'null'] },
+    replies: int,
+    terminal_id: str,
+    provider: str,
+    source: { type: 'string', enum: ['transcript', 'none'] },
+  },
+} satisfies Schema;
 
 /** `/agent/<name>`: one of cao's MCP tools as a plain call (the caller is the credential's
  *  terminal; the owner names it with caller_id). */
@@ -504,7 +521,39 @@ export const OPERATIONS: Op[] = [
     ok: {
       schema: {
         type: 'object',
-        properties: { output: str, mode: str, found: { type: 'boolean' } },
+        properties: {
+          output: str,
+          mode: str,
+          found: { type: 'boolean' },
+          source: { type: 'string', enum: ['transcript', 'screen'] },
+        },
+      },
+    },
+    errors: [404, 422],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/usage',
+    summary: "Tokens and cost of the terminal's conversation, from its CLI's session log",
+    tag: 'terminals',
+    params: [id, q('since', 'Only replies at or after this ISO time', false)],
+    ok: { schema: usageSchema },
+    errors: [404, 422],
+  },
+  {
+    method: 'get',
+    path: '/sessions/{name}/usage',
+    summary: "Tokens and cost of a session's terminals, each and in all",
+    tag: 'sessions',
+    params: [sessionName, q('since', 'Only replies at or after this ISO time', false)],
+    ok: {
+      schema: {
+        ...usageSchema,
+        properties: {
+          ...usageSchema.properties,
+          session: str,
+          terminals: { type: 'array', items: usageSchema },
+        },
       },
     },
     errors: [404, 422],
@@ -931,6 +980,7 @@ const SCHEMAS: Record<string, Schema> = {
       rule: { type: ['string', 'null'] },
       evidence: { type: 'array', items: str },
       output: { type: ['string', 'null'] },
+      output_source: { type: 'string', enum: ['transcript', 'screen'] },
       question: {
         type: ['object', 'null'],
         properties: { text: str, options: { type: 'array', items: str } },

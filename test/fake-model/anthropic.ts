@@ -1,7 +1,7 @@
 /** The Anthropic Messages API (what Claude Code speaks), streaming and not. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { cleanUserText as clean, type Conversation, type Decision } from './script.js';
+import { cleanUserText as clean, usageOf, type Conversation, type Decision } from './script.js';
 import { sendJson, sleep, sse, sseStart, words } from './http.js';
 
 interface Block {
@@ -95,11 +95,12 @@ export async function anthropicReply(
   }
   const id = `msg_${randomBytes(8).toString('hex')}`;
   const model = typeof body['model'] === 'string' ? body['model'] : 'claude-fake';
+  const u = usageOf(d);
   const usage = {
-    input_tokens: 10,
-    output_tokens: 10,
-    cache_creation_input_tokens: 0,
-    cache_read_input_tokens: 0,
+    input_tokens: u.input,
+    output_tokens: u.output,
+    cache_creation_input_tokens: u.cacheWrite,
+    cache_read_input_tokens: u.cacheRead,
   };
   const block =
     d.kind === 'tool'
@@ -135,7 +136,8 @@ export async function anthropicReply(
       content: [],
       stop_reason: null,
       stop_sequence: null,
-      usage,
+      // like the real API: the input side first, the output count at the end
+      usage: { ...usage, output_tokens: 1 },
     },
   });
   if (d.kind === 'tool') {
@@ -168,7 +170,7 @@ export async function anthropicReply(
   sse(res, 'message_delta', {
     type: 'message_delta',
     delta: { stop_reason: stop, stop_sequence: null },
-    usage: { output_tokens: 10 },
+    usage: { output_tokens: u.output },
   });
   sse(res, 'message_stop', { type: 'message_stop' });
   res.end();

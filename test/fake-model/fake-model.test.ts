@@ -32,6 +32,11 @@ const SCRIPT: Script = {
     },
     { match: 'fail please', error: { status: 400, message: 'scripted failure' } },
     { match: 'slowly please', chunkDelayMs: 5, reply: 'one two three four five six seven eight' },
+    {
+      match: 'counted please',
+      reply: 'Counted.',
+      usage: { input: 120, output: 34, cacheRead: 56, cacheWrite: 7 },
+    },
   ],
 };
 
@@ -794,6 +799,55 @@ describe('Anthropic Messages', () => {
       type: 'error',
       error: { type: 'invalid_request_error', message: 'scripted failure' },
     });
+  });
+});
+
+describe('scripted usage', () => {
+  const tools = [{ name: 'Bash', input_schema: { type: 'object' } }];
+  const fnTools = [{ type: 'function', name: 'shell', parameters: { type: 'object' } }];
+
+  it('Anthropic: input, cache and output counts (the output at the end of a stream)', async () => {
+    const messages = [{ role: 'user', content: 'counted please' }];
+    const whole = await post('/v1/messages', { model: 'm', messages, tools });
+    expect(whole.json<{ usage: unknown }>().usage).toEqual({
+      input_tokens: 120,
+      output_tokens: 34,
+      cache_creation_input_tokens: 7,
+      cache_read_input_tokens: 56,
+    });
+    const events = parseSse(
+      (await post('/v1/messages', { model: 'm', messages, tools, stream: true })).text,
+    );
+    const delta = events.find((e) => e.event === 'message_delta');
+    expect(parse<{ usage: unknown }>(delta!.data).usage).toEqual({ output_tokens: 34 });
+  });
+
+  it('OpenAI Responses and Chat: input counts cached tokens, named apart', async () => {
+    const r = await post('/v1/responses', { model: 'm', input: 'counted please', tools: fnTools });
+    expect(r.json<{ usage: unknown }>().usage).toMatchObject({
+      input_tokens: 176,
+      input_tokens_details: { cached_tokens: 56 },
+      output_tokens: 34,
+    });
+    const c = await post('/v1/chat/completions', {
+      model: 'm',
+      messages: [{ role: 'user', content: 'counted please' }],
+      tools: [{ type: 'function', function: { name: 'shell', parameters: { type: 'object' } } }],
+    });
+    expect(c.json<{ usage: unknown }>().usage).toMatchObject({
+      prompt_tokens: 176,
+      prompt_tokens_details: { cached_tokens: 56 },
+      completion_tokens: 34,
+    });
+  });
+
+  it('other turns report the default', async () => {
+    const r = await post('/v1/messages', {
+      model: 'm',
+      messages: [{ role: 'user', content: 'hello' }],
+      tools,
+    });
+    expect(r.json<{ usage: { input_tokens: number } }>().usage.input_tokens).toBe(10);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   cleanUserText,
   isInjectedContext,
   type Conversation,
+  usageOf,
   type Decision,
   type OfferedTool,
 } from './script.js';
@@ -100,7 +101,13 @@ export async function geminiReply(
   const url = new URL(req.url ?? '/', 'http://127.0.0.1');
   const model = /\/models\/([^/:]+):/.exec(url.pathname)?.[1] ?? 'gemini-fake';
   const responseId = randomBytes(10).toString('base64url');
-  const usageMetadata = { promptTokenCount: 10, candidatesTokenCount: 10, totalTokenCount: 20 };
+  const u = usageOf(d);
+  const usageMetadata = {
+    promptTokenCount: u.input + u.cacheRead,
+    ...(u.cacheRead > 0 ? { cachedContentTokenCount: u.cacheRead } : {}),
+    candidatesTokenCount: u.output,
+    totalTokenCount: u.input + u.cacheRead + u.output,
+  };
   const chunk = (parts: Part[] | Record<string, unknown>[], last: boolean): unknown => ({
     candidates: [
       {

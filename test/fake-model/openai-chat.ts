@@ -4,7 +4,13 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { cleanUserText, type Conversation, type Decision, type OfferedTool } from './script.js';
+import {
+  cleanUserText,
+  usageOf,
+  type Conversation,
+  type Decision,
+  type OfferedTool,
+} from './script.js';
 import { openaiError, sendJson, sleep, sse, sseStart, words } from './http.js';
 
 interface ChatMessage {
@@ -81,7 +87,13 @@ export async function chatReply(
   const id = `chatcmpl-${randomBytes(12).toString('hex')}`;
   const created = Math.floor(Date.now() / 1000);
   const model = typeof body['model'] === 'string' ? body['model'] : 'fake-model';
-  const usage = { prompt_tokens: 10, completion_tokens: 10, total_tokens: 20 };
+  const u = usageOf(d);
+  const usage = {
+    prompt_tokens: u.input + u.cacheRead,
+    prompt_tokens_details: { cached_tokens: u.cacheRead },
+    completion_tokens: u.output,
+    total_tokens: u.input + u.cacheRead + u.output,
+  };
   const call =
     d.kind === 'tool'
       ? {

@@ -9,6 +9,7 @@ import {
   cleanUserText,
   isInjectedContext,
   type Conversation,
+  usageOf,
   type Decision,
   type OfferedTool,
 } from './script.js';
@@ -108,12 +109,13 @@ export async function responsesReply(
   }
   const hex = (): string => randomBytes(12).toString('hex');
   const model = typeof body['model'] === 'string' ? body['model'] : 'fake-model';
+  const u = usageOf(d);
   const usage = {
-    input_tokens: 10,
-    input_tokens_details: { cached_tokens: 0 },
-    output_tokens: 10,
+    input_tokens: u.input + u.cacheRead,
+    input_tokens_details: { cached_tokens: u.cacheRead },
+    output_tokens: u.output,
     output_tokens_details: { reasoning_tokens: 0 },
-    total_tokens: 20,
+    total_tokens: u.input + u.cacheRead + u.output,
   };
   let item: Record<string, unknown>;
   if (d.kind === 'tool' && d.custom) {

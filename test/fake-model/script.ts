@@ -27,6 +27,24 @@ export interface TextStep {
 
 export type Step = ToolStep | TextStep;
 
+/** Tokens one model reply reports, in each API's own shape (input excludes cached tokens). */
+export interface Usage {
+  input: number;
+  output: number;
+  /** Tokens read from the prompt cache. */
+  cacheRead?: number;
+  /** Tokens written to the prompt cache (Anthropic only). */
+  cacheWrite?: number;
+}
+
+/** What every reply reports unless its turn scripts `usage`. */
+export const DEFAULT_USAGE: Required<Usage> = {
+  input: 10,
+  output: 10,
+  cacheRead: 0,
+  cacheWrite: 0,
+};
+
 export interface Turn {
   /** Substring (case-insensitive) or RegExp on the latest user message. */
   match: string | RegExp;
@@ -39,6 +57,8 @@ export interface Turn {
   chunkDelayMs?: number;
   /** Answer with an HTTP error in the API's own shape instead. */
   error?: { status: number; message: string };
+  /** The usage each reply of this turn reports (default DEFAULT_USAGE). */
+  usage?: Usage;
 }
 
 export interface Script {
@@ -73,7 +93,7 @@ export interface Conversation {
   context?: string;
 }
 
-export type Decision =
+export type Decision = (
   | { kind: 'text'; text: string; delayMs: number; turn: number; chunkDelayMs?: number }
   | {
       kind: 'tool';
@@ -88,7 +108,11 @@ export type Decision =
       /** Called through a bridge tool (Qwen's `tool_call`): the real tool's name. */
       via?: string;
     }
-  | { kind: 'error'; status: number; message: string; delayMs: number; turn: number };
+  | { kind: 'error'; status: number; message: string; delayMs: number; turn: number }
+) & { usage?: Required<Usage> };
+
+/** The usage a reply reports. */
+export const usageOf = (d: Decision): Required<Usage> => d.usage ?? DEFAULT_USAGE;
 
 /** Removes what CLIs add to a typed message: <system-reminder> blocks (Claude Code, Kimi
  *  Code) and Copilot's <current_datetime> prefix. */
@@ -252,6 +276,12 @@ function deferredTool(
 }
 
 export function decide(script: Script, c: Conversation): Decision {
+  const d = decideStep(script, c);
+  const turn = d.turn >= 0 && c.tools.length > 0 ? script.turns[d.turn] : undefined;
+  return turn?.usage ? { ...d, usage: { ...DEFAULT_USAGE, ...turn.usage } } : d;
+}
+
+function decideStep(script: Script, c: Conversation): Decision {
   const found = matchTurn(script.turns, c.lastUser);
   const turnIndex = found?.index ?? -1;
   // side requests (no tools offered: session titles, summaries, next-speaker checks)

@@ -2,6 +2,7 @@
 import { ok, within, type CaoClient } from '../../client/api.js';
 import { awaitTurn } from '../../client/turns.js';
 import type { TurnOutcome } from '../../core/turns.js';
+import type { SessionUsage, UsageTotals } from '../../core/usage.js';
 import type { TerminalView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { normalizeSessionName } from '../../lib/names.js';
@@ -145,7 +146,10 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   const target = pickTerminal(d, values.terminal);
   const last = await ok(
     client.api.terminals[':id'].output.$get({ param: { id: target.id }, query: { mode: 'last' } }),
-  ).catch(() => ({ output: '', found: false }));
+  ).catch(() => ({ output: '', found: false, source: 'screen' as const }));
+  const usage = await ok(
+    client.api.sessions[':name'].usage.$get({ param: { name: d.session.name }, query: {} }),
+  ).catch(() => undefined);
   const workers = d.terminals.slice(1);
   if (values.json) {
     const conductor = d.terminals[0];
@@ -160,6 +164,8 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
             }
           : null,
         workers: workers.map((w) => ({ ...brief(w), question: w.question })),
+        last_output_source: last.output ? last.source : null,
+        usage: usage ? totalsOnly(usage) : null,
         ...(values.terminal
           ? {
               terminal: {
@@ -179,10 +185,11 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   ctx.out(`Provider: ${target.provider}`);
   if (target.host !== 'local') ctx.out(`Host: ${target.host}`);
   ctx.out(`Status: ${target.status}`);
+  if (usage && usage.replies > 0) ctx.out(`Usage (session): ${usageLine(usage)}`);
   if (target.question) printQuestion(ctx.out, target.id, target.question);
   if (last.output) {
     const lines = last.output.split('\n');
-    ctx.out('\nLast response:');
+    ctx.out(`\nLast response${last.source === 'transcript' ? ' (from its session log)' : ''}:`);
     ctx.out(lines.slice(0, 20).join('\n'));
     if (lines.length > 20) ctx.out(`... (${lines.length - 20} more lines)`);
   } else {
@@ -346,4 +353,23 @@ export function printTurn(
       ctx.out(o.output ? o.output : 'The agent finished without a text answer.');
       return 0;
   }
+}
+
+/** The totals of a session's usage, without the per-terminal parts. */
+function totalsOnly(u: SessionUsage): UsageTotals {
+  return {
+    input_tokens: u.input_tokens,
+    output_tokens: u.output_tokens,
+    cache_read_tokens: u.cache_read_tokens,
+    cache_write_tokens: u.cache_write_tokens,
+    total_tokens: u.total_tokens,
+    cost_usd: u.cost_usd,
+    replies: u.replies,
+  };
+}
+
+/** `434 tokens (input 240, output 68, cache read 112, cache write 14), $0.0024`. */
+export function usageLine(u: UsageTotals): string {
+  const cost = u.cost_usd === null ? '' : `, $${u.cost_usd.toFixed(u.cost_usd < 1 ? 4 : 2)}`;
+  return `${u.total_tokens} tokens (input ${u.input_tokens}, output ${u.output_tokens}, cache read ${u.cache_read_tokens}, cache write ${u.cache_write_tokens})${cost}`;
 }

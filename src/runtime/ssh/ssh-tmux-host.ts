@@ -10,7 +10,13 @@
  */
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { CaoError } from '../../lib/errors.js';
-import { plainName, tmuxError, type TmuxHost } from '../tmux/tmux-host.js';
+import {
+  absolutePath,
+  plainName,
+  tmuxError,
+  type DirEntry,
+  type TmuxHost,
+} from '../tmux/tmux-host.js';
 import type { SshHost } from './ssh-host.js';
 
 /** Writes stdin to "$1/$2" (creating "$1" 0700), only its owner may read it. Constant. */
@@ -20,6 +26,13 @@ const REMOVE_PREFIXED = 'for f in "$1/$2".*; do [ -e "$f" ] && rm -rf -- "$f"; d
 /** Ends the process groups given as arguments: TERM, then KILL. Constant. */
 const REAP =
   'for p; do kill -TERM -- "-$p" 2>/dev/null; kill -KILL -- "-$p" 2>/dev/null; done; true';
+
+/** Prints the file "$1" (its first "$2" bytes unless "$2" is 0); status 3 when it is none. Constant. */
+export const READ_FILE =
+  '[ -f "$1" ] || exit 3; if [ "$2" = 0 ]; then cat -- "$1"; else head -c "$2" -- "$1"; fi';
+/** Lists the plain files of "$1" as `mtime size name` lines (none when it is no folder). Constant. */
+export const LIST_DIR =
+  '[ -d "$1" ] || exit 0; find "$1" -mindepth 1 -maxdepth 1 -type f -printf \'%T@ %s %f\\n\'';
 
 /** How long an agent gets to exit on tmux's SIGHUP before its process group is killed. */
 const REAP_AFTER_MS = 3000;
@@ -74,5 +87,35 @@ export class SshTmuxHost implements TmuxHost {
     const groups = pids.filter((p) => Number.isInteger(p) && p > 1).map(String);
     if (groups.length === 0) return;
     setTimeout(() => void this.ssh.run(['sh', '-c', REAP, 'sh', ...groups]), REAP_AFTER_MS).unref();
+  }
+
+  async readFile(path: string, maxBytes?: number): Promise<string | undefined> {
+    const r = await this.ssh.run([
+      'sh',
+      '-c',
+      READ_FILE,
+      'sh',
+      absolutePath(path),
+      String(maxBytes ?? 0),
+    ]);
+    if (r.status === 0) return r.stdout;
+    if (r.status === 3) return undefined;
+    throw new CaoError(
+      'UNAVAILABLE',
+      `Could not read ${path} on host ${this.name}: ${r.stderr.trim() || `status ${r.status}`}`,
+      { details: { host: this.name } },
+    );
+  }
+
+  async listDir(path: string): Promise<DirEntry[]> {
+    const r = await this.ssh.run(['sh', '-c', LIST_DIR, 'sh', absolutePath(path)]);
+    if (r.status !== 0) return [];
+    const out: DirEntry[] = [];
+    for (const line of r.stdout.split('\n')) {
+      const m = /^(\d+(?:\.\d+)?) (\d+) (.+)$/.exec(line);
+      if (m)
+        out.push({ name: m[3]!, size: Number(m[2]), mtimeMs: Math.round(Number(m[1]) * 1000) });
+    }
+    return out;
   }
 }

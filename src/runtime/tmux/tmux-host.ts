@@ -5,7 +5,17 @@
  * every host. Implementations: `LocalTmuxHost` (here), `SshTmuxHost` (../ssh/ssh-tmux-host.ts).
  */
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { CaoError } from '../../lib/errors.js';
 import type { TmuxSocket } from '../../lib/config.js';
@@ -30,6 +40,65 @@ export interface TmuxHost {
    * the SIGHUP tmux sends when their window is killed).
    */
   reapLater(pids: readonly number[]): void;
+  /** Reads a file an agent wrote there (its session log), at most `maxBytes` from its start
+   *  when given; undefined when there is no such file. `path` is absolute. */
+  readFile(path: string, maxBytes?: number): Promise<string | undefined>;
+  /** The plain files in a folder there (none when it does not exist). `path` is absolute. */
+  listDir(path: string): Promise<DirEntry[]>;
+}
+
+/** A file in a folder (`TmuxHost.listDir`). */
+export interface DirEntry {
+  name: string;
+  size: number;
+  mtimeMs: number;
+}
+
+/** An absolute path cao built (a log's place under a home), checked before it is used. */
+export function absolutePath(path: string): string {
+  if (!path.startsWith('/') || path.includes('\0') || path.includes('\n')) {
+    throw new CaoError('INTERNAL', `not an absolute path: ${JSON.stringify(path)}`);
+  }
+  return path;
+}
+
+/** Reads a file on this machine (see TmuxHost.readFile). */
+export function readLocalFile(path: string, maxBytes?: number): string | undefined {
+  try {
+    if (maxBytes === undefined) return readFileSync(absolutePath(path), 'utf8');
+    const fd = openSync(absolutePath(path), 'r');
+    try {
+      const buf = Buffer.alloc(maxBytes);
+      const n = readSync(fd, buf, 0, maxBytes, 0);
+      return buf.subarray(0, n).toString('utf8');
+    } finally {
+      closeSync(fd);
+    }
+  } catch (e) {
+    if (e instanceof CaoError) throw e;
+    return undefined;
+  }
+}
+
+/** The plain files of a folder on this machine (see TmuxHost.listDir). */
+export function listLocalDir(path: string): DirEntry[] {
+  let names: string[];
+  try {
+    names = readdirSync(absolutePath(path));
+  } catch (e) {
+    if (e instanceof CaoError) throw e;
+    return [];
+  }
+  const out: DirEntry[] = [];
+  for (const name of names) {
+    try {
+      const st = statSync(join(path, name));
+      if (st.isFile()) out.push({ name, size: st.size, mtimeMs: st.mtimeMs });
+    } catch {
+      // removed meanwhile
+    }
+  }
+  return out;
 }
 
 /** The error a failed tmux command gives, the same on every host. */
@@ -136,6 +205,14 @@ export class LocalTmuxHost implements TmuxHost {
         }
       }
     }, REAP_AFTER_MS).unref();
+  }
+
+  async readFile(path: string, maxBytes?: number): Promise<string | undefined> {
+    return readLocalFile(path, maxBytes);
+  }
+
+  async listDir(path: string): Promise<DirEntry[]> {
+    return listLocalDir(path);
   }
 }
 

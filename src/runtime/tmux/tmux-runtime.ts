@@ -30,7 +30,7 @@ import {
 import { ControlClient } from './control.js';
 import { LAUNCHER, launchRecords } from './launch-file.js';
 import { PaneViewers } from './pane-viewers.js';
-import type { TmuxHost } from './tmux-host.js';
+import type { DirEntry, TmuxHost } from './tmux-host.js';
 
 export { LAUNCHER };
 
@@ -204,6 +204,16 @@ export class TmuxRuntime implements TerminalRuntime {
   /** Removes a terminal's private files (`{id}.*`) on this runtime's host. */
   removeTerminalFiles(terminalId: string): Promise<void> {
     return this.host.removePrivateFiles(terminalId);
+  }
+
+  /** Reads a file an agent wrote on this runtime's host (its session log). */
+  readFile(path: string, maxBytes?: number): Promise<string | undefined> {
+    return this.host.readFile(path, maxBytes);
+  }
+
+  /** The plain files of a folder on this runtime's host. */
+  listDir(path: string): Promise<DirEntry[]> {
+    return this.host.listDir(path);
   }
 
   /** The launch file on this runtime's host (only its owner can read it; LAUNCHER deletes it). */

@@ -2,7 +2,8 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
-import { body, p } from '../params.js';
+import { parseSince } from '../../core/usage.js';
+import { body, p, query } from '../params.js';
 import { launchWarnings } from '../providers-info.js';
 
 const launchParams = {
@@ -61,6 +62,12 @@ export function sessionRoutes(deps: AppDeps) {
     })
     .get('/sessions', async (c) => c.json(await sessions.list()))
     .get('/sessions/:name', async (c) => c.json(await sessions.get(c.req.param('name'))))
+    .get('/sessions/:name/usage', query(z.object({ since: p.optText() })), async (c) => {
+      const since = c.req.valid('query').since;
+      return c.json(
+        await sessions.usage(c.req.param('name'), since ? parseSince(since) : undefined),
+      );
+    })
     .delete('/sessions/:name', async (c) => c.json(await sessions.delete(c.req.param('name'))))
     .post('/sessions/:name/terminals', body(addTerminal), async (c) => {
       const v = c.req.valid('json');

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppDeps } from '../deps.js';
+import { parseSince } from '../../core/usage.js';
 import { body, p, query } from '../params.js';
 
 export function terminalRoutes(deps: AppDeps) {
@@ -31,6 +32,12 @@ export function terminalRoutes(deps: AppDeps) {
       async (c) =>
         c.json(await terminals.output(c.req.param('id'), c.req.valid('query').mode ?? 'full')),
     )
+    .get('/terminals/:id/usage', query(z.object({ since: p.optText() })), async (c) => {
+      const since = c.req.valid('query').since;
+      return c.json(
+        await terminals.usage(c.req.param('id'), since ? parseSince(since) : undefined),
+      );
+    })
     .post('/terminals/:id/mcp-ready', async (c) => {
       await terminals.markMcpReady(c.req.param('id'));
       return c.json({ success: true });

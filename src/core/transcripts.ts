@@ -1,0 +1,93 @@
+/**
+ * Each terminal's own session log (the CLI's transcript), found and read where the terminal
+ * runs, through its placement (this machine's files, or a host's over ssh: no shell strings
+ * from user text). What a log says is decided by the pure readers in providers/logs/.
+ *
+ * A log is the terminal's own by a session id cao gave the CLI (Claude Code), or, for a CLI
+ * that picks its own id (Codex), as the first conversation started in the terminal's folder
+ * after the terminal was created that no other terminal of this server has taken.
+ */
+import { sessionLogOf } from '../providers/logs/index.js';
+import type { LogContext, LogSummary, SessionLog } from '../providers/logs/log.js';
+import type { TerminalRecord } from '../store/store.js';
+import type { CoreDeps } from './deps.js';
+import type { Placement } from './placement.js';
+
+/** Enough of a log's start for its first line (Codex's carries its base instructions). */
+const HEAD_BYTES = 256 * 1024;
+
+export interface Transcript extends LogSummary {
+  /** Where the log is, on the terminal's host. */
+  path: string;
+}
+
+export class TranscriptService {
+  /** Terminal id → its log's path, once found. */
+  private readonly found = new Map<string, string>();
+
+  constructor(private readonly deps: CoreDeps) {}
+
+  /** Whether cao can read this provider's session log. */
+  supports(provider: string): boolean {
+    return sessionLogOf(provider) !== undefined;
+  }
+
+  /** The terminal's log, read now; undefined when its CLI keeps none or it is not there yet. */
+  async read(t: TerminalRecord): Promise<Transcript | undefined> {
+    const log = sessionLogOf(t.provider);
+    if (!log || !t.workingDirectory) return undefined;
+    const place = await this.deps.placement(t.host);
+    const path = this.found.get(t.id) ?? (await this.locate(t, log, place));
+    if (!path) return undefined;
+    const text = await place.readFile(path);
+    if (text === undefined) {
+      this.found.delete(t.id);
+      return undefined;
+    }
+    this.found.set(t.id, path);
+    return { ...log.parse(text), path };
+  }
+
+  /** Forgets a deleted terminal's log. */
+  forget(id: string): void {
+    this.found.delete(id);
+  }
+
+  private async locate(
+    t: TerminalRecord,
+    log: SessionLog,
+    place: Placement,
+  ): Promise<string | undefined> {
+    const ctx: LogContext = {
+      terminalId: t.id,
+      home: place.home,
+      env: place.baseEnv,
+      workingDirectory: t.workingDirectory ?? '',
+      createdAtMs: Date.parse(t.createdAt),
+    };
+    const dirs = log.dirs(ctx);
+    const name = log.fileName?.(ctx);
+    if (name) {
+      for (const dir of dirs) {
+        const path = `${dir}/${name}`;
+        if ((await place.readFile(path, 1)) !== undefined) return path;
+      }
+      return undefined;
+    }
+    if (!log.startedBy) return undefined;
+    const taken = new Set(this.found.values());
+    const candidates: { path: string; at: number }[] = [];
+    for (const dir of dirs) {
+      for (const f of await place.listDir(dir)) {
+        const path = `${dir}/${f.name}`;
+        if (!f.name.endsWith('.jsonl') || taken.has(path) || f.mtimeMs < ctx.createdAtMs - 60_000)
+          continue;
+        const head = await place.readFile(path, HEAD_BYTES);
+        const at = head === undefined ? undefined : log.startedBy(head, ctx);
+        if (at !== undefined) candidates.push({ path, at });
+      }
+    }
+    candidates.sort((a, b) => a.at - b.at);
+    return candidates[0]?.path;
+  }
+}

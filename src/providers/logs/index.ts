@@ -1,0 +1,11 @@
+/** The CLIs whose session logs cao reads, by provider id. */
+import { claudeLog } from './claude.js';
+import { codexLog } from './codex.js';
+import type { SessionLog } from './log.js';
+
+const LOGS: Record<string, SessionLog> = {
+  claude_code: claudeLog,
+  codex: codexLog,
+};
+
+export const sessionLogOf = (provider: string): SessionLog | undefined => LOGS[provider];

@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { claudeLog, claudeSessionId, parseClaudeLog, projectDirName } from './claude.js';
+import { codexLog, parseCodexLog } from './codex.js';
+import { addUsage, ZERO_USAGE, type LogContext } from './log.js';
+
+const fixture = (provider: string, name: string): string =>
+  readFileSync(
+    join(import.meta.dirname, '..', '..', '..', 'test', 'fixtures', 'session-logs', provider, name),
+    'utf8',
+  );
+
+/** The answer the fake model gave in these captures (test/e2e/transcripts.test.ts). */
+const ANSWER = [
+  'Here is **the** answer:',
+  '',
+  '```ts',
+  'const x = 1; // FENCED',
+  '```',
+  '',
+  '- one',
+  '- two',
+].join('\n');
+
+const ctx: LogContext = {
+  terminalId: 'ab12cd34',
+  home: '/home/dev',
+  env: {},
+  workingDirectory: '/home/dev/proj',
+  createdAtMs: Date.parse('2026-12-05T07:46:20Z'),
+};
+
+const sum = (s: { replies: { usage: typeof ZERO_USAGE }[] }) =>
+  s.replies.reduce((a, r) => addUsage(a, r.usage), ZERO_USAGE);
+
+describe('Claude Code session log', () => {
+  it('reads the last answer exactly, Markdown and code fence included', () => {
+    const s = parseClaudeLog(fixture('claude_code', 'fence-after-tool.jsonl'));
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+  });
+
+  it('counts each model reply once (a message spans several lines) and reads the cost', () => {
+    const s = parseClaudeLog(fixture('claude_code', 'fence-after-tool.jsonl'));
+    expect(s.replies).toHaveLength(2);
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 14 });
+    expect(s.costUsd).toBeCloseTo(0.0024124, 7);
+  });
+
+  it('a prompt after the last answer opens a turn; its answer is not there yet', () => {
+    const text = fixture('claude_code', 'fence-after-tool.jsonl');
+    const next = JSON.stringify({
+      type: 'user',
+      isSidechain: false,
+      message: { role: 'user', content: 'and now?' },
+    });
+    const s = parseClaudeLog(`${text}${next}\n{"type":"assis`);
+    expect(s.turnOpen).toBe(true);
+    expect(s.lastAnswer).toBe(ANSWER);
+  });
+
+  it("is found by the session id cao gives the CLI, in the folder of the terminal's directory", () => {
+    const id = claudeSessionId('ab12cd34');
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(claudeSessionId('ab12cd34')).toBe(id);
+    expect(claudeSessionId('ab12cd35')).not.toBe(id);
+    expect(projectDirName('/work/a.b/c_d')).toBe('-work-a-b-c-d');
+    expect(claudeLog.dirs(ctx)).toEqual(['/home/dev/.claude/projects/-home-dev-proj']);
+    expect(claudeLog.dirs({ ...ctx, env: { CLAUDE_CONFIG_DIR: '/cfg' } })).toEqual([
+      '/cfg/projects/-home-dev-proj',
+    ]);
+    expect(claudeLog.fileName?.(ctx)).toBe(`${id}.jsonl`);
+  });
+});
+
+describe('Codex session log', () => {
+  const text = fixture('codex', 'fence-after-tool.jsonl');
+
+  it('reads the last answer exactly', () => {
+    const s = parseCodexLog(text);
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+  });
+
+  it('counts each reply from token_count events, cached input apart', () => {
+    const s = parseCodexLog(text);
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]?.model).toBe('gpt-5');
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+    expect(s.costUsd).toBeUndefined();
+  });
+
+  it("is the terminal's own when started in its folder after it was created", () => {
+    const head = text.split('\n')[0] ?? '';
+    expect(codexLog.startedBy?.(head, ctx)).toBe(Date.parse('2026-12-05T07:46:28.334Z'));
+    expect(codexLog.startedBy?.(head, { ...ctx, workingDirectory: '/home/dev/other' })).toBe(
+      undefined,
+    );
+    expect(
+      codexLog.startedBy?.(head, { ...ctx, createdAtMs: Date.parse('2026-12-05T08:00:00Z') }),
+    ).toBe(undefined);
+    expect(codexLog.dirs(ctx)).toContain('/home/dev/.codex/sessions/2026/12/05');
+  });
+});
+
+describe('Claude Code cost', () => {
+  it("puts each cost report's increase on the reply before it, across a restarted CLI", () => {
+    const reply = (id: string) =>
+      JSON.stringify({
+        type: 'assistant',
+        timestamp: `2026-12-05T08:00:0${id}Z`,
+        message: { id, content: [], usage: { input_tokens: 1, output_tokens: 1 } },
+      });
+    const cost = (usd: number) => JSON.stringify({ type: 'cost-state', totalCostUSD: usd });
+    const s = parseClaudeLog(
+      [reply('1'), cost(0.5), reply('2'), cost(0.75), reply('3'), cost(0.25)].join('\n'),
+    );
+    expect(s.replies.map((r) => r.costUsd)).toEqual([0.5, 0.25, 0.25]);
+    expect(s.costUsd).toBe(1);
+  });
+});

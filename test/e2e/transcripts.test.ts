@@ -1,0 +1,127 @@
+/**
+ * Each CLI's own session log, end to end on the real CLIs: an answer with a code fence comes
+ * back exactly (read from the log, not the screen) through `cao session send`, output?mode=last
+ * and `cao session status`, and the usage totals are what the fake model reported. One stack
+ * per CLI; the CLIs whose logs cao reads (src/providers/logs/).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Script } from '../fake-model/script.js';
+import { CLI_SETUPS } from './cli-setups.js';
+import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
+
+const skipReason = e2eSkipReason();
+const ONLY = process.env['CAO_E2E_CLIS']?.split(',').filter(Boolean);
+/** The CLIs whose session logs cao reads. */
+const WITH_LOGS = ['claude', 'codex'];
+
+const ANSWER = [
+  'Here is **the** answer:',
+  '',
+  '```ts',
+  'const x = 1; // FENCED',
+  '```',
+  '',
+  '- one',
+  '- two',
+].join('\n');
+
+/** Every reply of the turn reports this (two replies: the tool call, then the answer). */
+const USAGE = { input: 120, output: 34, cacheRead: 56, cacheWrite: 7 };
+
+const SCRIPT: Script = {
+  turns: [
+    {
+      match: 'CAO-FENCE',
+      usage: USAGE,
+      steps: [{ tool: '@shell', command: 'echo ran > ran.txt' }, { text: ANSWER }],
+    },
+  ],
+};
+
+/** What the totals of two replies are, as each wire format can report them. */
+const expected = (cli: string) => ({
+  input_tokens: 2 * USAGE.input,
+  output_tokens: 2 * USAGE.output,
+  cache_read_tokens: 2 * USAGE.cacheRead,
+  // the OpenAI APIs have no cache writes
+  cache_write_tokens: cli === 'claude' ? 2 * USAGE.cacheWrite : 0,
+  replies: 2,
+});
+
+const setups = CLI_SETUPS.filter(
+  (c) => WITH_LOGS.includes(c.cli) && (!ONLY || ONLY.includes(c.cli)),
+);
+
+for (const setup of setups) {
+  describe.skipIf(skipReason !== '')(
+    e2eTitle(`${setup.cli} (${setup.provider}) session log`, skipReason),
+    () => {
+      let s: Stack;
+      let id = '';
+      beforeAll(async () => {
+        s = await startStack({
+          clis: [setup.cli],
+          script: SCRIPT,
+          envFromModel: setup.env,
+          prepare: setup.files,
+        });
+        const r = await s.cao(['install', 'developer', '--provider', setup.provider]);
+        expect(r.code, r.stderr).toBe(0);
+        const l = await s.cao(
+          [
+            'launch',
+            '--agents',
+            'developer',
+            '--headless',
+            '--yolo',
+            '--session-name',
+            'u',
+            '--working-directory',
+            s.work,
+            '--provider',
+            setup.provider,
+          ],
+          { timeoutMs: 240_000 },
+        );
+        expect(l.code, `${l.stdout}\n${l.stderr}`).toBe(0);
+        id = /id ([a-f0-9]{8})/.exec(l.stdout)![1]!;
+      }, 600_000);
+      afterAll(async () => {
+        await s?.stop();
+      });
+
+      it('brings an answer with a code fence back exactly, from the log', async () => {
+        const sent = await s.cao(['session', 'send', 'u', 'fence please (CAO-FENCE)', '--json'], {
+          timeoutMs: 200_000,
+        });
+        expect(sent.code, `${sent.stdout}\n${sent.stderr}\n${s.serverLog().slice(-2000)}`).toBe(0);
+        const outcome = JSON.parse(sent.stdout) as { output: string; output_source: string };
+        expect(outcome.output).toBe(ANSWER);
+        expect(outcome.output_source).toBe('transcript');
+        const last = await s.api<{ output: string; source: string }>(
+          'GET',
+          `/terminals/${id}/output?mode=last`,
+        );
+        expect(last.body).toMatchObject({ output: ANSWER, source: 'transcript' });
+        const status = await s.cao(['session', 'status', 'u', '--json']);
+        expect(JSON.parse(status.stdout)).toMatchObject({
+          conductor: { last_output: ANSWER },
+          last_output_source: 'transcript',
+          usage: expected(setup.cli),
+        });
+      }, 240_000);
+
+      it("reports the fake model's usage, per terminal and per session", async () => {
+        const t = await s.api('GET', `/terminals/${id}/usage`);
+        expect(t.body).toMatchObject({ source: 'transcript', ...expected(setup.cli) });
+        const u = await s.cao(['usage', 'u', '--json']);
+        expect(u.code, u.stderr).toBe(0);
+        const session = JSON.parse(u.stdout) as { terminals: unknown[] };
+        expect(session).toMatchObject({ session: 'cao-u', ...expected(setup.cli) });
+        expect(session.terminals).toHaveLength(1);
+        const table = await s.cao(['usage']);
+        expect(table.stdout).toMatch(/cao-u\s+\d+/);
+      }, 60_000);
+    },
+  );
+}
