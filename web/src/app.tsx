@@ -1,6 +1,7 @@
 /** The dashboard's frame: top bar, the sessions sidebar, and the current view. */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type WhoAmI } from './api';
+import { HostsPage } from './hosts-page';
 import { InboxPage } from './inbox';
 import { Overview } from './overview';
 import { href, useRoute, type Route } from './router';
@@ -63,6 +64,9 @@ function Dashboard({ readOnly }: { readOnly: boolean }) {
           <a class={route.view === 'inbox' ? 'active' : ''} href={href.inbox}>
             Inbox
           </a>
+          <a class={route.view === 'hosts' ? 'active' : ''} href={href.hosts}>
+            Hosts
+          </a>
           <a class={`button ${route.view === 'new' ? 'active' : ''}`} href={href.new}>
             New agent
           </a>
@@ -95,6 +99,8 @@ function View({ route }: { route: Route }) {
       return <SpawnPage />;
     case 'inbox':
       return <InboxPage />;
+    case 'hosts':
+      return <HostsPage />;
     default:
       return <Overview />;
   }
@@ -120,6 +126,11 @@ function Sidebar({ route }: { route: Route }) {
                 >
                   <span class={`dot status-${t.status}`} />
                   <span class="name">{terminalLabel(t)}</span>
+                  {t.host && t.host !== 'local' ? (
+                    <span class="host-tag mono" data-host={t.host}>
+                      {t.host}
+                    </span>
+                  ) : null}
                   <StatusBadge status={t.status} short />
                 </a>
               </li>

@@ -1,8 +1,12 @@
-/** Hash routes: `#/`, `#/terminal/{id}`, `#/new`, `#/inbox`. */
+/** Hash routes: `#/`, `#/terminal/{id}`, `#/new`, `#/inbox`, `#/hosts`. */
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
-  { view: 'overview' } | { view: 'terminal'; id: string } | { view: 'new' } | { view: 'inbox' };
+  | { view: 'overview' }
+  | { view: 'terminal'; id: string }
+  | { view: 'new' }
+  | { view: 'inbox' }
+  | { view: 'hosts' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/');
@@ -11,6 +15,7 @@ export function parseRoute(hash: string): Route {
   }
   if (parts[0] === 'new') return { view: 'new' };
   if (parts[0] === 'inbox') return { view: 'inbox' };
+  if (parts[0] === 'hosts') return { view: 'hosts' };
   return { view: 'overview' };
 }
 
@@ -19,6 +24,7 @@ export const href = {
   terminal: (id: string) => `#/terminal/${id}`,
   new: '#/new',
   inbox: '#/inbox',
+  hosts: '#/hosts',
 };
 
 export function navigate(to: string): void {
