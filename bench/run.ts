@@ -21,6 +21,7 @@ const PARTS: Record<string, () => Promise<Part>> = {
   idle: async () => (await import('./idle.js')).run,
   fanout: async () => (await import('./fanout.js')).run,
   api: async () => (await import('./api.js')).run,
+  hosts: async () => (await import('./hosts.js')).run,
 };
 
 const HERE = join(PROJECT_ROOT, 'bench');

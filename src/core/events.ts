@@ -20,6 +20,8 @@ export type CaoEvent =
       session: string;
       agent_profile: string | null;
       provider: string;
+      /** The machine it runs on: 'local', or a remote host's name. */
+      host: string;
     }
   | { type: 'terminal.deleted'; terminal_id: string; session: string }
   | { type: 'terminal.mcp_ready'; terminal_id: string; session: string }

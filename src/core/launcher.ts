@@ -334,6 +334,7 @@ export async function startTerminal(
       session: record.session,
       agent_profile: record.agentProfile,
       provider: record.provider,
+      host: record.host,
     });
     if (!o.deferReady) {
       await awaitReady(deps, record.id, p.provider, initTimeout(deps, p.profile));

@@ -217,7 +217,26 @@ describe.skipIf(skipReason !== '')(
       await waitUntil('the answer on the xterm screen', async () =>
         (await xtermText()).includes('DASH-REPLY-TYPED'),
       );
+      // the machine it runs on, which leads to the Hosts view
+      expect(await page.getByTestId('terminal-host').innerText()).toBe('local');
       await shot('terminal');
+    });
+
+    it('lists the hosts: this machine, reachable, with its CLIs, free memory and agents', async () => {
+      await page.locator('nav a', { hasText: 'Hosts' }).click();
+      const local = page.locator('[data-testid=hosts] tr[data-host="local"]');
+      await local.waitFor();
+      expect(await local.getAttribute('data-reachable')).toBe('true');
+      const cells = await local.locator('td').allInnerTexts();
+      // host, destination, reachable, tmux, CLIs, free memory, agents
+      expect(cells[1]).toBe('this machine');
+      expect(cells[2]).toBe('yes');
+      expect(cells[4]).toContain('claude_code');
+      expect(cells[5]).toMatch(/^\d+\.\d GiB$/);
+      expect(Number(cells[6])).toBeGreaterThanOrEqual(1);
+      await shot('hosts');
+      await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
+      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
     });
 
     it('sends a message to the inbox and shows its delivery state', async () => {

@@ -15,6 +15,8 @@ export interface Terminal {
   created_at: string;
   working_directory: string | null;
   model: string | null;
+  /** The machine it runs on: 'local', or a remote host's name (`cao host add`). */
+  host: string;
 }
 
 export interface SessionSummary {
@@ -78,6 +80,23 @@ export interface Detection {
   rule: string;
   evidence: string[];
   gone: boolean;
+}
+
+/** A machine agents run on (GET /hosts); `local` is the one cao-server runs on. */
+export interface Host {
+  name: string;
+  destination: string;
+  state: 'up' | 'down' | 'connecting';
+  reachable: boolean;
+  /** Why it is not reachable, and what to do. */
+  problem: string | null;
+  tmux: string | null;
+  clis: { provider: string; binary: string; path: string; version: string }[];
+  /** Free memory in bytes. */
+  mem_available: number | null;
+  agents: number;
+  max_agents: number | null;
+  labels: Record<string, string>;
 }
 
 export interface Health {
@@ -190,6 +209,7 @@ export const api = {
       { sender_id: DASHBOARD_SENDER, message },
     ),
   profiles: () => call<Profile[]>('GET', '/agents/profiles'),
+  hosts: () => call<Host[]>('GET', '/hosts'),
   providers: () => call<Provider[]>('GET', '/agents/providers'),
   worktrees: () => call<Worktree[]>('GET', '/worktrees'),
   worktreeDiff: (id: string) => call<WorktreeDiff>('GET', `/worktrees/${enc(id)}/diff`),

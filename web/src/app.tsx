@@ -1,6 +1,7 @@
 /** The dashboard's frame: top bar, the sessions sidebar, and the current view. */
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api, type WhoAmI } from './api';
+import { HostsPage } from './hosts-page';
 import { InboxPage } from './inbox';
 import { WorktreesPage } from './worktrees';
 import { Overview } from './overview';
@@ -67,6 +68,9 @@ function Dashboard({ readOnly }: { readOnly: boolean }) {
           <a class={route.view === 'worktrees' ? 'active' : ''} href={href.worktrees}>
             Worktrees
           </a>
+          <a class={route.view === 'hosts' ? 'active' : ''} href={href.hosts}>
+            Hosts
+          </a>
           <a class={`button ${route.view === 'new' ? 'active' : ''}`} href={href.new}>
             New agent
           </a>
@@ -101,6 +105,8 @@ function View({ route }: { route: Route }) {
       return <InboxPage />;
     case 'worktrees':
       return <WorktreesPage id={route.id} />;
+    case 'hosts':
+      return <HostsPage />;
     default:
       return <Overview />;
   }
@@ -126,6 +132,11 @@ function Sidebar({ route }: { route: Route }) {
                 >
                   <span class={`dot status-${t.status}`} />
                   <span class="name">{terminalLabel(t)}</span>
+                  {t.host && t.host !== 'local' ? (
+                    <span class="host-tag mono" data-host={t.host}>
+                      {t.host}
+                    </span>
+                  ) : null}
                   <StatusBadge status={t.status} short />
                 </a>
               </li>

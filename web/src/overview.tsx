@@ -78,6 +78,9 @@ function SessionCard({ session }: { session: Session }) {
               <span class="name">{terminalLabel(t)}</span>
               <span class="mono muted">{t.id}</span>
               <span class="muted small-text">{t.provider}</span>
+              <span class="muted small-text" data-host={t.host}>
+                on {t.host}
+              </span>
               <StatusBadge status={t.status} />
             </a>
           </li>

@@ -1,4 +1,4 @@
-/** Hash routes: `#/`, `#/terminal/{id}`, `#/new`, `#/inbox`, `#/worktrees[/{id}]`. */
+/** Hash routes: `#/`, `#/terminal/{id}`, `#/new`, `#/inbox`, `#/worktrees[/{id}]`, `#/hosts`. */
 import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
@@ -6,7 +6,8 @@ export type Route =
   | { view: 'terminal'; id: string }
   | { view: 'new' }
   | { view: 'inbox' }
-  | { view: 'worktrees'; id?: string | undefined };
+  | { view: 'worktrees'; id?: string | undefined }
+  | { view: 'hosts' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/');
@@ -19,6 +20,7 @@ export function parseRoute(hash: string): Route {
     const id = parts[1] && /^[a-f0-9]{8}$/.test(parts[1]) ? parts[1] : undefined;
     return { view: 'worktrees', id };
   }
+  if (parts[0] === 'hosts') return { view: 'hosts' };
   return { view: 'overview' };
 }
 
@@ -29,6 +31,7 @@ export const href = {
   inbox: '#/inbox',
   worktrees: '#/worktrees',
   worktree: (id: string) => `#/worktrees/${id}`,
+  hosts: '#/hosts',
 };
 
 export function navigate(to: string): void {

@@ -76,7 +76,11 @@ function TerminalHeader(props: {
           <StatusBadge status={t.status} />
         </h2>
         <p class="muted small-text">
-          {t.provider} · session <span class="mono">{t.session_name}</span> · window{' '}
+          {t.provider} · host{' '}
+          <a class="mono" href={href.hosts} data-testid="terminal-host">
+            {t.host}
+          </a>{' '}
+          · session <span class="mono">{t.session_name}</span> · window{' '}
           <span class="mono">{t.name}</span>
           {t.working_directory ? (
             <>
