@@ -305,6 +305,8 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
       perAgent.push({ agents: all, mib: m.total / all, processes: m.processes });
     }
     const per24 = perAgent.filter((x) => x.agents === all).map((x) => x.mib);
+    // what each further agent adds (cao-server's own fixed size left out)
+    const marginal = per24.map((m) => (m * all - mem6.total) / (all - ids.length));
 
     o.log(`cao-server to /health ×${serverReps}`);
     const home = mkdtempSync(join(tmpdir(), 'cao-bench-startup-'));
@@ -340,6 +342,15 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
         target: { text: '≤ 2 MiB', met: summarize(per24).median <= 2 },
         original: 54,
       }),
+      rowOf(
+        PART,
+        `cao's RSS added per further agent (${ids.length} → ${all} agents)`,
+        'MiB',
+        marginal,
+        {
+          target: { text: '≤ 2 MiB', met: summarize(marginal).median <= 2 },
+        },
+      ),
       rowOf(PART, '`cao-mcp-server` to `initialize` answer', 'ms', init, {
         target: { text: '< 300 ms', met: summarize(init).median < 300 },
         original: 2600,
