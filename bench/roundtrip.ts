@@ -6,7 +6,10 @@
  * steps with the events of GET /events.
  */
 import { performance } from 'node:perf_hooks';
-import type { Stack } from '../test/e2e/harness.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI_SETUPS } from '../test/e2e/cli-setups.js';
+import { startStack, type Stack } from '../test/e2e/harness.js';
 import type { Script } from '../test/fake-model/script.js';
 import { callName, countingProxy, type ProxiedCall } from './lib/counting-proxy.js';
 import { EventLog, READY, type BenchEvent } from './lib/events.js';
@@ -16,6 +19,7 @@ import {
   fakeAgentStack,
   installPlain,
   PLAIN_PROFILE,
+  providerOf,
   realCliStack,
   sleep,
 } from './lib/stack.js';
@@ -202,7 +206,7 @@ const HANDOFF_SCRIPT: Script = {
         {
           tool: 'handoff',
           input: {
-            agent_profile: 'developer',
+            agent_profile: 'bench_worker',
             message: 'Please do (WORKER-TASK $1)',
             timeout: 120,
           },
@@ -214,12 +218,54 @@ const HANDOFF_SCRIPT: Script = {
   ],
 };
 
-async function handoffs(reps: number, log: (s: string) => void): Promise<Handoff[]> {
-  const s = await realCliStack('claude', HANDOFF_SCRIPT);
+/** The worker's profile: the built-in developer's (cao's MCP tools included), on `provider`. */
+const workerProfile = (provider: string): string => `---
+name: bench_worker
+description: A developer on one CLI (handoff bench).
+provider: ${provider}
+mcpServers:
+  cao-mcp-server:
+    type: stdio
+    command: cao-mcp-server
+    args: []
+---
+You are a developer. Do what you are asked and answer briefly.
+`;
+
+/**
+ * Handoffs from a real Claude Code supervisor to a worker on `workerCli` (a real CLI of its
+ * own), end to end from the fake model's log, split into steps with cao's events.
+ */
+async function handoffs(
+  reps: number,
+  log: (s: string) => void,
+  workerCli = 'claude',
+): Promise<Handoff[]> {
+  const clis = workerCli === 'claude' ? ['claude'] : ['claude', workerCli];
+  const setups = clis.map((c) => {
+    const setup = CLI_SETUPS.find((x) => x.cli === c);
+    if (!setup) throw new Error(`no CLI setup for ${c}`);
+    return setup;
+  });
+  const s = await startStack({
+    clis,
+    script: HANDOFF_SCRIPT,
+    envFromModel: (url) =>
+      Object.assign({}, ...setups.map((x) => x.env(url))) as Record<string, string>,
+    prepare: (home, url, work) => {
+      for (const x of setups) x.files(home, url, work);
+    },
+    env: { CAO_LOG_LEVEL: 'info', IS_SANDBOX: '1' },
+  });
   let ev: EventLog | undefined;
   try {
-    for (const p of ['code_supervisor', 'developer']) {
-      const r = await s.cao(['install', p, '--provider', 'claude_code']);
+    const worker = join(s.root, 'bench_worker.md');
+    writeFileSync(worker, workerProfile(providerOf(workerCli)));
+    for (const [p, provider] of [
+      ['code_supervisor', 'claude_code'],
+      [worker, providerOf(workerCli)],
+    ] as const) {
+      const r = await s.cao(['install', p, '--provider', provider]);
       if (r.code !== 0) throw new Error(`cao install ${p}: ${r.stderr}`);
     }
     ev = await EventLog.open(s);
@@ -251,7 +297,7 @@ async function handoffs(reps: number, log: (s: string) => void): Promise<Handoff
       );
       const evs = ev.since(from);
       const created = evs.find(
-        (e) => e.type === 'terminal.created' && e.agent_profile === 'developer',
+        (e) => e.type === 'terminal.created' && e.agent_profile === 'bench_worker',
       );
       const worker = created?.terminal_id;
       const of = (pred: (e: BenchEvent) => boolean): BenchEvent | undefined =>
@@ -380,9 +426,10 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     ),
     rowOf(
       PART,
-      'handoff overhead (total − worker start-up − model)',
+      "handoff to a claude worker: cao's share (overhead: total − worker start-up − model)",
       'ms',
       h.map((x) => x.overheadMs),
+      { target: { text: '< 250 ms', met: summarize(h.map((x) => x.overheadMs)).median < 250 } },
     ),
   );
   const steps: Record<string, unknown> = {};
@@ -394,5 +441,37 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     overhead_ms: roundSummary(summarize(h.map((x) => x.overheadMs))),
     steps_ms: steps,
   };
+
+  // cao's share of a handoff with each other installable CLI as the worker (the supervisor
+  // stays Claude Code); BENCH_WORKERS=codex,gemini picks some
+  const workers = (process.env['BENCH_WORKERS'] ?? 'codex,gemini,qwen,opencode,copilot,kimi')
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x !== '' && x !== 'claude');
+  const perCli: Record<string, unknown> = {};
+  for (const cli of workers) {
+    o.log(`handoff to a ${cli} worker ×${handoffReps}`);
+    const w = await handoffs(handoffReps, o.log, cli).catch((e: unknown) => {
+      o.log(`handoff to a ${cli} worker failed: ${(e as Error).message}`);
+      return [];
+    });
+    if (w.length === 0) continue;
+    const over = w.map((x) => x.overheadMs);
+    rows.push(
+      rowOf(PART, `handoff to a ${cli} worker: cao's share (overhead)`, 'ms', over, {
+        target: { text: '< 250 ms', met: summarize(over).median < 250 },
+      }),
+    );
+    const st: Record<string, unknown> = {};
+    for (const k of Object.keys(w[0]?.steps ?? {}))
+      st[k] = roundSummary(summarize(w.map((x) => x.steps[k] ?? Number.NaN)));
+    perCli[cli] = {
+      total_ms: roundSummary(summarize(w.map((x) => x.totalMs))),
+      worker_startup_ms: roundSummary(summarize(w.map((x) => x.workerStartupMs))),
+      overhead_ms: roundSummary(summarize(over)),
+      steps_ms: st,
+    };
+  }
+  details['handoff_per_worker_cli'] = perCli;
   return { part: PART, rows, details };
 }

@@ -1,10 +1,12 @@
 /**
- * Start-up: `cao --help`, `cao session list` against a running server, `cao-mcp-server` to its
- * `initialize` answer and to its `tools/list` answer (time and memory), and cao-server to its
- * first `/health` answer.
+ * Start-up: `cao --help`, `cao session list` against a running server, cao's MCP tools as an
+ * agent's CLI sees them (`tools/list` over HTTP at cao-server's `/mcp`, and through the stdio
+ * bridge `cao-mcp-server`: spawn to `initialize` and `tools/list` answers, a running bridge's
+ * `tools/list`, its memory), cao's memory per running agent, and cao-server to its first
+ * `/health` answer.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +15,7 @@ import { freePort, type Stack } from '../test/e2e/harness.js';
 import { mcpServerNodeFlags } from '../src/lib/self.js';
 import { PROJECT_ROOT } from '../test/support/shared.js';
 import { rowOf, type PartResult } from './lib/report.js';
-import { statusKiB } from './lib/proc.js';
+import { cmdline, statusKiB } from './lib/proc.js';
 import { createTerminals, fakeAgentStack, sleep } from './lib/stack.js';
 import { roundSummary, summarize } from './lib/stats.js';
 
@@ -37,20 +39,27 @@ function timeCli(args: string[], env: NodeJS.ProcessEnv, cwd: string): number {
 interface McpStart {
   initializeMs: number;
   toolsListMs: number;
+  /** `tools/list` round trips on the running bridge, after the first. */
+  againMs: number[];
   tools: number;
   rssMiB: number;
   peakRssMiB: number;
 }
 
-/** One cao-mcp-server from spawn to its answers, spoken to over stdio (JSON-RPC lines). */
-function mcpOnce(env: NodeJS.ProcessEnv, terminalId: string): Promise<McpStart> {
+const AGAIN = 5;
+
+/**
+ * One cao-mcp-server (the stdio bridge to cao-server's `/mcp`) from spawn to its answers, spoken
+ * to over stdio (JSON-RPC lines) as a CLI does, then `tools/list` again on the running bridge.
+ */
+function mcpOnce(env: NodeJS.ProcessEnv, terminalId: string, tokenFile: string): Promise<McpStart> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(
       process.execPath,
       [...mcpServerNodeFlags(), join(BIN, 'cao-mcp-server.js')],
       {
-        env: { ...env, CAO_TERMINAL_ID: terminalId },
+        env: { ...env, CAO_TERMINAL_ID: terminalId, CAO_TERMINAL_TOKEN_FILE: tokenFile },
         stdio: ['pipe', 'pipe', 'pipe'],
       },
     );
@@ -58,6 +67,9 @@ function mcpOnce(env: NodeJS.ProcessEnv, terminalId: string): Promise<McpStart> 
       child.stdin.write(`${JSON.stringify(m)}\n`);
     };
     let initializeMs = 0;
+    let toolsListMs = 0;
+    let sentAt = 0;
+    const againMs: number[] = [];
     let buffer = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -78,8 +90,13 @@ function mcpOnce(env: NodeJS.ProcessEnv, terminalId: string): Promise<McpStart> 
           initializeMs = performance.now() - t0;
           send({ jsonrpc: '2.0', method: 'notifications/initialized' });
           send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
-        } else if (msg.id === 2) {
-          const toolsListMs = performance.now() - t0;
+        } else if (msg.id !== undefined && msg.id >= 2 && msg.id < 2 + AGAIN) {
+          if (msg.id === 2) toolsListMs = performance.now() - t0;
+          else againMs.push(performance.now() - sentAt);
+          sentAt = performance.now();
+          send({ jsonrpc: '2.0', id: msg.id + 1, method: 'tools/list', params: {} });
+        } else if (msg.id === 2 + AGAIN) {
+          againMs.push(performance.now() - sentAt);
           const pid = child.pid ?? 0;
           const rss = statusKiB(pid, 'VmRSS') ?? Number.NaN;
           const peak = statusKiB(pid, 'VmHWM') ?? Number.NaN;
@@ -91,6 +108,7 @@ function mcpOnce(env: NodeJS.ProcessEnv, terminalId: string): Promise<McpStart> 
             resolve({
               initializeMs,
               toolsListMs,
+              againMs,
               tools: msg.result?.tools?.length ?? 0,
               rssMiB: rss / 1024,
               peakRssMiB: peak / 1024,
@@ -110,6 +128,74 @@ function mcpOnce(env: NodeJS.ProcessEnv, terminalId: string): Promise<McpStart> 
       },
     });
   });
+}
+
+/**
+ * `tools/list` as a CLI with an HTTP MCP client sends it: one POST to `/mcp` with the terminal's
+ * token (stateless server: no session to open first), timed to the end of the answer.
+ */
+function httpToolsList(port: number, token: string): Promise<{ ms: number; tools: number }> {
+  const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} });
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const req = request(
+      {
+        host: '127.0.0.1',
+        port,
+        path: '/mcp',
+        method: 'POST',
+        agent: false,
+        headers: {
+          authorization: `Bearer ${token}`,
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (text += d));
+        res.on('end', () => {
+          const ms = performance.now() - t0;
+          if (res.statusCode !== 200) {
+            reject(new Error(`POST /mcp tools/list: ${res.statusCode} ${text}`));
+            return;
+          }
+          const msg = JSON.parse(text) as { result?: { tools?: unknown[] } };
+          resolve({ ms, tools: msg.result?.tools?.length ?? 0 });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/** RSS (MiB) of every cao process on this machine that belongs to stack `s`: its cao-server
+ *  and any cao-mcp-server bridge reaching it (agent CLIs and tmux excluded). */
+function caoRssMiB(s: Stack): { total: number; processes: number } {
+  let kib = 0;
+  let processes = 0;
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    const pid = Number(name);
+    const cmd = cmdline(pid);
+    const server = pid === s.serverPid();
+    const bridge =
+      /cao-mcp-server\.js|dist\/mcp\/main\.js/.test(cmd) && environOf(pid).includes(s.apiUrl);
+    if (!server && !bridge) continue;
+    kib += statusKiB(pid, 'VmRSS') ?? 0;
+    processes++;
+  }
+  return { total: kib / 1024, processes };
+}
+
+function environOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return '';
+  }
 }
 
 /** GET /health once: true on a 200. */
@@ -185,10 +271,42 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     timeCli(['session', 'list'], env, s.work);
     const list = Array.from({ length: reps }, () => timeCli(['session', 'list'], env, s.work));
 
+    const id = ids[0] as string;
+    const tokenFile = join(s.caoHome, 'tmp', `${id}.token`);
+    const token = readFileSync(tokenFile, 'utf8').trim();
+    o.log(`tools/list over HTTP ×${reps * AGAIN}`);
+    await httpToolsList(s.port, token);
+    const httpList: { ms: number; tools: number }[] = [];
+    for (let i = 0; i < reps * AGAIN; i++) httpList.push(await httpToolsList(s.port, token));
+
     o.log(`cao-mcp-server ×${reps}`);
-    await mcpOnce(env, ids[0] as string);
+    await mcpOnce(env, id, tokenFile);
     const mcp: McpStart[] = [];
-    for (let i = 0; i < reps; i++) mcp.push(await mcpOnce(env, ids[0] as string));
+    for (let i = 0; i < reps; i++) mcp.push(await mcpOnce(env, id, tokenFile));
+
+    // cao's memory per running agent: the agents' CLIs reach /mcp over HTTP, so cao runs no
+    // process per agent; measured with 6 and with 24 agents running
+    o.log('memory per agent (6 agents)');
+    const perAgent: { agents: number; mib: number; processes: number }[] = [];
+    const mem6 = caoRssMiB(s);
+    perAgent.push({ agents: ids.length, mib: mem6.total / ids.length, processes: mem6.processes });
+    o.log('memory per agent (24 agents)');
+    const more = await createTerminals(s, {
+      count: 18,
+      perSession: 6,
+      prefix: 'sm',
+      provider: 'claude_code',
+      concurrency: 3,
+    });
+    const all = ids.length + more.length;
+    for (let i = 0; i < 5; i++) {
+      await sleep(500);
+      const m = caoRssMiB(s);
+      perAgent.push({ agents: all, mib: m.total / all, processes: m.processes });
+    }
+    const per24 = perAgent.filter((x) => x.agents === all).map((x) => x.mib);
+    // what each further agent adds (cao-server's own fixed size left out)
+    const marginal = per24.map((m) => (m * all - mem6.total) / (all - ids.length));
 
     o.log(`cao-server to /health ×${serverReps}`);
     const home = mkdtempSync(join(tmpdir(), 'cao-bench-startup-'));
@@ -206,6 +324,8 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     const init = mcp.map((m) => m.initializeMs);
     const listed = mcp.map((m) => m.toolsListMs);
     const rss = mcp.map((m) => m.rssMiB);
+    const httpMs = httpList.map((x) => x.ms);
+    const bridgeAgain = mcp.flatMap((m) => m.againMs);
     const cli = (ms: number[]): { text: string; met: boolean } => ({
       text: '< 150 ms',
       met: summarize(ms).median < 150,
@@ -216,6 +336,21 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
         target: cli(list),
         original: 3800,
       }),
+      rowOf(PART, '`tools/list` as an HTTP MCP client sees it (POST `/mcp`)', 'ms', httpMs),
+      rowOf(PART, '`tools/list` through a running `cao-mcp-server` bridge', 'ms', bridgeAgain),
+      rowOf(PART, `cao's RSS per running agent (${all} agents, MCP over HTTP)`, 'MiB', per24, {
+        target: { text: '≤ 2 MiB', met: summarize(per24).median <= 2 },
+        original: 54,
+      }),
+      rowOf(
+        PART,
+        `cao's RSS added per further agent (${ids.length} → ${all} agents)`,
+        'MiB',
+        marginal,
+        {
+          target: { text: '≤ 2 MiB', met: summarize(marginal).median <= 2 },
+        },
+      ),
       rowOf(PART, '`cao-mcp-server` to `initialize` answer', 'ms', init, {
         target: { text: '< 300 ms', met: summarize(init).median < 300 },
         original: 2600,
@@ -242,6 +377,10 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     details['mcp_rss_mib'] = roundSummary(summarize(rss));
     details['mcp_peak_rss_mib'] = roundSummary(summarize(mcp.map((m) => m.peakRssMiB)));
     details['mcp_tools'] = mcp[0]?.tools;
+    details['http_tools_list_ms'] = roundSummary(summarize(httpMs));
+    details['http_tools'] = httpList[0]?.tools;
+    details['bridge_tools_list_again_ms'] = roundSummary(summarize(bridgeAgain));
+    details['cao_rss_per_agent'] = perAgent;
     details['server_health_ms'] = roundSummary(summarize(server.map((x) => x.healthMs)));
     details['server_rss_at_health_mib'] = roundSummary(summarize(server.map((x) => x.rssMiB)));
   } finally {

@@ -48,6 +48,10 @@ export function tmuxSocket(env: NodeJS.ProcessEnv = process.env): TmuxSocket {
   return {};
 }
 
+/** Sent by the stdio bridge (cao-mcp-server) with every request it forwards to `/mcp`, so
+ *  cao-server can tell (and log) which transport each agent's CLI used. */
+export const MCP_BRIDGE_HEADER = 'x-cao-mcp-bridge';
+
 /**
  * CAO_MCP_TRANSPORT: how agents on this machine reach cao's MCP tools. `http` (the default):
  * cao-server's `/mcp` for every CLI that can; `stdio`: the `cao-mcp-server` bridge for all.

@@ -9,7 +9,7 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
-import { apiBaseUrl } from '../lib/config.js';
+import { apiBaseUrl, MCP_BRIDGE_HEADER } from '../lib/config.js';
 import { readSecret } from '../lib/auth-files.js';
 
 /** A JSON-RPC error answer to `message` when it is a request; undefined for notifications. */
@@ -26,7 +26,7 @@ export async function runMcpServer(): Promise<void> {
   const http = new StreamableHTTPClientTransport(endpoint, {
     // the header tells cao-server the CLI came through this bridge (its logs say which transport)
     requestInit: {
-      headers: { 'x-cao-mcp-bridge': '1', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: { [MCP_BRIDGE_HEADER]: '1', ...(token ? { authorization: `Bearer ${token}` } : {}) },
     },
   });
   const fail = (message: JSONRPCMessage, why: string): void => {

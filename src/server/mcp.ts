@@ -14,6 +14,7 @@ import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/
 import { Hono } from 'hono';
 import { z } from 'zod';
 import type { Core } from '../core/core.js';
+import { MCP_BRIDGE_HEADER } from '../lib/config.js';
 import { errorMessage } from '../lib/errors.js';
 import { isTerminalId } from '../lib/names.js';
 import { caoVersion } from '../lib/version.js';
@@ -191,9 +192,6 @@ function methodsOf(body: unknown): string[] {
     .filter((m): m is string => typeof m === 'string');
 }
 
-/** Sent by the stdio bridge (cao-mcp-server) with every request it forwards. */
-export const BRIDGE_HEADER = 'x-cao-mcp-bridge';
-
 export function mcpRoutes(deps: AppDeps) {
   const { core } = deps;
   return new Hono().on(['POST', 'GET', 'DELETE'], '/mcp', async (c) => {
@@ -228,7 +226,10 @@ export function mcpRoutes(deps: AppDeps) {
       const res = await transport.handleRequest(c.req.raw, { parsedBody: body });
       // the agent's CLI has the tools now: its first task may be typed (launcher.awaitMcp)
       if (res.ok && methodsOf(body).includes('tools/list')) {
-        await core.terminals.markMcpReady(caller, c.req.header(BRIDGE_HEADER) ? 'stdio' : 'http');
+        await core.terminals.markMcpReady(
+          caller,
+          c.req.header(MCP_BRIDGE_HEADER) ? 'stdio' : 'http',
+        );
       }
       return res;
     } finally {

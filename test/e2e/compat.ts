@@ -29,6 +29,9 @@ export interface CliResult {
   version: string;
   testedAt: string;
   columns: Partial<Record<Column, Result>>;
+  /** How the supervisor's CLI reached cao's MCP tools in the handoff test, as cao-server saw it:
+   *  `http` (its `/mcp` directly) or `stdio` (through the cao-mcp-server bridge). */
+  mcpTransport?: string;
   notes: string[];
 }
 
@@ -66,7 +69,11 @@ export function saveResult(
   const before = m.clis[cli];
   m.clis[cli] =
     before && before.version === result.version
-      ? { ...result, columns: { ...before.columns, ...result.columns } }
+      ? {
+          ...result,
+          mcpTransport: result.mcpTransport ?? before.mcpTransport,
+          columns: { ...before.columns, ...result.columns },
+        }
       : result;
   mkdirSync(DOCS, { recursive: true });
   writeFileSync(MATRIX_JSON, `${JSON.stringify(m, null, 2)}\n`);
@@ -81,7 +88,7 @@ export function renderMatrix(m: Matrix): string {
     .sort(([a], [b]) => ORDER.indexOf(a) - ORDER.indexOf(b))
     .map(
       ([cli, r]) =>
-        `| ${cli} (\`${r.provider}\`) | ${r.version} | ${COLUMNS.map((c) => mark(r.columns[c])).join(' | ')} |`,
+        `| ${cli} (\`${r.provider}\`) | ${r.version} | ${r.mcpTransport ?? '—'} | ${COLUMNS.map((c) => mark(r.columns[c])).join(' | ')} |`,
     );
   const notes = Object.entries(m.clis).flatMap(([cli, r]) => r.notes.map((n) => `- ${cli}: ${n}`));
   return [
@@ -101,9 +108,11 @@ export function renderMatrix(m: Matrix): string {
     '- error: an HTTP 400 from the model shown as an error; handoff: this CLI as supervisor handing off to a',
     '  worker of the same CLI and getting its answer; assign: a worker assigned, reporting back with',
     '  `send_message`, delivered to the supervisor; exit: its exit command ended the process.',
+    "- MCP: how the supervisor's CLI reached cao's tools, as cao-server saw its `tools/list`: `http`",
+    "  (cao-server's `/mcp` directly) or `stdio` (through the `cao-mcp-server` bridge).",
     '',
-    `| CLI | version | ${COLUMNS.join(' | ')} |`,
-    `| --- | --- | ${COLUMNS.map(() => ':-:').join(' | ')} |`,
+    `| CLI | version | MCP | ${COLUMNS.join(' | ')} |`,
+    `| --- | --- | :-: | ${COLUMNS.map(() => ':-:').join(' | ')} |`,
     ...rows,
     '',
     'Kiro CLI (`kiro_cli`) and Amazon Q Developer CLI (`q_cli`) are not installable on these machines (not',

@@ -216,6 +216,10 @@ export async function startStack(o: StackOptions): Promise<Stack> {
     DISABLE_AUTOUPDATER: '1',
     CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
     ENABLE_TOOL_SEARCH: 'false',
+    // CAO_MCP_TRANSPORT=stdio runs the whole e2e with the stdio bridge instead of HTTP
+    ...(process.env['CAO_MCP_TRANSPORT']
+      ? { CAO_MCP_TRANSPORT: process.env['CAO_MCP_TRANSPORT'] }
+      : {}),
     ...o.envFromModel?.(model.url),
     ...o.env,
   };

@@ -278,11 +278,15 @@ describe.skipIf(skipReason !== '')(
         180_000,
         "the supervisor's answer to the b2 worker's report",
       );
-      const screen = await s.api<{ output: string }>(
+      // both tasks went out through the ledger; handoff blocks, so assign came after b1's answer
+      const sent = await s.api<{ orchestration_type: string; status: string }[]>(
         'GET',
-        `/terminals/${supervisor.id}/output?mode=full`,
+        `/inbox/messages?sender_id=${supervisor.id}`,
       );
-      expect(screen.body.output).toContain('B1-DONE on the first host');
+      expect(sent.body.map((m) => `${m.orchestration_type}:${m.status}`).sort()).toEqual([
+        'assign:delivered',
+        'handoff:delivered',
+      ]);
       // the assigned worker still runs on b2 (handoff removed its worker on b1)
       const b2 = await th.ssh(th.hosts[1]!, ['tmux', 'list-sessions', '-F', '#{session_name}']);
       expect(b2.stdout).toMatch(/^cao-team$/m);

@@ -267,6 +267,13 @@ for (const setup of CLI_SETUPS.filter((c) => !ONLY || ONLY.includes(c.cli))) {
             60_000,
           );
           expect(fromSupervisor.length).toBeGreaterThan(0);
+          // which transport the supervisor's CLI used for cao's tools, as the server logged it
+          const listed = s
+            .serverLog()
+            .split('\n')
+            .filter((l) => l.includes("listed cao's MCP tools") && l.includes(supervisor!));
+          const via = /"transport":"(\w+)"/.exec(listed.at(-1) ?? '')?.[1];
+          if (via) result.mcpTransport = via;
           // the supervisor got the developer's answer back and went on to the next step
           await s.model.waitForReply(
             (l) =>
