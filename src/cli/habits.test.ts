@@ -170,3 +170,44 @@ describe('cao CLI habits', () => {
     expect(JSON.parse(asJson.out.join('\n'))).toMatchObject({ outcome: 'timeout' });
   });
 });
+
+describe('needs you: the question, its options and the answer command', () => {
+  it('send shows the question and the exact answer command; watch --until waiting stops there', async () => {
+    s = createTestStack({ program: () => fakeClaude({ permissionOn: 'DANGER' }) });
+    const stack = s;
+    expect((await launch(stack, 'w1')).code).toBe(0);
+    const watching = cao(stack, ['session', 'watch', 'w1', '--until', 'waiting']);
+    // the watch prints the current status first; then the send makes the agent ask
+    const asked = await cao(stack, ['session', 'send', 'w1', 'DANGER please']);
+    expect(asked.code).toBe(1);
+    const text = asked.err.join('\n');
+    expect(text).toMatch(/^Error: The agent stopped to ask a question\./);
+    expect(text).toMatch(/Question from [0-9a-f]{8}: /);
+    expect(text).toMatch(/ {2}1\. /);
+    expect(text).toMatch(/Answer with: cao agent answer [0-9a-f]{8} N \(the option's number/);
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    const lines = watched.out.join('\n');
+    expect(lines).toMatch(/^now {7}cao-w1 {2}[0-9a-f]{8} {2}idle/m);
+    expect(lines).toMatch(/cao-w1 {2}[0-9a-f]{8} {2}processing → waiting_user_answer/);
+    expect(lines).toMatch(/Answer with: cao agent answer [0-9a-f]{8} N/);
+    const status = await cao(stack, ['session', 'status', 'w1']);
+    expect(status.out.join('\n')).toMatch(/Status: waiting_user_answer\n\nQuestion from/);
+  });
+
+  it('watch --until completed, as JSON lines, ends at the end of a turn; a bad --until is a usage error', async () => {
+    s = createTestStack({ program: () => fakeClaude({ answer: (m) => `re: ${m}`, turnMs: 200 }) });
+    const stack = s;
+    expect((await launch(stack, 'w2')).code).toBe(0);
+    const watching = cao(stack, ['session', 'watch', 'w2', '--until', 'completed', '--json']);
+    expect((await cao(stack, ['session', 'send', 'w2', 'hello'])).code).toBe(0);
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    const events = watched.out.map((l) => JSON.parse(l) as { type: string; status?: string });
+    expect(events[0]).toMatchObject({ type: 'terminal.current', status: 'idle' });
+    expect(events.at(-1)).toMatchObject({ type: 'terminal.status', status: 'completed' });
+    const bad = await cao(stack, ['session', 'watch', '--until', 'done']);
+    expect(bad.code).toBe(2);
+    expect(bad.err[0]).toBe("Error: --until takes completed or waiting, not 'done'");
+  });
+});

@@ -29,7 +29,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
     load: () => import('./commands/launch.js'),
   },
   session: {
-    summary: 'list | status | send: inspect and talk to sessions',
+    summary: 'list | status | send | watch: inspect, talk to and follow sessions',
     load: () => import('./commands/session.js'),
   },
   shutdown: {

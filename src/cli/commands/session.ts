@@ -10,19 +10,25 @@ import { statusPainter } from '../color.js';
 import { json, row, type CliContext } from '../context.js';
 import { EXIT_TIMEOUT, WaitInterrupted } from '../exit-codes.js';
 import { startProgress } from '../progress.js';
+import { printQuestion } from '../question.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
+import { watchSession } from './session-watch.js';
 
 const USAGE = `Usage:
   cao session list [--json]
   cao session status SESSION [--terminal ID] [--workers] [--json]
   cao session send SESSION MESSAGE [--terminal ID] [--async] [--queue] [--timeout N] [--json]
+  cao session watch [SESSION] [--until completed|waiting] [--json]
 
 SESSION may be given with or without the 'cao-' prefix.
 'send' waits for the answer and prints it (default up to 300 s); with --async it returns as
 soon as the agent took the message. An agent that is busy refuses it; with --queue it is
-delivered when the agent is ready.`;
+delivered when the agent is ready. An expired --timeout exits 124; the agent keeps working.
+'watch' prints each status change (of every session without SESSION) as it happens, with the
+question and the answer command when an agent asks; --until stops at the first terminal that
+completes a turn or waits for an answer.`;
 
-const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send };
+const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send, watch: watchSession };
 
 export function run(argv: string[], ctx: CliContext): Promise<number> {
   return runSubcommand('session', SUBCOMMANDS, USAGE, argv, ctx);
@@ -256,20 +262,6 @@ export function checkAdvice(session: string, terminalId: string): string {
   return (
     `Stopped waiting; the agent keeps working on the message. Check on it with: ` +
     `cao session status ${session} --terminal ${terminalId} (or follow it: cao session watch ${session})`
-  );
-}
-
-function printQuestion(
-  print: (t: string) => void,
-  terminalId: string,
-  q: NonNullable<TerminalView['question']>,
-): void {
-  print(`\nQuestion from ${terminalId}: ${q.text}`);
-  q.options.forEach((o, i) => print(`  ${i + 1}. ${o}`));
-  print(
-    q.options.length > 0
-      ? `Answer with: cao agent answer ${terminalId} <number or option text>`
-      : `Answer with: cao agent answer ${terminalId} "<your answer>"`,
   );
 }
 
