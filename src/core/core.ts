@@ -16,6 +16,7 @@ import { SessionService } from './sessions.js';
 import { TerminalService } from './terminals.js';
 import { StatusTracker } from './tracker.js';
 import { TurnService } from './turns.js';
+import { startWaitingHooks } from './waiting-hooks.js';
 
 export type CoreEdges = Omit<CoreDeps, 'tracker' | 'bus' | 'placement' | 'removeTerminalFiles'> & {
   bus?: EventBus;
@@ -92,6 +93,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
   turns.start();
   const orchestrator = new Orchestrator(deps, sessions, terminals, ledger, turns);
   const tools = new AgentTools(deps, terminals, ledger, turns, orchestrator);
+  const stopWaitingHooks = startWaitingHooks(deps, bus);
   const core: Core = {
     terminals,
     sessions,
@@ -115,6 +117,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
       return report;
     },
     async close() {
+      stopWaitingHooks();
       ledger.stop();
       turns.stop();
       tracker.close();

@@ -45,6 +45,9 @@ const frontMatterSchema = z
     provider_init_timeout: z.number().int().positive().optional(),
     /** Where this agent runs: 'local', a host's name (`cao host add`), or 'auto'. */
     host: z.string().optional(),
+    /** A command (argv: program, then arguments; no shell) run by cao-server each time an
+     * agent of this profile starts waiting for an answer. */
+    on_waiting: z.array(z.string().min(1)).min(1).optional(),
   })
   .loose();
 
