@@ -180,7 +180,7 @@ export async function prepareTerminal(
     spec: {
       host: place.host,
       session: o.session,
-      windowName: windowName(profile.name),
+      windowName: windowName(profile.name, terminalId),
       terminalId,
       cwd,
       argv: spec.argv,

@@ -15,6 +15,8 @@ export interface Terminal {
   created_at: string;
   working_directory: string | null;
   model: string | null;
+  /** While waiting_user_answer: the question and its options, when the screen shows them. */
+  question?: { text: string; options: string[] } | null;
 }
 
 export interface SessionSummary {
