@@ -5,22 +5,9 @@
  */
 import { Command, CommanderError, Option } from 'commander';
 
-export class UsageError extends Error {
-  constructor(
-    message: string,
-    readonly usage: string,
-  ) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { HelpRequested, UsageError } from './usage-error.js';
 
-export class HelpRequested extends Error {
-  constructor(readonly usage: string) {
-    super('help');
-    this.name = 'HelpRequested';
-  }
-}
+export { HelpRequested, UsageError };
 
 /** One option: a flag (`boolean`) or an option with a value (`string`), maybe repeatable. */
 export interface OptionSpec {

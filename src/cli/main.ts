@@ -9,10 +9,9 @@
  *
  * Adding a command: a module under commands/ exporting `run(argv, ctx)`, and one entry here.
  */
-import { Command, CommanderError } from 'commander';
 import { CaoError } from '../lib/errors.js';
 import { caoVersion } from '../lib/version.js';
-import { HelpRequested, UsageError, commanderMessage } from './args.js';
+import { HelpRequested, UsageError } from './usage-error.js';
 import type { CliContext } from './context.js';
 import { EXIT_INTERRUPTED, WaitInterrupted } from './exit-codes.js';
 
@@ -110,7 +109,10 @@ Server: CAO_API_HOST/CAO_API_PORT (default 127.0.0.1:9889); started on demand un
 const silent = { writeOut: () => {}, writeErr: () => {}, outputError: () => {} };
 
 /** The command `argv` names and its arguments, verbatim; a UsageError for an unknown one. */
-function pick(argv: string[]): { name: string; args: string[] } {
+async function pick(argv: string[]): Promise<{ name: string; args: string[] }> {
+  // loaded here, not at the top: `cao --help` and `--version` never load commander
+  const { Command, CommanderError } = await import('commander');
+  const { commanderMessage } = await import('./args.js');
   let chosen: { name: string; args: string[] } | undefined;
   const program = new Command('cao')
     .helpOption(false)
@@ -125,7 +127,7 @@ function pick(argv: string[]): { name: string; args: string[] } {
       .allowUnknownOption()
       .allowExcessArguments()
       .passThroughOptions()
-      .action((_options, cmd: Command) => {
+      .action((_options, cmd: InstanceType<typeof Command>) => {
         chosen = { name, args: cmd.args };
       });
   }
@@ -169,13 +171,13 @@ export async function main(argv: string[], context?: CliContext): Promise<number
         ? argv[1] === undefined
           ? { name: 'help', args: [] }
           : { name: argv[1], args: ['--help'] }
-        : pick(argv);
+        : await pick(argv);
     if (name === 'help') {
       process.stdout.write(`${HELP}\n`);
       return 0;
     }
     const command = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
-    if (!command) return (pick([name]), 2);
+    if (!command) return (await pick([name]), 2);
     const { createContext } = await import('./context.js');
     const { run } = await command.load();
     return (await run(args, context ?? createContext())) ?? 0;
