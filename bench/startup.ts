@@ -331,7 +331,11 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
       met: summarize(ms).median < 150,
     });
     rows.push(
-      rowOf(PART, '`cao --help`', 'ms', help, { target: cli(help), original: 3300 }),
+      rowOf(PART, '`cao --help`', 'ms', help, {
+        // issue 17: commander parses the command line only if help stays this fast
+        target: { text: '< 50 ms', met: summarize(help).median < 50 },
+        original: 3300,
+      }),
       rowOf(PART, '`cao session list` (3 sessions)', 'ms', list, {
         target: cli(list),
         original: 3800,

@@ -53,12 +53,22 @@ export function createContext(): CliContext {
 
 export const json = (v: unknown): string => JSON.stringify(v, null, 2);
 
-/** Left-aligned fixed-width columns (the original CAO's table style). */
-export function row(cells: readonly string[], widths: readonly number[]): string {
+/**
+ * Left-aligned fixed-width columns (the original CAO's table style). `paint` styles one
+ * column's text (a status colour) after the padding is worked out, so colours never shift columns.
+ */
+export function row(
+  cells: readonly string[],
+  widths: readonly number[],
+  paint?: { column: number; with: (text: string) => string },
+): string {
   return cells
     .map((c, i) => {
       const w = widths[i] ?? 0;
-      return i === cells.length - 1 ? c : c.length >= w ? `${c.slice(0, w - 1)} ` : c.padEnd(w);
+      const last = i === cells.length - 1;
+      const text = last ? c : c.length >= w ? c.slice(0, w - 1) : c;
+      const styled = paint?.column === i ? paint.with(text) : text;
+      return last ? styled : styled + ' '.repeat(Math.max(1, w - text.length));
     })
     .join('')
     .trimEnd();

@@ -168,7 +168,7 @@ describe('cao errors', () => {
     s = createTestStack();
     const r = await cao(s, ['server', '--bogus']);
     expect(r.code).toBe(2);
-    expect(r.err[0]).toMatch(/^Error: Unknown option '--bogus'/);
+    expect(r.err[0]).toMatch(/^Error: unknown option '--bogus'/);
     expect(r.err.join('\n')).toContain('Usage: cao-server');
     expect(r.err.join('\n')).not.toMatch(/^\s+at /m);
   });

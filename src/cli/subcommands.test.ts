@@ -55,3 +55,16 @@ describe('runSubcommand', () => {
     }
   });
 });
+
+describe('runSubcommand suggestions', () => {
+  it('suggests the closest sub-command for a typo, and none for a word far from all', async () => {
+    const typo = await runSubcommand('thing', TABLE, 'U', ['lsit'], recorder()).catch(
+      (e: unknown) => e,
+    );
+    expect(typo).toMatchObject({ message: "unknown thing command 'lsit' (did you mean list?)" });
+    const far = await runSubcommand('thing', TABLE, 'U', ['zzzzzz'], recorder()).catch(
+      (e: unknown) => e,
+    );
+    expect(far).toMatchObject({ message: "unknown thing command 'zzzzzz'" });
+  });
+});

@@ -18,6 +18,7 @@ import { StatusTracker } from './tracker.js';
 import { TurnService } from './turns.js';
 import { WorktreeService } from './worktrees.js';
 import { ResumeService } from './resume.js';
+import { startWaitingHooks } from './waiting-hooks.js';
 
 export type CoreEdges = Omit<CoreDeps, 'tracker' | 'bus' | 'placement' | 'removeTerminalFiles'> & {
   bus?: EventBus;
@@ -98,6 +99,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
   turns.start();
   const orchestrator = new Orchestrator(deps, sessions, terminals, ledger, turns);
   const tools = new AgentTools(deps, terminals, ledger, turns, orchestrator);
+  const stopWaitingHooks = startWaitingHooks(deps, bus);
   const core: Core = {
     terminals,
     sessions,
@@ -123,6 +125,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
       return report;
     },
     async close() {
+      stopWaitingHooks();
       ledger.stop();
       turns.stop();
       tracker.close();

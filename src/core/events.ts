@@ -13,6 +13,8 @@ export type CaoEvent =
       previous: Status;
       rule: string;
       evidence: string[];
+      /** With waiting_user_answer: the question and its options, when the screen shows them. */
+      question?: { text: string; options: string[] };
     }
   | {
       type: 'terminal.created';

@@ -271,7 +271,8 @@ describe('startTerminal', () => {
     });
     // the row exists before tracking starts (its first status is persisted onto it)
     expect(seenAtCreation).toEqual([true, false]);
-    expect(record.windowName).toMatch(/^developer-[0-9a-f]{4}$/);
+    // the window names the terminal id every cao command takes
+    expect(record.windowName).toBe(`developer-${record.id}`);
     for (const f of prepared.files) {
       expect(readFileSync(f.path, 'utf8')).toBe(f.content);
       expect(statSync(f.path).mode & 0o777).toBe(0o600);

@@ -16,7 +16,7 @@ import { readSettings } from '../lib/settings.js';
 import { formatSeconds, isoNow, sleep } from '../lib/time.js';
 import { loadProfile } from '../profiles/discovery.js';
 import type { AgentProfile } from '../profiles/profile.js';
-import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
+import { DEFAULT_PROVIDER, getProvider, providers } from '../providers/index.js';
 import {
   isReadyStatus,
   type Detection,
@@ -126,11 +126,24 @@ export async function prepareTerminal(
       place.host === 'local'
         ? 'on the PATH of cao-server. '
         : `on host ${place.host} (on the PATH its ssh sessions get). `;
+    const installed = await installedProviders(place, env['PATH']);
+    const others =
+      installed.length > 0
+        ? ` Installed ${place.host === 'local' ? 'here' : 'there'}: ${installed.join(', ')}.`
+        : ` No agent CLI cao knows is installed ${place.host === 'local' ? 'here' : 'there'}.`;
     throw new CaoError(
       'NOT_INSTALLED',
       `${provider.label} is not installed: '${provider.binary}' was not found ${where}` +
-        `Install it (${provider.installHint}) ${place.host === 'local' ? 'and make sure it is on the PATH cao-server was started with' : 'there'}, or choose another --provider${place.host === 'local' ? '' : ' or --host'}.`,
-      { details: { provider: provider.id, binary: provider.binary, host: place.host } },
+        `Install it (${provider.installHint}) ${place.host === 'local' ? 'and make sure it is on the PATH cao-server was started with' : 'there'}, or choose another --provider${place.host === 'local' ? '' : ' or --host'}.` +
+        others,
+      {
+        details: {
+          provider: provider.id,
+          binary: provider.binary,
+          host: place.host,
+          installed,
+        },
+      },
     );
   }
   if (o.allowedTools) assertKnownTools(o.allowedTools, profile);
@@ -201,7 +214,7 @@ export async function prepareTerminal(
     spec: {
       host: place.host,
       session: o.session,
-      windowName: windowName(profile.name),
+      windowName: windowName(profile.name, terminalId),
       terminalId,
       cwd,
       argv,
@@ -560,4 +573,14 @@ async function discardTerminal(
   // a worker that never started leaves no worktree behind
   const worktree = await deps.store.getWorktree(record.id).catch(() => undefined);
   if (worktree) await destroyWorktree(deps, worktree).catch(() => {});
+}
+
+/** The providers whose CLI is found where the terminal would run (for a not-installed error). */
+async function installedProviders(
+  place: { findBinary(binary: string, path: string | undefined): Promise<string | undefined> },
+  path: string | undefined,
+): Promise<string[]> {
+  const all = Object.values(providers);
+  const found = await Promise.all(all.map((p) => place.findBinary(p.binary, path)));
+  return all.filter((_, i) => found[i] !== undefined).map((p) => p.id);
 }

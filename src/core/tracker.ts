@@ -453,6 +453,7 @@ export class StatusTracker {
         previous,
         rule: d.rule,
         evidence: d.evidence,
+        ...(d.status === 'waiting_user_answer' && d.question ? { question: d.question } : {}),
       });
       this.deps.onStatus?.(e.terminalId, d.status);
     }

@@ -85,8 +85,11 @@ export function assertModel(model: string): string {
   return model;
 }
 
-/** Window name for a terminal: `{profile}-{4 hex}`, trimmed to a valid tmux name. */
-export function windowName(profile: string): string {
+/**
+ * Window name for a terminal: `{profile}-{terminal id}` (`developer-8ca718f7`), trimmed to a
+ * valid tmux name, so the window a user sees in tmux names the id every cao command takes.
+ */
+export function windowName(profile: string, terminalId: string): string {
   const base = profile.replace(/[^A-Za-z0-9_-]/g, '_').slice(0, 58) || 'agent';
-  return `${base}-${randomBytes(2).toString('hex')}`;
+  return `${base}-${terminalId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
 }

@@ -15,6 +15,10 @@ export interface CaoSettings {
     /** Variables that env-policy.ts refuses, allowed anyway by the owner. */
     allow_loader_vars: string[];
   };
+  hooks: {
+    /** argv run when any agent whose profile has no `on_waiting` starts waiting for an answer. */
+    on_waiting: string[];
+  };
 }
 
 export function readSettings(file: string): CaoSettings {
@@ -26,6 +30,7 @@ export function readSettings(file: string): CaoSettings {
   }
   const agents = isObject(raw) && isObject(raw['agents']) ? raw['agents'] : {};
   const env = isObject(raw) && isObject(raw['env']) ? raw['env'] : {};
+  const hooks = isObject(raw) && isObject(raw['hooks']) ? raw['hooks'] : {};
   return {
     agents: {
       dirs: isObject(agents['dirs'])
@@ -39,6 +44,7 @@ export function readSettings(file: string): CaoSettings {
       disabled_dirs: stringList(agents['disabled_dirs']),
     },
     env: { allow_loader_vars: stringList(env['allow_loader_vars']) },
+    hooks: { on_waiting: stringList(hooks['on_waiting']).filter((a) => a !== '') },
   };
 }
 

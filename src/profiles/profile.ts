@@ -47,6 +47,9 @@ const frontMatterSchema = z
     host: z.string().optional(),
     /** Run this agent in its own git worktree (on a branch `cao/<session>/<terminal>`). */
     use_worktree: z.boolean().optional(),
+    /** A command (argv: program, then arguments; no shell) run by cao-server each time an
+     * agent of this profile starts waiting for an answer. */
+    on_waiting: z.array(z.string().min(1)).min(1).optional(),
   })
   .loose();
 

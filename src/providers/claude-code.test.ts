@@ -56,6 +56,19 @@ describe.skipIf(!hasShared())(sharedTitle('claude_code over real captures'), () 
     expect(claudeCode.answerKeys?.(screen, 'use the staging database')).toBeUndefined();
   });
 
+  it('reads the question and its options off a permission prompt', () => {
+    expect(claudeCode.detect(capture('waiting_user_answer.txt')).question).toEqual({
+      text: 'Do you want to proceed?',
+      options: [
+        'Yes',
+        'Yes, and always allow access to /tmp/agentcli-claude/work from this project',
+        'Yes, and switch to auto mode · auto mode handles these prompts for you',
+        'No',
+      ],
+    });
+    expect(claudeCode.detect(capture('idle.txt')).question).toBeUndefined();
+  });
+
   it('says which rule decided, with the evidence line', () => {
     const d = claudeCode.detect(capture('processing.txt'));
     expect(d.rule).toBe('footer-esc-to-interrupt');

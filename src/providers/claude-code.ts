@@ -22,6 +22,7 @@ import {
   noSuchOption,
   optionIndex,
   screenLines,
+  numberedQuestion,
   selectOption,
 } from './screen.js';
 import { claudeSessionId } from './logs/claude.js';
@@ -161,9 +162,14 @@ function detect(screen: string): Detection {
     const trust = find(TRUST_DIALOG_RE);
     if (trust) return waiting('trust-folder-dialog', trust);
     const permission = find(PERMISSION_RE);
-    if (permission) return waiting('permission-prompt', permission, find(/^\s*❯\s*1\./u));
+    if (permission) {
+      return asking(
+        waiting('permission-prompt', permission, find(/^\s*❯\s*1\./u)),
+        numberedQuestion(tail, permission.trim()),
+      );
+    }
     const choice = find(CHOICE_FOOTER_RE);
-    if (choice) return waiting('choice-dialog', choice);
+    if (choice) return asking(waiting('choice-dialog', choice), numberedQuestion(tail));
     const exited = find(EXITED_RE);
     if (exited) return { status: 'error', rule: 'cli-exited', evidence: evidence(exited) };
     return { status: 'unknown', rule: 'no-input-box', evidence: evidence(lines.at(-1)) };
@@ -227,6 +233,11 @@ function detect(screen: string): Detection {
     return { status: 'error', rule: 'api-error', evidence: evidence(lastResponse.l) };
   }
   return { status: 'completed', rule: 'response', evidence: evidence(lastResponse.l) };
+}
+
+/** A waiting detection with the question the screen shows, when it shows one. */
+function asking(d: Detection, question: Detection['question']): Detection {
+  return question ? { ...d, question } : d;
 }
 
 function waiting(rule: string, ...lines: (string | undefined)[]): Detection {

@@ -160,3 +160,33 @@ export function noSuchOption(options: readonly string[], answer: string): CaoErr
     `"${answer.trim()}" is not one of the options (${list}). Answer with an option's number or its text.`,
   );
 }
+
+/**
+ * A numbered menu at the end of a screen (`❯ 1. Yes`, `  2. No`) as a question: its options in
+ * order, and the text of the nearest non-empty line above the first option (or `text`, when
+ * the caller knows the question line). Undefined without a `1.` option.
+ */
+export function numberedQuestion(
+  lines: readonly string[],
+  text?: string,
+): { text: string; options: string[] } | undefined {
+  const OPTION = /^\s*(?:[❯›>]\s*)?(\d+)\.\s+(.*\S)\s*$/u;
+  let first = -1;
+  const options: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = OPTION.exec(lines[i] ?? '');
+    if (!m) continue;
+    if (m[1] === '1') {
+      first = i;
+      options.length = 0;
+    }
+    if (first >= 0 && Number(m[1]) === options.length + 1) options.push(m[2] ?? '');
+  }
+  if (first < 0 || options.length === 0) return undefined;
+  const above = lines
+    .slice(0, first)
+    .map((l) => l.trim())
+    .findLast((l) => l !== '');
+  const question = (text ?? above ?? '').trim();
+  return { text: question, options };
+}

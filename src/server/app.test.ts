@@ -132,6 +132,20 @@ describe('bad input leaves nothing behind', () => {
     await nothingLeft();
   });
 
+  it('a CLI that is not installed: the error names the installed ones', async () => {
+    s = createTestStack({ installed: (b) => b === 'codex' || b === 'gemini' });
+    const r = await launch();
+    expect(r.status).toBe(400);
+    expect(r.body.detail).toMatch(
+      /Claude Code is not installed.* Installed here: codex, gemini_cli\.$/,
+    );
+    await s.close();
+    s = createTestStack({ installed: () => false });
+    const none = await launch();
+    expect(none.body.detail).toMatch(/No agent CLI cao knows is installed here\.$/);
+    await nothingLeft();
+  });
+
   it('a name with odd characters: 400', async () => {
     s = createTestStack();
     const r = await launch('a;b$(x)');

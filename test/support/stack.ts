@@ -14,6 +14,7 @@ import {
   type FlowServiceOptions,
 } from '../../src/flows/flows-service.js';
 import { silentLogger } from '../../src/lib/log.js';
+import { providers } from '../../src/providers/index.js';
 import { caoPaths, ensureLayout, type CaoPaths } from '../../src/lib/paths.js';
 import { FakeRuntime, type FakeProgram } from '../../src/runtime/fake-runtime.js';
 import type { WindowSpec } from '../../src/runtime/runtime.js';
@@ -154,7 +155,25 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
       allowedOrigins: [],
       ...o.security,
     },
-    providerInfo: o.providerInfo ?? (() => Promise.resolve([])),
+    providerInfo:
+      o.providerInfo ??
+      (() =>
+        Promise.resolve(
+          Object.values(providers).map((p) => {
+            const installed = (o.installed ?? (() => true))(p.binary);
+            return {
+              name: p.id,
+              label: p.label,
+              binary: p.binary,
+              installed,
+              path: installed ? `/usr/bin/${p.binary}` : null,
+              version: installed ? `${p.binary} 1.0.0 (fake)` : null,
+              version_number: installed ? '1.0.0' : null,
+              verified: installed ? false : null,
+              verified_versions: [],
+            };
+          }),
+        )),
   });
   return {
     app,

@@ -17,6 +17,8 @@ export interface Terminal {
   model: string | null;
   /** The machine it runs on: 'local', or a remote host's name (`cao host add`). */
   host: string;
+  /** While waiting_user_answer: the question and its options, when the screen shows them. */
+  question?: { text: string; options: string[] } | null;
 }
 
 export interface SessionSummary {

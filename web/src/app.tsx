@@ -10,6 +10,7 @@ import { SpawnPage } from './spawn-page';
 import { store, useStore } from './store';
 import { TerminalPage } from './terminal-page';
 import { StatusBadge, terminalLabel } from './ui';
+import { NotifyButton, useAsking } from './asking';
 
 /** The dashboard needs a login (a one-time link from `cao dashboard`); until then, this. */
 export function App() {
@@ -45,6 +46,7 @@ function Dashboard({ readOnly }: { readOnly: boolean }) {
   const route = useRoute();
   const state = useStore();
   const [version, setVersion] = useState('');
+  useAsking(state.sessions);
   useEffect(() => {
     store.start();
     api
@@ -83,6 +85,7 @@ function Dashboard({ readOnly }: { readOnly: boolean }) {
             viewer (read-only)
           </span>
         ) : null}
+        <NotifyButton />
         {version ? <span class="muted small-text">v{version}</span> : null}
       </header>
       <div class="body">

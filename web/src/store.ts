@@ -67,6 +67,7 @@ class Store {
       const ev = JSON.parse((e as MessageEvent<string>).data) as {
         terminal_id: string;
         status: Status;
+        question?: { text: string; options: string[] };
       };
       let found = false;
       const sessions = this.state.sessions.map((s) => ({
@@ -74,7 +75,7 @@ class Store {
         terminals: s.terminals.map((t) => {
           if (t.id !== ev.terminal_id) return t;
           found = true;
-          return { ...t, status: ev.status };
+          return { ...t, status: ev.status, question: ev.question ?? null };
         }),
       }));
       if (found) this.set({ sessions, statusTick: this.state.statusTick + 1 });

@@ -2,28 +2,20 @@
 import type { ComponentChildren } from 'preact';
 import type { DeliveryState, Status, Terminal } from './api';
 
-const STATUS_LABEL: Record<Status, string> = {
-  idle: 'idle',
-  processing: 'processing',
-  completed: 'completed',
-  waiting_user_answer: 'waiting for answer',
-  error: 'error',
-  unknown: 'unknown',
-};
-
-const SHORT_LABEL: Record<Status, string> = {
+/** The dashboard's one vocabulary of status words (badges, lists, titles). */
+export const STATUS_LABEL: Record<Status, string> = {
   idle: 'idle',
   processing: 'working',
   completed: 'done',
   waiting_user_answer: 'asking',
   error: 'error',
-  unknown: '?',
+  unknown: 'unknown',
 };
 
-export function StatusBadge({ status, short }: { status: Status; short?: boolean }) {
+export function StatusBadge({ status }: { status: Status; short?: boolean }) {
   return (
-    <span class={`badge status-${status}`} data-status={status} title={STATUS_LABEL[status]}>
-      {(short ? SHORT_LABEL : STATUS_LABEL)[status] ?? status}
+    <span class={`badge status-${status}`} data-status={status} title={status}>
+      {STATUS_LABEL[status] ?? status}
     </span>
   );
 }

@@ -8,6 +8,7 @@ import { ok, within } from '../../client/api.js';
 import type { MessageView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { UsageError, parse } from '../args.js';
+import { statusPainter } from '../color.js';
 import { json, row, type CliContext } from '../context.js';
 import { startProgress } from '../progress.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
@@ -182,7 +183,7 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   ctx.out(
     `Terminal: ${terminal.id} (${terminal.agent_profile ?? '-'}, ${terminal.provider}) in ${terminal.session_name}`,
   );
-  ctx.out(`Status: ${detect.status} (rule ${detect.rule})`);
+  ctx.out(`Status: ${statusPainter()(detect.status)} (rule ${detect.rule})`);
   for (const e of detect.evidence) ctx.out(`  | ${e}`);
   const table = (title: string, rows: MessageView[], peer: (m: MessageView) => string): void => {
     ctx.out(`\n${title}:`);

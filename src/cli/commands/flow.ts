@@ -12,6 +12,7 @@ import { CaoError } from '../../lib/errors.js';
 import { assertFileName } from '../../lib/names.js';
 import { UsageError, parse } from '../args.js';
 import { json, row, type CliContext } from '../context.js';
+import { EXIT_TIMEOUT } from '../exit-codes.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
 
 const USAGE = `Usage (cao schedule … is the same command):
@@ -222,5 +223,5 @@ async function runNow(argv: string[], ctx: CliContext): Promise<number> {
       ? `Error: Timed out after ${timeoutS}s; the agent keeps working. Check later with: cao session status ${r.session_name ?? ''}`
       : `Error: The run ended with ${turn.outcome}: ${turn.error ?? turn.evidence.join(' / ')}`,
   );
-  return 1;
+  return turn.outcome === 'timeout' ? EXIT_TIMEOUT : 1;
 }

@@ -6,19 +6,46 @@ import { authFiles } from '../../lib/auth-files.js';
 import { tmuxSocket } from '../../lib/config.js';
 import { caoPaths } from '../../lib/paths.js';
 import { parse } from '../args.js';
-import type { CliContext } from '../context.js';
+import { json, type CliContext } from '../context.js';
 
-const USAGE = 'Usage: cao info';
+const USAGE = `Usage: cao info [--json]
+
+Where cao keeps its data, whether cao-server runs, a dashboard login link, and the cao session
+and terminal this shell is in. With --json the same as one object (no login link).`;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
-  parse(argv, {}, USAGE, 0);
+  const { values } = parse(argv, { json: { type: 'boolean' } }, USAGE, 0);
   const paths = caoPaths();
-  ctx.out(`Database path: ${paths.dbFile}`);
-  ctx.out(`Home: ${paths.home}`);
   const healthy = await ok(ctx.client.api.health.$get()).then(
     () => true,
     () => false,
   );
+  const terminalId = process.env['CAO_TERMINAL_ID'] || undefined;
+  const tmuxSession = process.env['CAO_SESSION_NAME'] || currentTmuxSession();
+  const session = tmuxSession?.startsWith('cao-') ? tmuxSession : undefined;
+  const detail =
+    healthy && session
+      ? await ok(ctx.client.api.sessions[':name'].$get({ param: { name: session } })).catch(
+          () => undefined,
+        )
+      : undefined;
+  const activeTerminals = healthy && session ? (detail?.terminals.length ?? 0) : null;
+  if (values.json) {
+    ctx.out(
+      json({
+        home: paths.home,
+        database: paths.dbFile,
+        server: { url: ctx.client.baseUrl, running: healthy },
+        owner_token_file: authFiles(paths).owner,
+        terminal_id: terminalId ?? null,
+        session: session ?? null,
+        active_terminals: activeTerminals,
+      }),
+    );
+    return 0;
+  }
+  ctx.out(`Database path: ${paths.dbFile}`);
+  ctx.out(`Home: ${paths.home}`);
   ctx.out(`Server: ${ctx.client.baseUrl} (${healthy ? 'running' : 'not running'})`);
   ctx.out(`Owner token: ${authFiles(paths).owner} (the CLI sends it; keep it private)`);
   if (healthy) {
@@ -29,19 +56,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     const clis = await ok(ctx.client.api.agents.providers.$get()).catch(() => []);
     for (const p of clis.filter((x) => x.installed)) ctx.out(`CLI: ${cliLine(p)}`);
   }
-  const session = process.env['CAO_SESSION_NAME'] || currentTmuxSession();
-  if (process.env['CAO_TERMINAL_ID']) ctx.out(`Terminal ID: ${process.env['CAO_TERMINAL_ID']}`);
-  if (!session?.startsWith('cao-')) {
+  if (terminalId) ctx.out(`Terminal ID: ${terminalId}`);
+  if (!session) {
     ctx.out('Not currently in a CAO session.');
     return 0;
   }
   ctx.out(`Session ID: ${session}`);
-  if (healthy) {
-    const d = await ok(ctx.client.api.sessions[':name'].$get({ param: { name: session } })).catch(
-      () => undefined,
-    );
-    ctx.out(`Active terminals: ${d ? d.terminals.length : 0}`);
-  }
+  if (activeTerminals !== null) ctx.out(`Active terminals: ${activeTerminals}`);
   return 0;
 }
 

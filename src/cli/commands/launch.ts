@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { isAbsolute, resolve } from 'node:path';
 import { createInterface } from 'node:readline/promises';
-import { tmuxSocket } from '../../lib/config.js';
+import { apiBaseUrl, tmuxSocket } from '../../lib/config.js';
 import { CaoError } from '../../lib/errors.js';
 import { parseEnvPairs } from '../../lib/env-pairs.js';
 import { ok, within } from '../../client/api.js';
@@ -10,16 +10,17 @@ import type { TerminalView } from '../../core/views.js';
 import { UsageError, parse } from '../args.js';
 import { json, type CliContext } from '../context.js';
 import { startProgress } from '../progress.js';
-import { printTurn, waitWithProgress } from './session.js';
+import { exitCodeOf, printTurn, waitWithProgress } from './session.js';
 
-const USAGE = `Usage: cao launch [MESSAGE] --agents PROFILE [options]
+const usage = (): string => `Usage: cao launch [MESSAGE] --agents PROFILE [options]
        cao launch --resume TERMINAL_ID [--headless] [--json]
 
 Starts a session whose first terminal (the conductor) runs PROFILE, then attaches to it in
 tmux, or with --headless gives it MESSAGE and prints the answer.
+cao-server: ${apiBaseUrl()} (set CAO_API_HOST / CAO_API_PORT for another; started on demand).
 
 Options:
-  --agents PROFILE            agent profile to run (required; see 'curl -sf http://localhost:9889/agents/profiles')
+  --agents PROFILE            agent profile to run (required; see 'cao profile list')
   --session-name NAME         session name; 'cao-' is added when missing (default: random)
   --working-directory DIR     directory the agent works in (default: the current one)
   --provider P                agent CLI: claude_code, ... (default: the profile's, else the default)
@@ -35,10 +36,12 @@ Options:
   --resume TERMINAL_ID        start a terminal of an ended session again, continuing its
                               conversation ('cao session list' shows resumable sessions)
   --async                     with MESSAGE: send it and return without waiting
-  --timeout N                 with MESSAGE: seconds to wait for the answer (default 300)
+  --timeout N                 with MESSAGE: seconds to wait for the answer (default 300;
+                              when it runs out cao exits 124 and the agent keeps working)
   --json                      print the created terminal (and answer) as JSON`;
 
 export async function run(argv: string[], ctx: CliContext): Promise<number> {
+  const USAGE = usage();
   const { values, positionals } = parse(
     argv,
     {
@@ -164,10 +167,11 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
         started.turn_id,
         timeoutS,
         `Working in ${terminal.session_name}`,
+        terminal.session_name,
       );
       if (values.json) ctx.out(json({ terminal, ...outcome }));
       else return printTurn(ctx, terminal.session_name, outcome, timeoutS);
-      return outcome.outcome === 'completed' ? 0 : 1;
+      return exitCodeOf(outcome);
     }
   } else if (values.json) {
     ctx.out(json(terminal));

@@ -7,25 +7,33 @@ import type { TerminalView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { normalizeSessionName } from '../../lib/names.js';
 import { UsageError, parse } from '../args.js';
+import { statusPainter } from '../color.js';
 import { json, row, type CliContext } from '../context.js';
+import { EXIT_TIMEOUT, WaitInterrupted } from '../exit-codes.js';
 import { startProgress } from '../progress.js';
+import { printQuestion } from '../question.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
+import { watchSession } from './session-watch.js';
 
 const USAGE = `Usage:
   cao session list [--json]
   cao session status SESSION [--terminal ID] [--workers] [--json]
   cao session send SESSION MESSAGE [--terminal ID] [--async] [--queue] [--timeout N] [--json]
   cao session resume SESSION [--json]
+  cao session watch [SESSION] [--until completed|waiting] [--json]
 
 SESSION may be given with or without the 'cao-' prefix.
 'send' waits for the answer and prints it (default up to 300 s); with --async it returns as
 soon as the agent took the message. An agent that is busy refuses it; with --queue it is
-delivered when the agent is ready.
+delivered when the agent is ready. An expired --timeout exits 124; the agent keeps working.
+'watch' prints each status change (of every session without SESSION) as it happens, with the
+question and the answer command when an agent asks; --until stops at the first terminal that
+completes a turn or waits for an answer.
 'resume' starts a session that was shut down (or lost with tmux, e.g. by a reboot) again: the
 same profiles in the same directories, each agent continuing its conversation where its CLI
 can ('list' shows them as resumable; 'cao launch --resume TERMINAL_ID' resumes one terminal).`;
 
-const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send, resume };
+const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send, resume, watch: watchSession };
 
 export function run(argv: string[], ctx: CliContext): Promise<number> {
   return runSubcommand('session', SUBCOMMANDS, USAGE, argv, ctx);
@@ -73,6 +81,7 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
   const widths = [25, 12, 15, 10];
+  const paint = { column: 2, with: statusPainter() };
   ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
   ctx.out('-'.repeat(65));
   for (const r of rows) {
@@ -80,6 +89,7 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
       row(
         [r.session, r.conductor?.id ?? '-', r.conductor?.status ?? '-', String(r.terminal_count)],
         widths,
+        paint,
       ),
     );
   }
@@ -184,7 +194,8 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   ctx.out(`Agent: ${target.agent_profile ?? '-'}`);
   ctx.out(`Provider: ${target.provider}`);
   if (target.host !== 'local') ctx.out(`Host: ${target.host}`);
-  ctx.out(`Status: ${target.status}`);
+  const painter = statusPainter();
+  ctx.out(`Status: ${painter(target.status)}`);
   if (usage && usage.replies > 0) ctx.out(`Usage (session): ${usageLine(usage)}`);
   if (target.question) printQuestion(ctx.out, target.id, target.question);
   if (last.output) {
@@ -202,7 +213,12 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
       const widths = [12, 20, 15, 20, 0];
       ctx.out(row(['ID', 'AGENT', 'PROVIDER', 'STATUS', 'HOST'], widths));
       for (const w of workers)
-        ctx.out(row([w.id, w.agent_profile ?? '-', w.provider, w.status, w.host], widths));
+        ctx.out(
+          row([w.id, w.agent_profile ?? '-', w.provider, w.status, w.host], widths, {
+            column: 3,
+            with: painter,
+          }),
+        );
       for (const w of workers) if (w.question) printQuestion(ctx.out, w.id, w.question);
     }
   }
@@ -274,42 +290,53 @@ async function send(argv: string[], ctx: CliContext): Promise<number> {
     started.turn_id,
     timeoutS,
     'Waiting for the agent',
+    session,
   );
   if (values.json) {
     ctx.out(json(outcome));
-    return outcome.outcome === 'completed' ? 0 : 1;
+    return exitCodeOf(outcome);
   }
   return printTurn(ctx, session, outcome, timeoutS);
 }
 
-/** Waits for a turn's end, with a spinner on a terminal. */
+/**
+ * Waits for a turn's end, with a spinner on a terminal. Ctrl-C stops the wait, not the agent:
+ * it rejects with WaitInterrupted, whose advice says how to check on the agent.
+ */
 export async function waitWithProgress(
   client: CaoClient,
   terminalId: string,
   turnId: number,
   timeoutS: number,
   label: string,
+  session: string,
 ): Promise<TurnOutcome> {
   const progress = startProgress(label);
+  const stop = new AbortController();
+  const onInterrupt = (): void => stop.abort();
+  process.once('SIGINT', onInterrupt);
   try {
-    return await awaitTurn(client, terminalId, turnId, Date.now() + timeoutS * 1000);
+    return await awaitTurn(client, terminalId, turnId, Date.now() + timeoutS * 1000, stop.signal);
+  } catch (e) {
+    if (stop.signal.aborted) throw new WaitInterrupted(checkAdvice(session, terminalId));
+    throw e;
   } finally {
+    process.off('SIGINT', onInterrupt);
     progress.stop();
   }
 }
 
-function printQuestion(
-  print: (t: string) => void,
-  terminalId: string,
-  q: NonNullable<TerminalView['question']>,
-): void {
-  print(`\nQuestion from ${terminalId}: ${q.text}`);
-  q.options.forEach((o, i) => print(`  ${i + 1}. ${o}`));
-  print(
-    q.options.length > 0
-      ? `Answer with: cao agent answer ${terminalId} <number or option text>`
-      : `Answer with: cao agent answer ${terminalId} "<your answer>"`,
+/** What to tell someone who stopped waiting: the agent goes on, and how to look at it. */
+export function checkAdvice(session: string, terminalId: string): string {
+  return (
+    `Stopped waiting; the agent keeps working on the message. Check on it with: ` +
+    `cao session status ${session} --terminal ${terminalId} (or follow it: cao session watch ${session})`
   );
+}
+
+/** A turn's exit code: 0 answered, 124 the wait ran out (the agent keeps going), else 1. */
+export function exitCodeOf(o: TurnOutcome): number {
+  return o.outcome === 'completed' ? 0 : o.outcome === 'timeout' ? EXIT_TIMEOUT : 1;
 }
 
 /** Prints the end of a turn for people; the exit code says whether an answer came. */
@@ -325,7 +352,7 @@ export function printTurn(
       ctx.err(
         `Error: Timed out after ${timeoutS}s; the agent is still ${o.status ?? 'working'} and keeps working. Check later with: cao session status ${session} --terminal ${o.terminal_id}`,
       );
-      return 1;
+      return EXIT_TIMEOUT;
     case 'waiting_user_answer':
       ctx.err(`Error: The agent stopped to ask a question${o.question ? '' : ` (${why})`}.`);
       if (o.question) printQuestion(ctx.err, o.terminal_id, o.question);
