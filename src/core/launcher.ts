@@ -177,7 +177,7 @@ export async function prepareTerminal(
     conversationId = o.resume.conversationId;
     argv = provider.resumeArgs(argv, conversationId);
   } else if (provider.conversationArgs) {
-    conversationId = randomUUID();
+    conversationId = provider.conversationIdFor?.(terminalId) ?? randomUUID();
     argv = [...argv, ...provider.conversationArgs(conversationId)];
   }
   const now = isoNow();

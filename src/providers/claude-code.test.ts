@@ -157,8 +157,12 @@ describe('claude_code launch', () => {
       }),
     );
     expect(spec.argv).toContain('--append-system-prompt-file');
-    // its session log is found by this id (logs/claude.ts)
-    expect(spec.argv.slice(-2)).toEqual(['--session-id', claudeSessionId('abcd1234')]);
+    // the conversation's id, by which its session log is found (logs/claude.ts), is given by
+    // the launcher (conversationArgs with conversationIdFor), never twice
+    expect(spec.argv).not.toContain('--session-id');
+    expect(claudeCode.conversationArgs?.(claudeCode.conversationIdFor?.('abcd1234') ?? '')).toEqual(
+      ['--session-id', claudeSessionId('abcd1234')],
+    );
     expect(spec.argv).toContain('/cao/tmp/abcd1234.prompt');
     expect(spec.argv.slice(spec.argv.indexOf('--mcp-config'))).toEqual(
       expect.arrayContaining(['/cao/tmp/abcd1234.mcp.json', '--strict-mcp-config']),

@@ -391,8 +391,6 @@ function launch(ctx: LaunchContext): LaunchSpec {
     argv.push('--mcp-config', mcpFile, '--strict-mcp-config');
   }
   for (const tool of disallowedTools(ctx.allowedTools)) argv.push('--disallowedTools', tool);
-  // its session log is then ~/.claude/projects/…/<this id>.jsonl: the terminal's own (logs/claude.ts)
-  argv.push('--session-id', claudeSessionId(ctx.terminalId));
   const unsetEnv = Object.keys(ctx.env).filter(
     (k) => k.startsWith('CLAUDE') && !KEEP_CLAUDE_ENV_RE.test(k),
   );
@@ -438,5 +436,7 @@ export const claudeCode: Provider = {
   // `--session-id` names the conversation; `--resume` continues it (its transcript is kept
   // per working directory under ~/.claude/projects)
   conversationArgs: (id) => ['--session-id', id],
+  // its session log is then ~/.claude/projects/…/<this id>.jsonl: the terminal's own (logs/claude.ts)
+  conversationIdFor: claudeSessionId,
   resumeArgs: (argv, id) => [...argv, ...(id ? ['--resume', id] : ['--continue'])],
 };

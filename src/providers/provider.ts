@@ -204,6 +204,11 @@ export interface Provider {
    */
   conversationArgs?(id: string): string[];
   /**
+   * Pure: the id to give a terminal's conversation (with `conversationArgs`) when the CLI's
+   * session log is found by it (Claude Code: `<id>.jsonl`); a random UUID when absent.
+   */
+  conversationIdFor?(terminalId: string): string;
+  /**
    * Pure: the launch argv turned into one that continues conversation `id`, or, when `id` is
    * null (the CLI cannot be given one), its latest conversation in the working directory.
    * Absent: the CLI cannot resume, and a resumed terminal starts a new conversation.
