@@ -205,8 +205,15 @@ describe('cao errors', () => {
     // what was lost stays resumable (its conversations can be continued)
     const after = await cao(s, ['session', 'list']);
     expect(after.code).toBe(0);
-    expect(after.out[2]).toMatch(/^cao-gone1 +[a-f0-9]{8} +resumable +1$/);
-    expect(after.out[3]).toBe("Resume one with 'cao session resume SESSION'.");
+    expect(after.out).toEqual(['No active sessions']);
+    expect(after.err).toEqual([
+      "1 ended session can be resumed (cao-gone1): see 'cao session list --resumable'.",
+    ]);
+    const ended = await cao(s, ['session', 'list', '--resumable']);
+    expect(ended.out[2]).toMatch(/^cao-gone1 +[a-f0-9]{8} +resumable +1$/);
+    expect(ended.out[3]).toBe("Resume one with 'cao session resume SESSION'.");
+    const asJson = await cao(s, ['session', 'list', '--json']);
+    expect(JSON.parse(asJson.out.join('\n'))).toEqual([]);
   });
 
   it('every error line starts with "Error: "', async () => {

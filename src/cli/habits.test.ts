@@ -48,7 +48,7 @@ describe('cao CLI habits', () => {
     const typo = await cao(s, ['session', 'list', '--jsno']);
     expect(typo.code).toBe(2);
     expect(typo.err[0]).toBe("Error: unknown option '--jsno' (did you mean --json?)");
-    expect(typo.err).toContain('  cao session list [--json]');
+    expect(typo.err).toContain('  cao session list [--resumable] [--json]');
     const missing = await cao(s, ['shutdown', '--session']);
     expect(missing.code).toBe(2);
     expect(missing.err[0]).toBe("Error: option '--session <value>' argument missing");

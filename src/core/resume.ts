@@ -151,7 +151,7 @@ export class ResumeService {
     if (!r) {
       throw new CaoError(
         'NOT_FOUND',
-        `Terminal ${id} is not resumable: cao keeps the terminals of sessions that were shut down or lost (see 'cao session list'); a running terminal needs no resume.`,
+        `Terminal ${id} is not resumable: cao keeps the terminals of sessions that were shut down or lost (see 'cao session list --resumable'); a running terminal needs no resume.`,
       );
     }
     const view = (await this.deps.runtime.hasSession(r.session))
@@ -200,7 +200,7 @@ function canContinue(provider: string): boolean {
 function nothingToResume(session: string): CaoError {
   return new CaoError(
     'NOT_FOUND',
-    `Session '${session}' has nothing to resume: cao keeps the terminals of sessions that were shut down or lost with their tmux server. 'cao session list' shows the resumable ones.`,
+    `Session '${session}' has nothing to resume: cao keeps the terminals of sessions that were shut down or lost with their tmux server. 'cao session list --resumable' shows the resumable ones.`,
   );
 }
 

@@ -10,7 +10,7 @@ import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
 import { isReadyStatus, type Detection, type Provider } from '../providers/provider.js';
 import { KEY_RE, type PaneViewer } from '../runtime/runtime.js';
-import type { TerminalRecord } from '../store/store.js';
+import type { MessageRecord, TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import {
   acceptMessage,
@@ -19,6 +19,7 @@ import {
   submitInput,
   type SubmitResult,
 } from './input.js';
+import { showsMessage } from './ledger.js';
 import { isGone } from './tracker.js';
 import { TranscriptService } from './transcripts.js';
 import { terminalUsage, type TerminalUsage } from './usage.js';
@@ -30,8 +31,11 @@ export type OutputMode = 'full' | 'last';
 export type AnswerSource = 'transcript' | 'screen';
 
 /** The screen may show a turn's end a moment before the CLI writes it to its log. */
-const LOG_LAG_TRIES = 4;
+const LOG_LAG_TRIES = 8;
 const LOG_LAG_MS = 250;
+
+/** The message a turn answers, as the ledger knows it. */
+type TurnMessage = Pick<MessageRecord, 'id' | 'message' | 'orchestrationType'>;
 
 /** Pause between the keys of a provider's exit sequence. */
 const EXIT_KEY_GAP_MS = 300;
@@ -218,10 +222,11 @@ export class TerminalService {
   async output(
     id: string,
     mode: OutputMode,
+    turnOf?: TurnMessage,
   ): Promise<{ output: string; mode: OutputMode; found: boolean; source: AnswerSource }> {
     const t = await this.record(id);
     if (mode === 'last') {
-      const logged = await this.loggedAnswer(t);
+      const logged = await this.loggedAnswer(t, turnOf);
       if (logged !== undefined) return { output: logged, mode, found: true, source: 'transcript' };
     }
     const history = await this.deps.runtime.capture(this.pane(t), { history: 'all' });
@@ -231,14 +236,22 @@ export class TerminalService {
     return { output: last ?? '', mode, found: last !== undefined, source: 'screen' };
   }
 
-  /** The last answer in the terminal's session log, once its turn is over there too. */
-  private async loggedAnswer(t: TerminalRecord): Promise<string | undefined> {
+  /**
+   * The last answer in the terminal's session log, once its turn is over there too. With
+   * `turnOf`, only the answer to that message: a CLI writes its log a moment after its screen
+   * (Claude Code in batches), so a log whose latest prompt is an older one is read again.
+   */
+  private async loggedAnswer(t: TerminalRecord, turnOf?: TurnMessage): Promise<string | undefined> {
     if (!this.transcripts.supports(t.provider)) return undefined;
     for (let i = 0; i < LOG_LAG_TRIES; i++) {
       const log = await this.transcripts.read(t).catch(() => undefined);
       if (!log) return undefined;
-      if (!log.turnOpen) return log.lastAnswer;
-      // the log's turn is still open: fine while the agent works, a lag when the screen is done
+      const behind =
+        turnOf !== undefined &&
+        !(log.lastPrompt !== undefined && showsMessage(log.lastPrompt, turnOf));
+      if (!log.turnOpen && !behind) return log.lastAnswer;
+      // the log's turn is open (or not there yet): fine while the agent works, a lag when the
+      // screen is done
       if (!isReadyStatus(this.detection(t).status)) return undefined;
       await sleep(LOG_LAG_MS);
     }

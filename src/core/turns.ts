@@ -363,7 +363,7 @@ export class TurnService {
     let output: string | null = null;
     let source: AnswerSource | undefined;
     if (outcome === 'completed' || outcome === 'error') {
-      const read = await this.terminals.output(m.receiverId, 'last').catch(() => undefined);
+      const read = await this.terminals.output(m.receiverId, 'last', m).catch(() => undefined);
       output = read?.output ?? null;
       source = read?.source;
     }

@@ -81,6 +81,63 @@ describe('answers and usage from the session log', () => {
   });
 });
 
+describe("a turn's answer from the session log", () => {
+  it('is the answer to that turn: a log still at an older prompt gives way to the screen', async () => {
+    s = createTestStack({
+      program: () => fakeClaude({ turnMs: 20, answer: (m) => `Answer to ${m}` }),
+    });
+    const t = (
+      await s.req<TerminalView>(
+        'POST',
+        `/sessions?agent_profile=developer&session_name=u2&provider=claude_code&working_directory=${encodeURIComponent(s.work)}`,
+      )
+    ).body;
+    // the log holds an older, finished turn (what a resumed conversation's log looks like
+    // before the CLI has written the new prompt)
+    const dir = join(s.root, '.claude', 'projects', projectDirName(t.working_directory ?? ''));
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `${claudeSessionId(t.id)}.jsonl`), LOG);
+    const sent = await s.req<{ turn_id: number }>('POST', `/terminals/${t.id}/messages`, {
+      message: 'what now?',
+    });
+    const out = await s.req<{ output: string; output_source: string }>(
+      'POST',
+      `/terminals/${t.id}/await`,
+      { turn_id: sent.body.turn_id, timeout: 10 },
+    );
+    expect(out.body).toMatchObject({ output: 'Answer to what now?', output_source: 'screen' });
+
+    // once the log has the turn's prompt and answer, the answer comes from there
+    const next = [
+      { type: 'user', isSidechain: false, message: { role: 'user', content: 'and the log?' } },
+      {
+        type: 'assistant',
+        isSidechain: false,
+        message: {
+          id: 'msg_next',
+          model: 'claude-test',
+          stop_reason: 'end_turn',
+          content: [{ type: 'text', text: 'From **the log**.' }],
+          usage: { input_tokens: 1, output_tokens: 1 },
+        },
+      },
+    ];
+    writeFileSync(
+      join(dir, `${claudeSessionId(t.id)}.jsonl`),
+      `${LOG}${next.map((l) => JSON.stringify(l)).join('\n')}\n`,
+    );
+    const sent2 = await s.req<{ turn_id: number }>('POST', `/terminals/${t.id}/messages`, {
+      message: 'and the log?',
+    });
+    const out2 = await s.req<{ output: string; output_source: string }>(
+      'POST',
+      `/terminals/${t.id}/await`,
+      { turn_id: sent2.body.turn_id, timeout: 10 },
+    );
+    expect(out2.body).toMatchObject({ output: 'From **the log**.', output_source: 'transcript' });
+  });
+});
+
 describe('usage sums', () => {
   const r = (at: string, input: number, costUsd?: number) => ({
     at,

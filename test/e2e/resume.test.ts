@@ -54,7 +54,7 @@ describe.skipIf(skipReason !== '')(e2eTitle('resume on real Claude Code', skipRe
 
     expect((await s.cao(['shutdown', '--session', 'cao-res'])).code).toBe(0);
     expect(existsSync(join(s.caoHome, 'logs', 'cao-res', `${id}.log`))).toBe(true);
-    const list = await s.cao(['session', 'list']);
+    const list = await s.cao(['session', 'list', '--resumable']);
     expect(list.stdout).toMatch(new RegExp(`cao-res +${id} +resumable +1`));
 
     const seen = s.model.watch('teal-4711');

@@ -34,7 +34,7 @@ Options:
   --worktree                  run in a new git worktree (branch cao/SESSION/TERMINAL) made from
                               the working directory's HEAD; see 'cao worktree'
   --resume TERMINAL_ID        start a terminal of an ended session again, continuing its
-                              conversation ('cao session list' shows resumable sessions)
+                              conversation ('cao session list --resumable' shows them)
   --async                     with MESSAGE: send it and return without waiting
   --timeout N                 with MESSAGE: seconds to wait for the answer (default 300;
                               when it runs out cao exits 124 and the agent keeps working)

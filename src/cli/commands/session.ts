@@ -16,7 +16,7 @@ import { runSubcommand, type Subcommand } from '../subcommands.js';
 import { watchSession } from './session-watch.js';
 
 const USAGE = `Usage:
-  cao session list [--json]
+  cao session list [--resumable] [--json]
   cao session status SESSION [--terminal ID] [--workers] [--json]
   cao session send SESSION MESSAGE [--terminal ID] [--async] [--queue] [--timeout N] [--json]
   cao session resume SESSION [--json]
@@ -31,7 +31,7 @@ question and the answer command when an agent asks; --until stops at the first t
 completes a turn or waits for an answer.
 'resume' starts a session that was shut down (or lost with tmux, e.g. by a reboot) again: the
 same profiles in the same directories, each agent continuing its conversation where its CLI
-can ('list' shows them as resumable; 'cao launch --resume TERMINAL_ID' resumes one terminal).`;
+can ('list --resumable' shows them; 'cao launch --resume TERMINAL_ID' resumes one terminal).`;
 
 const SUBCOMMANDS: Record<string, Subcommand> = { list, status, send, resume, watch: watchSession };
 
@@ -48,51 +48,79 @@ const brief = (t: Pick<TerminalView, 'id' | 'agent_profile' | 'provider' | 'stat
 });
 
 async function list(argv: string[], ctx: CliContext): Promise<number> {
-  const { values } = parse(argv, { json: { type: 'boolean' } }, USAGE, 0);
+  const { values } = parse(
+    argv,
+    { json: { type: 'boolean' }, resumable: { type: 'boolean' } },
+    USAGE,
+    0,
+  );
   const client = await ctx.server();
+  if (values.resumable) return listResumable(client, values.json === true, ctx);
   const sessions = await ok(client.api.sessions.$get());
-  const ended = await ok(client.api['resumable-sessions'].$get());
   const rows = sessions.map((s) => ({
     session: s.name,
     conductor: s.conductor,
     terminal_count: s.terminal_count,
   }));
   if (values.json) {
-    const resumable = ended.map((e) => ({
-      session: e.session,
-      conductor: e.terminals[0]
-        ? {
-            id: e.terminals[0].terminal_id,
-            agent_profile: e.terminals[0].agent_profile,
-            provider: e.terminals[0].provider,
-            status: 'resumable',
-          }
-        : null,
-      terminal_count: e.terminals.length,
-      resumable: true,
-      ended_at: e.ended_at,
-      reason: e.reason,
-    }));
-    ctx.out(json([...rows, ...resumable]));
+    ctx.out(json(rows));
     return 0;
   }
-  if (rows.length === 0 && ended.length === 0) {
-    ctx.out('No active sessions');
-    return 0;
+  if (rows.length === 0) ctx.out('No active sessions');
+  else {
+    const widths = [25, 12, 15, 10];
+    const paint = { column: 2, with: statusPainter() };
+    ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
+    ctx.out('-'.repeat(65));
+    for (const r of rows) {
+      ctx.out(
+        row(
+          [r.session, r.conductor?.id ?? '-', r.conductor?.status ?? '-', String(r.terminal_count)],
+          widths,
+          paint,
+        ),
+      );
+    }
   }
-  const widths = [25, 12, 15, 10];
-  const paint = { column: 2, with: statusPainter() };
-  ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
-  ctx.out('-'.repeat(65));
-  for (const r of rows) {
-    ctx.out(
-      row(
-        [r.session, r.conductor?.id ?? '-', r.conductor?.status ?? '-', String(r.terminal_count)],
-        widths,
-        paint,
-      ),
+  // ended sessions are a hint for people, on stderr: the list itself stays what it always was
+  const ended = await ok(client.api['resumable-sessions'].$get());
+  if (ended.length > 0) {
+    const names = ended.map((e) => e.session).join(', ');
+    ctx.err(
+      `${ended.length} ended session${ended.length === 1 ? '' : 's'} can be resumed (${names}): see 'cao session list --resumable'.`,
     );
   }
+  return 0;
+}
+
+/** Sessions that were shut down or lost with tmux and can be started again. */
+async function listResumable(client: CaoClient, asJson: boolean, ctx: CliContext): Promise<number> {
+  const ended = await ok(client.api['resumable-sessions'].$get());
+  if (asJson) {
+    ctx.out(
+      json(
+        ended.map((e) => ({
+          session: e.session,
+          ended_at: e.ended_at,
+          reason: e.reason,
+          terminal_count: e.terminals.length,
+          terminals: e.terminals.map((t) => ({
+            id: t.terminal_id,
+            agent_profile: t.agent_profile,
+            provider: t.provider,
+          })),
+        })),
+      ),
+    );
+    return 0;
+  }
+  if (ended.length === 0) {
+    ctx.out('No resumable sessions');
+    return 0;
+  }
+  const widths = [25, 12, 18, 10];
+  ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
+  ctx.out('-'.repeat(65));
   for (const e of ended) {
     ctx.out(
       row(
@@ -106,7 +134,7 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
       ),
     );
   }
-  if (ended.length > 0) ctx.out("Resume one with 'cao session resume SESSION'.");
+  ctx.out("Resume one with 'cao session resume SESSION'.");
   return 0;
 }
 
@@ -200,7 +228,8 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   if (target.question) printQuestion(ctx.out, target.id, target.question);
   if (last.output) {
     const lines = last.output.split('\n');
-    ctx.out(`\nLast response${last.source === 'transcript' ? ' (from its session log)' : ''}:`);
+    if (last.source === 'transcript') ctx.out('Answer source: its session log (exact text)');
+    ctx.out('\nLast response:');
     ctx.out(lines.slice(0, 20).join('\n'));
     if (lines.length > 20) ctx.out(`... (${lines.length - 20} more lines)`);
   } else {

@@ -33,6 +33,16 @@ interface Block {
 }
 
 /** A prompt the user (or cao) typed, as opposed to tool results and injected context. */
+function promptText(line: Record<string, unknown>): string | undefined {
+  if (!isPrompt(line)) return undefined;
+  const content = obj(line['message'])['content'];
+  if (typeof content === 'string') return content;
+  return (content as Block[])
+    .filter((b) => b.type === 'text' && b.text)
+    .map((b) => b.text as string)
+    .join('\n');
+}
+
 function isPrompt(line: Record<string, unknown>): boolean {
   if (line['type'] !== 'user' || line['isSidechain'] === true || line['isMeta'] === true)
     return false;
@@ -49,6 +59,7 @@ export function parseClaudeLog(text: string): LogSummary {
   const replies = new Map<string, LogReply>();
   let answer: string[] = [];
   let lastAnswer: string | undefined;
+  let lastPrompt: string | undefined;
   let turnOpen = false;
   let costUsd: number | undefined;
   let reported = 0;
@@ -64,7 +75,9 @@ export function parseClaudeLog(text: string): LogSummary {
       if (last) last.costUsd = (last.costUsd ?? 0) + delta;
       continue;
     }
-    if (isPrompt(line)) {
+    const prompt = promptText(line);
+    if (prompt !== undefined) {
+      lastPrompt = prompt;
       turnOpen = true;
       answer = [];
       continue;
@@ -101,7 +114,7 @@ export function parseClaudeLog(text: string): LogSummary {
       turnOpen = false;
     }
   }
-  return { lastAnswer, turnOpen, replies: [...replies.values()], costUsd };
+  return { lastAnswer, turnOpen, lastPrompt, replies: [...replies.values()], costUsd };
 }
 
 export const claudeLog: SessionLog = {

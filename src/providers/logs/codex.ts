@@ -23,11 +23,22 @@ const CLOCK_SLACK_MS = 5_000;
 export function parseCodexLog(text: string): LogSummary {
   const replies: LogReply[] = [];
   let lastAnswer: string | undefined;
+  let lastPrompt: string | undefined;
   let turnOpen = false;
   let model: string | undefined;
   for (const line of jsonLines(text)) {
     const p = obj(line['payload']);
     if (line['type'] === 'turn_context') model = str(p['model']) ?? model;
+    if (line['type'] === 'response_item' && p['type'] === 'message' && p['role'] === 'user') {
+      const content = Array.isArray(p['content'])
+        ? (p['content'] as Record<string, unknown>[])
+        : [];
+      const text = content
+        .filter((b) => b['type'] === 'input_text' && typeof b['text'] === 'string')
+        .map((b) => b['text'] as string)
+        .join('\n');
+      if (text !== '') lastPrompt = text;
+    }
     if (line['type'] !== 'event_msg') continue;
     if (p['type'] === 'task_started') turnOpen = true;
     else if (p['type'] === 'task_complete') {
@@ -50,7 +61,7 @@ export function parseCodexLog(text: string): LogSummary {
       });
     }
   }
-  return { lastAnswer, turnOpen, replies };
+  return { lastAnswer, turnOpen, lastPrompt, replies };
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');

@@ -42,6 +42,8 @@ export interface LogSummary {
   lastAnswer: string | undefined;
   /** A user message came after the latest answer and its turn has not ended. */
   turnOpen: boolean;
+  /** The text of the latest user message (what started the latest turn), as the log has it. */
+  lastPrompt?: string | undefined;
   /** Each model reply, in order (usage per turn and totals are sums of these). */
   replies: LogReply[];
   /** Cost in USD when the CLI itself reports it (Claude Code), for the whole log. */

@@ -55,9 +55,11 @@ describe('Claude Code session log', () => {
       isSidechain: false,
       message: { role: 'user', content: 'and now?' },
     });
+    expect(parseClaudeLog(text).lastPrompt).toContain('CAO-FENCE');
     const s = parseClaudeLog(`${text}${next}\n{"type":"assis`);
     expect(s.turnOpen).toBe(true);
     expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.lastPrompt).toBe('and now?');
   });
 
   it("is found by the session id cao gives the CLI, in the folder of the terminal's directory", () => {
@@ -81,6 +83,7 @@ describe('Codex session log', () => {
     const s = parseCodexLog(text);
     expect(s.lastAnswer).toBe(ANSWER);
     expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toBe('fence please (CAO-FENCE)');
   });
 
   it('counts each reply from token_count events, cached input apart', () => {
