@@ -516,6 +516,45 @@ describe('a reply with no end-of-turn mark yet (Codex streams without a busy lin
   });
 });
 
+describe('a message the CLI took but has not drawn yet (Gemini CLI clears its box first)', () => {
+  const gemini = testdataOf('gemini_cli');
+  const EMPTY = gemini('idle/gemini-0.61.0-trust-restarted.txt');
+  const DONE = gemini('completed/gemini-0.61.0-quoted-markers.txt');
+
+  it('an empty prompt right after a submission is processing, not the end of the turn', async () => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
+    expect(getProvider('gemini_cli').detect(EMPTY)).toMatchObject({ rule: 'empty-prompt' });
+    tracker.turnStarted('aaaa0001');
+    pane.show(EMPTY);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({
+      status: 'processing',
+      rule: 'submitted-not-drawn',
+    });
+    pane.show(DONE);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+    expect(statuses()).toEqual(['processing', 'completed']);
+  });
+
+  it('is believed once the screen stayed the same TENTATIVE_SETTLE_MS (a message that left no trace)', async () => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
+    tracker.turnStarted('aaaa0001');
+    pane.show(EMPTY);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    await advance(TENTATIVE_SETTLE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'idle', rule: 'empty-prompt' });
+  });
+
+  it('without a submission an empty prompt is idle at once', async () => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
+    pane.show(EMPTY);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'idle', rule: 'empty-prompt' });
+  });
+});
+
 describe('untrack and close', () => {
   it("stops a session's watch with its last terminal, not before", async () => {
     await tracked('aaaa0001');

@@ -91,6 +91,21 @@ export interface TrackerDeps {
 
 const UNKNOWN: Detection = { status: 'unknown', rule: 'not-read-yet', evidence: [] };
 
+/** Why a detection within a turn cao submitted is not believed yet, if it is held. */
+function heldReason(d: Detection): { rule: string; why: string } | undefined {
+  if (d.status === 'completed' && d.tentative)
+    return {
+      rule: 'reply-without-end-mark',
+      why: 'no end-of-turn mark yet: the reply may still be streaming',
+    };
+  if (d.status === 'idle' && d.rule === 'empty-prompt')
+    return {
+      rule: 'submitted-not-drawn',
+      why: 'cao submitted a message the screen does not show yet',
+    };
+  return undefined;
+}
+
 export class StatusTracker {
   private readonly entries = new Map<string, Entry>();
   private readonly byPane = new Map<string, Entry>();
@@ -393,13 +408,17 @@ export class StatusTracker {
   }
 
   /**
-   * What a turn cao saw start makes of a detection. A tentative completion (an answer with no
-   * end-of-turn mark) is held as processing while the reply may still stream, and believed
-   * once the screen has not changed for TENTATIVE_SETTLE_MS; any other end closes the turn.
+   * What a turn cao saw start makes of a detection. Two readings are held as processing while
+   * the turn may still be on its way, and believed once the screen has not changed for
+   * TENTATIVE_SETTLE_MS: a tentative completion (an answer with no end-of-turn mark, while the
+   * reply may still stream), and an empty prompt with no message in the transcript (the CLI
+   * took the message but has not drawn it yet: Gemini CLI clears its box first). Any other
+   * end closes the turn.
    */
   private withinTurn(e: Entry, d: Detection, changed: boolean): Detection {
     if (d.status === 'processing' || d.status === 'waiting_user_answer') return d;
-    if (!(d.status === 'completed' && d.tentative && e.turnOpen)) {
+    const held = e.turnOpen ? heldReason(d) : undefined;
+    if (!held) {
       e.turnOpen = false;
       clearTimeout(e.settle);
       e.settle = undefined;
@@ -414,11 +433,7 @@ export class StatusTracker {
         this.apply(e, d);
       }, TENTATIVE_SETTLE_MS);
     }
-    return {
-      status: 'processing',
-      rule: 'reply-without-end-mark',
-      evidence: [...d.evidence, 'no end-of-turn mark yet: the reply may still be streaming'],
-    };
+    return { status: 'processing', rule: held.rule, evidence: [...d.evidence, held.why] };
   }
 
   /** The terminal's host cannot be reached now: status unknown (not ready, not gone). */

@@ -282,6 +282,14 @@ export class FakeRuntime implements TerminalRuntime {
     return Promise.resolve();
   }
 
+  /** The watch of `session` ends while the session runs on (a control client that died with
+   *  its link, or was killed): its listeners hear session-closed, as from tmux. */
+  endWatch(session: string, reason: string): void {
+    const set = this.listeners.get(session);
+    this.listeners.delete(session);
+    for (const l of set ?? []) l({ type: 'session-closed', session, reason });
+  }
+
   watch(session: string, listener: RuntimeListener): () => void {
     let set = this.listeners.get(session);
     if (!set) this.listeners.set(session, (set = new Set()));

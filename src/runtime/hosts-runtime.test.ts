@@ -94,6 +94,46 @@ describe('HostsRuntime', () => {
     expect(events).toContainEqual({ type: 'host-up', host: 'b1' });
   });
 
+  it('a watch that ends as its link drops (before the link is known down) is not the session ending', async () => {
+    const { rt, b1 } = await setup();
+    await rt.createSession(spec({ host: 'b1' }));
+    const events: RuntimeEvent[] = [];
+    rt.watch('cao-s', (e) => events.push(e));
+    // the control client exits first; the host cannot be asked any more
+    const asked = vi.spyOn(b1.rt, 'hasSession').mockImplementationOnce(async () => {
+      b1.setUp(false);
+      throw new Error('ssh: connect to host b1 port 22: Connection refused');
+    });
+    b1.rt.endWatch('cao-s', 'tmux exited (255)');
+    await expect.poll(() => asked.mock.calls.length).toBe(1);
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events.map((e) => e.type)).not.toContain('session-closed');
+    expect(await rt.hasSession('cao-s')).toBe(true);
+    // back up: watched again, and its output is heard
+    b1.setUp(true);
+    await expect
+      .poll(() => {
+        b1.rt.paneOf('aaaa0001').show('working');
+        return events.some((e) => e.type === 'output' && e.paneId === 'b1/%0');
+      })
+      .toBe(true);
+  });
+
+  it('a watch that ends while the host says the session runs is attached again', async () => {
+    const { rt, b1 } = await setup();
+    await rt.createSession(spec({ host: 'b1' }));
+    const events: RuntimeEvent[] = [];
+    rt.watch('cao-s', (e) => events.push(e));
+    b1.rt.endWatch('cao-s', 'killed by someone');
+    await new Promise((r) => setTimeout(r, 10));
+    expect(events.map((e) => e.type)).not.toContain('session-closed');
+    b1.rt.paneOf('aaaa0001').show('working');
+    expect(events).toContainEqual({ type: 'output', paneId: 'b1/%0' });
+    // a session that really ended is heard as such
+    await b1.rt.killSession('cao-s');
+    await expect.poll(() => events.map((e) => e.type)).toContain('session-closed');
+  });
+
   it('a session known only from the store, on a host that is down, is kept and not watched', async () => {
     const { rt, b1 } = await setup();
     b1.setUp(false);

@@ -353,18 +353,37 @@ export class HostsRuntime implements TerminalRuntime {
           return;
         case 'session-closed':
           w.stops.delete(host);
-          // a dropped link ends its control clients too: that is the host being down
-          if (!l.isUp()) return;
-          this.where.get(session)?.delete(host);
-          // the session goes on while another host still has it
-          if ((this.where.get(session)?.size ?? 0) > 0) return;
-          emit(e);
+          // a dropped link ends its control clients too, often a moment before the link is
+          // known to be down: the session ended only when the host itself says so
+          void this.sessionOn(host, session).then((state) => {
+            // the host answered that it still runs: only the control client ended; watch again
+            if (state === 'alive') this.attachWatches(session, host);
+            if (state !== 'ended') return;
+            this.where.get(session)?.delete(host);
+            // the session goes on while another host still has it
+            if ((this.where.get(session)?.size ?? 0) > 0) return;
+            emit(e);
+          });
           return;
         default:
           emit(e);
       }
     });
     w.stops.set(host, stop);
+  }
+
+  /** Whether `session` runs on `host`, as the host says; unknown when it cannot be asked (the
+   *  link is down: the host keeps its sessions until it is back or given up). */
+  private async sessionOn(host: string, session: string): Promise<'alive' | 'ended' | 'unknown'> {
+    const l = this.links.get(host);
+    if (!l || !l.isUp()) return 'unknown';
+    try {
+      const alive = await l.runtime.hasSession(session);
+      if (!l.isUp()) return 'unknown';
+      return alive ? 'alive' : 'ended';
+    } catch {
+      return 'unknown';
+    }
   }
 
   private hostDown(host: string, reason: string): void {
