@@ -54,10 +54,13 @@ export interface CreateTerminalOptions {
   model?: string | undefined;
   callerId?: string | undefined;
   sessionEnv: Readonly<Record<string, string>>;
-  /** Where it runs: 'local' (default), a host's name, or 'auto' (hosts.ts). */
+  /** Where it runs: a host's name, 'local' or 'auto' (hosts.ts); default: the profile's
+   *  `host:`, else the caller's host (a worker goes where its supervisor works), else local. */
   host?: string | undefined;
-  /** When the working directory does not exist where it runs, start in the home there
-   *  (a worker placed on another host than its caller's folder). */
+  /** A worker's caller's host. */
+  callerHost?: string | undefined;
+  /** The working directory is the caller's, not asked for: on another host than the caller's
+   *  where that folder does not exist, the worker starts in its home there. */
   fallbackToHome?: boolean | undefined;
   /** Run in a new git worktree made from the working directory's HEAD (worktrees.ts);
    *  default: the profile's `use_worktree`. */
@@ -86,9 +89,11 @@ export async function prepareTerminal(
   const profile = loadProfile(o.profileName, { paths: deps.paths, home: deps.home });
   const providerId = o.provider || profile.provider || o.fallbackProvider || DEFAULT_PROVIDER;
   const provider = getProvider(providerId);
-  const place = await deps.placement(o.host ?? profile.host ?? undefined);
+  const place = await deps.placement(o.host ?? profile.host ?? o.callerHost ?? undefined);
+  const elsewhere = place.host !== (o.callerHost ?? 'local');
   const dir = await resolveDirectoryOn(place, o.workingDirectory).catch(async (e: unknown) => {
-    if (!o.fallbackToHome || !(e instanceof CaoError) || e.code !== 'INVALID_INPUT') throw e;
+    if (!o.fallbackToHome || !elsewhere || !(e instanceof CaoError) || e.code !== 'INVALID_INPUT')
+      throw e;
     return resolveDirectoryOn(place, place.home);
   });
   const terminalId = o.resume?.terminalId ?? newTerminalId();

@@ -27,7 +27,7 @@ export interface StartWorkerOptions {
   message: string;
   type: 'assign' | 'handoff';
   /** Where the worker runs: 'local', a host's name, or 'auto' (default: the profile's, else
-   *  this machine). */
+   *  its caller's host, else this machine). */
   host?: string | undefined;
   /** Run the worker in its own git worktree (default: the profile's `use_worktree`). */
   useWorktree?: boolean | undefined;
@@ -66,10 +66,9 @@ export class Orchestrator {
       const state = pane ? await this.deps.runtime.paneState(pane) : undefined;
       cwd = state?.currentPath || caller.workingDirectory || undefined;
     }
-    // a worker on another host than its caller starts where the caller is, if that folder
-    // exists there, else in its home there
-    const fallbackToHome =
-      o.workingDirectory === undefined && (o.host ?? 'local') !== (caller?.host ?? 'local');
+    // a worker starts where its caller is; on another host than the caller's, in that folder
+    // if it exists there, else in its home there
+    const fallbackToHome = o.workingDirectory === undefined;
     cwd ??= (await this.sessions.record(session)).workingDirectory ?? this.deps.home;
     let messageId = 0;
     const terminal = await this.sessions.addTerminal(
@@ -83,6 +82,7 @@ export class Orchestrator {
         model: o.model,
         callerId: caller?.id,
         host: o.host,
+        callerHost: caller?.host,
         useWorktree: o.useWorktree,
       },
       {

@@ -72,7 +72,7 @@ export function createToolServer(
       .string()
       .optional()
       .describe(
-        "Where the worker runs: 'local', a host's name (see cao host list), or 'auto' (the host with the most free memory). Default: the profile's host, else this machine",
+        "Where the worker runs: 'local', a host's name (see cao host list), or 'auto' (the host with the most free memory). Default: the profile's host, else the caller's own host",
       ),
     use_worktree: z
       .boolean()

@@ -80,6 +80,32 @@ describe.skipIf(skipReason !== '')(
               ],
             },
             { match: 'B2-REPORT', reply: 'TEAM-ALL-OK' },
+            // the skill document's Quick Example, with --host
+            {
+              match: 'Build a hello-world Python script',
+              steps: [
+                {
+                  tool: 'handoff',
+                  input: { agent_profile: 'developer', message: 'QX-DEV: write hello.py' },
+                },
+                {
+                  tool: 'handoff',
+                  input: { agent_profile: 'reviewer', message: 'QX-REVIEW: check hello.py' },
+                },
+                { text: 'QX-ALL-DONE' },
+              ],
+            },
+            {
+              match: 'QX-DEV',
+              steps: [
+                { tool: '@shell', command: 'echo \'print("hello, world")\' > hello.py' },
+                { text: 'QX-DEV-DONE' },
+              ],
+            },
+            {
+              match: 'QX-REVIEW',
+              steps: [{ tool: '@shell', command: 'cat hello.py' }, { text: 'QX-REVIEW-OK' }],
+            },
           ],
         },
       });
@@ -98,6 +124,7 @@ describe.skipIf(skipReason !== '')(
       await s.startServer();
       expect((await s.cao(['install', 'developer'])).code).toBe(0);
       expect((await s.cao(['install', 'code_supervisor'])).code).toBe(0);
+      expect((await s.cao(['install', 'reviewer'])).code).toBe(0);
     }, 300_000);
 
     afterAll(async () => {
@@ -290,6 +317,55 @@ describe.skipIf(skipReason !== '')(
       // the assigned worker still runs on b2 (handoff removed its worker on b1)
       const b2 = await th.ssh(th.hosts[1]!, ['tmux', 'list-sessions', '-F', '#{session_name}']);
       expect(b2.stdout).toMatch(/^cao-team$/m);
+    });
+
+    it("the skill document's Quick Example with --host: the supervisor and its workers run on b2, in the project there", async () => {
+      const project = homes[1]!.work;
+      const r = await s.cao(
+        [
+          'launch',
+          '--agents',
+          'code_supervisor',
+          '--headless',
+          '--yolo',
+          '--host',
+          'b2',
+          '--provider',
+          'claude_code',
+          '--session-name',
+          'my-task',
+          '--working-directory',
+          project,
+          'Build a hello-world Python script. Delegate to developer, then reviewer.',
+        ],
+        { timeoutMs: 300_000 },
+      );
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-3000)}`).toBe(0);
+      expect(r.stdout).toContain('on host b2');
+      expect(r.stdout).toContain('QX-ALL-DONE');
+      const st = await s.cao(['session', 'status', 'cao-my-task']);
+      expect(st.code, st.stderr).toBe(0);
+      expect(st.stdout).toContain('Host: b2');
+      expect(st.stdout).toContain('Status: completed');
+      expect(st.stdout).toContain('QX-ALL-DONE');
+      const workers = await s.cao(['session', 'status', 'cao-my-task', '--workers', '--json']);
+      expect(workers.code, workers.stderr).toBe(0);
+      expect(JSON.parse(workers.stdout)).toMatchObject({ conductor: { host: 'b2' } });
+      // the developer wrote the script in the project on b2 (handoff removed both workers)
+      const script = await th.ssh(th.hosts[1]!, ['cat', `${project}/hello.py`]);
+      expect(script.stdout).toContain('print("hello, world")');
+      const sent = await s.api<{ orchestration_type: string; status: string }[]>(
+        'GET',
+        `/inbox/messages?sender_id=${(await terminalOf('cao-my-task')).id}`,
+      );
+      expect(sent.body.map((m) => `${m.orchestration_type}:${m.status}`)).toEqual([
+        'handoff:delivered',
+        'handoff:delivered',
+      ]);
+      const shut = await s.cao(['shutdown', '--session', 'cao-my-task']);
+      expect(shut.code, shut.stderr).toBe(0);
+      const left = await th.ssh(th.hosts[1]!, ['tmux', 'list-sessions', '-F', '#{session_name}']);
+      expect(left.stdout).not.toMatch(/^cao-my-task$/m);
     });
 
     it('cao host remove is refused while agents run there, and --force ends them', async () => {
