@@ -118,6 +118,31 @@ describe('submitInput', () => {
     expect(box(pane)).toBe('');
   });
 
+  it('does not take a half-drawn frame (no box) for the Enter taken: Gemini CLI redraws on Enter', async () => {
+    // the first Enter is lost in a redraw: for a moment the screen has no input box at all,
+    // then it is back with the text still in it
+    const inner = fakeClaude();
+    let redraws = 1;
+    const pane = await start({
+      start: (p) => inner.start(p),
+      paste: (p, text) => inner.paste?.(p, text),
+      keys: (p, keys) => {
+        if (redraws > 0 && keys.includes('Enter')) {
+          redraws--;
+          const before = p.screen;
+          p.show('\n'.repeat(10));
+          setTimeout(() => p.show(before), 60);
+          return;
+        }
+        inner.keys?.(p, keys);
+      },
+    });
+    expect(await submit(pane, 'redrawn away')).toEqual({ enters: 2, echoed: true });
+    expect(pane.keysPressed).toEqual(['Enter', 'Enter']);
+    expect(box(pane)).toBe('');
+    expect(pane.screen).toContain('❯ redrawn away');
+  });
+
   it('fails loudly when the text never leaves the box, after submitAttempts Enters', async () => {
     const pane = await start(fakeClaude({ swallowEnters: 99 }));
     await expect(submit(pane, 'stuck here')).rejects.toMatchObject({

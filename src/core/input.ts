@@ -93,8 +93,15 @@ export async function submitInput(
       const screen = await runtime.capture(paneId);
       if (screen === pressedOn) return false;
       const box = provider.inputText(screen);
-      // no box (the CLI went busy or opened a dialog) or an emptied box: the Enter was taken
-      const left = box === undefined || box === '' || box === beforeBox;
+      if (box === undefined) {
+        // no box: the CLI went busy or opened a dialog, unless the frame is half drawn (Gemini
+        // CLI redraws the whole screen): then the text may still wait in the box
+        const status = provider.detect(screen).status;
+        if (status === 'unknown') return false;
+        return echoed || status === 'processing' || showsText(screen, text);
+      }
+      // an emptied box: the Enter was taken
+      const left = box === '' || box === beforeBox;
       if (!left || echoed) return left;
       return provider.detect(screen).status === 'processing' || showsText(screen, text);
     });
