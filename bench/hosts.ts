@@ -110,6 +110,35 @@ async function detection(
   return out;
 }
 
+/**
+ * Where a handoff's time went, from the server's events (ms after the request): the worker's
+ * window, its first ready screen, cao's readiness, the task typed and delivered, the worker's
+ * turn seen to start and end, the turn read, and the worker removed.
+ */
+function phasesOf(evs: BenchEvent[], start: number): Record<string, number> {
+  const created = evs.find((e) => e.type === 'terminal.created');
+  const id = created?.terminal_id;
+  const mine = evs.filter((e) => e.terminal_id === id || e.receiver_id === id);
+  const first = (pred: (e: BenchEvent) => boolean): number | undefined => {
+    const e = mine.find(pred);
+    return e === undefined ? undefined : Math.round(e.at - start);
+  };
+  const out: Record<string, number | undefined> = {
+    created: first((e) => e.type === 'terminal.created'),
+    ready_screen: first((e) => e.type === 'terminal.status' && READY.has(e.status ?? '')),
+    ready: first((e) => e.type === 'terminal.ready'),
+    submitting: first((e) => e.type === 'message.state' && e.state === 'submitting'),
+    delivered: first((e) => e.type === 'message.state' && e.state === 'delivered'),
+    processing: first((e) => e.type === 'terminal.status' && e.status === 'processing'),
+    completed: first((e) => e.type === 'terminal.status' && e.status === 'completed'),
+    turn_ended: first((e) => e.type === 'turn.ended'),
+    deleted: first((e) => e.type === 'terminal.deleted'),
+  };
+  return Object.fromEntries(
+    Object.entries(out).filter((x): x is [string, number] => x[1] !== undefined),
+  );
+}
+
 /** Handoffs from a fake supervisor here to a fake worker at `at`: total and cao's share (ms). */
 async function handoffs(
   s: Stack,
@@ -117,8 +146,12 @@ async function handoffs(
   supervisor: string,
   at: Placed,
   reps: number,
-): Promise<{ ok: { total: number; startup: number; share: number }[]; failed: string[] }> {
-  const out: { total: number; startup: number; share: number }[] = [];
+): Promise<{
+  ok: { total: number; startup: number; share: number; phases: Record<string, number> }[];
+  failed: string[];
+}> {
+  const out: { total: number; startup: number; share: number; phases: Record<string, number> }[] =
+    [];
   const failed: string[] = [];
   for (let i = 0; i <= reps; i++) {
     const from = ev.events.length;
@@ -149,7 +182,9 @@ async function handoffs(
     );
     if (!created || !ready) throw new Error(`handoff ${i}: no created/ready events`);
     const startup = ready.at - created.at;
-    if (i > 0) out.push({ total, startup, share: total - startup - TURN_MS });
+    const start = performance.timeOrigin + t0;
+    if (i > 0)
+      out.push({ total, startup, share: total - startup - TURN_MS, phases: phasesOf(evs, start) });
     await sleep(500);
   }
   return { ok: out, failed };
@@ -195,7 +230,14 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     const here: Placed = { host: 'local', work: BENCH_WORK };
     const b1: Placed = { host: 'b1', work: homes[0]!.work };
     const b2: Placed = { host: 'b2', work: homes[1]!.work };
-    ev = await EventLog.open(s, ['terminal.status', 'terminal.created', 'message.state']);
+    ev = await EventLog.open(s, [
+      'terminal.status',
+      'terminal.created',
+      'terminal.ready',
+      'terminal.deleted',
+      'message.state',
+      'turn.ended',
+    ]);
 
     o.log(`detection: ${turns} turns here and on b1 (FAKE_CLAUDE_TURN_MS=${TURN_MS})`);
     const dLocal = await detection(s, ev, here, localLog, turns);
@@ -223,6 +265,17 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     const hLocal = hl.ok;
     const hRemote = hr.ok;
     for (const f of [...hl.failed, ...hr.failed]) o.log(`FAILED ${f}`);
+    for (const [where, list] of [
+      ['here', hLocal],
+      ['b1', hRemote],
+    ] as const) {
+      const keys = [...new Set(list.flatMap((h) => Object.keys(h.phases)))];
+      const median = (k: string): number =>
+        summarize(list.map((h) => h.phases[k]).filter((v): v is number => v !== undefined)).median;
+      o.log(
+        `handoff ${where}, median ms after the request: ${keys.map((k) => `${k} ${Math.round(median(k))}`).join(', ')}; total ${Math.round(summarize(list.map((h) => h.total)).median)}`,
+      );
+    }
     rows.push(
       rowOf(
         PART,
