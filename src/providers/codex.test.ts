@@ -3,7 +3,8 @@ import { launchContext, testdataOf } from '../../test/support/providers.js';
 import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
-import { codex, tomlString } from './codex.js';
+import { tomlString } from './codex-launch.js';
+import { codex } from './codex.js';
 import { stripAnsi } from './screen.js';
 
 const capture = captureOf('codex');
