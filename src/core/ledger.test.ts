@@ -8,7 +8,8 @@ import { fakeClaude } from '../../test/support/fake-claude.js';
 import { createTestStack, type TestStack } from '../../test/support/stack.js';
 import { isoNow } from '../lib/time.js';
 import type { StampedEvent } from './events.js';
-import { Ledger, composeMessage, markerOf } from './ledger.js';
+import { Ledger } from './ledger.js';
+import { composeMessage, markerOf } from './message-text.js';
 import type { TerminalView } from './views.js';
 
 let s: TestStack;

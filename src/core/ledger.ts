@@ -23,10 +23,10 @@ import { isTerminalId } from '../lib/names.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
 import { isReadyStatus, type Detection } from '../providers/provider.js';
-import { showsText } from '../providers/screen.js';
 import type { MessageFilter, MessageRecord, MessageState, NewMessage } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import { acceptMessage } from './input.js';
+import { composeMessage, markerCount, showsMessage } from './message-text.js';
 import type { TerminalService } from './terminals.js';
 import { isGone } from './tracker.js';
 
@@ -41,45 +41,6 @@ export const SYSTEM_SENDER = 'cao';
 
 /** How often the queue of a terminal whose CLI died while starting is looked at again. */
 const START_FAILURE_WAIT_MS = 1000;
-
-/** The marker that identifies a delivered message on the agent's screen. */
-export const markerOf = (id: number): string => `cao message ${id}`;
-
-/** The text the agent receives: the body and a footer saying who sent it and how to reply. */
-export function composeMessage(m: MessageRecord, injectSender = true, prefix = ''): string {
-  if (m.orchestrationType === 'user') return m.message;
-  const marker = markerOf(m.id);
-  const from = isTerminalId(m.senderId) ? `terminal ${m.senderId}` : m.senderId;
-  let footer: string;
-  if (!injectSender) footer = `[${marker}]`;
-  else if (m.orchestrationType === 'assign') {
-    footer = `[Assigned by ${from} (${marker}). When done, send results back to ${from} using send_message.]`;
-  } else if (m.orchestrationType === 'handoff') {
-    footer = `[Handoff from ${from} (${marker}). Do the task and give your result as your answer; it is returned to ${from} automatically.]`;
-  } else if (m.orchestrationType === 'notice') footer = `[Notice from cao (${marker}).]`;
-  else if (isTerminalId(m.senderId)) {
-    footer = `[Message from ${from} (${marker}). Use the send_message MCP tool for any follow-up work.]`;
-  } else footer = `[Message from ${from} (${marker}).]`;
-  return `${prefix}${m.message.trimEnd()}\n\n${footer}`;
-}
-
-const normalize = (s: string): string => s.replace(/\s+/g, ' ');
-
-/** How many times message `id`'s marker appears in `text` (line breaks and indents ignored). */
-export function markerCount(text: string, id: number): number {
-  return normalize(text).match(new RegExp(`${markerOf(id)}\\b`, 'g'))?.length ?? 0;
-}
-
-/**
- * Whether message `m` shows in `text`: by its marker, or for a `user` message (pasted as it
- * is, without a marker) by its own text.
- */
-export function showsMessage(
-  text: string,
-  m: Pick<MessageRecord, 'id' | 'message' | 'orchestrationType'>,
-): boolean {
-  return m.orchestrationType === 'user' ? showsText(text, m.message) : markerCount(text, m.id) > 0;
-}
 
 /** A terminal can take input: ready (idle, completed), or showing an error it recovered from
  *  (an API error banner above its prompt), as opposed to a terminal whose agent is gone. */

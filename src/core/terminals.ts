@@ -19,7 +19,7 @@ import {
   submitInput,
   type SubmitResult,
 } from './input.js';
-import { showsMessage } from './ledger.js';
+import { showsMessage } from './message-text.js';
 import { isGone } from './tracker.js';
 import { TranscriptService } from './transcripts.js';
 import { terminalUsage, type TerminalUsage } from './usage.js';

@@ -13,7 +13,8 @@ import type { Detection, Status } from '../providers/provider.js';
 import type { MessageRecord, MessageState } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import type { StampedEvent } from './events.js';
-import { acceptsInput, showsMessage, type Ledger } from './ledger.js';
+import { acceptsInput, type Ledger } from './ledger.js';
+import { showsMessage } from './message-text.js';
 import type { AnswerSource, TerminalService } from './terminals.js';
 import { isGone } from './tracker.js';
 

@@ -32,27 +32,19 @@ interface Block {
   text?: string;
 }
 
-/** A prompt the user (or cao) typed, as opposed to tool results and injected context. */
+/** The text of a prompt the user (or cao) typed; undefined for other lines (tool results,
+ *  injected context, side chains). */
 function promptText(line: Record<string, unknown>): string | undefined {
-  if (!isPrompt(line)) return undefined;
-  const content = obj(line['message'])['content'];
-  if (typeof content === 'string') return content;
-  return (content as Block[])
-    .filter((b) => b.type === 'text' && b.text)
-    .map((b) => b.text as string)
-    .join('\n');
-}
-
-function isPrompt(line: Record<string, unknown>): boolean {
   if (line['type'] !== 'user' || line['isSidechain'] === true || line['isMeta'] === true)
-    return false;
+    return undefined;
   const content = obj(line['message'])['content'];
-  if (typeof content === 'string') return content.trim() !== '';
-  return (
-    Array.isArray(content) &&
-    (content as Block[]).some((b) => b.type === 'text') &&
-    !(content as Block[]).some((b) => b.type === 'tool_result')
-  );
+  if (typeof content === 'string') return content.trim() === '' ? undefined : content;
+  if (!Array.isArray(content)) return undefined;
+  const blocks = content as Block[];
+  if (blocks.some((b) => b.type === 'tool_result')) return undefined;
+  const texts = blocks.filter((b) => b.type === 'text');
+  if (texts.length === 0) return undefined;
+  return texts.map((b) => b.text ?? '').join('\n');
 }
 
 export function parseClaudeLog(text: string): LogSummary {
