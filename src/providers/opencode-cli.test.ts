@@ -4,6 +4,7 @@ import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/suppor
 import { isCaoError } from '../lib/errors.js';
 import { deniedPermissions, opencodeCli } from './opencode-cli.js';
 import type { LaunchContext } from './provider.js';
+import { CUT_NOTE } from './screen.js';
 
 const capture = captureOf('opencode');
 const fixture = caoFixture;
@@ -59,9 +60,10 @@ describe.skipIf(!hasShared())(sharedTitle('opencode_cli over real captures'), ()
     );
   });
 
-  it('returns what is visible of an answer longer than the screen (no scrollback)', () => {
+  it('returns what is visible of an answer longer than the screen (no scrollback), saying it was cut', () => {
     const text = opencodeCli.lastMessage(own('completed/opencode-1.18.33-long-reply-scrolled.txt'));
-    expect(text?.split('\n')[0]).toBe('line 2');
+    expect(text?.split('\n')[0]).toBe(CUT_NOTE);
+    expect(text?.split('\n')[1]).toBe('line 2');
     expect(text?.split('\n').at(-1)).toBe('LONG-END');
   });
 

@@ -20,7 +20,7 @@ import {
   type LaunchSpec,
   type Provider,
 } from './provider.js';
-import { blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
+import { CUT_NOTE, blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
 /** Status line while a turn runs: `■■■⬝⬝⬝⬝⬝  esc interrupt` (`esc again to interrupt` after one Esc). */
@@ -308,15 +308,20 @@ function lastMessage(history: string): string | undefined {
   }
   // the answer is the text after the turn's last tool call (or after the user message)
   let start = turn.user ? turn.user.end + 1 : turn.previous + 1;
+  // neither the user message nor an earlier turn on the screen: the reply's start scrolled off
+  // (the alternate screen keeps no history)
+  let cut = !turn.user && turn.previous < 0;
   for (let i = turn.footer - 1; i >= start; i--) {
     const l = lines[i] ?? '';
     if (BAR_RE.test(l) || TOOL_LINE_RE.test(l)) {
       start = i + 1;
+      cut = false;
       break;
     }
   }
   const text = dedent(lines.slice(start, turn.footer)).join('\n').trim();
-  return text === '' ? undefined : text;
+  if (text === '') return undefined;
+  return cut ? `${CUT_NOTE}\n${text}` : text;
 }
 
 /** CAO tool vocabulary → OpenCode permission names (reference §5.3; `edit` covers write/patch). */

@@ -143,7 +143,9 @@ for (const setup of CLI_SETUPS.filter((c) => CLIS.includes(c.cli))) {
         await waitStatus('completed', 60_000);
       });
 
-      it.skipIf(setup.cli !== 'codex')(
+      // only Codex streams a reply without a busy line; the other CLIs show theirs meanwhile
+      const codexOnly = setup.cli === 'codex' ? it : undefined;
+      codexOnly?.(
         'is never completed while a reply still streams (Codex shows no busy line then)',
         async () => {
           const seen: string[] = [];

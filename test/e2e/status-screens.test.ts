@@ -93,14 +93,20 @@ const CASES: { size: string; message: string; reply: string; end: RegExp }[] = [
   { size: '100x40', message: 'please QUOTE-MARKERS', reply: QUOTED_REPLY, end: /QUOTED-END/ },
 ];
 
-/** CLIs this file does not cover yet, and why (said in the suite's title). */
-const NOT_YET: Record<string, string> = {
-  opencode:
-    'OpenCode 1.18 does not finish drawing a 400-line reply and its last answer starts at a quoted error line (issue 12, open)',
+/**
+ * Cases a CLI cannot pass yet, and why (said beside the case): OpenCode renders a reply as
+ * Markdown (`[x]` loses its brackets), and among its answer lines a quoted spinner line looks
+ * like one of its tool lines (telling them apart needs its colours; issue 12, open).
+ */
+const NOT_YET: Record<string, Record<string, string>> = {
+  opencode: {
+    'please QUOTE-MARKERS':
+      'OpenCode renders the reply as Markdown and a quoted spinner line reads as a tool line (issue 12, open)',
+  },
 };
 
 for (const setup of CLI_SETUPS.filter((c) => !ONLY || ONLY.includes(c.cli))) {
-  const why = skipReason || (NOT_YET[setup.cli] ?? '');
+  const why = skipReason;
   describe.skipIf(why !== '')(
     e2eTitle(`${setup.cli}: quoted markers and long replies read completed`, why),
     () => {
@@ -142,43 +148,49 @@ for (const setup of CLI_SETUPS.filter((c) => !ONLY || ONLY.includes(c.cli))) {
       });
 
       for (const [i, c] of CASES.entries()) {
-        it(`${c.message} at ${c.size}`, async () => {
-          expect(id).not.toBe('');
-          if (c.size !== size) {
-            const [x, y] = c.size.split('x');
-            s.tmux(['resize-window', '-t', pane, '-x', x!, '-y', y!]);
-            size = c.size;
-            await sleep(1500);
-          }
-          const sent = await s.api('POST', `/terminals/${id}/input`, { message: c.message });
-          expect(sent.status).toBe(200);
-          // the reply's last line is on the screen: the turn is over
-          const end = Date.now() + 90_000;
-          while (!c.end.test(s.tmux(['capture-pane', '-p', '-J', '-t', pane]))) {
-            if (Date.now() > end) throw new Error(`${c.end} never showed`);
-            await sleep(200);
-          }
-          // let the CLI draw its end-of-turn frame, then ask until the status settles
-          let d: Detect = { status: '', rule: '', evidence: [] };
-          for (let t = 0; t < 40; t++) {
-            await sleep(250);
-            d = (await s.api<Detect>('GET', `/terminals/${id}/detect`)).body;
-            if (d.status === 'completed') break;
-          }
-          if (CAPTURE_DIR) {
-            const dir = join(CAPTURE_DIR, setup.provider);
-            mkdirSync(dir, { recursive: true });
-            const name = `${i}-${c.message.split(' ')[1]!.toLowerCase()}-${c.size}-${d.status}.txt`;
-            const screen = s.tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', pane]);
-            writeFileSync(join(dir, name), screen.replace(/[ \t]+$/gm, ''));
-            const styled = s.tmux(['capture-pane', '-p', '-J', '-e', '-S', '-200', '-t', pane]);
-            writeFileSync(join(dir, name.replace(/\.txt$/, '.ansi')), styled);
-          }
-          expect(d, JSON.stringify(d)).toMatchObject({ status: 'completed' });
-          const out = (await s.api<{ output: string }>('GET', `/terminals/${id}/output?mode=last`))
-            .body.output;
-          expectWholeOrCut(out, c.reply);
-        }, 180_000);
+        const notYet = NOT_YET[setup.cli]?.[c.message];
+        it.skipIf(notYet !== undefined)(
+          `${c.message} at ${c.size}${notYet ? ` (skipped: ${notYet})` : ''}`,
+          async () => {
+            expect(id).not.toBe('');
+            if (c.size !== size) {
+              const [x, y] = c.size.split('x');
+              s.tmux(['resize-window', '-t', pane, '-x', x!, '-y', y!]);
+              size = c.size;
+              await sleep(1500);
+            }
+            const sent = await s.api('POST', `/terminals/${id}/input`, { message: c.message });
+            expect(sent.status).toBe(200);
+            // the reply's last line is on the screen: the turn is over
+            const end = Date.now() + 90_000;
+            while (!c.end.test(s.tmux(['capture-pane', '-p', '-J', '-t', pane]))) {
+              if (Date.now() > end) throw new Error(`${c.end} never showed`);
+              await sleep(200);
+            }
+            // let the CLI draw its end-of-turn frame, then ask until the status settles
+            let d: Detect = { status: '', rule: '', evidence: [] };
+            for (let t = 0; t < 40; t++) {
+              await sleep(250);
+              d = (await s.api<Detect>('GET', `/terminals/${id}/detect`)).body;
+              if (d.status === 'completed') break;
+            }
+            if (CAPTURE_DIR) {
+              const dir = join(CAPTURE_DIR, setup.provider);
+              mkdirSync(dir, { recursive: true });
+              const name = `${i}-${c.message.split(' ')[1]!.toLowerCase()}-${c.size}-${d.status}.txt`;
+              const screen = s.tmux(['capture-pane', '-p', '-J', '-S', '-200', '-t', pane]);
+              writeFileSync(join(dir, name), screen.replace(/[ \t]+$/gm, ''));
+              const styled = s.tmux(['capture-pane', '-p', '-J', '-e', '-S', '-200', '-t', pane]);
+              writeFileSync(join(dir, name.replace(/\.txt$/, '.ansi')), styled);
+            }
+            expect(d, JSON.stringify(d)).toMatchObject({ status: 'completed' });
+            const out = (
+              await s.api<{ output: string }>('GET', `/terminals/${id}/output?mode=last`)
+            ).body.output;
+            expectWholeOrCut(out, c.reply);
+          },
+          180_000,
+        );
       }
     },
   );
