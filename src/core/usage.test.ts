@@ -31,17 +31,21 @@ const LOG = readFileSync(
   'utf8',
 );
 
+/** A stack whose Claude Code answers "Answer to <message>", and a session of it. */
+async function claudeSession(name: string): Promise<TerminalView> {
+  s = createTestStack({
+    program: () => fakeClaude({ turnMs: 20, answer: (m) => `Answer to ${m}` }),
+  });
+  const r = await s.req<TerminalView>(
+    'POST',
+    `/sessions?agent_profile=developer&session_name=${name}&provider=claude_code&working_directory=${encodeURIComponent(s.work)}`,
+  );
+  return r.body;
+}
+
 describe('answers and usage from the session log', () => {
   it('reads the last answer from the log (source transcript), else the screen', async () => {
-    s = createTestStack({
-      program: () => fakeClaude({ turnMs: 20, answer: (m) => `Answer to ${m}` }),
-    });
-    const t = (
-      await s.req<TerminalView>(
-        'POST',
-        `/sessions?agent_profile=developer&session_name=u1&provider=claude_code&working_directory=${encodeURIComponent(s.work)}`,
-      )
-    ).body;
+    const t = await claudeSession('u1');
     await s.req('POST', `/terminals/${t.id}/input?message=hello`);
     await s.deps.tracker.waitFor(t.id, (d) => d.status === 'completed', 2000);
     const screen = await s.req('GET', `/terminals/${t.id}/output?mode=last`);
@@ -83,15 +87,7 @@ describe('answers and usage from the session log', () => {
 
 describe("a turn's answer from the session log", () => {
   it('is the answer to that turn: a log still at an older prompt gives way to the screen', async () => {
-    s = createTestStack({
-      program: () => fakeClaude({ turnMs: 20, answer: (m) => `Answer to ${m}` }),
-    });
-    const t = (
-      await s.req<TerminalView>(
-        'POST',
-        `/sessions?agent_profile=developer&session_name=u2&provider=claude_code&working_directory=${encodeURIComponent(s.work)}`,
-      )
-    ).body;
+    const t = await claudeSession('u2');
     // the log holds an older, finished turn (what a resumed conversation's log looks like
     // before the CLI has written the new prompt)
     const dir = join(s.root, '.claude', 'projects', projectDirName(t.working_directory ?? ''));

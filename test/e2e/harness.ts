@@ -174,6 +174,36 @@ export interface StackOptions {
 
 let counter = 0;
 
+/**
+ * The skill document's Quick Example launch, `cao launch --agents code_supervisor --headless
+ * --yolo --session-name my-task --working-directory DIR TASK`, with `extra` options before the
+ * task (the provider, a host).
+ */
+export function quickExampleLaunch(dir: string, task: string, extra: string[] = []): string[] {
+  return [
+    'launch',
+    '--agents',
+    'code_supervisor',
+    '--headless',
+    '--yolo',
+    '--session-name',
+    'my-task',
+    '--working-directory',
+    dir,
+    ...extra,
+    task,
+  ];
+}
+
+/** The messages a terminal sent through the ledger, as `type:status`, sorted. */
+export async function sentBy(s: Pick<Stack, 'api'>, terminalId: string): Promise<string[]> {
+  const r = await s.api<{ orchestration_type: string; status: string }[]>(
+    'GET',
+    `/inbox/messages?sender_id=${terminalId}`,
+  );
+  return r.body.map((m) => `${m.orchestration_type}:${m.status}`).sort();
+}
+
 export async function startStack(o: StackOptions): Promise<Stack> {
   // in the project (as root, cao then keeps Gemini's per-terminal settings under CAO_HOME; a
   // checkout below /tmp makes it use /run/cao/…, removed in stop())

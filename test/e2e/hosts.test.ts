@@ -7,7 +7,15 @@
  * and a restarted cao-server adopts the remote terminals again.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { e2eSkipReason, e2eTitle, freePort, startStack, type Stack } from './harness.js';
+import {
+  e2eSkipReason,
+  e2eTitle,
+  freePort,
+  quickExampleLaunch,
+  sentBy,
+  startStack,
+  type Stack,
+} from './harness.js';
 import { prepareRemoteHome, type RemoteHome } from './hosts/remote-home.js';
 import { hostsSkipReason, startTestHosts, type TestHosts } from './hosts/test-hosts.js';
 
@@ -306,14 +314,7 @@ describe.skipIf(skipReason !== '')(
         "the supervisor's answer to the b2 worker's report",
       );
       // both tasks went out through the ledger; handoff blocks, so assign came after b1's answer
-      const sent = await s.api<{ orchestration_type: string; status: string }[]>(
-        'GET',
-        `/inbox/messages?sender_id=${supervisor.id}`,
-      );
-      expect(sent.body.map((m) => `${m.orchestration_type}:${m.status}`).sort()).toEqual([
-        'assign:delivered',
-        'handoff:delivered',
-      ]);
+      expect(await sentBy(s, supervisor.id)).toEqual(['assign:delivered', 'handoff:delivered']);
       // the assigned worker still runs on b2 (handoff removed its worker on b1)
       const b2 = await th.ssh(th.hosts[1]!, ['tmux', 'list-sessions', '-F', '#{session_name}']);
       expect(b2.stdout).toMatch(/^cao-team$/m);
@@ -322,22 +323,11 @@ describe.skipIf(skipReason !== '')(
     it("the skill document's Quick Example with --host: the supervisor and its workers run on b2, in the project there", async () => {
       const project = homes[1]!.work;
       const r = await s.cao(
-        [
-          'launch',
-          '--agents',
-          'code_supervisor',
-          '--headless',
-          '--yolo',
-          '--host',
-          'b2',
-          '--provider',
-          'claude_code',
-          '--session-name',
-          'my-task',
-          '--working-directory',
+        quickExampleLaunch(
           project,
           'Build a hello-world Python script. Delegate to developer, then reviewer.',
-        ],
+          ['--host', 'b2', '--provider', 'claude_code'],
+        ),
         { timeoutMs: 300_000 },
       );
       expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-3000)}`).toBe(0);
@@ -354,11 +344,7 @@ describe.skipIf(skipReason !== '')(
       // the developer wrote the script in the project on b2 (handoff removed both workers)
       const script = await th.ssh(th.hosts[1]!, ['cat', `${project}/hello.py`]);
       expect(script.stdout).toContain('print("hello, world")');
-      const sent = await s.api<{ orchestration_type: string; status: string }[]>(
-        'GET',
-        `/inbox/messages?sender_id=${(await terminalOf('cao-my-task')).id}`,
-      );
-      expect(sent.body.map((m) => `${m.orchestration_type}:${m.status}`)).toEqual([
+      expect(await sentBy(s, (await terminalOf('cao-my-task')).id)).toEqual([
         'handoff:delivered',
         'handoff:delivered',
       ]);

@@ -7,7 +7,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Script } from '../fake-model/script.js';
-import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
+import {
+  e2eSkipReason,
+  e2eTitle,
+  quickExampleLaunch,
+  sentBy,
+  startStack,
+  type Stack,
+} from './harness.js';
 
 const skipReason = e2eSkipReason();
 
@@ -88,20 +95,11 @@ describe.skipIf(skipReason !== '')(
 
     it('runs to the end: handoff to developer, assign to reviewer, reviewer reports back', async () => {
       const r = await s.cao(
-        [
-          'launch',
-          '--agents',
-          'code_supervisor',
-          '--headless',
-          '--yolo',
-          '--session-name',
-          'my-task',
-          '--working-directory',
+        quickExampleLaunch(
           s.work,
-          '--provider',
-          'claude_code',
           'Build a hello-world Python script. Delegate to developer, then reviewer. (QUICK-EXAMPLE)',
-        ],
+          ['--provider', 'claude_code'],
+        ),
         { timeoutMs: 300_000 },
       );
       expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-4000)}`).toBe(0);
@@ -139,13 +137,7 @@ describe.skipIf(skipReason !== '')(
           message: 'APPROVED: hello.py prints the greeting. REVIEW-DONE',
         }),
       ]);
-      const fromSupervisor = (
-        await s.api<Msg[]>('GET', `/inbox/messages?sender_id=${supervisor.id}`)
-      ).body;
-      expect(fromSupervisor.map((m) => [m.orchestration_type, m.status]).sort()).toEqual([
-        ['assign', 'delivered'],
-        ['handoff', 'delivered'],
-      ]);
+      expect(await sentBy(s, supervisor.id)).toEqual(['assign:delivered', 'handoff:delivered']);
 
       // the skill document's status commands show the same story
       const st = await s.cao(['session', 'status', 'cao-my-task', '--workers']);

@@ -67,21 +67,17 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
     return 0;
   }
   if (rows.length === 0) ctx.out('No active sessions');
-  else {
-    const widths = [25, 12, 15, 10];
-    const paint = { column: 2, with: statusPainter() };
-    ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
-    ctx.out('-'.repeat(65));
-    for (const r of rows) {
-      ctx.out(
-        row(
-          [r.session, r.conductor?.id ?? '-', r.conductor?.status ?? '-', String(r.terminal_count)],
-          widths,
-          paint,
-        ),
-      );
-    }
-  }
+  else
+    sessionTable(
+      ctx,
+      rows.map((r) => [
+        r.session,
+        r.conductor?.id ?? '-',
+        r.conductor?.status ?? '-',
+        String(r.terminal_count),
+      ]),
+      statusPainter(),
+    );
   // ended sessions are a hint for people, on stderr: the list itself stays what it always was
   const ended = await ok(client.api['resumable-sessions'].$get());
   if (ended.length > 0) {
@@ -91,6 +87,15 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
     );
   }
   return 0;
+}
+
+/** The sessions table of `list` (active or resumable): session, conductor, status, count. */
+function sessionTable(ctx: CliContext, rows: string[][], paint?: (status: string) => string): void {
+  // the status column fits 'resumable (lost)' when a row says so
+  const widths = [25, 12, rows.some((r) => (r[2] ?? '').length >= 15) ? 18 : 15, 10];
+  ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
+  ctx.out('-'.repeat(65));
+  for (const r of rows) ctx.out(row(r, widths, paint ? { column: 2, with: paint } : undefined));
 }
 
 /** Sessions that were shut down or lost with tmux and can be started again. */
@@ -118,22 +123,15 @@ async function listResumable(client: CaoClient, asJson: boolean, ctx: CliContext
     ctx.out('No resumable sessions');
     return 0;
   }
-  const widths = [25, 12, 18, 10];
-  ctx.out(row(['SESSION', 'CONDUCTOR', 'STATUS', 'TERMINALS'], widths));
-  ctx.out('-'.repeat(65));
-  for (const e of ended) {
-    ctx.out(
-      row(
-        [
-          e.session,
-          e.terminals[0]?.terminal_id ?? '-',
-          e.reason === 'lost' ? 'resumable (lost)' : 'resumable',
-          String(e.terminals.length),
-        ],
-        widths,
-      ),
-    );
-  }
+  sessionTable(
+    ctx,
+    ended.map((e) => [
+      e.session,
+      e.terminals[0]?.terminal_id ?? '-',
+      e.reason === 'lost' ? 'resumable (lost)' : 'resumable',
+      String(e.terminals.length),
+    ]),
+  );
   ctx.out("Resume one with 'cao session resume SESSION'.");
   return 0;
 }
