@@ -460,6 +460,14 @@ export class StatusTracker {
     const previous = e.detection.status;
     e.detection = d;
     if (d.status !== previous) {
+      // the sequence behind a turn that ended too soon or never, for whoever reads the log
+      this.deps.log.debug('status', {
+        terminal: e.terminalId,
+        status: d.status,
+        previous,
+        rule: d.rule,
+        evidence: d.evidence[0]?.slice(0, 120),
+      });
       this.deps.bus.publish({
         type: 'terminal.status',
         terminal_id: e.terminalId,

@@ -405,7 +405,16 @@ export async function startStack(o: StackOptions): Promise<Stack> {
           `  ${r.lastUser.slice(0, 120).replace(/\s+/g, ' ')} -> ${JSON.stringify(r.decision).slice(0, 200)}`,
         );
       }
-      out.push('server log, last lines:', tail(stack.serverLog(), 60), '--- end of diagnosis ---');
+      const lines = stack.serverLog().split('\n');
+      const statuses = lines.filter((l) => l.includes('"msg":"status"')).slice(-60);
+      const rest = lines.filter((l) => !l.includes('"msg":"status"')).join('\n');
+      out.push(
+        'status changes, last 60:',
+        ...statuses,
+        'server log, last lines:',
+        tail(rest, 60),
+        '--- end of diagnosis ---',
+      );
       return out.join('\n');
     },
   };
