@@ -179,6 +179,17 @@ describe('copilot_cli detector edge cases', () => {
     expect(copilotCli.detect(s)).toMatchObject({ status: 'error', rule: 'agent-not-found' });
   });
 
+  it('an "agent not found" line with a reply after it is history, not the status', () => {
+    const reply = Array.from({ length: 60 }, (_, i) => `   Line ${i + 1} of a long reply.`);
+    const s = screen([
+      ' ✗ Custom agent "developer" not found. Available agents: none',
+      '',
+      ' ● Here is the long reply.',
+      ...reply,
+    ]);
+    expect(copilotCli.detect(s).status).not.toBe('error');
+  });
+
   it('a dead pane is an error, an empty screen unknown', () => {
     expect(copilotCli.detect('bye\nPane is dead (status 0, Tue Nov 24 2026)').status).toBe('error');
     expect(copilotCli.detect('\n\n').status).toBe('unknown');

@@ -191,8 +191,12 @@ function detect(screen: string): Detection {
     return { status: 'idle', rule: 'input-pending', evidence: evidence(box.text.split('\n')[0]) };
   }
   if (turn.user < 0) {
-    const missing = lines.slice(0, box.top).find((l) => AGENT_MISSING_RE.test(l));
-    if (missing) return { status: 'error', rule: 'agent-not-found', evidence: evidence(missing) };
+    // only while it is the latest thing shown: a full-history read of a long reply still holds
+    // a start-up line that a later launch step made untrue
+    const at = lastIndexMatching(lines, AGENT_MISSING_RE, box.top - 1);
+    const after = at < 0 ? [] : lines.slice(at + 1, box.top);
+    if (at >= 0 && !after.some((l) => ITEM_RE.test(l)))
+      return { status: 'error', rule: 'agent-not-found', evidence: evidence(lines[at]) };
     const rest = replyTail(lines, box.top);
     if (rest) {
       // a reply longer than the screen: its start (and the user's message) scrolled off
