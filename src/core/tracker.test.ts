@@ -537,6 +537,20 @@ describe('a message the CLI took but has not drawn yet (Gemini CLI clears its bo
     expect(statuses()).toEqual(['processing', 'completed']);
   });
 
+  it('a frame read mid-redraw (no input box) between the two does not end the hold', async () => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
+    tracker.turnStarted('aaaa0001');
+    pane.show('Loading…\n');
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('unknown');
+    pane.show(EMPTY);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({
+      status: 'processing',
+      rule: 'submitted-not-drawn',
+    });
+  });
+
   it('is believed once the screen stayed the same TENTATIVE_SETTLE_MS (a message that left no trace)', async () => {
     const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
     tracker.turnStarted('aaaa0001');

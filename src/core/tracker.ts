@@ -416,7 +416,9 @@ export class StatusTracker {
    * end closes the turn.
    */
   private withinTurn(e: Entry, d: Detection, changed: boolean): Detection {
-    if (d.status === 'processing' || d.status === 'waiting_user_answer') return d;
+    // none of these ends a turn: a frame read mid-redraw (`unknown`) least of all
+    if (d.status === 'processing' || d.status === 'waiting_user_answer' || d.status === 'unknown')
+      return d;
     const held = e.turnOpen ? heldReason(d) : undefined;
     if (!held) {
       e.turnOpen = false;
