@@ -21,6 +21,8 @@ export interface BenchEvent {
   receiver_id?: string;
   state?: string;
   provider?: string;
+  /** host.state: the host's name. */
+  host?: string;
   agent_profile?: string | null;
 }
 

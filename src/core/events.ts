@@ -38,6 +38,13 @@ export type CaoEvent =
       status: Status | null;
       rule: string | null;
     }
+  | {
+      /** A remote host's link went down (its agents live on there) or came back up. */
+      type: 'host.state';
+      host: string;
+      state: 'up' | 'down';
+      reason: string;
+    }
   | { type: 'session.created'; session: string }
   | { type: 'session.deleted'; session: string }
   | {

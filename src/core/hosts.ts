@@ -107,6 +107,14 @@ export class HostService {
     this.remotes.set(h.name, r);
     // keep the forwarded port: the agents there were given it
     r.ssh.onChange(() => void this.remember(h.name, r));
+    r.onChange((up, reason) =>
+      this.deps.bus.publish({
+        type: 'host.state',
+        host: h.name,
+        state: up ? 'up' : 'down',
+        reason,
+      }),
+    );
     return r;
   }
 

@@ -319,7 +319,7 @@ export const OPERATIONS: Op[] = [
     method: 'get',
     path: '/events',
     summary:
-      'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state, flow.run',
+      'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state, turn.ended, flow.run, host.state (a remote host link down or up)',
     tag: 'server',
     params: [
       q('terminal_id', 'Only events about this terminal'),

@@ -113,7 +113,7 @@ describe.skipIf(skipReason !== '')(
         expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-2000)}`).toBe(0);
         receivers.push([/id ([a-f0-9]{8})/.exec(r.stdout)![1]!, k]);
       }
-      events = await EventLog.open(s, ['terminal.status']);
+      events = await EventLog.open(s, ['terminal.status', 'host.state']);
     }, 300_000);
 
     afterAll(async () => {
@@ -196,6 +196,11 @@ describe.skipIf(skipReason !== '')(
         60_000,
         'every message to be delivered',
       );
+
+      // each killed link was announced on the event stream, and its return too
+      const links = events.events.filter((e) => e.type === 'host.state' && e.host === 'b1');
+      expect(links.filter((e) => e.state === 'down').length).toBeGreaterThanOrEqual(kills);
+      expect(links.at(-1)?.state).toBe('up');
 
       // what the agents received, from their own logs on the hosts
       await sleep(300);
