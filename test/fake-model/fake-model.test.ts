@@ -264,6 +264,8 @@ describe('OpenAI Chat Completions', () => {
     });
     expect(r.json<ChatCompletion>().choices[0]!.message.content).toBe('Shell done.');
     expect(lastLog().step).toBe(1);
+    // the log keeps what the tool gave back
+    expect(lastLog().toolResult).toBe('(no output)');
   });
 
   it("skips Kimi's reminder-only user message and Copilot's datetime prefix; fills $1", async () => {
@@ -720,6 +722,7 @@ describe('Gemini', () => {
     const j = r.json<GeminiChunk>();
     expect(j.candidates[0]!.content.parts).toEqual([{ text: 'Shell done.' }]);
     expect(j.candidates[0]!.finishReason).toBe('STOP');
+    expect(lastLog().toolResult).toBe('{"name":"run_shell_command","response":{"output":""}}');
   });
 
   it('streams a JSON array without alt=sse', async () => {
