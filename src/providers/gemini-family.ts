@@ -290,8 +290,9 @@ export interface FamilyLayout<B extends { input: string[] }> {
     /** A permission prompt's lines, looked for in this order. */
     permission: readonly RegExp[];
     /** The CLI's ask-the-user tool's widget: its title line (the question and its menu
-     *  follow) and its footer (`Enter to select · ↑/↓ to navigate`). */
-    ask: { title: RegExp; footer: RegExp };
+     *  follow) and its footer (`Enter to select · ↑/↓ to navigate`); `digits` when an
+     *  option's digit picks it (Qwen Code: ↓ and Enter in one burst of keys pick the first). */
+    ask: { title: RegExp; footer: RegExp; digits?: boolean };
     /** The cursor line of a numbered menu: the evidence for a menu with no known title. */
     menuCursor: RegExp;
     /** What the CLI prints when it ends. */
@@ -389,6 +390,7 @@ export function createFamilyReader<B extends { input: string[] }>(
       if (ask) {
         const goal = optionIndex(ask.options, answer);
         if (goal === undefined) throw noSuchOption(ask.options, answer);
+        if (dialogs.ask.digits && goal < 9) return [String(goal + 1)];
         return menuKeys(tail, (o) => o.label === ask.options[goal]);
       }
       if (layout.findBox(lines)) return undefined;

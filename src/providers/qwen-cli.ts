@@ -124,7 +124,7 @@ const reader = createFamilyReader({
   dialogs: {
     trust: TRUST_RE,
     permission: [PERMISSION_RE, CONFIRMATION_RE],
-    ask: { title: ASK_RE, footer: /^\s*↑\/↓: Navigate \| Enter: Select\b/u },
+    ask: { title: ASK_RE, footer: /^\s*↑\/↓: Navigate \| Enter: Select\b/u, digits: true },
     menuCursor: /^[\s│]*›\s*\d+\./u,
     exited: EXITED_RE,
   },
