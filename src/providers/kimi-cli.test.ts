@@ -447,10 +447,11 @@ describe('kimi_cli AskUserQuestion widget (real captures, 220x50 and 100x40)', (
       });
       expect(kimiCli.inputText(widget)).toBeUndefined();
     });
-    it(`picks an option by its digit, from its number or its text${size}`, () => {
-      expect(kimiCli.answerKeys?.(widget, '3')).toEqual(['3']);
-      expect(kimiCli.answerKeys?.(widget, 'blue')).toEqual(['2']);
-      expect(kimiCli.answerKeys?.(widget, 'RED')).toEqual(['1']);
+    it(`picks an option by its digit, from its number or its text, and submits${size}`, () => {
+      // then Enter submits the review it opens (checked on real Kimi 2.1.0 in ask-widgets e2e)
+      expect(kimiCli.answerKeys?.(widget, '3')).toEqual(['3', 'Enter']);
+      expect(kimiCli.answerKeys?.(widget, 'blue')).toEqual(['2', 'Enter']);
+      expect(kimiCli.answerKeys?.(widget, 'RED')).toEqual(['1', 'Enter']);
       expect(() => kimiCli.answerKeys?.(widget, 'purple')).toThrow(/not one of the options/);
       expect(() => kimiCli.answerKeys?.(widget, '7')).toThrow(/not one of the options/);
     });

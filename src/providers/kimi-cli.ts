@@ -371,7 +371,7 @@ function trustKeys(lines: readonly string[], trust: boolean): string[] | undefin
 
 /**
  * Approval and question panels take the option's number directly (`1/2/3/4 choose`), no
- * Enter; the AskUserQuestion widget also an option's text. "yes" is the first Approve/Allow/Yes option, "no" the first Reject/Deny/No one.
+ * Enter; the AskUserQuestion widget also an option's text, then Enter on its review. "yes" is the first Approve/Allow/Yes option, "no" the first Reject/Deny/No one.
  */
 function answerKeys(screen: string, answer: string): string[] | undefined {
   const lines = screenLines(screen).slice(-30);
@@ -381,7 +381,9 @@ function answerKeys(screen: string, answer: string): string[] | undefined {
   if (ask) {
     const goal = optionIndex(ask.options, answer);
     if (goal === undefined) throw noSuchOption(ask.options, answer);
-    return [String(goal + 1)];
+    // the digit picks the option and opens a review ("Ready to submit your answers?" → [1]
+    // Submit, under the cursor): Enter submits it
+    return [String(goal + 1), 'Enter'];
   }
   const options = new Map<string, string>();
   for (const l of lines) {
