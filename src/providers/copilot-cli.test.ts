@@ -100,7 +100,14 @@ describe.skipIf(!hasShared())(sharedTitle('copilot_cli over real captures'), () 
     expect(copilotCli.answerKeys?.(form, '2')).toEqual(['Down', 'Enter']);
     expect(copilotCli.answerKeys?.(form, 'no')).toEqual(['C-d']);
     expect(copilotCli.answerKeys?.(form, '9')).toBeUndefined();
+    // by a choice's text (case-insensitive); other text goes into its "Other" field
+    expect(copilotCli.answerKeys?.(form, 'BLUE')).toEqual(['Down', 'Enter']);
+    expect(copilotCli.answerKeys?.(form, 'red')).toEqual(['Enter']);
     expect(copilotCli.answerKeys?.(form, 'green')).toBeUndefined();
+    expect(copilotCli.detect(form).question).toEqual({
+      text: 'Which color do you want?',
+      options: ['Red', 'Blue', 'Other (type your answer)'],
+    });
   });
 
   it('says which rule decided, with the evidence line', () => {

@@ -25,6 +25,7 @@ import {
   lastIndexMatching,
   screenLines,
   selectOption,
+  optionIndex,
 } from './screen.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
@@ -161,12 +162,15 @@ function detect(screen: string): Detection {
     const permission = find(PERMISSION_RE);
     if (permission) return waiting('permission-prompt', permission, find(/^❯\s*1\./u));
     const ask = find(ASK_USER_RE);
-    if (ask)
-      return waiting(
+    if (ask) {
+      const form = askUserForm(dialog);
+      const d = waiting(
         'ask-user',
         dialog.find((l) => /\?\s*$/.test(l)),
         ask,
       );
+      return form ? { ...d, question: { text: form.text, options: form.options } } : d;
+    }
     const menu = find(MENU_FOOTER_RE);
     if (menu) return waiting('choice-dialog', find(/^❯\s*\S/u), menu);
     const exited = find(EXITED_RE);
@@ -306,11 +310,12 @@ function answerKeys(screen: string, answer: string): string[] | undefined {
 }
 
 /**
- * The ask_user form lists its choices without numbers (`❯ Red` / `  Blue` / `  Other (type
- * your answer)`): a number moves the cursor to that choice, yes/no pick the choice named so
- * (no: ctrl+d declines when there is none). Free text is typed as usual.
+ * The ask_user form's choices, listed without numbers (`❯ Red` / `  Blue` / `  Other (type
+ * your answer)`) around the cursor, and its question (the last line ending in `?` above them).
  */
-function askUserKeys(dialog: readonly string[], a: string): string[] | undefined {
+function askUserForm(
+  dialog: readonly string[],
+): { text: string; options: string[]; first: number; cursor: number } | undefined {
   const cursor = lastIndexMatching(dialog, /^\s*❯\s+\S/u);
   if (cursor < 0) return undefined;
   const isOption = (l: string): boolean => /^\s*(?:❯\s+|\s{2,})\S/u.test(l);
@@ -318,14 +323,27 @@ function askUserKeys(dialog: readonly string[], a: string): string[] | undefined
   while (first > 0 && isOption(dialog[first - 1] ?? '')) first--;
   let last = cursor;
   while (last + 1 < dialog.length && isOption(dialog[last + 1] ?? '')) last++;
-  const options = dialog.slice(first, last + 1).map((l) => l.replace(/^\s*❯?\s*/u, ''));
+  const options = dialog.slice(first, last + 1).map((l) => l.replace(/^\s*❯?\s*/u, '').trim());
+  const text = dialog.slice(0, first).findLast((l) => /\?\s*$/.test(l)) ?? '';
+  return { text: text.trim(), options, first, cursor };
+}
+
+/**
+ * The ask_user form: a number or a choice's text moves the cursor to that choice, yes/no pick
+ * the choice named so (no: ctrl+d declines when there is none). Other free text is typed as
+ * usual (into its "Other" field).
+ */
+function askUserKeys(dialog: readonly string[], a: string): string[] | undefined {
+  const form = askUserForm(dialog);
+  if (!form) return undefined;
+  const { options, first, cursor } = form;
   let goal = -1;
   if (/^\d+$/.test(a)) goal = Number(a) - 1;
   else if (a === 'y' || a === 'yes') goal = options.findIndex((o) => /^Yes\b/i.test(o));
   else if (a === 'n' || a === 'no') {
     goal = options.findIndex((o) => /^No\b/i.test(o));
     if (goal < 0) return ['C-d'];
-  } else return undefined;
+  } else goal = optionIndex(options, a) ?? -1;
   if (goal < 0 || goal >= options.length) return undefined;
   const moves = first + goal - cursor;
   return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];

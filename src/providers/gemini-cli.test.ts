@@ -326,3 +326,40 @@ describe('gemini_cli long replies', () => {
     expect(out.split('\n').at(-1)?.trim()).toBe('LONG-400-END');
   });
 });
+
+describe('gemini_cli ask_user widget (real captures, 220x50 and 100x40)', () => {
+  for (const size of ['', '-100x40']) {
+    // the 100x40 one was resized from 220x50: the stale input box of the old frame shows above
+    const widget = own('waiting_user_answer', `ask-user-question${size}`);
+    it(`reads waiting_user_answer with the question and options${size}`, () => {
+      const d = geminiCli.detect(widget);
+      expect(d).toMatchObject({ status: 'waiting_user_answer', rule: 'ask-user-question' });
+      expect(d.question).toEqual({
+        text: 'Which colour should the button be?',
+        options: ['Red', 'Blue', 'Green'],
+      });
+      expect(geminiCli.inputText(widget)).toBeUndefined();
+    });
+    it(`picks an option by number or by its text${size}`, () => {
+      expect(geminiCli.answerKeys?.(widget, '1')).toEqual(['Enter']);
+      expect(geminiCli.answerKeys?.(widget, '3')).toEqual(['Down', 'Down', 'Enter']);
+      expect(geminiCli.answerKeys?.(widget, 'blue')).toEqual(['Down', 'Enter']);
+      expect(geminiCli.answerKeys?.(widget, ' GREEN ')).toEqual(['Down', 'Down', 'Enter']);
+      expect(() => geminiCli.answerKeys?.(widget, 'purple')).toThrow(/not one of the options/);
+    });
+  }
+
+  it('counts the widget only as the last thing drawn: an answer quoting it is not a widget', () => {
+    const quoted = screen([
+      ' > what does the ask widget look like?',
+      '',
+      '✦ Like this:',
+      '  │ Answer Questions │',
+      '  │ ● 1.  Red │',
+      '  │   2.  Blue │',
+      '  │ Enter to select · ↑/↓ to navigate · Esc to cancel │',
+    ]);
+    expect(geminiCli.detect(quoted)).toMatchObject({ status: 'completed', rule: 'response' });
+    expect(geminiCli.answerKeys?.(quoted, 'blue')).toBeUndefined();
+  });
+});

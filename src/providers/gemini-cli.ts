@@ -46,6 +46,8 @@ const HINT_RE = /^\s{40,}\S/u;
 const TRUST_RE = /Do you trust the files in this folder\?/;
 const PERMISSION_RE =
   /Allow execution of\b|Action Required|Apply this change\?|Do you want to proceed\?/;
+/** The ask_user tool's widget: a box titled `Answer Questions`, the question, a menu. */
+const ASK_RE = /^\s*│\s*Answer Questions\s*│?\s*$/u;
 const EXITED_RE = /To resume this session: gemini --resume\b|Agent powering down\. Goodbye!/;
 
 interface Box {
@@ -115,6 +117,7 @@ const reader = createFamilyReader({
   dialogs: {
     trust: TRUST_RE,
     permission: [PERMISSION_RE],
+    ask: { title: ASK_RE, footer: /^\s*│\s*Enter to select · ↑\/↓ to navigate\b/u },
     menuCursor: /^[\s│]*●\s*\d+\./u,
     exited: EXITED_RE,
   },

@@ -14,7 +14,15 @@ import {
   type McpServerSpec,
   type Provider,
 } from './provider.js';
-import { CUT_NOTE, blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
+import {
+  CUT_NOTE,
+  blankOrDeadPane,
+  evidence,
+  lastIndexMatching,
+  noSuchOption,
+  optionIndex,
+  screenLines,
+} from './screen.js';
 
 /** Zero-width characters: Qwen Code draws the input cursor after the text with U+200B. */
 const stripZeroWidth = (s: string): string => s.replace(/[\u200b-\u200d\ufeff]/g, '');
@@ -167,6 +175,55 @@ function menuKeys(
   return [...Array<string>(Math.abs(moves)).fill(moves > 0 ? 'Down' : 'Up'), 'Enter'];
 }
 
+/** The question of the CLI's ask-the-user widget and its options in screen order. */
+interface AskWidget {
+  text: string;
+  options: string[];
+}
+
+/** A line with no word in it: blank, a box border, a scroll arrow (`▲`, `▼`). */
+const wordless = (l: string): boolean => !/[\p{L}\p{N}]/u.test(l);
+
+/**
+ * The ask-the-user widget below the last line `title` matches: its menu, and the question as
+ * the block of text lines right above the first option (joined, when the question wrapped).
+ */
+function readAsk(lines: readonly string[], title: RegExp): AskWidget | undefined {
+  const at = lastIndexMatching(lines, title);
+  if (at < 0) return undefined;
+  return readAskBelow(lines.slice(at + 1));
+}
+
+/**
+ * The ask-the-user widget when it is the last thing drawn: below its footer only wordless
+ * lines (its frame, blank rows) and `status` lines (Qwen Code's "Waiting for user
+ * confirmation…"). Read before the input box, which a resize can leave stale above it.
+ */
+function liveAsk(
+  lines: readonly string[],
+  ask: { title: RegExp; footer: RegExp },
+  status: readonly RegExp[],
+): AskWidget | undefined {
+  const footer = lastIndexMatching(lines, ask.footer);
+  const at = lastIndexMatching(lines, ask.title, footer);
+  if (footer < 0 || at < 0) return undefined;
+  const after = lines.slice(footer + 1);
+  if (!after.every((l) => wordless(l) || status.some((re) => re.test(l)))) return undefined;
+  return readAskBelow(lines.slice(at + 1, footer));
+}
+
+function readAskBelow(below: readonly string[]): AskWidget | undefined {
+  const menu = readMenu(below);
+  const first = below.findIndex((l) => OPTION_RE.test(l));
+  if (!menu || first < 0) return undefined;
+  const above = below.slice(0, first).map((l) => unbox(l) ?? '');
+  const end = above.findLastIndex((l) => !wordless(l));
+  let start = end;
+  while (start > 0 && !wordless(above[start - 1] ?? '')) start--;
+  const text = end < 0 ? '' : above.slice(start, end + 1).join(' ');
+  return { text, options: menu.map((o) => o.label) };
+}
+
 /**
  * Keys that answer the menu on screen: a number picks that option, yes the first "Yes…" /
  * "Allow…" option, no the "No…" option (Escape, which refuses, when there is none). Undefined
@@ -232,6 +289,10 @@ export interface FamilyLayout<B extends { input: string[] }> {
     trust: RegExp;
     /** A permission prompt's lines, looked for in this order. */
     permission: readonly RegExp[];
+    /** The CLI's ask-the-user tool's widget: its title line (the question and its menu
+     *  follow) and its footer (`Enter to select · ↑/↓ to navigate`); `digits` when an
+     *  option's digit picks it (Qwen Code: ↓ and Enter in one burst of keys pick the first). */
+    ask: { title: RegExp; footer: RegExp; digits?: boolean };
     /** The cursor line of a numbered menu: the evidence for a menu with no known title. */
     menuCursor: RegExp;
     /** What the CLI prints when it ends. */
@@ -279,12 +340,19 @@ export function createFamilyReader<B extends { input: string[] }>(
     evidence: evidence(...lines.map(unbox)),
   });
 
+  const asking = (ask: AskWidget): Detection => {
+    const options = ask.options.map((o, i) => `${i + 1}. ${o}`).join('  ');
+    return { ...waiting('ask-user-question', ask.text, options), question: ask };
+  };
+
   /** What the screen shows instead of the input box. */
   const withoutBox = (lines: readonly string[]): Detection => {
     const tail = lines.slice(-DIALOG_ROWS);
     const find = (re: RegExp): string | undefined => tail.findLast((l) => re.test(l));
     const trust = find(dialogs.trust);
     if (trust) return waiting('trust-folder-dialog', trust);
+    const ask = readAsk(tail, dialogs.ask.title);
+    if (ask) return asking(ask);
     const permission = dialogs.permission.map(find).find((l) => l !== undefined);
     if (permission) return waiting('permission-prompt', permission);
     if (readMenu(tail)) return waiting('choice-dialog', find(dialogs.menuCursor));
@@ -298,6 +366,8 @@ export function createFamilyReader<B extends { input: string[] }>(
       const gone = blankOrDeadPane(screenLines(screen));
       if (gone) return gone;
       const { lines, startInView } = session(screen);
+      const ask = liveAsk(lines.slice(-DIALOG_ROWS), dialogs.ask, dialogs.permission);
+      if (ask) return asking(ask);
       const box = layout.findBox(lines);
       if (!box) return withoutBox(lines);
       const busy = layout.busy(lines, box);
@@ -314,11 +384,23 @@ export function createFamilyReader<B extends { input: string[] }>(
     },
     answerKeys(screen, answer) {
       const lines = sessionLines(screen);
+      const tail = lines.slice(-DIALOG_ROWS);
+      // the ask-the-user widget: an option's number or its text; anything else is refused
+      const ask = liveAsk(tail, dialogs.ask, dialogs.permission);
+      if (ask) {
+        const goal = optionIndex(ask.options, answer);
+        if (goal === undefined) throw noSuchOption(ask.options, answer);
+        if (dialogs.ask.digits && goal < 9) return [String(goal + 1)];
+        return menuKeys(tail, (o) => o.label === ask.options[goal]);
+      }
       if (layout.findBox(lines)) return undefined;
-      return answerMenuKeys(lines.slice(-DIALOG_ROWS), answer);
+      return answerMenuKeys(tail, answer);
     },
     inputText(screen) {
-      const box = layout.findBox(sessionLines(screen));
+      const lines = sessionLines(screen);
+      // the ask-the-user widget covers the box (one left above it by a resize is stale)
+      if (liveAsk(lines.slice(-DIALOG_ROWS), dialogs.ask, dialogs.permission)) return undefined;
+      const box = layout.findBox(lines);
       return box ? boxText(box) : undefined;
     },
     lastMessage(history) {

@@ -434,3 +434,41 @@ describe('kimi_cli last answer with quoted markers', () => {
     expect(out.endsWith('Interrupted by user\n\nQUOTED-END')).toBe(true);
   });
 });
+
+describe('kimi_cli AskUserQuestion widget (real captures, 220x50 and 100x40)', () => {
+  for (const size of ['', '-100x40']) {
+    const widget = own(`waiting_user_answer/kimi-2.1.0-ask-user-question${size}.txt`);
+    it(`reads waiting_user_answer with the question and options${size}`, () => {
+      const d = kimiCli.detect(widget);
+      expect(d).toMatchObject({ status: 'waiting_user_answer', rule: 'ask-user-question' });
+      expect(d.question).toEqual({
+        text: 'Which colour should the button be?',
+        options: ['Red', 'Blue', 'Green', 'Other'],
+      });
+      expect(kimiCli.inputText(widget)).toBeUndefined();
+    });
+    it(`picks an option by its digit, from its number or its text, and submits${size}`, () => {
+      // then Enter submits the review it opens (checked on real Kimi 2.1.0 in ask-widgets e2e)
+      expect(kimiCli.answerKeys?.(widget, '3')).toEqual(['3', 'Enter']);
+      expect(kimiCli.answerKeys?.(widget, 'blue')).toEqual(['2', 'Enter']);
+      expect(kimiCli.answerKeys?.(widget, 'RED')).toEqual(['1', 'Enter']);
+      expect(() => kimiCli.answerKeys?.(widget, 'purple')).toThrow(/not one of the options/);
+      expect(() => kimiCli.answerKeys?.(widget, '7')).toThrow(/not one of the options/);
+    });
+  }
+
+  it('counts the widget only at the end of the screen: an answer quoting it is not a widget', () => {
+    const quoted = screen(
+      ' ✨ what does the question widget look like?',
+      '',
+      ' ● It shows:',
+      '   ? Which colour?',
+      '   → [1] Red',
+      '   ↑↓ select  1-4 / ↵ choose  ←/→/tab switch  esc cancel',
+      '',
+      ...box(),
+    );
+    expect(kimiCli.detect(quoted).status).toBe('completed');
+    expect(kimiCli.answerKeys?.(quoted, 'red')).toBeUndefined();
+  });
+});

@@ -45,6 +45,8 @@ import {
   evidence,
   lastIndexMatching,
   leadingForeground,
+  noSuchOption,
+  optionIndex,
   screenLines,
   styledLines,
 } from './screen.js';
@@ -85,6 +87,14 @@ const TRUST_OPTION_RE = /^\s*(?:❯\s*)?Trust this folder\s*$/u;
 const TOOL_BLOCK_RE = /^\s?●[\s\u00a0]+(?:Ran|Running|Used|Using)\s/u;
 /** 2.x's welcome panel (`│  Model: …`, `│  Version: 2.1.0`), shown above the first turn. */
 const WELCOME_RE = /^\s*│\s+(?:Model|Version):\s/u;
+/**
+ * The AskUserQuestion widget (2.x, only outside --auto, which refuses the tool): a `question`
+ * title, a tab bar (`Colour    Submit`), `? <question>`, options `→ [1] Red` (cursor `→`,
+ * descriptions indented below) and the footer `↑↓ select  1-4 / ↵ choose  ←/→/tab switch`.
+ */
+const ASK_QUESTION_RE = /^\s*\?\s+(\S.*)$/u;
+const ASK_OPTION_RE = /^\s*(?:→\s*)?\[(\d+)\]\s+(\S.*?)\s*$/u;
+const ASK_FOOTER_RE = /^\s*↑↓ select\s+1-\d+ \/ ↵ choose\b/u;
 /** Numbered choices of an approval or question panel; the cursor is `▶`. */
 const OPTION_RE = /^\s*(?:▶\s*)?(\d+)\.\s+(\S.*)$/u;
 
@@ -203,6 +213,29 @@ function waiting(rule: string, ...lines: (string | undefined)[]): Detection {
   return { status: 'waiting_user_answer', rule, evidence: evidence(...lines) };
 }
 
+/**
+ * The AskUserQuestion widget at the end of `lines`: the question (wrapped lines joined) and the
+ * options in screen order; only with its footer as the last line below them.
+ */
+function askWidget(lines: readonly string[]): { text: string; options: string[] } | undefined {
+  const footer = lastIndexMatching(lines, ASK_FOOTER_RE);
+  // below it only Kimi's status lines: no transcript, no input box
+  const below = (l: string): boolean =>
+    USER_RE.test(l) || RESPONSE_RE.test(l) || /^\s*[╭│╰]/u.test(l);
+  if (footer < 0 || lines.slice(footer + 1).some(below)) return undefined;
+  const at = lastIndexMatching(lines, ASK_QUESTION_RE, footer);
+  if (at < 0) return undefined;
+  const text: string[] = [ASK_QUESTION_RE.exec(lines[at] ?? '')?.[1] ?? ''];
+  const options: string[] = [];
+  for (const l of lines.slice(at + 1, footer)) {
+    const m = ASK_OPTION_RE.exec(l);
+    if (m) {
+      if (Number(m[1]) === options.length + 1) options.push(m[2] ?? '');
+    } else if (options.length === 0 && l.trim() !== '') text.push(l.trim());
+  }
+  return options.length > 0 ? { text: text.join(' ').trim(), options } : undefined;
+}
+
 /** A dialog or panel drawn in place of the input box, searched from `from` on. */
 function dialog(lines: readonly string[], from: number): Detection | undefined {
   const region = lines.slice(Math.max(0, from));
@@ -211,6 +244,11 @@ function dialog(lines: readonly string[], from: number): Detection | undefined {
   if (trust) return waiting('trust-folder-dialog', trust, find(/^\s*❯/u));
   const approval = find(APPROVAL_RE);
   if (approval) return waiting('permission-prompt', approval, find(/^\s*▶\s*1\./u));
+  const ask = askWidget(region);
+  if (ask) {
+    const options = ask.options.map((o, i) => `${i + 1}. ${o}`).join('  ');
+    return { ...waiting('ask-user-question', ask.text, options), question: ask };
+  }
   const footer = find(PANEL_FOOTER_RE);
   if (footer) return waiting('choice-dialog', footer);
   return undefined;
@@ -333,11 +371,20 @@ function trustKeys(lines: readonly string[], trust: boolean): string[] | undefin
 
 /**
  * Approval and question panels take the option's number directly (`1/2/3/4 choose`), no
- * Enter. "yes" is the first Approve/Allow/Yes option, "no" the first Reject/Deny/No one.
+ * Enter; the AskUserQuestion widget also an option's text, then Enter on its review. "yes" is the first Approve/Allow/Yes option, "no" the first Reject/Deny/No one.
  */
 function answerKeys(screen: string, answer: string): string[] | undefined {
   const lines = screenLines(screen).slice(-30);
   const a = answer.trim().toLowerCase();
+  // the question widget: an option's digit, by its number or its text; anything else refused
+  const ask = askWidget(lines);
+  if (ask) {
+    const goal = optionIndex(ask.options, answer);
+    if (goal === undefined) throw noSuchOption(ask.options, answer);
+    // the digit picks the option and opens a review ("Ready to submit your answers?" → [1]
+    // Submit, under the cursor): Enter submits it
+    return [String(goal + 1), 'Enter'];
+  }
   const options = new Map<string, string>();
   for (const l of lines) {
     const m = OPTION_RE.exec(l);

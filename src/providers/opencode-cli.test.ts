@@ -112,13 +112,20 @@ describe.skipIf(!hasShared())(sharedTitle('opencode_cli over real captures'), ()
     expect(opencodeCli.answerKeys?.(always, 'no')).toEqual(['Escape']);
   });
 
-  it('answers the question tool with the option digit', () => {
+  it('answers the question tool with the option digit, by number or text', () => {
     const screen = own('waiting_user_answer/opencode-1.18.33-question-tool.txt');
     expect(opencodeCli.detect(screen)).toMatchObject({
       status: 'waiting_user_answer',
       rule: 'question',
     });
+    expect(opencodeCli.detect(screen).question).toEqual({
+      text: 'Which color do you want?',
+      options: ['Red', 'Blue', 'Type your own answer'],
+    });
     expect(opencodeCli.answerKeys?.(screen, '2')).toEqual(['2']);
+    // an option's text, case-insensitive; other text is typed as its own answer
+    expect(opencodeCli.answerKeys?.(screen, 'blue')).toEqual(['2']);
+    expect(opencodeCli.answerKeys?.(screen, 'RED')).toEqual(['1']);
     expect(opencodeCli.answerKeys?.(screen, 'Blue, please')).toBeUndefined();
   });
 

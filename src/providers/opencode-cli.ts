@@ -20,7 +20,15 @@ import {
   type LaunchSpec,
   type Provider,
 } from './provider.js';
-import { CUT_NOTE, blankOrDeadPane, evidence, lastIndexMatching, screenLines } from './screen.js';
+import {
+  CUT_NOTE,
+  blankOrDeadPane,
+  evidence,
+  lastIndexMatching,
+  numberedQuestion,
+  optionIndex,
+  screenLines,
+} from './screen.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
 /** Status line while a turn runs: `■■■⬝⬝⬝⬝⬝  esc interrupt` (`esc again to interrupt` after one Esc). */
@@ -232,8 +240,12 @@ function detect(screen: string): Detection {
       const options = tail.find((l) => /\bAllow once\b|\bConfirm\b.*\bCancel\b/.test(l));
       return waiting('permission-prompt', permission, options);
     }
-    const question = tail.find((l) => QUESTION_FOOTER_RE.test(l));
-    if (question) return waiting('question', question);
+    const footer = lastIndexMatching(tail, QUESTION_FOOTER_RE);
+    if (footer >= 0) {
+      const asked = questionTool(tail, footer);
+      const d = waiting('question', asked?.text ?? tail[footer]);
+      return asked ? { ...d, question: asked } : d;
+    }
     const exited = lines.find((l) => EXITED_RE.test(l));
     if (exited) return { status: 'error', rule: 'cli-exited', evidence: evidence(exited) };
     return { status: 'unknown', rule: 'no-input-box', evidence: evidence(lines.at(-1)) };
@@ -276,6 +288,18 @@ function detect(screen: string): Detection {
     return { status: 'error', rule: 'turn-error', evidence: evidence(turn.error.head, footer) };
   }
   return { status: 'idle', rule: 'turn-stopped', evidence: evidence(footer) };
+}
+
+/**
+ * The question tool's question and options (`┃  Which color?`, `┃  1. Red`, `┃     warm`, …,
+ * `┃  3. Type your own answer`) above its footer at `footer`.
+ */
+function questionTool(
+  lines: readonly string[],
+  footer: number,
+): { text: string; options: string[] } | undefined {
+  const body = lines.slice(Math.max(0, footer - 30), footer).map((l) => l.replace(/^\s*┃/u, ''));
+  return numberedQuestion(body);
 }
 
 function waiting(rule: string, ...lines: (string | undefined)[]): Detection {
@@ -407,7 +431,7 @@ function launch(ctx: LaunchContext): LaunchSpec {
  * Picks an answer in OpenCode's dialogs. The permission dialog's buttons (`Allow once  Allow
  * always  Reject`) are chosen with ←/→ from "Allow once"; Esc rejects. The "Always allow"
  * confirmation (`Confirm  Cancel`) takes Enter or Esc. The question tool takes the option's
- * digit.
+ * digit, for its number or its text.
  */
 function answerKeys(screen: string, answer: string): string[] | undefined {
   const lines = mainLines(screen).slice(-30);
@@ -426,8 +450,13 @@ function answerKeys(screen: string, answer: string): string[] | undefined {
     if (a === '2' || no) return ['Escape'];
     return undefined;
   }
-  if (lines.some((l) => QUESTION_FOOTER_RE.test(l))) {
+  const footer = lastIndexMatching(lines, QUESTION_FOOTER_RE);
+  if (footer >= 0) {
     if (/^[1-9]$/.test(a)) return [a];
+    // an option's text picks its digit; other text is typed (its "Type your own answer")
+    const asked = questionTool(lines, footer);
+    const goal = asked && !yes && !no ? optionIndex(asked.options, a) : undefined;
+    if (goal !== undefined && goal < 9) return [String(goal + 1)];
     if (yes || no) {
       const re = yes ? /^\s*┃?\s*(\d)\.\s+Yes\b/iu : /^\s*┃?\s*(\d)\.\s+No\b/iu;
       const digit = lines.map((l) => re.exec(l)?.[1]).find((d) => d !== undefined);

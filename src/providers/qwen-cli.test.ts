@@ -278,3 +278,26 @@ describe('qwen_cli long replies and its scrollbar', () => {
     expect(out.endsWith('Interrupted by user\n\nQUOTED-END')).toBe(true);
   });
 });
+
+describe('qwen_cli ask_user_question widget (real captures, 220x50 and 100x40)', () => {
+  for (const size of ['', '-100x40']) {
+    const widget = own('waiting_user_answer', `ask-user-question${size}`);
+    it(`reads waiting_user_answer with the question and options${size}`, () => {
+      const d = qwenCli.detect(widget);
+      expect(d).toMatchObject({ status: 'waiting_user_answer', rule: 'ask-user-question' });
+      expect(d.question).toEqual({
+        text: 'Which colour should the button be?',
+        options: ['Red', 'Blue', 'Green', 'Type something...'],
+      });
+      expect(qwenCli.inputText(widget)).toBeUndefined();
+    });
+    it(`picks an option by number or by its text${size}`, () => {
+      // the option's digit picks it (↓ Enter sent at once would pick the first: real Qwen 0.24.4)
+      expect(qwenCli.answerKeys?.(widget, '1')).toEqual(['1']);
+      expect(qwenCli.answerKeys?.(widget, '2')).toEqual(['2']);
+      expect(qwenCli.answerKeys?.(widget, 'Blue')).toEqual(['2']);
+      expect(qwenCli.answerKeys?.(widget, 'green')).toEqual(['3']);
+      expect(() => qwenCli.answerKeys?.(widget, 'purple')).toThrow(/not one of the options/);
+    });
+  }
+});

@@ -47,6 +47,11 @@ const TRUST_RE = /Do you trust this folder\?/;
 const PERMISSION_RE = /Allow execution of\b/;
 /** The status line under a permission prompt. */
 const CONFIRMATION_RE = /Waiting for user confirmation\b/;
+/**
+ * The ask_user_question tool's widget: its tool line `? AskUserQuestion Ask user 1 question`,
+ * then the header, the question and a menu (with "Waiting for user confirmation…" below).
+ */
+const ASK_RE = /^\s*\?\s+AskUserQuestion\b/u;
 const EXITED_RE = /^To continue this session, run$|^qwen --resume\b/;
 
 interface Box {
@@ -119,6 +124,7 @@ const reader = createFamilyReader({
   dialogs: {
     trust: TRUST_RE,
     permission: [PERMISSION_RE, CONFIRMATION_RE],
+    ask: { title: ASK_RE, footer: /^\s*↑\/↓: Navigate \| Enter: Select\b/u, digits: true },
     menuCursor: /^[\s│]*›\s*\d+\./u,
     exited: EXITED_RE,
   },

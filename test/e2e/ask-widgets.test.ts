@@ -1,13 +1,15 @@
 /**
  * The screens that fooled the status on real CLIs (issue 12), end to end against the fake model:
- * the CLI's own ask-the-user widget (Claude Code's AskUserQuestion, Codex's request_user_input)
- * reads waiting_user_answer with its options, a queued message waits instead of being typed
+ * the CLI's own ask-the-user widget (Claude Code's and Kimi Code's AskUserQuestion, Codex's
+ * request_user_input, Gemini CLI's ask_user, Qwen Code's ask_user_question) reads waiting_user_answer with its options, a queued message waits instead of being typed
  * into it, and an answer by option text is taken; and Codex, which shows no busy line while it
  * streams a reply, is not called completed before the reply has ended.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Script } from '../fake-model/script.js';
-import { ASK_INPUT } from './ask-input.js';
+import { ASK_STEP } from './ask-input.js';
 import { CLI_SETUPS } from './cli-setups.js';
 import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 
@@ -23,10 +25,7 @@ const SCRIPT: Script = {
   turns: [
     {
       match: 'CAO-ASK',
-      steps: [
-        { tool: ['AskUserQuestion', 'request_user_input'], input: ASK_INPUT },
-        { text: 'Answer noted. CAO-ASKED' },
-      ],
+      steps: [ASK_STEP, { text: 'Answer noted. CAO-ASKED' }],
     },
     { match: 'CAO-STREAM', chunkDelayMs: 150, reply: STREAMED },
     { match: 'CAO-QUEUED', reply: 'Queued one done. CAO-QUEUED-DONE' },
@@ -51,7 +50,16 @@ async function poll<T>(what: string, fn: () => Promise<T | undefined>, ms: numbe
   }
 }
 
-const CLIS = ['claude', 'codex'].filter((c) => !ONLY || ONLY.includes(c));
+const CLIS = ['claude', 'codex', 'gemini', 'qwen', 'kimi'].filter((c) => !ONLY || ONLY.includes(c));
+
+/** Kimi refuses AskUserQuestion in its --auto mode (cao's yolo): a profile that keeps its prompts. */
+const ASKER = `---
+name: asker
+description: A developer whose CLI keeps its own prompts.
+permissionMode: default
+---
+You are a careful developer. Do what you are asked.
+`;
 
 for (const setup of CLI_SETUPS.filter((c) => CLIS.includes(c.cli))) {
   describe.skipIf(skipReason !== '')(
@@ -78,12 +86,17 @@ for (const setup of CLI_SETUPS.filter((c) => CLIS.includes(c.cli))) {
           envFromModel: setup.env,
           prepare: setup.files,
         });
-        expect((await s.cao(['install', 'developer', '--provider', setup.provider])).code).toBe(0);
+        let agent = 'developer';
+        if (setup.cli === 'kimi') {
+          writeFileSync(join(s.root, 'asker.md'), ASKER);
+          agent = join(s.root, 'asker.md');
+        }
+        expect((await s.cao(['install', agent, '--provider', setup.provider])).code).toBe(0);
         const r = await s.cao(
           [
             'launch',
             '--agents',
-            'developer',
+            agent === 'developer' ? agent : 'asker',
             '--headless',
             '--yolo',
             '--session-name',

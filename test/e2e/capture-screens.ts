@@ -3,14 +3,14 @@
  *   npx tsx test/e2e/capture-screens.ts <plan> [state,state…] [--size 100x40]
  * writes src/providers/testdata/<provider>/<status>/<cli>-<version>-<state>[-<size>].txt (every
  * state of the plan, or only the ones named; the size is in the name unless it is cao's default
- * 220x50). Plans: `claude` (the turn states), `claude-ask` and `codex-ask` (the CLI's own
+ * 220x50). Plans: `claude` (the turn states), `<cli>-ask` for claude, codex, gemini, qwen, kimi (the CLI's own
  * ask-the-user widget). Run it when a CLI version changes, read the files, and keep the ones
  * that add something.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PROJECT_ROOT } from '../support/shared.js';
-import { ASK_INPUT } from './ask-input.js';
+import { ASK_STEP } from './ask-input.js';
 import { CLI_SETUPS } from './cli-setups.js';
 import { startStack } from './harness.js';
 
@@ -19,6 +19,8 @@ interface Plan {
   cli: string;
   provider: string;
   version: () => string;
+  /** A profile (agent Markdown) to launch instead of the built-in developer. */
+  profile?: string;
   steps: {
     state: string;
     status: string;
@@ -30,6 +32,33 @@ interface Plan {
     waitFor: RegExp;
     delayMs?: number;
   }[];
+}
+
+/** A profile whose CLI keeps its own permission prompts (no yolo). */
+const ASKER = `---
+name: asker
+description: A developer whose CLI asks before it runs tools.
+permissionMode: default
+---
+You are a careful developer. Do what you are asked.
+`;
+
+/** The CLI's own ask-the-user widget showing ASK_STEP's question. */
+function askPlan(cli: string, provider: string, version: string): Plan {
+  return {
+    cli,
+    provider,
+    version: () => version,
+    steps: [
+      {
+        state: 'ask-user-question',
+        status: 'waiting_user_answer',
+        message: 'ask CAPTURE-ASK',
+        waitFor: /Which colour[\s\S]*Blue/,
+        delayMs: 500,
+      },
+    ],
+  };
 }
 
 const PLANS: Record<string, Plan> = {
@@ -103,6 +132,11 @@ const PLANS: Record<string, Plan> = {
       },
     ],
   },
+  'gemini-ask': askPlan('gemini', 'gemini_cli', '0.61.0'),
+  'qwen-ask': askPlan('qwen', 'qwen_cli', '0.24.4'),
+  // in its --auto mode (cao's yolo) Kimi refuses AskUserQuestion, so a profile that keeps
+  // Kimi's own prompts
+  'kimi-ask': { ...askPlan('kimi', 'kimi_cli', '2.1.0'), profile: ASKER },
 };
 
 async function main(): Promise<void> {
@@ -125,10 +159,7 @@ async function main(): Promise<void> {
       turns: [
         {
           match: 'CAPTURE-ASK',
-          steps: [
-            { tool: ['AskUserQuestion', 'request_user_input'], input: ASK_INPUT },
-            { text: 'You picked: done. CAPTURE-REPLY-ASK' },
-          ],
+          steps: [ASK_STEP, { text: 'You picked: done. CAPTURE-REPLY-ASK' }],
         },
         { match: 'CAPTURE-SLOW', delayMs: 4000, reply: 'Slow reply. CAPTURE-REPLY-SLOW' },
         { match: 'CAPTURE-STOP', delayMs: 30_000, reply: 'Never shown. CAPTURE-REPLY-STOP' },
@@ -152,10 +183,18 @@ async function main(): Promise<void> {
     },
   });
   try {
+    let agent = 'developer';
+    if (plan.profile) {
+      const file = join(stack.root, 'asker.md');
+      writeFileSync(file, plan.profile);
+      const i = await stack.cao(['install', file, '--provider', plan.provider]);
+      if (i.code !== 0) throw new Error(i.stderr);
+      agent = 'asker';
+    }
     const r = await stack.cao([
       'launch',
       '--agents',
-      'developer',
+      agent,
       '--headless',
       '--yolo',
       '--session-name',
@@ -199,7 +238,12 @@ async function main(): Promise<void> {
       const suffix = size === '220x50' ? '' : `-${size}`;
       const file = join(dir, `${cli}-${plan.version()}-${step.state}${suffix}.txt`);
       // no machine paths in fixtures: the stack's directory reads as a neutral one
-      const text = screen.replaceAll(stack.root, '/tmp/cao-e2e').replace(/[ \t]+$/gm, '');
+      const text = screen
+        .replaceAll(stack.work, '/home/user/project')
+        .replaceAll(stack.root, '/tmp/cao-e2e')
+        // a shortened path (Kimi's footer: `…/.test-tmp/e2e-XXXXXX/work`)
+        .replaceAll(stack.work.split('/').slice(-3).join('/'), 'home/user/project')
+        .replace(/[ \t]+$/gm, '');
       writeFileSync(file, text);
       process.stdout.write(`wrote ${file}\n`);
     }

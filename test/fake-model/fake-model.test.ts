@@ -33,6 +33,19 @@ const SCRIPT: Script = {
     { match: 'fail please', error: { status: 400, message: 'scripted failure' } },
     { match: 'slowly please', chunkDelayMs: 5, reply: 'one two three four five six seven eight' },
     {
+      match: 'ask please',
+      steps: [
+        {
+          tool: ['AskUserQuestion', 'ask_user'],
+          input: {
+            questions: [{ id: 'q', question: 'Which?', multiSelect: false, multi_select: false }],
+          },
+          inputFor: { ask_user: { questions: [{ question: 'Which?', type: 'choice' }] } },
+        },
+        { text: 'Asked.' },
+      ],
+    },
+    {
       match: 'counted please',
       reply: 'Counted.',
       usage: { input: 120, output: 34, cacheRead: 56, cacheWrite: 7 },
@@ -251,6 +264,8 @@ describe('OpenAI Chat Completions', () => {
     });
     expect(r.json<ChatCompletion>().choices[0]!.message.content).toBe('Shell done.');
     expect(lastLog().step).toBe(1);
+    // the log keeps what the tool gave back
+    expect(lastLog().toolResult).toBe('(no output)');
   });
 
   it("skips Kimi's reminder-only user message and Copilot's datetime prefix; fills $1", async () => {
@@ -349,6 +364,48 @@ describe('OpenAI Chat Completions', () => {
       arguments: { text: 'hi abc' },
     });
     expect(lastLog().decision).toMatchObject({ via: 'mcp__echo__echo_tool' });
+  });
+
+  it("fits a tool's input to its schema, and takes a tool's own input (inputFor)", async () => {
+    const tool = (name: string, parameters: Record<string, unknown>): unknown => ({
+      type: 'function',
+      function: { name, parameters },
+    });
+    const closed = {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        questions: {
+          type: 'array',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: { question: { type: 'string' }, multi_select: { type: 'boolean' } },
+          },
+        },
+      },
+    };
+    const ask = async (t: unknown): Promise<unknown> => {
+      const r = await post(CHAT, {
+        model: 'fake-model',
+        messages: [{ role: 'user', content: 'ask please' }],
+        tools: [t],
+      });
+      return JSON.parse(
+        r.json<ChatCompletion>().choices[0]!.message.tool_calls[0]!.function.arguments,
+      );
+    };
+    // a closed schema (Kimi's AskUserQuestion) keeps only the fields it names
+    expect(await ask(tool('AskUserQuestion', closed))).toEqual({
+      questions: [{ question: 'Which?', multi_select: false }],
+    });
+    // an open one gets the whole input
+    expect(await ask(tool('AskUserQuestion', { type: 'object' }))).toEqual({
+      questions: [{ id: 'q', question: 'Which?', multiSelect: false, multi_select: false }],
+    });
+    expect(await ask(tool('ask_user', { type: 'object' }))).toEqual({
+      questions: [{ question: 'Which?', type: 'choice' }],
+    });
   });
 
   it('matches MCP tools by their server-prefixed names', async () => {
@@ -665,6 +722,7 @@ describe('Gemini', () => {
     const j = r.json<GeminiChunk>();
     expect(j.candidates[0]!.content.parts).toEqual([{ text: 'Shell done.' }]);
     expect(j.candidates[0]!.finishReason).toBe('STOP');
+    expect(lastLog().toolResult).toBe('{"name":"run_shell_command","response":{"output":""}}');
   });
 
   it('streams a JSON array without alt=sse', async () => {

@@ -82,7 +82,20 @@ export function geminiConversation(body: Record<string, unknown>): Conversation 
     gc.responseMimeType === 'application/json'
       ? (gc.responseJsonSchema ?? gc.responseSchema ?? {})
       : undefined;
-  return { lastUser: text, step, tools, ...(jsonSchema ? { jsonSchema } : {}) };
+  // the function responses after the model's latest turn (what a CLI's own tool gave back)
+  const lastModel = cs.findLastIndex((c) => c.role === 'model');
+  const responses = cs
+    .slice(lastModel + 1)
+    .flatMap((c) => c.parts ?? [])
+    .filter((p) => p.functionResponse)
+    .map((p) => JSON.stringify(p.functionResponse));
+  return {
+    lastUser: text,
+    step,
+    tools,
+    ...(lastModel >= 0 && responses.length > 0 ? { toolResult: responses.join('\n') } : {}),
+    ...(jsonSchema ? { jsonSchema } : {}),
+  };
 }
 
 export async function geminiReply(

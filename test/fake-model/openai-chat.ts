@@ -70,7 +70,20 @@ export function chatConversation(body: Record<string, unknown>): Conversation {
       : rf?.type === 'json_object'
         ? {}
         : undefined;
-  return { lastUser: text, step, tools, ...(jsonSchema ? { jsonSchema } : {}) };
+  // the tool messages after the latest assistant one (what a CLI's own tool gave back; Kimi
+  // Code may add a reminder-only user message after them)
+  const lastAssistant = msgs.findLastIndex((m) => m.role === 'assistant');
+  const results = msgs
+    .slice(lastAssistant + 1)
+    .filter((m) => m.role === 'tool')
+    .map((m) => contentText(m.content));
+  return {
+    lastUser: text,
+    step,
+    tools,
+    ...(lastAssistant >= 0 && results.length > 0 ? { toolResult: results.join('\n') } : {}),
+    ...(jsonSchema ? { jsonSchema } : {}),
+  };
 }
 
 export async function chatReply(

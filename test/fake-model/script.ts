@@ -11,6 +11,9 @@ export interface ToolStep {
    *  defers behind a `tool_call` bridge (Qwen Code) is called through the bridge. */
   tool: string | string[];
   input?: Record<string, unknown>;
+  /** The input for one tool of `tool`, by the name the CLI gives it (for tools that refuse
+   *  each other's fields: Qwen Code's ask_user_question allows no extra property). */
+  inputFor?: Record<string, Record<string, unknown>>;
   /** For '@shell': the command line. */
   command?: string;
   /** For '@shell': the tool's `description`/`justification` (default 'Run a command'). */
@@ -223,6 +226,25 @@ function shellInput(step: ToolStep, schema: Record<string, unknown>): Record<str
   return { ...input, ...(step.input ?? {}) };
 }
 
+/**
+ * The input without the properties a schema forbids (`additionalProperties: false`), at every
+ * depth: one scripted input then suits tools that name the same field differently (Kimi's
+ * AskUserQuestion takes `multi_select` and refuses Claude Code's `multiSelect`).
+ */
+export function fitToSchema(value: unknown, schema: unknown): unknown {
+  if (!schema || typeof schema !== 'object') return value;
+  const s = schema as Record<string, unknown>;
+  if (Array.isArray(value)) return value.map((v) => fitToSchema(v, s['items']));
+  if (!value || typeof value !== 'object') return value;
+  const props = (s['properties'] ?? {}) as Record<string, unknown>;
+  const closed = s['additionalProperties'] === false;
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([k]) => !closed || k in props)
+      .map(([k, v]) => [k, fitToSchema(v, props[k])]),
+  );
+}
+
 /** A minimal instance of a JSON schema, for side requests that ask for structured output
  *  (Gemini CLI's "next speaker" check gets `{"next_speaker":"user", …}`). */
 export function schemaInstance(schema: unknown, depth = 0): unknown {
@@ -314,16 +336,18 @@ function decideStep(script: Script, c: Conversation): Decision {
     };
   }
   const tool = resolveTool(step.tool, c.tools);
-  const input = (schema: Record<string, unknown>): Record<string, unknown> =>
-    fill(step.tool === '@shell' ? shellInput(step, schema) : (step.input ?? {}), groups) as Record<
-      string,
-      unknown
-    >;
+  const input = (schema: Record<string, unknown>, name: string): Record<string, unknown> =>
+    fill(
+      step.tool === '@shell'
+        ? shellInput(step, schema)
+        : fitToSchema(step.inputFor?.[name] ?? step.input ?? {}, schema),
+      groups,
+    ) as Record<string, unknown>;
   if (tool) {
     return {
       kind: 'tool',
       name: tool.name,
-      input: input(tool.schema),
+      input: input(tool.schema, tool.name),
       delayMs,
       turn: turnIndex,
       ...(tool.namespace ? { namespace: tool.namespace } : {}),
@@ -335,7 +359,7 @@ function decideStep(script: Script, c: Conversation): Decision {
     return {
       kind: 'tool',
       name: deferred.bridge.name,
-      input: { name: deferred.name, arguments: input({}) },
+      input: { name: deferred.name, arguments: input({}, deferred.name) },
       delayMs,
       turn: turnIndex,
       via: deferred.name,
