@@ -303,6 +303,7 @@ async function handoffs(
       const of = (pred: (e: BenchEvent) => boolean): BenchEvent | undefined =>
         evs.find((e) => e.terminal_id === worker && pred(e));
       const ready = of((e) => e.type === 'terminal.status' && READY.has(e.status ?? ''));
+      const called = of((e) => e.type === 'terminal.ready');
       const delivered = evs.find(
         (e) => e.type === 'message.state' && e.receiver_id === worker && e.state === 'delivered',
       );
@@ -330,7 +331,12 @@ async function handoffs(
           steps: {
             'tool call sent → worker window created': created.at - call.at,
             'worker start-up (created → input prompt)': workerStartupMs,
-            'prompt → task delivered (MCP ready, paste, submit)': delivered.at - ready.at,
+            'prompt → cao calls it ready (settle, MCP tools listed)': called
+              ? called.at - ready.at
+              : Number.NaN,
+            'ready → task delivered (paste, submit)': called
+              ? delivered.at - called.at
+              : Number.NaN,
             'delivered → worker model reply sent (incl. 50 ms model)': work.at - delivered.at,
             'reply sent → worker completed (detection)': done.at - work.at,
             'completed → worker removed': deleted ? deleted.at - done.at : Number.NaN,
@@ -442,12 +448,24 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     steps_ms: steps,
   };
 
-  // cao's share of a handoff with each other installable CLI as the worker (the supervisor
-  // stays Claude Code); BENCH_WORKERS=codex,gemini picks some
-  const workers = (process.env['BENCH_WORKERS'] ?? 'codex,gemini,qwen,opencode,copilot,kimi')
+  return { part: PART, rows, details };
+}
+
+/**
+ * `npm run bench -- handoff`: cao's share of a handoff with each installable CLI as the worker
+ * (the supervisor stays Claude Code); BENCH_WORKERS=codex,gemini picks some.
+ */
+export async function runHandoffs(o: {
+  quick: boolean;
+  log: (s: string) => void;
+}): Promise<PartResult> {
+  const handoffReps = o.quick ? 3 : 10;
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = { model_ms: MODEL_MS };
+  const workers = (process.env['BENCH_WORKERS'] ?? 'claude,codex,gemini,qwen,opencode,copilot,kimi')
     .split(',')
     .map((x) => x.trim())
-    .filter((x) => x !== '' && x !== 'claude');
+    .filter((x) => x !== '');
   const perCli: Record<string, unknown> = {};
   for (const cli of workers) {
     o.log(`handoff to a ${cli} worker ×${handoffReps}`);
@@ -458,7 +476,7 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     if (w.length === 0) continue;
     const over = w.map((x) => x.overheadMs);
     rows.push(
-      rowOf(PART, `handoff to a ${cli} worker: cao's share (overhead)`, 'ms', over, {
+      rowOf('handoff', `handoff to a ${cli} worker: cao's share (overhead)`, 'ms', over, {
         target: { text: '< 250 ms', met: summarize(over).median < 250 },
       }),
     );
@@ -473,5 +491,5 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     };
   }
   details['handoff_per_worker_cli'] = perCli;
-  return { part: PART, rows, details };
+  return { part: 'handoff', rows, details };
 }

@@ -18,6 +18,7 @@ const PARTS: Record<string, () => Promise<Part>> = {
   startup: async () => (await import('./startup.js')).run,
   detection: async () => (await import('./detection.js')).run,
   roundtrip: async () => (await import('./roundtrip.js')).run,
+  handoff: async () => (await import('./roundtrip.js')).runHandoffs,
   idle: async () => (await import('./idle.js')).run,
   fanout: async () => (await import('./fanout.js')).run,
   api: async () => (await import('./api.js')).run,

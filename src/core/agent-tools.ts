@@ -155,16 +155,20 @@ export class AgentTools {
   ): Promise<HandoffResult> {
     const why = outcome.evidence.join(' / ') || outcome.rule || '';
     switch (outcome.outcome) {
-      case 'completed':
-        await this.remove(w.workerId);
+      case 'completed': {
+        // the answer is in hand: it goes back now, and the worker goes after it
+        const note =
+          (await this.worktreeNote(w.workerId)) + (await this.nudge(w.session, w.workerId));
+        void this.terminals.deleteSoon(w.workerId);
         return {
           success: true,
-          message: `Successfully handed off to ${w.who} in ${w.secs}s${await this.worktreeNote(w.workerId)}${await this.nudge(w.session)}`,
+          message: `Successfully handed off to ${w.who} in ${w.secs}s${note}`,
           output: outcome.output,
           terminal_id: w.workerId,
         };
+      }
       case 'error':
-        await this.remove(w.workerId);
+        void this.terminals.deleteSoon(w.workerId);
         return {
           success: false,
           message: `Handoff failed: worker errored (${why})`,
@@ -349,9 +353,10 @@ export class AgentTools {
     return ` The worker works in its own git worktree (${w.path}, branch ${w.branch}); review its changes with 'cao worktree diff ${workerId}' and merge them into ${w.repo} with 'cao worktree merge ${workerId}' once the worker is deleted (or discard them with 'cao worktree remove ${workerId}').`;
   }
 
-  private async nudge(session: string): Promise<string> {
+  /** A hint to clean up a crowded session; `leaving`: a terminal about to be removed. */
+  private async nudge(session: string, leaving?: string): Promise<string> {
     try {
-      const n = (await this.terminals.list(session)).length;
+      const n = (await this.terminals.list(session)).filter((t) => t.id !== leaving).length;
       return n >= NUDGE_AT
         ? ` NOTE: This session has ${n} terminals. Consider calling delete_terminal on terminals you no longer need.`
         : '';

@@ -53,8 +53,11 @@ export interface CoreTiming {
   submitAttempts: number;
   /** How long input waits for cao-mcp-server to report the agent's CLI connected. */
   mcpGraceMs: number;
-  /** How long a ready screen must stay ready before a start-up counts as done. */
-  readySettleMs: number;
+  /**
+   * How long a ready screen must stay ready before a start-up counts as done, for every CLI
+   * (tests); unset: each provider's own `readySettleMs` (none for most).
+   */
+  readySettleMs?: number;
   /** How long each try at answering a prompt waits to see the prompt go away. */
   answerConfirmMs: number;
 }
@@ -66,7 +69,5 @@ export const DEFAULT_TIMING: CoreTiming = {
   submitTimeoutMs: 3_000,
   submitAttempts: 3,
   mcpGraceMs: 20_000,
-  // Codex shows its prompt for ~0.1 s before its folder-trust dialog
-  readySettleMs: 300,
   answerConfirmMs: 1500,
 };

@@ -22,7 +22,7 @@ import {
 } from '../../test/support/stack.js';
 import { CaoError } from '../lib/errors.js';
 import { hashToken } from '../lib/secrets.js';
-import { DEFAULT_PROVIDER } from '../providers/index.js';
+import { DEFAULT_PROVIDER, getProvider } from '../providers/index.js';
 import type { FakeProgram } from '../runtime/fake-runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { StampedEvent } from './events.js';
@@ -31,6 +31,7 @@ import {
   markReady,
   mcpPending,
   prepareTerminal,
+  readySettle,
   startTerminal,
   type CreateTerminalOptions,
 } from './launcher.js';
@@ -462,6 +463,27 @@ describe('helpers', () => {
     // counted from the ready screen when given
     expect(mcpPending(record({}), 1000, start + 1500, start + 600)).toBe(true);
     expect(mcpPending(record({}), 1000, start + 1600, start + 600)).toBe(false);
+  });
+
+  it("readySettle: only Codex settles, and only when it lists no MCP tools; the timing's wins", async () => {
+    const st = await stack({ timing: { readySettleMs: undefined } });
+    const record = await conductor(st);
+    const withoutMcp = 'abcd0001';
+    await st.store.insertTerminal({
+      ...record,
+      id: withoutMcp,
+      tokenHash: 'x'.repeat(64),
+      mcpExpected: false,
+    });
+    expect(await readySettle(st.deps, record.id, getProvider('claude_code'))).toBe(0);
+    expect(await readySettle(st.deps, record.id, getProvider('gemini_cli'))).toBe(0);
+    // Codex lists cao's tools only after its folder-trust answer: that listing is the readiness
+    expect(record.mcpExpected).toBe(true);
+    expect(await readySettle(st.deps, record.id, getProvider('codex'))).toBe(0);
+    expect(await readySettle(st.deps, withoutMcp, getProvider('codex'))).toBe(300);
+    const tests = { ...st.deps, timing: { ...st.deps.timing, readySettleMs: 10 } };
+    expect(await readySettle(tests, record.id, getProvider('claude_code'))).toBe(10);
+    expect(await readySettle(tests, withoutMcp, getProvider('codex'))).toBe(10);
   });
 
   it('markReady records the moment once and announces it once', async () => {

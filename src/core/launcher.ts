@@ -403,9 +403,10 @@ export async function awaitReady(
     const d = deps.tracker.get(terminalId) ?? (await deps.tracker.refresh(terminalId));
     if (isReadyStatus(d.status)) {
       // some CLIs show their prompt for a moment before a dialog (Codex's folder trust):
-      // the prompt must still be there a little later
-      await sleep(deps.timing.readySettleMs);
-      const settled = deps.tracker.get(terminalId) ?? d;
+      // their prompt must still be there a little later
+      const settleMs = await readySettle(deps, terminalId, provider);
+      if (settleMs > 0) await sleep(settleMs);
+      const settled = settleMs > 0 ? (deps.tracker.get(terminalId) ?? d) : d;
       if (!isReadyStatus(settled.status)) continue;
       if (screenAt === undefined) {
         screenAt = Date.now();
@@ -534,6 +535,22 @@ export async function awaitMcp(
       }
     });
   }
+}
+
+/**
+ * How long a ready screen must stay ready: the provider's settle (Codex), unless the CLI will
+ * list cao's MCP tools, which it does only after its start-up dialogs; the timing's, when set
+ * (tests), for every CLI.
+ */
+export async function readySettle(
+  deps: CoreDeps,
+  terminalId: string,
+  provider: Provider,
+): Promise<number> {
+  if (deps.timing.readySettleMs !== undefined) return deps.timing.readySettleMs;
+  if (!provider.readySettleMs) return 0;
+  const t = await deps.store.getTerminal(terminalId);
+  return t?.mcpExpected ? 0 : provider.readySettleMs;
 }
 
 /** The terminal still waits for its CLI to list cao's tools, within the grace period that

@@ -154,6 +154,53 @@ describe('startWorker', () => {
   });
 });
 
+/**
+ * The order of a worker's turn end, its removal and the moment the caller got its answer
+ * (`mark`), as they happened.
+ */
+function eventOrder(st: TestStack): {
+  seen: string[];
+  mark: (what: string) => void;
+  until: (type: string) => Promise<void>;
+} {
+  const seen: string[] = [];
+  const waiters: { type: string; done: () => void }[] = [];
+  st.core.subscribe((e) => {
+    if (e.type !== 'turn.ended' && e.type !== 'terminal.deleted') return;
+    seen.push(e.type);
+    for (const w of waiters.filter((x) => x.type === e.type)) w.done();
+  });
+  return {
+    seen,
+    mark: (what) => seen.push(what),
+    until: (type) =>
+      seen.includes(type)
+        ? Promise.resolve()
+        : new Promise<void>((done) => waiters.push({ type, done })),
+  };
+}
+
+describe('handoff (agent tools)', () => {
+  it('returns the answer, then removes the worker (in the background)', async () => {
+    const st = await stack({ reviewer: { answer: () => 'Parser reviewed.', turnMs: 20 } });
+    const caller = await session(st);
+    const order = eventOrder(st);
+    const r = await st.core.tools.handoff(caller.id, {
+      agentProfile: 'reviewer',
+      provider: 'claude_code',
+      message: 'Review the parser',
+      timeoutS: 3,
+    });
+    order.mark('returned');
+    expect(r).toMatchObject({ success: true, output: 'Parser reviewed.' });
+    const id = r.terminal_id ?? '';
+    await order.until('terminal.deleted');
+    expect(order.seen).toEqual(['turn.ended', 'returned', 'terminal.deleted']);
+    expect(await st.store.getTerminal(id)).toBeUndefined();
+    expect(st.runtime.panes.size).toBe(1);
+  });
+});
+
 describe('runStep', () => {
   const step = (st: TestStack, over: { timeoutMs?: number; teardown?: boolean } = {}) =>
     st.core.orchestrator.runStep({
@@ -162,11 +209,15 @@ describe('runStep', () => {
       teardown: over.teardown ?? true,
     });
 
-  it('returns the answer and removes the worker that finished', async () => {
+  it('returns the answer, then removes the worker that finished', async () => {
     const st = await stack({ reviewer: { answer: () => 'Looks good.', turnMs: 20 } });
     await session(st);
+    const order = eventOrder(st);
     const out = await step(st);
+    order.mark('returned');
     expect(out).toMatchObject({ outcome: 'completed', output: 'Looks good.', teardown: true });
+    await order.until('terminal.deleted');
+    expect(order.seen).toEqual(['turn.ended', 'returned', 'terminal.deleted']);
     expect(await st.store.getTerminal(out.terminal_id)).toBeUndefined();
     expect(st.deps.tracker.isTracked(out.terminal_id)).toBe(false);
   });

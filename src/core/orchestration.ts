@@ -124,7 +124,8 @@ export class Orchestrator {
       (outcome.outcome === 'completed' ||
         outcome.outcome === 'error' ||
         outcome.outcome === 'failed');
-    if (remove) await this.terminals.delete(terminal.id).catch(() => {});
+    // the answer is in hand: it goes back now, and the worker goes after it
+    if (remove) void this.terminals.deleteSoon(terminal.id);
     return { ...outcome, teardown: remove };
   }
 

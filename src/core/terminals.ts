@@ -302,6 +302,20 @@ export class TerminalService {
     this.deps.bus.publish({ type: 'terminal.deleted', terminal_id: id, session: t.session });
   }
 
+  /**
+   * Deletes a terminal in the background (a finished handoff worker, once its answer was read:
+   * the caller does not wait for the window to go). Returns the deletion, which never rejects.
+   */
+  deleteSoon(id: string): Promise<void> {
+    return this.delete(id).catch((e: unknown) => {
+      if (e instanceof CaoError && e.code === 'NOT_FOUND') return;
+      this.deps.log.warn('could not remove a finished worker', {
+        terminalId: id,
+        error: e instanceof Error ? e.message : String(e),
+      });
+    });
+  }
+
   /** Removes the terminal's per-terminal files, where it runs (placement.ts). */
   async removeFiles(t: Pick<TerminalRecord, 'id' | 'host'>): Promise<void> {
     await this.deps.removeTerminalFiles(t.host, t.id).catch(() => {});

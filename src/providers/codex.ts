@@ -518,6 +518,8 @@ export const codex: Provider = {
   versionArgs: ['--version'],
   mcpTransport: 'http',
   mcpListsTools: 'start',
+  // in a git repository it shows its prompt ~0.1 s before its folder-trust dialog
+  readySettleMs: 300,
   launch,
   detect,
   startupKeys,

@@ -23,6 +23,13 @@
  *   `installFiles` adds the profile's servers to `~/.kimi-code/mcp.json` at `cao install` time,
  *   without `CAO_TERMINAL_ID`: Kimi passes its whole environment to stdio MCP servers (the
  *   config's `env` is merged on top), and cao puts the terminal id in the agent's environment.
+ * - Why Kimi stays on the stdio bridge (checked in 2.1.0's dist/main.mjs): its mcp.json does
+ *   take HTTP servers (`url`, `headers`, and `bearerTokenEnvVar`, whose token Kimi reads from
+ *   its own environment: a per-terminal token would work), but only from those three files:
+ *   no command-line flag, and no variables expanded in `url` or `headers`. So the URL would be
+ *   one per user, written at `cao install` time, for every cao-server port and every host. A
+ *   per-terminal `KIMI_CODE_HOME` would give each terminal its own mcp.json, but it also moves
+ *   Kimi's config.toml, login, sessions and folder trust.
  * - The system prompt goes in a per-terminal agent file (`--agent-file`, Markdown with front
  *   matter; `${base_prompt}` keeps Kimi's own system prompt). Kimi 2.1.0 honours it in `kimi -p`
  *   but its interactive TUI ignores `--agent`/`--agent-file` when it creates the session (the

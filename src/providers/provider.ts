@@ -162,6 +162,14 @@ export interface Provider {
    */
   readonly mcpListsTools: 'start' | 'later';
   /**
+   * For a CLI that shows its input prompt a moment before a start-up dialog (Codex's folder
+   * trust): how long its ready screen must stay ready before a start-up counts as done, when
+   * the launcher has no MCP tools listing to wait for (such a CLI lists its tools only once its
+   * dialogs are answered, so the listing is the readiness then). Absent: the first ready screen
+   * counts (every other CLI draws its dialogs before its prompt).
+   */
+  readonly readySettleMs?: number;
+  /**
    * Builds the command line. Pure. Throws `CaoError` for a combination the CLI would refuse,
    * with a message that says how to fix it.
    */

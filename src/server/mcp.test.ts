@@ -111,7 +111,11 @@ describe('cao-mcp-server tools', () => {
     expect(r.body['message']).toMatch(
       /^Successfully handed off to developer \(claude_code\) in \d+\.\d\ds$/,
     );
-    expect((await s.req('GET', `/terminals/${String(r.body['terminal_id'])}`)).status).toBe(404);
+    // the worker goes after the answer was returned, in the background
+    const id = String(r.body['terminal_id']);
+    for (let i = 0; i < 100 && (await s.req('GET', `/terminals/${id}`)).status !== 404; i++)
+      await new Promise((done) => setTimeout(done, 20));
+    expect((await s.req('GET', `/terminals/${id}`)).status).toBe(404);
     const worker = [...s.runtime.panes.values()].find(
       (p) => p.spec.terminalId === r.body['terminal_id'],
     );
