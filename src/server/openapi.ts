@@ -301,6 +301,7 @@ export const OPERATIONS: Op[] = [
           role: str,
           terminal_id: { type: ['string', 'null'] },
           auth: { type: 'boolean' },
+          home_dir: { type: 'string', description: "cao-server's home directory" },
         },
       },
     },
