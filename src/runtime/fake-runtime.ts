@@ -41,6 +41,8 @@ export class FakePane {
   rows: number;
   /** Live viewers (`streamPane`). */
   readonly viewers = new Set<PaneViewer>();
+  /** The window's own size while viewers have resized it (like tmux's `@cao_own_size`). */
+  ownSize: { cols: number; rows: number } | undefined;
 
   constructor(
     readonly ref: PaneRef,
@@ -234,7 +236,9 @@ export class FakeRuntime implements TerminalRuntime {
     if (!p) return Promise.reject(new CaoError('NOT_FOUND', `can't find pane: ${paneId}`));
     p.viewers.add(viewer);
     viewer.data(p.snapshot());
-    return Promise.resolve(() => void p.viewers.delete(viewer));
+    return Promise.resolve(() => {
+      if (p.viewers.delete(viewer) && p.viewers.size === 0) restoreSize(p);
+    });
   }
 
   writePane(paneId: string, data: Uint8Array): Promise<void> {
@@ -248,6 +252,7 @@ export class FakeRuntime implements TerminalRuntime {
   resizePane(paneId: string, cols: number, rows: number): Promise<void> {
     const p = this.panes.get(paneId);
     if (!p) return Promise.reject(new CaoError('NOT_FOUND', `can't find pane: ${paneId}`));
+    p.ownSize ??= { cols: p.cols, rows: p.rows };
     p.cols = cols;
     p.rows = rows;
     p.reseed();
@@ -317,4 +322,13 @@ function endViewers(p: FakePane, reason: string): void {
   const viewers = [...p.viewers];
   p.viewers.clear();
   for (const v of viewers) v.end(reason);
+}
+
+/** The pane's last viewer left: the window's own size comes back. */
+function restoreSize(p: FakePane): void {
+  if (!p.ownSize) return;
+  p.cols = p.ownSize.cols;
+  p.rows = p.ownSize.rows;
+  p.ownSize = undefined;
+  p.reseed();
 }

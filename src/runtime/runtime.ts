@@ -58,6 +58,7 @@ export interface SessionState {
   /** The host whose tmux server has this session. */
   host?: string;
   name: string;
+  /** A person's terminal is attached (cao's own control client does not count). */
   attached: boolean;
   createdAt: Date;
 }
@@ -145,7 +146,11 @@ export interface TerminalRuntime {
   streamPane(paneId: string, viewer: PaneViewer): Promise<() => void>;
   /** Writes raw bytes to the pane's program, as typed on its terminal (nothing is filtered). */
   writePane(paneId: string, data: Uint8Array): Promise<void>;
-  /** Resizes the pane's window; its viewers get a new snapshot at the new size. */
+  /**
+   * Resizes the pane's window for its viewers; they get a new snapshot at the new size. When
+   * the pane's last viewer leaves (or the runtime closes, or a later one attaches after a
+   * crash), the window gets back the size it had before the first such resize.
+   */
   resizePane(paneId: string, cols: number, rows: number): Promise<void>;
   /** Hosts whose link is down now (their panes cannot be listed or read, but live on). */
   unreachableHosts?(): string[];

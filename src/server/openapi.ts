@@ -301,6 +301,7 @@ export const OPERATIONS: Op[] = [
           role: str,
           terminal_id: { type: ['string', 'null'] },
           auth: { type: 'boolean' },
+          home_dir: { type: 'string', description: "cao-server's home directory" },
         },
       },
     },
@@ -1118,7 +1119,12 @@ const SCHEMAS: Record<string, Schema> = {
     properties: {
       id: str,
       name: str,
-      status: { type: 'string', enum: ['active', 'detached'] },
+      status: {
+        type: 'string',
+        enum: ['active', 'detached'],
+        description:
+          "active: a person's terminal is attached to the tmux session (cao-server's own control client does not count)",
+      },
       working_directory: { type: ['string', 'null'] },
       agent_profile: { type: ['string', 'null'] },
       terminal_count: { type: 'integer' },

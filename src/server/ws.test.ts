@@ -137,6 +137,26 @@ describe('WS /terminals/{id}/ws', () => {
     expect(v.lines.join('\n')).toContain('Claude Code v2.1.331 (fake)');
   });
 
+  it('gives the window its own size back when the last viewer that resized it leaves', async () => {
+    const { port, terminal, stack } = await start();
+    const pane = stack.runtime.paneOf(terminal.id);
+    const before = [pane.cols, pane.rows];
+    const a = connect(port, `/terminals/${terminal.id}/ws`);
+    const b = connect(port, `/terminals/${terminal.id}/ws`);
+    expect(await a.opened).toBe(true);
+    expect(await b.opened).toBe(true);
+    await waitFor(() => pane.viewers.size === 2);
+    a.ws.send(JSON.stringify({ type: 'resize', cols: 90, rows: 20 }));
+    await waitFor(() => pane.cols === 90 && pane.rows === 20);
+    a.ws.close();
+    await waitFor(() => pane.viewers.size === 1);
+    // another viewer still looks at it: the shared size stays
+    expect([pane.cols, pane.rows]).toEqual([90, 20]);
+    b.ws.close();
+    await waitFor(() => pane.viewers.size === 0);
+    expect([pane.cols, pane.rows]).toEqual(before);
+  });
+
   it('closes with 4004 for a terminal that does not exist', async () => {
     const { port } = await start();
     const c = connect(port, '/terminals/deadbeef/ws', { origin: `http://127.0.0.1:${port}` });

@@ -6,7 +6,8 @@
  *   redraws the screen (`runtime/pane-stream.ts`: it opens with `OSC 7719;cols;rows BEL`, the
  *   pane's size); then the program's output as it is written.
  * - client → server: text frames of JSON, `{"type":"input","data":"…"}` (bytes typed on the
- *   terminal) and `{"type":"resize","rows":R,"cols":C}` (resizes the agent's tmux window).
+ *   terminal) and `{"type":"resize","rows":R,"cols":C}` (resizes the agent's tmux window while
+ *   it has viewers: when the last one leaves, the window gets its own size back).
  * - close codes: 4004 no such terminal (or it is not running), 4403 Origin not allowed, 4003 a
  *   message that is not one of the two above, 1000 the terminal went away, 1013 the viewer
  *   reads too slowly.
@@ -92,7 +93,9 @@ export function terminalSocketRoutes(deps: AppDeps) {
       onOpen(_evt, ws) {
         if (!originOk) return ws.close(CLOSE_ORIGIN, 'Origin not allowed');
         if (!running) return ws.close(CLOSE_NO_TERMINAL, `Terminal ${id} not found`);
-        terminals
+        // typing and resizing wait until this socket is a viewer of the pane: a resize lasts
+        // while the pane has viewers, and the runtime puts the window back when the last leaves
+        writes = terminals
           .stream(id, {
             data(chunk) {
               if (closed) return;
@@ -134,11 +137,12 @@ export function terminalSocketRoutes(deps: AppDeps) {
         if (readOnly) return;
         // one after another, in the order typed
         writes = writes
-          .then(() =>
-            msg.type === 'input'
+          .then(() => {
+            if (closed) return; // a resize for a viewer that left would outlive it
+            return msg.type === 'input'
               ? terminals.write(id, Buffer.from(msg.data, 'utf8'))
-              : terminals.resize(id, msg.cols, msg.rows),
-          )
+              : terminals.resize(id, msg.cols, msg.rows);
+          })
           .catch((e: unknown) => {
             log.debug('terminal socket message failed', { terminal: id, error: errorMessage(e) });
           });

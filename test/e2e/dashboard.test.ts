@@ -4,7 +4,8 @@
  * (test/fake-agent) when it is there, else real Claude Code and the project's fake model.
  *
  * `npm run docs:screenshots` runs this file with CAO_DASHBOARD_SCREENSHOTS=1 and writes one
- * screenshot per view to docs/dashboard/.
+ * screenshot per view to docs/dashboard/ (`phone-*.png` at a phone's 390 px). The projects live
+ * in the stack's HOME, which the dashboard shows as `~`, so no screenshot names a machine path.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -69,6 +70,10 @@ describe.skipIf(skipReason !== '')(
     let terminalId = '';
     let shotsDir = '';
     let scriptDir = '';
+    /** A project in cao-server's HOME: the dashboard shows it as ~/project. */
+    let project = '';
+    /** The agent's window before the dashboard viewed it. */
+    let ownWindow = '';
 
     const shot = async (name: string): Promise<void> => {
       await page.screenshot({ path: join(shotsDir, `${name}.png`) });
@@ -82,6 +87,24 @@ describe.skipIf(skipReason !== '')(
       return line.split(' ')[0]!;
     };
     const screenOf = (id: string): string => s.tmux(['capture-pane', '-p', '-t', paneOf(id)]);
+    /** The window's size and its window-level options (resize-window adds `window-size manual`). */
+    const windowOf = (id: string): string =>
+      `${s.tmux(['display-message', '-p', '-t', paneOf(id), '#{window_width}x#{window_height}'])} ${s
+        .tmux(['show-options', '-w', '-t', paneOf(id)])
+        .split('\n')
+        .filter((l) => !l.startsWith('@cao_terminal_id') && !l.startsWith('@cao_labels'))
+        .join(';')}`;
+    /** Nothing on the page is wider than the screen (the page never scrolls sideways). */
+    const fitsWidth = async (): Promise<void> => {
+      const { scroll, width } = await page.evaluate(() => {
+        const d = (
+          globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }
+        ).document;
+        const w = (globalThis as unknown as { innerWidth: number }).innerWidth;
+        return { scroll: d.documentElement.scrollWidth, width: w };
+      });
+      expect(scroll).toBeLessThanOrEqual(width);
+    };
     const xtermText = async (): Promise<string> =>
       (await page.locator('[data-testid=terminal-screen] .xterm-rows').innerText()).replace(
         /\u00a0/g,
@@ -115,6 +138,9 @@ describe.skipIf(skipReason !== '')(
       shotsDir = SHOTS ? join(PROJECT_ROOT, 'docs', 'dashboard') : join(s.root, 'shots');
       mkdirSync(shotsDir, { recursive: true });
       expect((await s.cao(['install', 'developer'])).code).toBe(0);
+      project = join(s.home, 'project');
+      mkdirSync(project);
+      execFileSync('git', ['init', '-q', project]);
       browser = await chromium.launch(LAUNCH);
       page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
       page.on('console', (m) => {
@@ -169,7 +195,7 @@ describe.skipIf(skipReason !== '')(
         '--session-name',
         'dash',
         '--working-directory',
-        s.work,
+        project,
         '--provider',
         'claude_code',
       ]);
@@ -180,6 +206,10 @@ describe.skipIf(skipReason !== '')(
         `[data-testid=sidebar] a[data-terminal="${terminalId}"][data-status="${status}"]`;
       await page.locator(link('idle')).waitFor({ timeout: 30_000 });
       await page.locator(`.card[data-session="cao-dash"]`).waitFor();
+      // paths in cao-server's home read ~/…
+      expect(await page.locator(`.card[data-session="cao-dash"] .card-head p`).innerText()).toMatch(
+        /^~\/project · started/,
+      );
       const send = await s.cao(['session', 'send', 'cao-dash', 'Please DASH-CLI now', '--async']);
       expect(send.code, send.stderr).toBe(0);
       await page.locator(link('processing')).waitFor({ timeout: 30_000 });
@@ -191,8 +221,11 @@ describe.skipIf(skipReason !== '')(
     });
 
     it("shows the agent's screen in a terminal, and typing there reaches the agent", async () => {
+      ownWindow = windowOf(terminalId);
       await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
       await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      // "fit window" (on by default) gives the agent's window the panel's size while viewed
+      await waitUntil('the window to fit the panel', () => windowOf(terminalId) !== ownWindow);
       await waitUntil('the answer on the xterm screen', async () =>
         (await xtermText()).includes('DASH-REPLY-CLI'),
       );
@@ -224,6 +257,11 @@ describe.skipIf(skipReason !== '')(
 
     it('lists the hosts: this machine, reachable, with its CLIs, free memory and agents', async () => {
       await page.locator('nav a', { hasText: 'Hosts' }).click();
+      // the terminal's viewer left: its window has its own size (and no size rule) again
+      await waitUntil(
+        'the window to get its own size back',
+        () => windowOf(terminalId) === ownWindow,
+      );
       const local = page.locator('[data-testid=hosts] tr[data-host="local"]');
       await local.waitFor();
       expect(await local.getAttribute('data-reachable')).toBe('true');
@@ -267,18 +305,77 @@ describe.skipIf(skipReason !== '')(
         await send.getByRole('button', { name: 'Send now' }).click();
         const panel = page.getByTestId('answer-panel');
         await panel.waitFor({ timeout: 30_000 });
-        await panel.getByText('Do you want to proceed?').waitFor();
+        // the question and its options as the server read them
+        await panel
+          .getByTestId('question')
+          .filter({ hasText: 'Do you want to proceed?' })
+          .waitFor();
+        const long = panel.getByRole('button', { name: /^2\. Yes, and don't ask again/ });
+        await long.waitFor();
+        await panel.getByRole('button', { name: '3. No' }).waitFor();
+        // needs you: the tab title counts it, in the status's own word
+        await waitUntil('the tab title to count the question', async () =>
+          (await page.title()).startsWith('(1 waiting_user_answer) '),
+        );
         await shot('answer-prompt');
+        // on a phone (390 px) the long option wraps inside its button, and nothing is wider
+        // than the screen
+        await page.setViewportSize({ width: 390, height: 844 });
+        await panel.scrollIntoViewIfNeeded();
+        await waitUntil('the long option to wrap', async () => {
+          const b = await long.boundingBox();
+          const one = await panel.getByRole('button', { name: '3. No' }).boundingBox();
+          return !!b && !!one && b.height > one.height * 1.5 && b.x + b.width <= 390;
+        });
+        await fitsWidth();
+        await shot('phone-answer-prompt');
+        await page.setViewportSize({ width: 1440, height: 900 });
         await panel.getByRole('button', { name: '1. Yes' }).click();
         await waitUntil('the agent to go ahead', () =>
           screenOf(terminalId).includes('DASH-REPLY-ASK'),
         );
         await panel.waitFor({ state: 'detached' });
+        expect(await page.title()).toBe('cao dashboard');
       },
     );
 
+    it('is usable 390 px wide: every view fits the screen, the sessions list above the page', async () => {
+      await page.setViewportSize({ width: 390, height: 844 });
+      try {
+        await page.getByRole('link', { name: 'Sessions', exact: true }).click();
+        await page.locator('.card[data-session="cao-dash"]').waitFor();
+        await fitsWidth();
+        // the sidebar sits above the page, as wide as the screen
+        const side = await page.getByTestId('sidebar').boundingBox();
+        const main = await page.locator('main.main').boundingBox();
+        expect(side && main && side.y + side.height <= main.y + 1).toBe(true);
+        await shot('phone-overview');
+        await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
+        await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+        await page.getByTestId('last-answer').waitFor();
+        await fitsWidth();
+        // the terminal panel takes the screen's width; the send box stays reachable
+        const screenBox = await page.getByTestId('terminal-screen').boundingBox();
+        expect(screenBox!.width).toBeLessThanOrEqual(390);
+        expect(screenBox!.height).toBeGreaterThan(200);
+        await page.getByTestId('terminal-screen').getByText('DASH-REPLY').first().waitFor();
+        await page.getByTestId('send-panel').locator('textarea').waitFor();
+        await shot('phone-terminal');
+        for (const view of ['Inbox', 'Hosts', 'Worktrees']) {
+          await page.getByRole('link', { name: view, exact: true }).click();
+          await page.locator('main h2', { hasText: view }).first().waitFor();
+          await fitsWidth();
+        }
+        await page.getByRole('link', { name: 'New agent' }).first().click();
+        await page.getByTestId('spawn-form').waitFor();
+        await fitsWidth();
+      } finally {
+        await page.setViewportSize({ width: 1440, height: 900 });
+      }
+    });
+
     it("shows a worker's worktree and its diff; cao worktree merges it (cao launch --worktree)", async () => {
-      const repo = join(s.root, 'wt-repo');
+      const repo = join(s.home, 'webapp');
       mkdirSync(repo);
       const git = (...args: string[]): string =>
         execFileSync('git', ['-C', repo, '-c', 'user.name=T', '-c', 'user.email=t@t', ...args], {
@@ -333,7 +430,8 @@ describe.skipIf(skipReason !== '')(
         state: 'attached',
       });
       await form.locator('select[name=provider]').selectOption('claude_code');
-      await form.locator('input[name=working_directory]').fill(s.work);
+      // cao-server expands ~ (its own home)
+      await form.locator('input[name=working_directory]').fill('~/project');
       await form.locator('input[name=session_name]').fill('web1');
       await shot('new-agent');
       await form.getByRole('button', { name: 'Start agent' }).click();

@@ -240,13 +240,20 @@ const transcript = [
   '',
   ' ▐▛███▛█   Claude Code v' + VERSION,
   `▝▜██████▀  ${args.model ?? 'Opus 5.5'} · API Usage Billing`,
-  ` ▝▝   ▝▝   ${process.cwd()}`,
+  ` ▝▝   ▝▝   ${shownCwd()}`,
   '',
 ];
 /** The input: typed text and pastes (a long paste shows as `[Pasted text #N +L lines]`). */
 let input = [];
 let pasteCount = 0;
 let busy = false;
+/** The working directory as the banner shows it: the home directory as `~`, like the real CLI. */
+function shownCwd() {
+  const cwd = process.cwd();
+  const home = (env.HOME ?? '').replace(/\/+$/, '');
+  if (!home || home === '/') return cwd;
+  return cwd === home || cwd.startsWith(`${home}/`) ? `~${cwd.slice(home.length)}` : cwd;
+}
 /** The running turn: { message, reply, delayMs, started, timer }. */
 let turn;
 let spinner;
@@ -394,7 +401,9 @@ function permissionRows(cols) {
     '',
     ' Do you want to proceed?',
     ` ${menu === 0 ? '❯' : ' '} 1. Yes`,
-    ` ${menu === 1 ? '❯' : ' '} 2. No`,
+    // as Claude Code 2.1 words it: the long option a dashboard has to wrap
+    ` ${menu === 1 ? '❯' : ' '} 2. Yes, and don't ask again for commands that start with \`echo fake-permission\` (p)`,
+    ` ${menu === 2 ? '❯' : ' '} 3. No`,
     '',
     ' Esc to cancel · Tab to amend',
   ];
@@ -584,8 +593,9 @@ function onKey(key) {
     return;
   }
   if (phase === 'permission') {
-    if (key === 'up' || key === 'down') menu = key === 'up' ? 0 : 1;
-    else if (key === 'enter') answerPermission(menu === 0);
+    if (key === 'up' || key === 'down')
+      menu = Math.max(0, Math.min(2, menu + (key === 'up' ? -1 : 1)));
+    else if (key === 'enter') answerPermission(menu < 2);
     else if (key === 'escape') answerPermission(false);
     return;
   }
@@ -617,8 +627,8 @@ function onKey(key) {
 /** Printable text typed (not pasted). */
 function onText(text) {
   if (phase === 'permission') {
-    if (text[0] === '1') answerPermission(true);
-    else if (text[0] === '2') answerPermission(false);
+    if (text[0] === '1' || text[0] === '2') answerPermission(true);
+    else if (text[0] === '3') answerPermission(false);
   } else if (phase === 'main') typeText(text);
 }
 

@@ -388,8 +388,8 @@ describe.skipIf(!hasTmux)(
 
       await send(a, 'run-tool once more');
       await status(a, 'waiting_user_answer', 'permission-prompt');
-      expect(claudeCode.answerKeys!(a.screen(), 'no')).toEqual(['Down', 'Enter']);
-      a.keys('2');
+      expect(claudeCode.answerKeys!(a.screen(), 'no')).toEqual(['Down', 'Down', 'Enter']);
+      a.keys('3');
       await status(a, 'idle', 'interrupted');
 
       await send(a, 'no tool here');

@@ -170,6 +170,8 @@ export interface WhoAmI {
   role: 'owner' | 'viewer' | 'terminal';
   terminal_id: string | null;
   auth: boolean;
+  /** cao-server's home directory (paths below it are shown as ~/…). */
+  home_dir?: string;
 }
 
 export const api = {

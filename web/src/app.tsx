@@ -11,6 +11,7 @@ import { store, useStore } from './store';
 import { TerminalPage } from './terminal-page';
 import { StatusBadge, terminalLabel } from './ui';
 import { NotifyButton, useAsking } from './asking';
+import { setHomeDir } from './paths';
 
 /** The dashboard needs a login (a one-time link from `cao dashboard`); until then, this. */
 export function App() {
@@ -18,7 +19,10 @@ export function App() {
   useEffect(() => {
     api
       .whoami()
-      .then(setWho)
+      .then((w) => {
+        setHomeDir(w.home_dir);
+        setWho(w);
+      })
       .catch((e: unknown) =>
         setWho(e instanceof ApiError && e.status === 401 ? 'none' : undefined),
       );
@@ -140,7 +144,7 @@ function Sidebar({ route }: { route: Route }) {
                       {t.host}
                     </span>
                   ) : null}
-                  <StatusBadge status={t.status} short />
+                  <StatusBadge status={t.status} />
                 </a>
               </li>
             ))}

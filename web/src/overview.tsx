@@ -1,6 +1,7 @@
 /** Every session and its agents with their live status. */
 import { useState } from 'preact/hooks';
 import { api, errorText, type Session } from './api';
+import { shortPath } from './paths';
 import { href } from './router';
 import { store, useStore } from './store';
 import { ErrorNote, StatusBadge, terminalLabel, timeAgo } from './ui';
@@ -62,7 +63,7 @@ function SessionCard({ session }: { session: Session }) {
         <div>
           <h3 class="mono">{name}</h3>
           <p class="muted small-text">
-            {session.session.working_directory ?? ''} · started{' '}
+            {shortPath(session.session.working_directory ?? '')} · started{' '}
             {timeAgo(session.session.created_at)}
           </p>
         </div>

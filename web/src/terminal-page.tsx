@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { api, errorText, type Detection, type Message, type Session, type Terminal } from './api';
 import { InboxTable } from './inbox';
+import { shortPath } from './paths';
 import { promptOptions } from './prompt';
 import { navigate, href } from './router';
 import { store, useStore } from './store';
@@ -85,14 +86,20 @@ function TerminalHeader(props: {
           {t.working_directory ? (
             <>
               {' '}
-              · <span class="mono">{t.working_directory}</span>
+              ·{' '}
+              <span class="mono">
+                {t.host === 'local' ? shortPath(t.working_directory) : t.working_directory}
+              </span>
             </>
           ) : null}
         </p>
         <ErrorNote error={error} />
       </div>
       <div class="head-actions">
-        <label class="check" title="Resize the agent's window to fit this panel">
+        <label
+          class="check"
+          title="Resize the agent's window to fit this panel while you view it (it gets its own size back when you leave)"
+        >
           <input
             type="checkbox"
             checked={props.fit}
@@ -136,9 +143,19 @@ function AnswerPanel({ terminal }: { terminal: Terminal }) {
       setBusy(false);
     }
   };
-  const options = promptOptions(screen || (detection?.evidence ?? []).join('\n'));
+  // the question as the server read it; else the options read off the screen
+  const question = terminal.question;
+  const options =
+    question && question.options.length > 0
+      ? question.options.map((label, i) => ({ key: String(i + 1), label }))
+      : promptOptions(screen || (detection?.evidence ?? []).join('\n'));
   return (
     <Panel title="The agent is asking" class="attention" testid="answer-panel">
+      {question?.text ? (
+        <p class="question" data-testid="question">
+          {question.text}
+        </p>
+      ) : null}
       {detection ? <pre class="evidence">{detection.evidence.join('\n')}</pre> : <p>…</p>}
       <div class="button-row">
         {options.length > 0

@@ -2,20 +2,15 @@
 import type { ComponentChildren } from 'preact';
 import type { DeliveryState, Status, Terminal } from './api';
 
-/** The dashboard's one vocabulary of status words (badges, lists, titles). */
-export const STATUS_LABEL: Record<Status, string> = {
-  idle: 'idle',
-  processing: 'working',
-  completed: 'done',
-  waiting_user_answer: 'asking',
-  error: 'error',
-  unknown: 'unknown',
-};
-
-export function StatusBadge({ status }: { status: Status; short?: boolean }) {
+/**
+ * A terminal's status, in the server's own words: the ones `cao session status` prints, the API
+ * returns and the docs explain (idle, processing, completed, waiting_user_answer, error,
+ * unknown). The dashboard has no words of its own for them.
+ */
+export function StatusBadge({ status }: { status: Status }) {
   return (
-    <span class={`badge status-${status}`} data-status={status} title={status}>
-      {STATUS_LABEL[status] ?? status}
+    <span class={`badge status-${status}`} data-status={status}>
+      {status}
     </span>
   );
 }

@@ -17,6 +17,8 @@ export interface ViewerHost {
   watch(session: string, listener: RuntimeListener): () => void;
   /** The session's control-mode client, once `watch` attached it. */
   client(session: string): ControlClient | undefined;
+  /** The pane's last viewer left. */
+  left(paneId: string): void;
   log: Logger;
 }
 
@@ -66,8 +68,11 @@ export class PaneViewers {
       v.closed = true;
       const set = this.viewers.get(paneId);
       set?.delete(v);
-      if (set?.size === 0) this.viewers.delete(paneId);
       unwatch();
+      if (set?.size === 0) {
+        this.viewers.delete(paneId);
+        this.host.left(paneId);
+      }
     };
     const v: Viewer = {
       paneId,
@@ -106,6 +111,11 @@ export class PaneViewers {
       if (v.live) v.out.data(bytes);
       else v.waiting.push({ mark, bytes });
     }
+  }
+
+  /** Whether someone views the pane now. */
+  has(paneId: string): boolean {
+    return (this.viewers.get(paneId)?.size ?? 0) > 0;
   }
 
   reseedPane(paneId: string): void {

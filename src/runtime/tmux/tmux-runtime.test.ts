@@ -199,6 +199,72 @@ describe.skipIf(!hasTmux)(
       stop();
     });
 
+    it('never leaves a window resized: its size comes back when the viewers leave, the runtime closes, or a new one attaches after a crash', async () => {
+      const tmux = (...args: string[]): string =>
+        execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8' }).trim();
+      const ref = await rt.createSession({
+        session: 'cao-rt-size',
+        windowName: 'w-size',
+        terminalId: 'eeeeeeee',
+        cwd: dir,
+        argv: ['sleep', '60'],
+        env: {},
+        cols: 132,
+        rows: 43,
+      });
+      const stopWatch = rt.watch(ref.session, () => {});
+      // the size, and whether the window has a size rule of its own (resize-window sets one)
+      const state = (): string =>
+        `${tmux('display-message', '-p', '-t', ref.paneId, '#{window_width}x#{window_height},#{@cao_own_size}')}|${tmux('show-options', '-w', '-t', ref.windowId)}`;
+      const before = state();
+      expect(before).toMatch(/^132x43,\|/);
+      const view = () => rt.streamPane(ref.paneId, { data: () => {}, end: () => {} });
+
+      // two viewers: the first one leaving keeps their shared size, the last one puts it back
+      const a = await view();
+      const b = await view();
+      await rt.resizePane(ref.paneId, 70, 15);
+      await rt.resizePane(ref.paneId, 90, 20);
+      expect(state()).toMatch(/^90x20,132x43\|/);
+      a();
+      await new Promise((r) => setTimeout(r, 100));
+      expect(state()).toMatch(/^90x20,/);
+      b();
+      await waitFor(() => state() === before);
+
+      // a viewer that leaves while its resize is under way
+      const c = await view();
+      const resizing = rt.resizePane(ref.paneId, 50, 12);
+      c();
+      await resizing;
+      await waitFor(() => state() === before);
+
+      // a runtime that closes (cao-server stops) with a viewer still there
+      const other = new TmuxRuntime({
+        host: new LocalTmuxHost({ socket: { name: socket }, tmpDir: dir, configFile: '/dev/null' }),
+        log: silentLogger,
+      });
+      const stopOther = other.watch(ref.session, () => {});
+      await other.streamPane(ref.paneId, { data: () => {}, end: () => {} });
+      await other.resizePane(ref.paneId, 60, 10);
+      expect(state()).toMatch(/^60x10,/);
+      await other.close();
+      stopOther();
+      expect(state()).toBe(before);
+
+      // what a crashed server leaves behind (its control client died with it): the next one
+      // that attaches to the session puts the window back
+      stopWatch();
+      await waitFor(() => !tmux('list-clients', '-F', '#{client_session}').includes(ref.session));
+      tmux('set-option', '-w', '-t', ref.windowId, '@cao_own_size', '132x43');
+      tmux('resize-window', '-t', ref.windowId, '-x', '40', '-y', '9');
+      expect(state()).toMatch(/^40x9,132x43\|/);
+      const again = rt.watch(ref.session, () => {});
+      await waitFor(() => state() === before);
+      again();
+      await rt.killSession(ref.session);
+    });
+
     it('streams a full-screen program on the alternate screen, the normal screen under it', async () => {
       const ref = await rt.createWindow({
         session: 'cao-rt1',
@@ -259,6 +325,16 @@ describe.skipIf(!hasTmux)(
 
     it('lists sessions and kills them', async () => {
       expect((await rt.listSessions()).map((s) => s.name)).toContain('cao-rt1');
+      // cao's own control client is attached (tmux counts it) but is not a person's terminal
+      const stop = rt.watch('cao-rt1', () => {});
+      await waitFor(() =>
+        execFileSync('tmux', ['-L', socket, 'list-clients', '-F', '#{client_control_mode}'], {
+          encoding: 'utf8',
+        }).includes('1'),
+      );
+      const mine = async () => (await rt.listSessions()).find((s) => s.name === 'cao-rt1');
+      expect(await mine()).toMatchObject({ attached: false });
+      stop();
       expect(await rt.hasSession('cao-rt1')).toBe(true);
       expect(await rt.hasSession('cao-rt')).toBe(false);
       await rt.killSession('cao-rt1');

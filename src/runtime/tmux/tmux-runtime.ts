@@ -31,6 +31,7 @@ import { ControlClient } from './control.js';
 import { LAUNCHER, launchRecords } from './launch-file.js';
 import { PaneViewers } from './pane-viewers.js';
 import type { DirEntry, TmuxHost } from './tmux-host.js';
+import { ViewSizes } from './view-sizes.js';
 
 export { LAUNCHER };
 
@@ -58,6 +59,8 @@ export interface TmuxRuntimeOptions {
 interface Watch {
   client: ControlClient;
   listeners: Set<RuntimeListener>;
+  /** tmux has attached the client: it counts in `#{session_attached}`. */
+  joined: boolean;
 }
 
 /** Bytes per `send-keys -H` command when writing to a pane. */
@@ -68,6 +71,8 @@ export class TmuxRuntime implements TerminalRuntime {
   private readonly watches = new Map<string, Watch>();
   /** Live viewers of panes (the dashboard's terminals). */
   private readonly viewers: PaneViewers;
+  /** Windows resized for their viewers, put back when the viewers leave. */
+  private readonly sizes: ViewSizes;
   private readonly host: TmuxHost;
 
   constructor(private readonly options: TmuxRuntimeOptions) {
@@ -76,6 +81,13 @@ export class TmuxRuntime implements TerminalRuntime {
       paneState: (paneId) => this.paneState(paneId),
       watch: (session, listener) => this.watch(session, listener),
       client: (session) => this.watches.get(session)?.client,
+      left: (paneId) => void this.sizes.restore(paneId),
+      log: options.log,
+    });
+    this.sizes = new ViewSizes({
+      run: (args) => this.run(args),
+      hasViewers: (paneId) => this.viewers.has(paneId),
+      reseed: (paneId) => this.viewers.reseedPane(paneId),
       log: options.log,
     });
   }
@@ -240,7 +252,22 @@ export class TmuxRuntime implements TerminalRuntime {
       if (isNoServer(e)) return [];
       throw e;
     }
-    return lines.map(parseSessionLine);
+    return lines.map((l) => this.parseSessionLine(l));
+  }
+
+  /**
+   * `attached` means a person's terminal: tmux counts cao's own control client among a
+   * session's attached clients (`tmux ls` says "(attached)"), so it is taken off here.
+   */
+  private parseSessionLine(line: string): SessionState {
+    const [name = '', attached = '0', created = '0'] = line.split('\t');
+    const w = this.watches.get(name);
+    const ours = w?.joined && !w.client.isClosed ? 1 : 0;
+    return {
+      name,
+      attached: Number(attached) - ours > 0,
+      createdAt: new Date(Number(created) * 1000),
+    };
   }
 
   async probe(): Promise<RuntimeProbe> {
@@ -258,7 +285,8 @@ export class TmuxRuntime implements TerminalRuntime {
           );
         }),
       ]);
-      return { state: 'up', sessions: lines.map(parseSessionLine), server, detail: '' };
+      const sessions = lines.map((l) => this.parseSessionLine(l));
+      return { state: 'up', sessions, server, detail: '' };
     } catch (e) {
       const detail = errorMessage(e);
       return { state: isNoServer(e) ? 'down' : 'error', sessions: [], server, detail };
@@ -395,11 +423,18 @@ export class TmuxRuntime implements TerminalRuntime {
           emit({ type: 'session-closed', session, reason });
         },
       });
-      w = { client, listeners };
+      const watch: Watch = { client, listeners, joined: false };
+      w = watch;
       this.watches.set(session, w);
       // pane deaths produce no %output: subscribe to #{pane_dead} (checked once a second)
       client.command(['refresh-client', '-B', 'cao_dead:%*:#{pane_dead}']).catch((e: unknown) => {
         this.options.log.warn('tmux subscription failed', { session, error: errorMessage(e) });
+      });
+      // windows an earlier cao-server resized for its viewers and could not put back
+      void client.attached.then(() => {
+        if (client.isClosed) return;
+        watch.joined = true;
+        void this.sizes.restoreSession(session);
       });
     }
     const watch = w;
@@ -425,22 +460,13 @@ export class TmuxRuntime implements TerminalRuntime {
     }
   }
 
-  async resizePane(paneId: string, cols: number, rows: number): Promise<void> {
-    const state = await this.paneState(paneId);
-    if (!state) throw new CaoError('NOT_FOUND', `Pane ${paneId} not found`);
-    await this.run([
-      'resize-window',
-      '-t',
-      state.windowId,
-      '-x',
-      String(Math.trunc(cols)),
-      '-y',
-      String(Math.trunc(rows)),
-    ]);
-    this.viewers.reseedPane(paneId);
+  /** Lasts until the pane's last viewer leaves: then the window's own size comes back. */
+  resizePane(paneId: string, cols: number, rows: number): Promise<void> {
+    return this.sizes.resize(paneId, cols, rows);
   }
 
   async close(): Promise<void> {
+    await this.sizes.restoreAll();
     const all = [...this.watches.values()];
     this.watches.clear();
     await Promise.all(all.map((w) => w.client.close()));
@@ -459,11 +485,6 @@ function attachedOrLate(client: ControlClient): Promise<void> {
     client.attached,
     new Promise<void>((resolve) => (timer = setTimeout(resolve, ATTACH_TURN_MS))),
   ]).finally(() => clearTimeout(timer));
-}
-
-function parseSessionLine(line: string): SessionState {
-  const [name = '', attached = '0', created = '0'] = line.split('\t');
-  return { name, attached: Number(attached) > 0, createdAt: new Date(Number(created) * 1000) };
 }
 
 function parsePaneLine(line: string): PaneState {

@@ -5,6 +5,7 @@
  * few minutes; it never appears in a log.
  */
 import { randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
 import { Hono } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { z } from 'zod';
@@ -60,6 +61,8 @@ export function authRoutes(deps: AppDeps) {
         role: p?.role ?? 'owner',
         terminal_id: p?.role === 'terminal' ? p.terminalId : null,
         auth: deps.auth.enabled,
+        // the dashboard shows this machine's paths below it as ~/…
+        home_dir: homedir(),
       });
     })
     .get('/login', (c) => {
