@@ -64,6 +64,7 @@ export class TranscriptService {
       env: place.baseEnv,
       workingDirectory: t.workingDirectory ?? '',
       createdAtMs: Date.parse(t.createdAt),
+      conversationId: t.conversationId ?? undefined,
     };
     const dirs = log.dirs(ctx);
     const name = log.fileName?.(ctx);

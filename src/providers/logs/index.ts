@@ -1,11 +1,13 @@
 /** The CLIs whose session logs cao reads, by provider id. */
 import { claudeLog } from './claude.js';
 import { codexLog } from './codex.js';
+import { geminiLog } from './gemini.js';
 import type { SessionLog } from './log.js';
 
 const LOGS: Record<string, SessionLog> = {
   claude_code: claudeLog,
   codex: codexLog,
+  gemini_cli: geminiLog,
 };
 
 export const sessionLogOf = (provider: string): SessionLog | undefined => LOGS[provider];

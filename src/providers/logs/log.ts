@@ -60,6 +60,8 @@ export interface LogContext {
   workingDirectory: string;
   /** When cao created the terminal (ms since the epoch). */
   createdAtMs: number;
+  /** The conversation id cao gave the CLI at launch (providers' `conversationArgs`), if any. */
+  conversationId?: string | undefined;
 }
 
 /** Where a CLI keeps its logs and how to tell which one is a terminal's own. */

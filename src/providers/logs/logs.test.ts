@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudeLog, claudeSessionId, parseClaudeLog, projectDirName } from './claude.js';
 import { codexLog, parseCodexLog } from './codex.js';
+import { geminiLog, geminiSlug, parseGeminiLog } from './gemini.js';
 import { addUsage, ZERO_USAGE, type LogContext } from './log.js';
 
 const fixture = (provider: string, name: string): string =>
@@ -121,5 +122,47 @@ describe('Claude Code cost', () => {
     );
     expect(s.replies.map((r) => r.costUsd)).toEqual([0.5, 0.25, 0.25]);
     expect(s.costUsd).toBe(1);
+  });
+});
+
+describe('Gemini CLI chat log', () => {
+  const text = fixture('gemini_cli', 'fence-after-tool.jsonl');
+  const at = { ...ctx, createdAtMs: Date.parse('2026-12-05T17:12:50Z') };
+
+  it('reads the last answer exactly, each message once though written again as it grows', () => {
+    const s = parseGeminiLog(text);
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toBe('fence please (CAO-FENCE)');
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]?.model).toBe('gemini-3.1-pro-preview');
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+  });
+
+  it('a prompt after the answer opens a turn; a tool call does not end it', () => {
+    const prompt = JSON.stringify({ id: 'p2', type: 'user', content: [{ text: 'and now?' }] });
+    const call = JSON.stringify({ id: 'g2', type: 'gemini', content: '', toolCalls: [{}] });
+    const s = parseGeminiLog(`${text}\n${prompt}\n${call}\n`);
+    expect(s).toMatchObject({ turnOpen: true, lastPrompt: 'and now?', lastAnswer: ANSWER });
+    const failed = parseGeminiLog(`${text}\n${prompt}\n{"id":"e","type":"error","content":"x"}`);
+    expect(failed).toMatchObject({ turnOpen: false, lastAnswer: undefined });
+  });
+
+  it("is the terminal's own when started in its folder after it was created", () => {
+    const head = text.split('\n')[0] ?? '';
+    expect(geminiLog.startedBy?.(head, at)).toBe(Date.parse('2026-12-05T17:12:55.915Z'));
+    expect(geminiLog.startedBy?.(head, { ...at, workingDirectory: '/home/dev/other' })).toBe(
+      undefined,
+    );
+    expect(
+      geminiLog.startedBy?.(head, { ...at, createdAtMs: Date.parse('2026-12-05T18:00:00Z') }),
+    ).toBe(undefined);
+    expect(geminiSlug('/home/dev/My Proj_2')).toBe('my-proj-2');
+    const dirs = geminiLog.dirs(ctx);
+    expect(dirs[0]).toBe('/home/dev/.gemini/tmp/proj/chats');
+    expect(dirs).toContain('/home/dev/.gemini/tmp/proj-1/chats');
+    expect(geminiLog.dirs({ ...ctx, env: { GEMINI_CLI_HOME: '/g' } })[0]).toBe(
+      '/g/.gemini/tmp/proj/chats',
+    );
   });
 });
