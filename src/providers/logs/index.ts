@@ -2,12 +2,14 @@
 import { claudeLog } from './claude.js';
 import { codexLog } from './codex.js';
 import { geminiLog } from './gemini.js';
+import { qwenLog } from './qwen.js';
 import type { SessionLog } from './log.js';
 
 const LOGS: Record<string, SessionLog> = {
   claude_code: claudeLog,
   codex: codexLog,
   gemini_cli: geminiLog,
+  qwen_cli: qwenLog,
 };
 
 export const sessionLogOf = (provider: string): SessionLog | undefined => LOGS[provider];

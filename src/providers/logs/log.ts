@@ -68,8 +68,9 @@ export interface LogContext {
 export interface SessionLog {
   /** Folders to look in, most likely first. */
   dirs(ctx: LogContext): string[];
-  /** The file that is this terminal's by its name alone (a session id cao gave the CLI). */
-  fileName?(ctx: LogContext): string;
+  /** The file that is this terminal's by its name alone (a session id cao gave the CLI), a
+   *  path below one of `dirs`; undefined when cao gave it none. */
+  fileName?(ctx: LogContext): string | undefined;
   /** Otherwise: from a candidate file's first bytes, whether it is a conversation started in
    *  this terminal's folder at or after its creation; the start time (ms) when it is. */
   startedBy?(head: string, ctx: LogContext): number | undefined;

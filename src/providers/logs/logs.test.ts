@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { claudeLog, claudeSessionId, parseClaudeLog, projectDirName } from './claude.js';
 import { codexLog, parseCodexLog } from './codex.js';
 import { geminiLog, geminiSlug, parseGeminiLog } from './gemini.js';
+import { parseQwenLog, qwenLog } from './qwen.js';
 import { addUsage, ZERO_USAGE, type LogContext } from './log.js';
 
 const fixture = (provider: string, name: string): string =>
@@ -164,5 +165,38 @@ describe('Gemini CLI chat log', () => {
     expect(geminiLog.dirs({ ...ctx, env: { GEMINI_CLI_HOME: '/g' } })[0]).toBe(
       '/g/.gemini/tmp/proj/chats',
     );
+  });
+});
+
+describe('Qwen Code chat log', () => {
+  const text = fixture('qwen_cli', 'fence-after-tool.jsonl');
+
+  it("reads the last answer exactly and each reply's tokens, cached input apart", () => {
+    const s = parseQwenLog(text);
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toBe('fence please (CAO-FENCE)');
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]?.model).toBe('fake-model');
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+  });
+
+  it('a prompt after the answer opens a turn; a tool call does not end it', () => {
+    const prompt = JSON.stringify({ type: 'user', message: { parts: [{ text: 'and now?' }] } });
+    const call = JSON.stringify({
+      type: 'assistant',
+      message: { role: 'model', parts: [{ text: 'Let me look.' }, { functionCall: {} }] },
+    });
+    const s = parseQwenLog(`${text}${prompt}\n${call}\n`);
+    expect(s).toMatchObject({ turnOpen: true, lastPrompt: 'and now?', lastAnswer: ANSWER });
+  });
+
+  it('is found by the session id cao gives the CLI, in the folder of its directory', () => {
+    expect(qwenLog.dirs(ctx)).toEqual(['/home/dev/.qwen/projects/-home-dev-proj/chats']);
+    expect(qwenLog.dirs({ ...ctx, env: { QWEN_HOME: '/q' } })).toEqual([
+      '/q/projects/-home-dev-proj/chats',
+    ]);
+    expect(qwenLog.fileName?.({ ...ctx, conversationId: 'c0ffee' })).toBe('c0ffee.jsonl');
+    expect(qwenLog.fileName?.(ctx)).toBeUndefined();
   });
 });
