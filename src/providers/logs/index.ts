@@ -1,7 +1,9 @@
 /** The CLIs whose session logs cao reads, by provider id. */
 import { claudeLog } from './claude.js';
 import { codexLog } from './codex.js';
+import { copilotLog } from './copilot.js';
 import { geminiLog } from './gemini.js';
+import { kimiLog } from './kimi.js';
 import { qwenLog } from './qwen.js';
 import type { SessionLog } from './log.js';
 
@@ -10,6 +12,8 @@ const LOGS: Record<string, SessionLog> = {
   codex: codexLog,
   gemini_cli: geminiLog,
   qwen_cli: qwenLog,
+  copilot_cli: copilotLog,
+  kimi_cli: kimiLog,
 };
 
 export const sessionLogOf = (provider: string): SessionLog | undefined => LOGS[provider];

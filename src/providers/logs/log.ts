@@ -71,6 +71,11 @@ export interface SessionLog {
   /** The file that is this terminal's by its name alone (a session id cao gave the CLI), a
    *  path below one of `dirs`; undefined when cao gave it none. */
   fileName?(ctx: LogContext): string | undefined;
+  /** Otherwise, for a CLI that lists its conversations in one file: that file's path. */
+  index?(ctx: LogContext): string;
+  /** The logs that index lists for conversations in the terminal's folder (each is then
+   *  checked with `startedBy`). */
+  fromIndex?(text: string, ctx: LogContext): string[];
   /** Otherwise: from a candidate file's first bytes, whether it is a conversation started in
    *  this terminal's folder at or after its creation; the start time (ms) when it is. */
   startedBy?(head: string, ctx: LogContext): number | undefined;
