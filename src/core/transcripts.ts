@@ -3,9 +3,11 @@
  * runs, through its placement (this machine's files, or a host's over ssh: no shell strings
  * from user text). What a log says is decided by the pure readers in providers/logs/.
  *
- * A log is the terminal's own by a session id cao gave the CLI (Claude Code), or, for a CLI
- * that picks its own id (Codex), as the first conversation started in the terminal's folder
- * after the terminal was created that no other terminal of this server has taken.
+ * A log is the terminal's own by a session id cao gave the CLI (Claude Code, Qwen Code, Copilot
+ * CLI), or, for a CLI that picks its own id (Codex, Gemini CLI, Kimi Code: found in the CLI's
+ * folder for the working directory or in its index of conversations), as the first
+ * conversation started in the terminal's folder after the terminal was created that no other
+ * terminal of this server has taken.
  */
 import { sessionLogOf } from '../providers/logs/index.js';
 import type { LogContext, LogSummary, SessionLog } from '../providers/logs/log.js';
@@ -64,6 +66,7 @@ export class TranscriptService {
       env: place.baseEnv,
       workingDirectory: t.workingDirectory ?? '',
       createdAtMs: Date.parse(t.createdAt),
+      conversationId: t.conversationId ?? undefined,
     };
     const dirs = log.dirs(ctx);
     const name = log.fileName?.(ctx);
@@ -76,16 +79,24 @@ export class TranscriptService {
     }
     if (!log.startedBy) return undefined;
     const taken = new Set(this.found.values());
-    const candidates: { path: string; at: number }[] = [];
+    const paths: string[] = [];
+    const indexPath = log.index?.(ctx);
+    if (indexPath !== undefined && log.fromIndex) {
+      const index = await place.readFile(indexPath);
+      if (index !== undefined) paths.push(...log.fromIndex(index, ctx));
+    }
     for (const dir of dirs) {
       for (const f of await place.listDir(dir)) {
-        const path = `${dir}/${f.name}`;
-        if (!f.name.endsWith('.jsonl') || taken.has(path) || f.mtimeMs < ctx.createdAtMs - 60_000)
-          continue;
-        const head = await place.readFile(path, HEAD_BYTES);
-        const at = head === undefined ? undefined : log.startedBy(head, ctx);
-        if (at !== undefined) candidates.push({ path, at });
+        if (f.name.endsWith('.jsonl') && f.mtimeMs >= ctx.createdAtMs - 60_000)
+          paths.push(`${dir}/${f.name}`);
       }
+    }
+    const candidates: { path: string; at: number }[] = [];
+    for (const path of paths) {
+      if (taken.has(path)) continue;
+      const head = await place.readFile(path, HEAD_BYTES);
+      const at = head === undefined ? undefined : log.startedBy(head, ctx);
+      if (at !== undefined) candidates.push({ path, at });
     }
     candidates.sort((a, b) => a.at - b.at);
     return candidates[0]?.path;

@@ -431,5 +431,8 @@ export const copilotCli: Provider = {
   answerKeys,
   installFiles,
   exit: { text: '/exit' },
+  // `--session-id` names a new conversation (a UUID); its log is then
+  // ~/.copilot/session-state/<id>/events.jsonl, the terminal's own (logs/copilot.ts)
+  conversationArgs: (id) => ['--session-id', id],
   resumeArgs: (argv, id) => [...argv, ...(id ? ['--resume', id] : ['--continue'])],
 };

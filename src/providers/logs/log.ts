@@ -60,14 +60,22 @@ export interface LogContext {
   workingDirectory: string;
   /** When cao created the terminal (ms since the epoch). */
   createdAtMs: number;
+  /** The conversation id cao gave the CLI at launch (providers' `conversationArgs`), if any. */
+  conversationId?: string | undefined;
 }
 
 /** Where a CLI keeps its logs and how to tell which one is a terminal's own. */
 export interface SessionLog {
   /** Folders to look in, most likely first. */
   dirs(ctx: LogContext): string[];
-  /** The file that is this terminal's by its name alone (a session id cao gave the CLI). */
-  fileName?(ctx: LogContext): string;
+  /** The file that is this terminal's by its name alone (a session id cao gave the CLI), a
+   *  path below one of `dirs`; undefined when cao gave it none. */
+  fileName?(ctx: LogContext): string | undefined;
+  /** Otherwise, for a CLI that lists its conversations in one file: that file's path. */
+  index?(ctx: LogContext): string;
+  /** The logs that index lists for conversations in the terminal's folder (each is then
+   *  checked with `startedBy`). */
+  fromIndex?(text: string, ctx: LogContext): string[];
   /** Otherwise: from a candidate file's first bytes, whether it is a conversation started in
    *  this terminal's folder at or after its creation; the start time (ms) when it is. */
   startedBy?(head: string, ctx: LogContext): number | undefined;

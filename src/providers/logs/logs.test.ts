@@ -3,6 +3,10 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { claudeLog, claudeSessionId, parseClaudeLog, projectDirName } from './claude.js';
 import { codexLog, parseCodexLog } from './codex.js';
+import { geminiLog, geminiSlug, parseGeminiLog } from './gemini.js';
+import { copilotLog, parseCopilotLog } from './copilot.js';
+import { kimiLog, parseKimiLog } from './kimi.js';
+import { parseQwenLog, qwenLog } from './qwen.js';
 import { addUsage, ZERO_USAGE, type LogContext } from './log.js';
 
 const fixture = (provider: string, name: string): string =>
@@ -121,5 +125,150 @@ describe('Claude Code cost', () => {
     );
     expect(s.replies.map((r) => r.costUsd)).toEqual([0.5, 0.25, 0.25]);
     expect(s.costUsd).toBe(1);
+  });
+});
+
+describe('Gemini CLI chat log', () => {
+  const text = fixture('gemini_cli', 'fence-after-tool.jsonl');
+  const at = { ...ctx, createdAtMs: Date.parse('2026-12-05T17:12:50Z') };
+
+  it('reads the last answer exactly, each message once though written again as it grows', () => {
+    const s = parseGeminiLog(text);
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toBe('fence please (CAO-FENCE)');
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]?.model).toBe('gemini-3.1-pro-preview');
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+  });
+
+  it('a prompt after the answer opens a turn; a tool call does not end it', () => {
+    const prompt = JSON.stringify({ id: 'p2', type: 'user', content: [{ text: 'and now?' }] });
+    const call = JSON.stringify({ id: 'g2', type: 'gemini', content: '', toolCalls: [{}] });
+    const s = parseGeminiLog(`${text}\n${prompt}\n${call}\n`);
+    expect(s).toMatchObject({ turnOpen: true, lastPrompt: 'and now?', lastAnswer: ANSWER });
+    const failed = parseGeminiLog(`${text}\n${prompt}\n{"id":"e","type":"error","content":"x"}`);
+    expect(failed).toMatchObject({ turnOpen: false, lastAnswer: undefined });
+  });
+
+  it("is the terminal's own when started in its folder after it was created", () => {
+    const head = text.split('\n')[0] ?? '';
+    expect(geminiLog.startedBy?.(head, at)).toBe(Date.parse('2026-12-05T17:12:55.915Z'));
+    expect(geminiLog.startedBy?.(head, { ...at, workingDirectory: '/home/dev/other' })).toBe(
+      undefined,
+    );
+    expect(
+      geminiLog.startedBy?.(head, { ...at, createdAtMs: Date.parse('2026-12-05T18:00:00Z') }),
+    ).toBe(undefined);
+    expect(geminiSlug('/home/dev/My Proj_2')).toBe('my-proj-2');
+    const dirs = geminiLog.dirs(ctx);
+    expect(dirs[0]).toBe('/home/dev/.gemini/tmp/proj/chats');
+    expect(dirs).toContain('/home/dev/.gemini/tmp/proj-1/chats');
+    expect(geminiLog.dirs({ ...ctx, env: { GEMINI_CLI_HOME: '/g' } })[0]).toBe(
+      '/g/.gemini/tmp/proj/chats',
+    );
+  });
+});
+
+describe('Qwen Code chat log', () => {
+  const text = fixture('qwen_cli', 'fence-after-tool.jsonl');
+
+  it("reads the last answer exactly and each reply's tokens, cached input apart", () => {
+    const s = parseQwenLog(text);
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toBe('fence please (CAO-FENCE)');
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]?.model).toBe('fake-model');
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+  });
+
+  it('a prompt after the answer opens a turn; a tool call does not end it', () => {
+    const prompt = JSON.stringify({ type: 'user', message: { parts: [{ text: 'and now?' }] } });
+    const call = JSON.stringify({
+      type: 'assistant',
+      message: { role: 'model', parts: [{ text: 'Let me look.' }, { functionCall: {} }] },
+    });
+    const s = parseQwenLog(`${text}${prompt}\n${call}\n`);
+    expect(s).toMatchObject({ turnOpen: true, lastPrompt: 'and now?', lastAnswer: ANSWER });
+  });
+
+  it('is found by the session id cao gives the CLI, in the folder of its directory', () => {
+    expect(qwenLog.dirs(ctx)).toEqual(['/home/dev/.qwen/projects/-home-dev-proj/chats']);
+    expect(qwenLog.dirs({ ...ctx, env: { QWEN_HOME: '/q' } })).toEqual([
+      '/q/projects/-home-dev-proj/chats',
+    ]);
+    expect(qwenLog.fileName?.({ ...ctx, conversationId: 'c0ffee' })).toBe('c0ffee.jsonl');
+    expect(qwenLog.fileName?.(ctx)).toBeUndefined();
+  });
+});
+
+describe('Copilot CLI session log', () => {
+  const text = fixture('copilot_cli', 'fence-after-tool.jsonl');
+
+  it("reads the last answer exactly and each reply's tokens, cached input apart", () => {
+    const s = parseCopilotLog(text);
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toBe('fence please (CAO-FENCE)');
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]?.model).toBe('fake-model');
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+  });
+
+  it('a prompt after the answer opens a turn; an error ends it without an answer', () => {
+    const prompt = JSON.stringify({ type: 'user.message', data: { content: 'and now?' } });
+    const open = parseCopilotLog(`${text}${prompt}\n`);
+    expect(open).toMatchObject({ turnOpen: true, lastPrompt: 'and now?', lastAnswer: ANSWER });
+    const failed = parseCopilotLog(`${text}${prompt}\n{"type":"session.error","data":{}}\n`);
+    expect(failed).toMatchObject({ turnOpen: false, lastAnswer: undefined });
+  });
+
+  it('is found by the session id cao gives the CLI', () => {
+    expect(copilotLog.dirs(ctx)).toEqual(['/home/dev/.copilot/session-state']);
+    expect(copilotLog.fileName?.({ ...ctx, conversationId: 'c0ffee' })).toBe('c0ffee/events.jsonl');
+    expect(copilotLog.fileName?.(ctx)).toBeUndefined();
+  });
+});
+
+describe('Kimi Code session log', () => {
+  const text = fixture('kimi_cli', 'fence-after-tool.jsonl');
+  const index = fixture('kimi_cli', 'session_index.jsonl');
+  const at = { ...ctx, createdAtMs: 1796491839000 };
+
+  it("reads the last answer exactly and each reply's tokens", () => {
+    const s = parseKimiLog(text);
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toBe('fence please (CAO-FENCE)');
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]?.model).toBe('fake-model');
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+  });
+
+  it('a prompt after the answer opens a turn until the turn ends', () => {
+    const prompt = JSON.stringify({
+      type: 'turn.prompt',
+      input: [{ type: 'text', text: 'and now?' }],
+    });
+    const open = parseKimiLog(`${text}${prompt}\n`);
+    expect(open).toMatchObject({ turnOpen: true, lastPrompt: 'and now?', lastAnswer: ANSWER });
+    const ended = parseKimiLog(`${text}${prompt}\n{"type":"turn.ended","reason":"cancelled"}\n`);
+    expect(ended).toMatchObject({ turnOpen: false, lastAnswer: undefined });
+  });
+
+  it("is found through Kimi's index of conversations, started in its folder after creation", () => {
+    expect(kimiLog.index?.(ctx)).toBe('/home/dev/.kimi-code/session_index.jsonl');
+    const paths = kimiLog.fromIndex?.(index, ctx) ?? [];
+    expect(paths).toEqual([
+      '/home/dev/.kimi-code/sessions/wd_work_e6110311c331/session_e1e5ae48-558b-4e46-8d0b-0fb76bc47c08/agents/main/wire.jsonl',
+    ]);
+    expect(kimiLog.fromIndex?.(index, { ...ctx, workingDirectory: '/home/dev/other' })).toEqual([]);
+    // a session folder outside Kimi's own is never read
+    const odd = JSON.stringify({ sessionDir: '/etc/x', workDir: '/home/dev/proj' });
+    expect(kimiLog.fromIndex?.(odd, ctx)).toEqual([]);
+    const head = text.split('\n')[0] ?? '';
+    expect(kimiLog.startedBy?.(head, at)).toBe(1796491839779);
+    expect(kimiLog.startedBy?.(head, { ...at, createdAtMs: 1796491900000 })).toBeUndefined();
   });
 });
