@@ -6,6 +6,7 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { runCao as cao } from '../../test/support/cli.js';
 import { fakeClaude } from '../../test/support/fake-claude.js';
 import { createTestStack, type TestStack } from '../../test/support/stack.js';
 import { claudeSessionId, projectDirName } from '../providers/logs/claude.js';
@@ -164,6 +165,9 @@ describe('budgets', () => {
       `terminal ${worker.id} has spent its token budget (240 of 200 tokens)`,
     );
     expect(refused.body.detail).toContain(`cao agent budget ${worker.id} --max-tokens N`);
+    const send = await cao(s, ['session', 'send', 'b1', 'three', '--terminal', worker.id]);
+    expect(send.code).toBe(1);
+    expect(send.err.join('\n')).toContain('has spent its token budget');
 
     // an agent's message is held (pending, with the reason) and its sender told in its inbox
     const sent = await s.req<{ success: boolean }>('POST', '/agent/send-message', {
@@ -192,9 +196,16 @@ describe('budgets', () => {
       spent: expect.stringContaining('240 of 200 tokens'),
     });
 
-    // raising the budget delivers what was held; nothing was lost
-    const raised = await s.req('POST', `/terminals/${worker.id}/budget`, { max_tokens: 1000 });
-    expect(raised.body).toMatchObject({ max_tokens: 1000, spent: null });
+    // the CLI says so too, and raising the budget delivers what was held; nothing was lost
+    const shown = await cao(s, ['agent', 'budget', worker.id]);
+    expect(shown.out.join('\n')).toMatch(/tokens 200[\s\S]*Spent: terminal/);
+    const raised = await cao(s, ['agent', 'budget', worker.id, '--max-tokens', '1000']);
+    expect(raised.out).toEqual([
+      `Budget of ${worker.id}: cost none, tokens 1000`,
+      'Not spent: messages are delivered.',
+    ]);
+    const bad = await cao(s, ['agent', 'budget', worker.id, '--max-cost', 'lots']);
+    expect(bad.err.join('\n')).toMatch(/--max-cost must be a positive number of US dollars/);
     await expect.poll(async () => (await held())?.status, { timeout: 5000 }).toBe('delivered');
   });
 
