@@ -1030,6 +1030,10 @@ const SCHEMAS: Record<string, Schema> = {
       terminal_id: { type: ['string', 'null'] },
       message_id: { type: ['integer', 'null'] },
       started_at: str,
+      usage: {
+        type: ['object', 'null'],
+        description: "Tokens and cost of the run's turn (as GET /terminals/{id}/usage/turns)",
+      },
     },
   },
   Message: {
