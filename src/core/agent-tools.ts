@@ -11,6 +11,7 @@
  */
 import { CaoError, errorMessage } from '../lib/errors.js';
 import { assertTerminalId } from '../lib/names.js';
+import type { BudgetLimits } from './budgets.js';
 import type { CoreDeps } from './deps.js';
 import { SYSTEM_SENDER, type Ledger } from './ledger.js';
 import type { Orchestrator } from './orchestration.js';
@@ -55,6 +56,8 @@ export interface WorkerRequest {
   host?: string | undefined;
   /** Run the worker in its own git worktree (default: the profile's `use_worktree`). */
   useWorktree?: boolean | undefined;
+  /** The worker's token and cost limits (default: the profile's). */
+  budget?: BudgetLimits | undefined;
 }
 
 /** Sessions this large get a reminder to clean up (the original CAO's nudge). */
@@ -100,6 +103,7 @@ export class AgentTools {
         model: r.model,
         host: r.host,
         useWorktree: r.useWorktree,
+        budget: r.budget,
         message: r.message,
         type: 'handoff',
       });
@@ -221,6 +225,7 @@ export class AgentTools {
         model: r.model,
         host: r.host,
         useWorktree: r.useWorktree,
+        budget: r.budget,
         message: r.message,
         type: 'assign',
       });

@@ -15,6 +15,8 @@ import { Orchestrator } from './orchestration.js';
 import { SessionService } from './sessions.js';
 import { TerminalService } from './terminals.js';
 import { StatusTracker } from './tracker.js';
+import { BudgetService } from './budgets.js';
+import { UsageWatch } from './usage-watch.js';
 import { TurnService } from './turns.js';
 import { WorktreeService } from './worktrees.js';
 import { ResumeService } from './resume.js';
@@ -46,6 +48,8 @@ export interface Core {
   readonly worktrees: WorktreeService;
   /** Sessions that ended (shut down, or lost with tmux), started again with their conversations. */
   readonly resume: ResumeService;
+  /** Terminals' token and cost limits (the ledger holds messages to one whose budget is spent). */
+  readonly budgets: BudgetService;
   /** Live events (status changes, terminals coming and going, deliveries, turn ends). */
   subscribe(listener: EventListener): () => void;
   health(): Promise<HealthReport>;
@@ -93,7 +97,11 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
   const ledger = new Ledger(deps, terminals, {
     injectSender: envFlag(edges.agentEnv, 'CAO_ENABLE_SENDER_ID_INJECTION', true),
     beforeDelivery: (id) => settled.of(id),
+    held: (id) => budgets.spent(id),
   });
+  const budgets = new BudgetService(deps, terminals.transcripts, (id) => ledger.kick(id));
+  const usageWatch = new UsageWatch(deps, terminals.transcripts);
+  usageWatch.start();
   const turns = new TurnService(deps, terminals, ledger);
   settled.of = (id) => turns.settled(id);
   turns.start();
@@ -110,6 +118,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
     tools,
     worktrees: new WorktreeService(deps),
     resume: new ResumeService(deps, sessions),
+    budgets,
     subscribe: (listener) => bus.subscribe(listener),
     health: async () => ({
       terminal_backend: edges.runtime.kind,
@@ -128,6 +137,7 @@ export function assembleCore(edges: CoreEdges): { core: Core; deps: CoreDeps } {
       stopWaitingHooks();
       ledger.stop();
       turns.stop();
+      usageWatch.stop();
       tracker.close();
       await hosts.close();
       await edges.runtime.close();

@@ -3,6 +3,7 @@
  * `cao session send` waiting for an answer) is published here first.
  */
 import type { Status } from '../providers/provider.js';
+import type { UsageTotals } from './usage.js';
 
 export type CaoEvent =
   | {
@@ -45,6 +46,12 @@ export type CaoEvent =
       state: 'up' | 'down';
       reason: string;
     }
+  | ({
+      /** A terminal's usage totals changed (read from its CLI's session log: core/usage-watch.ts). */
+      type: 'terminal.usage';
+      terminal_id: string;
+      session: string;
+    } & UsageTotals)
   | { type: 'session.created'; session: string }
   | { type: 'session.deleted'; session: string }
   | {

@@ -27,6 +27,8 @@ import {
 import type { PaneRef, WindowSpec } from '../runtime/runtime.js';
 import type { TerminalRecord } from '../store/store.js';
 import { assertKnownTools, resolveAllowedTools } from '../profiles/allowed-tools.js';
+import { sessionLogOf } from '../providers/logs/index.js';
+import { assertLimits, type BudgetLimits } from './budgets.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
 import { resolveDirectoryOn, type Placement } from './placement.js';
@@ -65,6 +67,9 @@ export interface CreateTerminalOptions {
   /** Run in a new git worktree made from the working directory's HEAD (worktrees.ts);
    *  default: the profile's `use_worktree`. */
   useWorktree?: boolean | undefined;
+  /** Limits on its tokens and cost (`--max-tokens`, `--max-cost`); default: the profile's
+   *  `max_tokens:` and `max_cost:`. A resumed terminal keeps the budget it had. */
+  budget?: BudgetLimits | undefined;
   /** Resuming a terminal of an ended session: its id again, and its CLI's conversation. */
   resume?: { terminalId: string; conversationId: string | null } | undefined;
 }
@@ -79,6 +84,8 @@ export interface PreparedTerminal {
   files: LaunchFile[];
   /** The worktree to make before the window (`use_worktree`). */
   worktree?: WorktreePlan | undefined;
+  /** Its budget, recorded with its row. */
+  budget: BudgetLimits;
 }
 
 /** Checks the request and builds the launch; creates nothing. */
@@ -104,6 +111,18 @@ export async function prepareTerminal(
       : undefined;
   const cwd = worktree ? join(worktreePath(deps, o.session, terminalId), worktree.subdir) : dir;
   if (o.model !== undefined) assertModel(o.model);
+  const budget = assertLimits(
+    {
+      maxCostUsd: o.budget?.maxCostUsd ?? (o.resume ? undefined : profile.max_cost),
+      maxTokens: o.budget?.maxTokens ?? (o.resume ? undefined : profile.max_tokens),
+    },
+    "The budget (--max-cost, --max-tokens, or the profile's max_cost, max_tokens)",
+  );
+  if ((budget.maxCostUsd ?? budget.maxTokens) !== undefined && !sessionLogOf(provider.id))
+    throw new CaoError(
+      'INVALID_INPUT',
+      `cao cannot read ${provider.label}'s usage (it reads no session log of it), so it cannot keep a budget for it: start it without --max-cost and --max-tokens (and without the profile's max_cost, max_tokens), or use another provider.`,
+    );
   assertAgentEnv(
     o.sessionEnv,
     readSettings(deps.paths.settings).env.allow_loader_vars,
@@ -216,6 +235,7 @@ export async function prepareTerminal(
     files: [tokenFile, ...(spec.files ?? [])],
     record,
     worktree,
+    budget,
     spec: {
       host: place.host,
       session: o.session,
@@ -338,6 +358,13 @@ export async function startTerminal(
   };
   try {
     await deps.store.insertTerminal(record);
+    if ((p.budget.maxCostUsd ?? p.budget.maxTokens) !== undefined)
+      await deps.store.setBudget({
+        terminalId: record.id,
+        maxCostUsd: p.budget.maxCostUsd ?? null,
+        maxTokens: p.budget.maxTokens ?? null,
+        updatedAt: isoNow(),
+      });
     await o.onCreated?.(record);
     await deps.tracker.track({
       terminalId: record.id,

@@ -14,6 +14,8 @@
  *   interrupted. The next message goes after the agent finishes the turn the previous one
  *   started.
  * - Messages to a terminal that is gone or exited fail, and the sender is told in its inbox.
+ * - Messages to a terminal whose budget is spent (core/budgets.ts) stay pending with the reason,
+ *   and each sender is told once; a person's message to it is refused with the reason.
  *
  * Triggers are events (a receiver became ready, a message was enqueued, a retry came due), never
  * a polling loop.
@@ -53,7 +55,13 @@ export interface LedgerOptions {
   /** Resolves when the receiver's previous turn has been read to its end (its answer taken
    *  off the screen), so the next message never lands on a screen still being read. */
   beforeDelivery?: (receiverId: string) => Promise<void>;
+  /** Why new messages to this receiver are held (its budget is spent: core/budgets.ts), or
+   *  undefined when they may be delivered. */
+  held?: (receiverId: string) => Promise<string | undefined>;
 }
+
+/** Words every hold reason carries (core/budgets.ts), so a sender is told once per message. */
+const HELD_MARK = 'has spent its';
 
 export class Ledger {
   private readonly running = new Set<string>();
@@ -97,6 +105,11 @@ export class Ledger {
         `Terminal '${m.receiverId}' not found; cannot queue a message for it.`,
       );
     }
+    // a person's message (`cao session send`) to a terminal whose budget is spent is refused
+    // with the reason, rather than queued behind it
+    const held =
+      m.orchestrationType === 'user' ? await this.options.held?.(m.receiverId) : undefined;
+    if (held) throw new CaoError('CONFLICT', `Not sent: ${held}.`);
     const record = await this.deps.store.insertMessage(m, isoNow());
     this.publish(record, 'pending');
     this.kick(m.receiverId);
@@ -182,6 +195,11 @@ export class Ledger {
       return 'again';
     }
     if (m.state === 'submitting') return this.resolve(m);
+    const held = await this.options.held?.(receiverId);
+    if (held) {
+      await this.hold(receiverId, held);
+      return 'wait';
+    }
     if (!acceptsInput(d)) return 'wait';
     // still starting (dialogs, cao's MCP tools not listed yet): `terminal.ready` kicks us
     if (!terminal.readyAt) return 'wait';
@@ -355,6 +373,35 @@ export class Ledger {
     }
   }
 
+  /** Keeps the receiver's pending messages pending with the reason, telling each sender once
+   *  (a budget raised later lets them through: `kick`). */
+  private async hold(receiverId: string, reason: string): Promise<void> {
+    const waiting = await this.deps.store.listMessages({ receiverId, states: ['pending'] }, true);
+    for (const m of waiting) {
+      if (m.error?.includes(HELD_MARK)) continue;
+      if (
+        !(await this.deps.store.transitionMessage(m.id, ['pending'], { error: reason }, isoNow()))
+      )
+        continue;
+      this.publish({ ...m, error: reason }, 'pending');
+      this.deps.log.info('message held: budget spent', { id: m.id, receiver: receiverId });
+      if (
+        m.orchestrationType !== 'notice' &&
+        isTerminalId(m.senderId) &&
+        (await this.deps.store.getTerminal(m.senderId))
+      ) {
+        await this.enqueue({
+          senderId: SYSTEM_SENDER,
+          receiverId: m.senderId,
+          orchestrationType: 'notice',
+          message: `Your message ${m.id} to terminal ${receiverId} is held, not delivered: ${reason}.`,
+        }).catch((e: unknown) =>
+          this.deps.log.warn('could not notify sender', { error: errorMessage(e) }),
+        );
+      }
+    }
+  }
+
   private retryAt(receiverId: string, at: number): void {
     clearTimeout(this.timers.get(receiverId));
     this.timers.set(
@@ -376,7 +423,10 @@ export class Ledger {
       sender_id: m.senderId,
       receiver_id: m.receiverId,
       state,
-      error: state === 'failed' ? m.error : null,
+      error:
+        state === 'failed' || (state === 'pending' && m.error?.includes(HELD_MARK))
+          ? m.error
+          : null,
     });
   }
 }

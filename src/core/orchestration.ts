@@ -12,6 +12,7 @@ import type { Ledger } from './ledger.js';
 import type { SessionService } from './sessions.js';
 import type { TerminalService } from './terminals.js';
 import type { TurnOutcome, TurnService } from './turns.js';
+import type { BudgetLimits } from './budgets.js';
 import type { TerminalView } from './views.js';
 
 export interface StartWorkerOptions {
@@ -31,6 +32,8 @@ export interface StartWorkerOptions {
   host?: string | undefined;
   /** Run the worker in its own git worktree (default: the profile's `use_worktree`). */
   useWorktree?: boolean | undefined;
+  /** Its token and cost limits (default: the profile's). */
+  budget?: BudgetLimits | undefined;
 }
 
 /** Tries at answering a prompt (each waits `timing.answerConfirmMs` for it to go away). */
@@ -84,6 +87,7 @@ export class Orchestrator {
         host: o.host,
         callerHost: caller?.host,
         useWorktree: o.useWorktree,
+        budget: o.budget,
       },
       {
         deferReady: true,

@@ -22,7 +22,7 @@ import {
 import { showsMessage } from './message-text.js';
 import { isGone } from './tracker.js';
 import { TranscriptService } from './transcripts.js';
-import { terminalUsage, type TerminalUsage } from './usage.js';
+import { terminalUsage, turnUsageView, type TerminalUsage, type TurnUsage } from './usage.js';
 import { terminalView, type TerminalView } from './views.js';
 
 export type OutputMode = 'full' | 'last';
@@ -261,6 +261,12 @@ export class TerminalService {
   /** Tokens and cost of the terminal's conversation (from its session log). */
   async usage(id: string, sinceMs?: number): Promise<TerminalUsage> {
     return terminalUsage(this.transcripts, await this.record(id), sinceMs);
+  }
+
+  /** The usage of the terminal's latest turns, newest first (core/usage-watch.ts). */
+  async turnUsage(id: string, limit: number): Promise<TurnUsage[]> {
+    const t = await this.record(id);
+    return (await this.deps.store.listTurnUsage(t.id, limit)).map(turnUsageView);
   }
 
   /** Asks the CLI to quit the way it expects (`/exit`, a key). */

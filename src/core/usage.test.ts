@@ -143,18 +143,18 @@ describe('usage sums', () => {
 
   it('sums replies since a time, with cost only where the CLI reports it', () => {
     const replies = [r('2026-12-05T08:00:00Z', 5, 0.1), r('2026-12-05T09:00:00Z', 7, 0.2)];
-    expect(sumReplies(replies, undefined, true)).toMatchObject({
+    expect(sumReplies(replies, { cliCost: true })).toMatchObject({
       input_tokens: 12,
       total_tokens: 14,
       cost_usd: 0.3,
       replies: 2,
     });
-    expect(sumReplies(replies, Date.parse('2026-12-05T08:30:00Z'))).toMatchObject({
+    expect(sumReplies(replies, { sinceMs: Date.parse('2026-12-05T08:30:00Z') })).toMatchObject({
       input_tokens: 7,
       cost_usd: null,
       replies: 1,
     });
-    const known = sumReplies(replies, undefined, true);
+    const known = sumReplies(replies, { cliCost: true });
     const unknown = sumReplies(replies);
     expect(addTotals([known, known]).cost_usd).toBe(0.6);
     expect(addTotals([known, unknown]).cost_usd).toBeNull();

@@ -22,6 +22,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Core } from '../core/core.js';
 import type { EventBus } from '../core/events.js';
+import { turnUsageView, type TurnUsage } from '../core/usage.js';
 import { CaoError } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import type { CaoPaths } from '../lib/paths.js';
@@ -75,6 +76,9 @@ export interface FlowRunView {
   terminal_id: string | null;
   message_id: number | null;
   started_at: string;
+  /** Tokens and cost of the run's turn, once it ended (core/usage-watch.ts); null before, or
+   *  when the agent's CLI keeps no log cao reads. */
+  usage: TurnUsage | null;
 }
 
 /** What `POST /flows` takes. */
@@ -158,7 +162,15 @@ export class FlowService {
 
   async runs(name: string, limit: number): Promise<FlowRunView[]> {
     await this.record(name);
-    return (await this.deps.store.listFlowRuns(name, limit)).map(runView);
+    const runs = await this.deps.store.listFlowRuns(name, limit);
+    const ids = runs.flatMap((r) => (r.messageId === null ? [] : [r.messageId]));
+    const usage = new Map(
+      (await this.deps.store.turnUsageOf(ids)).map((u) => [u.messageId, turnUsageView(u)]),
+    );
+    return runs.map((r) => ({
+      ...runView(r),
+      usage: (r.messageId !== null && usage.get(r.messageId)) || null,
+    }));
   }
 
   /** `POST /flows`: writes CAO_HOME/flows/{name}.flow.md (never with a script) and adds it. */
@@ -285,7 +297,7 @@ export class FlowService {
     }
     if (!(await store.getFlow(flow.name))) {
       // removed while it ran: nothing to record it under
-      return runView({ ...result, id: 0 });
+      return { ...runView({ ...result, id: 0 }), usage: null };
     }
     const record = await store.insertFlowRun(result);
     log.info('flow run', {
@@ -305,7 +317,8 @@ export class FlowService {
       terminal_id: record.terminalId,
       message_id: record.messageId,
     });
-    return runView(record);
+    // a run just started: its turn has not ended yet
+    return { ...runView(record), usage: null };
   }
 
   private async record(name: string): Promise<FlowRecord> {
@@ -401,7 +414,7 @@ export class FlowService {
 const iso = (at: number | undefined): string | null =>
   at === undefined ? null : new Date(at).toISOString();
 
-function runView(r: FlowRunRecord): FlowRunView {
+function runView(r: FlowRunRecord): Omit<FlowRunView, 'usage'> {
   return {
     id: r.id,
     flow: r.flowName,

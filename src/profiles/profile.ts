@@ -50,6 +50,10 @@ const frontMatterSchema = z
     /** A command (argv: program, then arguments; no shell) run by cao-server each time an
      * agent of this profile starts waiting for an answer. */
     on_waiting: z.array(z.string().min(1)).min(1).optional(),
+    /** Budget: once the agent's cost (USD) or tokens reach this, cao holds new messages to it
+     * (core/budgets.ts). */
+    max_cost: z.number().positive().optional(),
+    max_tokens: z.number().int().positive().optional(),
   })
   .loose();
 

@@ -82,6 +82,8 @@ describe('cao-mcp-server tools', () => {
     expect(Object.keys(handoff?.inputSchema.properties ?? {}).sort()).toEqual([
       'agent_profile',
       'host',
+      'max_cost',
+      'max_tokens',
       'message',
       'model',
       'timeout',

@@ -80,6 +80,19 @@ export function createToolServer(
       .describe(
         "Run the worker in its own git worktree, on a new branch made from your repository's HEAD (your tree must have no uncommitted changes); its changes are merged later with 'cao worktree merge'. Default: the profile's use_worktree",
       ),
+    max_cost: z
+      .number()
+      .positive()
+      .optional()
+      .describe(
+        "Budget in USD: once the worker has cost this much, cao holds new messages to it. Default: the profile's max_cost",
+      ),
+    max_tokens: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe("Budget in tokens, the same way. Default: the profile's max_tokens"),
   };
   const timeout = {
     timeout: z
@@ -97,6 +110,8 @@ export function createToolServer(
     host?: string | undefined;
     use_worktree?: boolean | undefined;
     working_directory?: string | undefined;
+    max_cost?: number | undefined;
+    max_tokens?: number | undefined;
   }) => ({
     agentProfile: a.agent_profile,
     message: a.message,
@@ -104,6 +119,7 @@ export function createToolServer(
     host: a.host || undefined,
     useWorktree: a.use_worktree,
     workingDirectory: a.working_directory,
+    budget: { maxCostUsd: a.max_cost, maxTokens: a.max_tokens },
   });
   const handoff = (a: Parameters<typeof request>[0] & { timeout: number }, signal: AbortSignal) =>
     guard(() =>

@@ -41,6 +41,16 @@ const id: Param = {
 const sessionName: Param = { name: 'name', in: 'path', required: true, schema: str };
 const success: Schema = { type: 'object', properties: { success: { type: 'boolean' } } };
 const int: Schema = { type: 'integer' };
+/** A terminal's budget (core/budgets.ts). */
+const budgetSchema = {
+  type: 'object',
+  properties: {
+    terminal_id: str,
+    max_cost_usd: { type: ['number', 'null'] },
+    max_tokens: { type: ['integer', 'null'] },
+    spent: { type: ['string', 'null'] },
+  },
+} satisfies Schema;
 /** Usage totals (core/usage.ts). */
 const usageSchema = {
   type: 'object',
@@ -51,6 +61,7 @@ const usageSchema = {
     cache_write_tokens: int,
     total_tokens: int,
     cost_usd: { type: ['number', 'null'] },
+    cost_source: { type: ['string', 'null'], enum: ['cli', 'prices', 'mixed', null] },
     replies: int,
     terminal_id: str,
     provider: str,
@@ -231,6 +242,11 @@ export const OPERATIONS: Op[] = [
         type: 'boolean',
         description: "Run the worker in its own git worktree made from the caller's HEAD",
       },
+      max_cost: { type: 'number', description: "USD budget (default: the profile's max_cost)" },
+      max_tokens: {
+        type: 'integer',
+        description: "Token budget (default: the profile's max_tokens)",
+      },
     },
   ),
   ...agentTool('assign', 'Non-blocking delegation: the worker reports back with send_message', {
@@ -243,6 +259,11 @@ export const OPERATIONS: Op[] = [
     use_worktree: {
       type: 'boolean',
       description: "Run the worker in its own git worktree made from the caller's HEAD",
+    },
+    max_cost: { type: 'number', description: "USD budget (default: the profile's max_cost)" },
+    max_tokens: {
+      type: 'integer',
+      description: "Token budget (default: the profile's max_tokens)",
     },
   }),
   ...agentTool(
@@ -320,7 +341,7 @@ export const OPERATIONS: Op[] = [
     method: 'get',
     path: '/events',
     summary:
-      'Live event stream (SSE): terminal.status, terminal.created/deleted, session.created/deleted, message.state, turn.ended, flow.run, host.state (a remote host link down or up)',
+      'Live event stream (SSE): terminal.status, terminal.created/deleted, terminal.usage, session.created/deleted, message.state, turn.ended, flow.run, host.state (a remote host link down or up)',
     tag: 'server',
     params: [
       q('terminal_id', 'Only events about this terminal'),
@@ -390,6 +411,12 @@ export const OPERATIONS: Op[] = [
         false,
         { type: 'boolean' },
       ),
+      q('max_cost', 'Budget in USD: once spent, cao holds new messages to the agent', false, {
+        type: 'number',
+      }),
+      q('max_tokens', 'Budget in tokens: once spent, cao holds new messages to the agent', false, {
+        type: 'integer',
+      }),
     ],
     body: {
       type: 'object',
@@ -443,6 +470,12 @@ export const OPERATIONS: Op[] = [
       q('caller_id', 'Terminal id of the terminal that asked for this one'),
       q('use_worktree', "Run in a new git worktree made from the caller's HEAD", false, {
         type: 'boolean',
+      }),
+      q('max_cost', 'Budget in USD: once spent, cao holds new messages to the agent', false, {
+        type: 'number',
+      }),
+      q('max_tokens', 'Budget in tokens: once spent, cao holds new messages to the agent', false, {
+        type: 'integer',
       }),
       q(
         'initial_message',
@@ -540,6 +573,55 @@ export const OPERATIONS: Op[] = [
     params: [id, q('since', 'Only replies at or after this ISO time', false)],
     ok: { schema: usageSchema },
     errors: [404, 422],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/usage/turns',
+    summary: "Tokens and cost of each of the terminal's latest turns, newest first",
+    tag: 'terminals',
+    params: [id, q('limit', '1..1000 (default 20)', false, { type: 'integer' })],
+    ok: {
+      schema: {
+        type: 'array',
+        items: {
+          ...usageSchema,
+          properties: {
+            ...usageSchema.properties,
+            session: str,
+            turn_id: int,
+            started_at: str,
+            ended_at: str,
+          },
+        },
+      },
+    },
+    errors: [404, 422],
+  },
+  {
+    method: 'get',
+    path: '/terminals/{id}/budget',
+    summary: "The terminal's budget (max_cost_usd, max_tokens) and why it is spent, if it is",
+    tag: 'terminals',
+    params: [id],
+    ok: { schema: budgetSchema },
+    errors: [404],
+  },
+  {
+    method: 'post',
+    path: '/terminals/{id}/budget',
+    summary:
+      'Change the budget: a number sets a limit, null removes it; held messages are delivered once it is no longer spent',
+    tag: 'terminals',
+    params: [id],
+    body: {
+      type: 'object',
+      properties: {
+        max_cost_usd: { type: ['number', 'null'] },
+        max_tokens: { type: ['integer', 'null'] },
+      },
+    },
+    ok: { schema: budgetSchema },
+    errors: [400, 404, 422],
   },
   {
     method: 'get',
@@ -949,6 +1031,10 @@ const SCHEMAS: Record<string, Schema> = {
       terminal_id: { type: ['string', 'null'] },
       message_id: { type: ['integer', 'null'] },
       started_at: str,
+      usage: {
+        type: ['object', 'null'],
+        description: "Tokens and cost of the run's turn (as GET /terminals/{id}/usage/turns)",
+      },
     },
   },
   Message: {

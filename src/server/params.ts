@@ -65,6 +65,18 @@ export const p = {
       )
       .pipe(z.number({ error }).int({ error }).min(min, { error }).max(max, { error }));
   },
+  /** A number: a JSON number or its decimal digits in the query (the core checks its range). */
+  num: () =>
+    z.union(
+      [
+        z.number(),
+        z
+          .string()
+          .regex(/^-?\d+(\.\d+)?$/)
+          .transform(Number),
+      ],
+      { error: 'must be a number' },
+    ),
   /** true/false (also 1/0, yes/no, on/off in the query). */
   bool: () =>
     z.union(

@@ -128,4 +128,30 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX resumable_terminals_session ON resumable_terminals (session, created_at);
   `,
+  // 7: usage per turn (tokens and cost of each message's turn, from the CLI's session log) and
+  // each terminal's budget (--max-cost, --max-tokens; kept by terminal id, so a resumed terminal
+  // keeps it)
+  `
+  CREATE TABLE turn_usage (
+    message_id INTEGER PRIMARY KEY,
+    terminal_id TEXT NOT NULL,
+    session TEXT NOT NULL,
+    input_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    cache_read_tokens INTEGER NOT NULL,
+    cache_write_tokens INTEGER NOT NULL,
+    cost_usd REAL,
+    cost_source TEXT,
+    replies INTEGER NOT NULL,
+    started_at TEXT NOT NULL,
+    ended_at TEXT NOT NULL
+  );
+  CREATE INDEX turn_usage_terminal ON turn_usage (terminal_id, message_id);
+  CREATE TABLE budgets (
+    terminal_id TEXT PRIMARY KEY,
+    max_cost_usd REAL,
+    max_tokens INTEGER,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];

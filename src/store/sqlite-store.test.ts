@@ -96,6 +96,7 @@ describe('migrations', () => {
   it('bring an empty database to the current version', () => {
     expect(store.db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
     expect(tables(store)).toEqual([
+      'budgets',
       'flow_runs',
       'flows',
       'hosts',
@@ -103,6 +104,7 @@ describe('migrations', () => {
       'resumable_terminals',
       'sessions',
       'terminals',
+      'turn_usage',
       'worktrees',
     ]);
   });
@@ -116,7 +118,8 @@ describe('migrations', () => {
     old.db.exec(
       'DROP TABLE flow_runs; DROP TABLE flows; DROP INDEX terminals_token_hash; ALTER TABLE terminals DROP COLUMN token_hash;' +
         ' DROP TABLE hosts; ALTER TABLE terminals DROP COLUMN host; ALTER TABLE terminals DROP COLUMN pane_id; ALTER TABLE terminals DROP COLUMN window_id;' +
-        ' DROP TABLE worktrees; DROP TABLE resumable_terminals; ALTER TABLE terminals DROP COLUMN conversation_id;',
+        ' DROP TABLE worktrees; DROP TABLE resumable_terminals; ALTER TABLE terminals DROP COLUMN conversation_id;' +
+        ' DROP TABLE turn_usage; DROP TABLE budgets;',
     );
     old.db.pragma('user_version = 1');
     old.close();

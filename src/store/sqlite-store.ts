@@ -33,6 +33,8 @@ import type {
   HostRecord,
   WorktreeRecord,
   ResumableTerminal,
+  TurnUsageRecord,
+  BudgetRecord,
 } from './store.js';
 
 type Row = Record<string, unknown>;
@@ -460,9 +462,82 @@ export class SqliteStore implements Store {
     return Promise.resolve(rows.map(toFlowRun));
   }
 
+  async saveTurnUsage(u: TurnUsageRecord): Promise<void> {
+    this.guard();
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO turn_usage (message_id, terminal_id, session, input_tokens,
+           output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, cost_source, replies, started_at, ended_at)
+         VALUES (@messageId, @terminalId, @session, @inputTokens, @outputTokens, @cacheReadTokens,
+           @cacheWriteTokens, @costUsd, @costSource, @replies, @startedAt, @endedAt)`,
+      )
+      .run(u);
+  }
+
+  async listTurnUsage(terminalId: string, limit: number): Promise<TurnUsageRecord[]> {
+    const rows = this.db
+      .prepare('SELECT * FROM turn_usage WHERE terminal_id = ? ORDER BY message_id DESC LIMIT ?')
+      .all(terminalId, limit) as Row[];
+    return Promise.resolve(rows.map(toTurnUsage));
+  }
+
+  async turnUsageOf(messageIds: number[]): Promise<TurnUsageRecord[]> {
+    if (messageIds.length === 0) return [];
+    const rows = this.db
+      .prepare(
+        `SELECT * FROM turn_usage WHERE message_id IN (${messageIds.map(() => '?').join(', ')})`,
+      )
+      .all(...messageIds) as Row[];
+    return Promise.resolve(rows.map(toTurnUsage));
+  }
+
+  async setBudget(b: BudgetRecord): Promise<void> {
+    this.guard();
+    if (b.maxCostUsd === null && b.maxTokens === null) {
+      this.db.prepare('DELETE FROM budgets WHERE terminal_id = ?').run(b.terminalId);
+      return;
+    }
+    this.db
+      .prepare(
+        `INSERT OR REPLACE INTO budgets (terminal_id, max_cost_usd, max_tokens, updated_at)
+         VALUES (@terminalId, @maxCostUsd, @maxTokens, @updatedAt)`,
+      )
+      .run(b);
+  }
+
+  async getBudget(terminalId: string): Promise<BudgetRecord | undefined> {
+    const r = this.db.prepare('SELECT * FROM budgets WHERE terminal_id = ?').get(terminalId) as
+      Row | undefined;
+    return r
+      ? {
+          terminalId: String(r['terminal_id']),
+          maxCostUsd: r['max_cost_usd'] === null ? null : Number(r['max_cost_usd']),
+          maxTokens: r['max_tokens'] === null ? null : Number(r['max_tokens']),
+          updatedAt: String(r['updated_at']),
+        }
+      : undefined;
+  }
+
   close(): void {
     this.db.close();
   }
+}
+
+function toTurnUsage(r: Row): TurnUsageRecord {
+  return {
+    messageId: Number(r['message_id']),
+    terminalId: String(r['terminal_id']),
+    session: String(r['session']),
+    inputTokens: Number(r['input_tokens']),
+    outputTokens: Number(r['output_tokens']),
+    cacheReadTokens: Number(r['cache_read_tokens']),
+    cacheWriteTokens: Number(r['cache_write_tokens']),
+    costUsd: r['cost_usd'] === null ? null : Number(r['cost_usd']),
+    costSource: str(r['cost_source']),
+    replies: Number(r['replies']),
+    startedAt: String(r['started_at']),
+    endedAt: String(r['ended_at']),
+  };
 }
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);

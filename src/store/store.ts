@@ -188,6 +188,34 @@ export interface FlowRunRecord extends NewFlowRun {
   id: number;
 }
 
+/** The tokens and cost of one turn (the work one delivered message started), from the CLI's
+ *  session log: the replies written between the message's submission and the turn's end. */
+export interface TurnUsageRecord {
+  messageId: number;
+  terminalId: string;
+  session: string;
+  inputTokens: number;
+  outputTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  /** USD; null when the cost is not known (the CLI does not report it and the model is not
+   *  in the price table). */
+  costUsd: number | null;
+  /** 'cli', 'prices' or 'mixed' (core/usage.ts); null when the cost is unknown. */
+  costSource: string | null;
+  replies: number;
+  startedAt: string;
+  endedAt: string;
+}
+
+/** A terminal's spending limit (`--max-cost`, `--max-tokens`, or the profile's). */
+export interface BudgetRecord {
+  terminalId: string;
+  maxCostUsd: number | null;
+  maxTokens: number | null;
+  updatedAt: string;
+}
+
 export interface Store {
   upsertHost(h: HostRecord): Promise<void>;
   getHost(name: string): Promise<HostRecord | undefined>;
@@ -251,6 +279,17 @@ export interface Store {
   insertFlowRun(r: NewFlowRun): Promise<FlowRunRecord>;
   /** Newest first. */
   listFlowRuns(flowName: string, limit: number): Promise<FlowRunRecord[]>;
+
+  /** Inserts or replaces the usage of a turn. */
+  saveTurnUsage(u: TurnUsageRecord): Promise<void>;
+  /** A terminal's turns, newest first (at most `limit`). */
+  listTurnUsage(terminalId: string, limit: number): Promise<TurnUsageRecord[]>;
+  /** The usage of these turns (messages), those that have one. */
+  turnUsageOf(messageIds: number[]): Promise<TurnUsageRecord[]>;
+
+  /** Sets (or, with both limits null, removes) a terminal's budget. */
+  setBudget(b: BudgetRecord): Promise<void>;
+  getBudget(terminalId: string): Promise<BudgetRecord | undefined>;
 
   close(): void;
 }

@@ -122,6 +122,31 @@ for (const setup of setups) {
         const table = await s.cao(['usage']);
         expect(table.stdout).toMatch(/cao-u\s+\d+/);
       }, 60_000);
+
+      // a budget stop on the real CLI: the turn above is kept with its tokens, and once a
+      // budget below them is set, cao session send is refused with the reason (nothing queued)
+      it.runIf(setup.cli === 'claude')(
+        "keeps the turn's usage, and a spent budget stops new messages with the reason",
+        async () => {
+          const turns = await s.api<{ total_tokens: number; replies: number }[]>(
+            'GET',
+            `/terminals/${id}/usage/turns`,
+          );
+          expect(turns.body).toHaveLength(1);
+          expect(turns.body[0]).toMatchObject({
+            ...expected(setup.cli),
+            total_tokens: 2 * (USAGE.input + USAGE.output + USAGE.cacheRead + USAGE.cacheWrite),
+          });
+          const b = await s.cao(['agent', 'budget', id, '--max-tokens', '100']);
+          expect(b.code, b.stderr).toBe(0);
+          expect(b.stdout).toContain('Spent: terminal');
+          const sent = await s.cao(['session', 'send', 'u', 'one more (CAO-FENCE)']);
+          expect(sent.code).toBe(1);
+          expect(sent.stderr).toContain(`terminal ${id} has spent its token budget`);
+          expect(sent.stderr).toContain(`cao agent budget ${id} --max-tokens N`);
+        },
+        60_000,
+      );
     },
   );
 }

@@ -174,6 +174,17 @@ export interface WhoAmI {
   home_dir?: string;
 }
 
+/** Tokens and cost (the server's core/usage.ts); cost null when unknown. */
+export interface Usage {
+  total_tokens: number;
+  cost_usd: number | null;
+  replies: number;
+}
+
+export interface SessionUsage extends Usage {
+  terminals: (Usage & { terminal_id: string })[];
+}
+
 export const api = {
   health: () => call<Health>('GET', '/health'),
   /** Who this browser is logged in as; 401 when it is not (open a link from `cao dashboard`). */
@@ -192,6 +203,7 @@ export const api = {
       'DELETE',
       `/sessions/${enc(name)}`,
     ),
+  sessionUsage: (name: string) => call<SessionUsage>('GET', `/sessions/${enc(name)}/usage`),
   terminal: (id: string) => call<Terminal>('GET', `/terminals/${enc(id)}`),
   detect: (id: string) => call<Detection>('GET', `/terminals/${enc(id)}/detect`),
   lastOutput: (id: string) =>

@@ -1,6 +1,6 @@
 /** Every session and its agents with their live status. */
 import { useState } from 'preact/hooks';
-import { api, errorText, type Session } from './api';
+import { api, errorText, type Session, type Usage } from './api';
 import { shortPath } from './paths';
 import { href } from './router';
 import { store, useStore } from './store';
@@ -42,7 +42,23 @@ export function Overview() {
   );
 }
 
+/** `1,234 tok · $0.0123` (`cost ?` when the cost is unknown); empty before any reply. */
+export function usageText(u: Usage | undefined): string {
+  if (!u || u.replies === 0) return '';
+  const cost = u.cost_usd === null ? 'cost ?' : `$${u.cost_usd.toFixed(u.cost_usd < 1 ? 4 : 2)}`;
+  return `${u.total_tokens.toLocaleString('en')} tok · ${cost}`;
+}
+
 function SessionCard({ session }: { session: Session }) {
+  const { usage } = useStore();
+  const parts = session.terminals.map((t) => usage[t.id]).filter((u) => u !== undefined);
+  const total: Usage = {
+    total_tokens: parts.reduce((a, u) => a + u.total_tokens, 0),
+    replies: parts.reduce((a, u) => a + u.replies, 0),
+    cost_usd: parts.some((u) => u.replies > 0 && u.cost_usd === null)
+      ? null
+      : parts.reduce((a, u) => a + (u.cost_usd ?? 0), 0),
+  };
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string>();
   const name = session.session.name;
@@ -65,6 +81,7 @@ function SessionCard({ session }: { session: Session }) {
           <p class="muted small-text">
             {shortPath(session.session.working_directory ?? '')} · started{' '}
             {timeAgo(session.session.created_at)}
+            {usageText(total) ? ` · ${usageText(total)}` : ''}
           </p>
         </div>
         <button class="danger small" disabled={busy} onClick={() => void shutdown()}>
@@ -81,6 +98,9 @@ function SessionCard({ session }: { session: Session }) {
               <span class="muted small-text">{t.provider}</span>
               <span class="muted small-text" data-host={t.host}>
                 on {t.host}
+              </span>
+              <span class="muted small-text" data-usage>
+                {usageText(usage[t.id])}
               </span>
               <StatusBadge status={t.status} />
             </a>

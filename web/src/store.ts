@@ -2,10 +2,11 @@
  * Live state: sessions and their terminals (GET /sessions, GET /sessions/{name}) kept current
  * by the event stream (GET /events). A status event updates one terminal in place; terminals
  * or sessions coming and going reload the list; message.state events are kept per message so
- * open inbox views update without asking. After a reconnect everything is reloaded.
+ * open inbox views update without asking; terminal.usage events keep each agent's tokens and
+ * cost. After a reconnect everything is reloaded.
  */
 import { useEffect, useState } from 'preact/hooks';
-import { api, errorText, type DeliveryState, type Session, type Status } from './api';
+import { api, errorText, type DeliveryState, type Session, type Status, type Usage } from './api';
 
 export interface MessageUpdate {
   state: DeliveryState;
@@ -23,6 +24,8 @@ export interface State {
   messageTick: number;
   /** Bumped when a terminal's status changes (views refresh what depends on it). */
   statusTick: number;
+  /** Tokens and cost per terminal id (loaded with the sessions, then terminal.usage events). */
+  usage: Readonly<Record<string, Usage>>;
   error: string | undefined;
 }
 
@@ -36,6 +39,7 @@ class Store {
     messages: new Map(),
     messageTick: 0,
     statusTick: 0,
+    usage: {},
     error: undefined,
   };
   private readonly listeners = new Set<Listener>();
@@ -89,6 +93,10 @@ class Store {
     ]) {
       es.addEventListener(type, () => this.reload());
     }
+    es.addEventListener('terminal.usage', (e) => {
+      const ev = JSON.parse((e as MessageEvent<string>).data) as Usage & { terminal_id: string };
+      this.set({ usage: { ...this.state.usage, [ev.terminal_id]: ev } });
+    });
     es.addEventListener('message.state', (e) => {
       const ev = JSON.parse((e as MessageEvent<string>).data) as {
         message_id: number;
@@ -118,10 +126,16 @@ class Store {
       const sessions = await Promise.all(
         list.map((s) => api.session(s.name).catch(() => undefined)),
       );
+      const usage: Record<string, Usage> = {};
+      for (const u of await Promise.all(
+        list.map((s) => api.sessionUsage(s.name).catch(() => undefined)),
+      ))
+        for (const t of u?.terminals ?? []) usage[t.terminal_id] = t;
       this.set({
         loaded: true,
         error: undefined,
         sessions: sessions.filter((s): s is Session => s !== undefined),
+        usage,
       });
     } catch (e) {
       this.set({ loaded: true, error: errorText(e) });

@@ -8,25 +8,31 @@ import { ok, within } from '../../client/api.js';
 import type { MessageView } from '../../core/views.js';
 import { CaoError } from '../../lib/errors.js';
 import { UsageError, parse } from '../args.js';
+import { budgetFields, limitArg } from '../budget-args.js';
 import { statusPainter } from '../color.js';
 import { json, row, type CliContext } from '../context.js';
 import { startProgress } from '../progress.js';
 import { runSubcommand, type Subcommand } from '../subcommands.js';
 
 const USAGE = `Usage:
-  cao agent handoff --agent PROFILE [--timeout N] [--model M] [--host NAME] [--worktree] [--from ID] [--json] "task"
-  cao agent assign --agent PROFILE [--model M] [--host NAME] [--worktree] [--from ID] [--json] "task"
+  cao agent handoff --agent PROFILE [--timeout N] [--model M] [--host NAME] [--worktree] [--max-cost USD] [--max-tokens N] [--from ID] [--json] "task"
+  cao agent assign --agent PROFILE [--model M] [--host NAME] [--worktree] [--max-cost USD] [--max-tokens N] [--from ID] [--json] "task"
   cao agent send-message [--to ID] [--from ID] [--json] "message"
   cao agent answer TERMINAL_ID "answer"
   cao agent delete TERMINAL_ID
   cao agent status [TERMINAL_ID] [--json]
+  cao agent budget TERMINAL_ID [--max-cost USD|none] [--max-tokens N|none] [--json]
 
 The same as the MCP tools handoff, assign, send_message, answer_user_prompt and
 delete_terminal. Inside a cao terminal the call acts as that terminal; elsewhere name the
 calling terminal with --from ID (or $CAO_TERMINAL_ID). An answer is an option's number or text.
 'send-message' without --to replies to the terminal that started this one.
 'status' shows a terminal's status (why, with evidence) and its inbox with delivery states.
---worktree runs the worker in its own git worktree made from the caller's HEAD ('cao worktree').`;
+--worktree runs the worker in its own git worktree made from the caller's HEAD ('cao worktree').
+--max-cost and --max-tokens give the worker a budget (default: its profile's max_cost,
+max_tokens): once spent, cao holds new messages to it and tells their senders. 'budget' shows a
+terminal's budget, or changes it (a number sets a limit, 'none' removes it); held messages are
+then delivered.`;
 
 const SUBCOMMANDS: Record<string, Subcommand> = {
   handoff: (argv, ctx) => delegate('handoff', argv, ctx),
@@ -35,6 +41,7 @@ const SUBCOMMANDS: Record<string, Subcommand> = {
   answer,
   delete: remove,
   status,
+  budget,
 };
 
 export function run(argv: string[], ctx: CliContext): Promise<number> {
@@ -64,6 +71,8 @@ async function delegate(
       'working-directory': { type: 'string' },
       host: { type: 'string' },
       worktree: { type: 'boolean' },
+      'max-cost': { type: 'string' },
+      'max-tokens': { type: 'string' },
       from: { type: 'string' },
       json: { type: 'boolean' },
     },
@@ -82,6 +91,7 @@ async function delegate(
     working_directory: values['working-directory'],
     ...(values.host ? { host: values.host } : {}),
     ...(values.worktree ? { use_worktree: true } : {}),
+    ...budgetFields(values),
   };
   let r: { success: boolean; message: string; output?: string | null; terminal_id?: string | null };
   if (kind === 'handoff') {
@@ -212,5 +222,43 @@ async function status(argv: string[], ctx: CliContext): Promise<number> {
   };
   table('Inbox (received)', inbox, (m) => m.sender_id);
   table('Sent', outbox, (m) => m.receiver_id);
+  return 0;
+}
+
+/** `cao agent budget TERMINAL_ID [--max-cost USD|none] [--max-tokens N|none]`. */
+async function budget(argv: string[], ctx: CliContext): Promise<number> {
+  const { values, positionals } = parse(
+    argv,
+    { 'max-cost': { type: 'string' }, 'max-tokens': { type: 'string' }, json: { type: 'boolean' } },
+    USAGE,
+    1,
+  );
+  const id = positionals[0];
+  if (!id) throw new UsageError('TERMINAL_ID is required', USAGE);
+  const cost = limitArg('--max-cost', values['max-cost'], true);
+  const tokens = limitArg('--max-tokens', values['max-tokens'], true);
+  const client = await ctx.server();
+  const param = { id };
+  const b =
+    cost === undefined && tokens === undefined
+      ? await ok(client.api.terminals[':id'].budget.$get({ param }))
+      : await ok(
+          client.api.terminals[':id'].budget.$post({
+            param,
+            json: {
+              ...(cost !== undefined ? { max_cost_usd: cost } : {}),
+              ...(tokens !== undefined ? { max_tokens: tokens } : {}),
+            },
+          }),
+        );
+  if (values.json) {
+    ctx.out(json(b));
+    return 0;
+  }
+  const cap = (v: number | null, f: (n: number) => string): string => (v === null ? 'none' : f(v));
+  ctx.out(
+    `Budget of ${b.terminal_id}: cost ${cap(b.max_cost_usd, (n) => `$${n}`)}, tokens ${cap(b.max_tokens, String)}`,
+  );
+  ctx.out(b.spent ? `Spent: ${b.spent}` : 'Not spent: messages are delivered.');
   return 0;
 }

@@ -8,6 +8,7 @@ import { parseEnvPairs } from '../../lib/env-pairs.js';
 import { ok, within } from '../../client/api.js';
 import type { TerminalView } from '../../core/views.js';
 import { UsageError, parse } from '../args.js';
+import { budgetFields } from '../budget-args.js';
 import { json, type CliContext } from '../context.js';
 import { startProgress } from '../progress.js';
 import { exitCodeOf, printTurn, waitWithProgress } from './session.js';
@@ -33,6 +34,9 @@ Options:
   --host NAME                 run on this host ('cao host list'; 'auto': the most free memory)
   --worktree                  run in a new git worktree (branch cao/SESSION/TERMINAL) made from
                               the working directory's HEAD; see 'cao worktree'
+  --max-cost USD              budget: once the agent has cost this much, cao holds new messages
+                              to it (default: the profile's max_cost; 'cao usage' shows costs)
+  --max-tokens N              budget in tokens, the same way (default: the profile's max_tokens)
   --resume TERMINAL_ID        start a terminal of an ended session again, continuing its
                               conversation ('cao session list --resumable' shows them)
   --async                     with MESSAGE: send it and return without waiting
@@ -57,6 +61,8 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
       env: { type: 'string', multiple: true },
       host: { type: 'string' },
       worktree: { type: 'boolean' },
+      'max-cost': { type: 'string' },
+      'max-tokens': { type: 'string' },
       resume: { type: 'string' },
       async: { type: 'boolean' },
       timeout: { type: 'string' },
@@ -93,6 +99,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
   if (!Number.isFinite(timeoutS) || timeoutS <= 0)
     throw new CaoError('INVALID_INPUT', '--timeout must be a positive number of seconds.');
   const env = parseEnvPairs(values.env ?? []);
+  const budget = budgetFields(values);
   // '~' is left for the server to expand (the skill document's single quotes); relative paths
   // mean relative to where the user ran cao
   const wd = values['working-directory'];
@@ -132,6 +139,7 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
             model: values.model,
             ...(values.host ? { host: values.host } : {}),
             ...(values.worktree ? { use_worktree: true } : {}),
+            ...budget,
             ...(Object.keys(env).length > 0 ? { env_vars: env } : {}),
           },
         },

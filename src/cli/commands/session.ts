@@ -418,12 +418,17 @@ function totalsOnly(u: SessionUsage): UsageTotals {
     cache_write_tokens: u.cache_write_tokens,
     total_tokens: u.total_tokens,
     cost_usd: u.cost_usd,
+    cost_source: u.cost_source,
     replies: u.replies,
   };
 }
 
-/** `434 tokens (input 240, output 68, cache read 112, cache write 14), $0.0024`. */
+/** `434 tokens (input 240, output 68, cache read 112, cache write 14), $0.0024`; the cost says
+ *  where it comes from when the price table gave it, and `cost unknown` when nothing did. */
 export function usageLine(u: UsageTotals): string {
-  const cost = u.cost_usd === null ? '' : `, $${u.cost_usd.toFixed(u.cost_usd < 1 ? 4 : 2)}`;
+  const cost =
+    u.cost_usd === null
+      ? ', cost unknown'
+      : `, $${u.cost_usd.toFixed(u.cost_usd < 1 ? 4 : 2)}${u.cost_source === 'cli' ? '' : ' (price table)'}`;
   return `${u.total_tokens} tokens (input ${u.input_tokens}, output ${u.output_tokens}, cache read ${u.cache_read_tokens}, cache write ${u.cache_write_tokens})${cost}`;
 }

@@ -22,6 +22,9 @@ const task = {
   working_directory: p.optText(),
   host: p.optText(),
   use_worktree: p.bool().optional(),
+  /** The worker's budget: USD, tokens (default: the profile's max_cost, max_tokens). */
+  max_cost: p.num().optional(),
+  max_tokens: p.num().optional(),
 };
 
 /** The terminal the call acts as: the credential's own, or the owner's `caller_id`. */
@@ -64,6 +67,7 @@ export function agentToolRoutes(deps: AppDeps) {
               workingDirectory: v.working_directory,
               host: v.host || undefined,
               useWorktree: v.use_worktree,
+              budget: { maxCostUsd: v.max_cost, maxTokens: v.max_tokens },
               timeoutS: v.timeout ?? 600,
             },
             c.req.raw.signal,
@@ -82,6 +86,7 @@ export function agentToolRoutes(deps: AppDeps) {
           workingDirectory: v.working_directory,
           host: v.host || undefined,
           useWorktree: v.use_worktree,
+          budget: { maxCostUsd: v.max_cost, maxTokens: v.max_tokens },
         }),
       );
     })

@@ -17,6 +17,10 @@ const launchParams = {
   host: p.optText(),
   /** Run in a new git worktree made from the working directory's HEAD. */
   use_worktree: p.bool().optional(),
+  /** Budget: USD and tokens after which cao holds new messages to the agent (default: the
+   *  profile's max_cost, max_tokens). */
+  max_cost: p.num().optional(),
+  max_tokens: p.num().optional(),
 };
 
 const createSession = z.object({
@@ -57,6 +61,7 @@ export function sessionRoutes(deps: AppDeps) {
         env: v.env_vars,
         host: v.host || undefined,
         useWorktree: v.use_worktree,
+        budget: { maxCostUsd: v.max_cost, maxTokens: v.max_tokens },
       });
       return c.json({ ...view, warnings: await launchWarnings(deps, view) }, 201);
     })
@@ -83,6 +88,7 @@ export function sessionRoutes(deps: AppDeps) {
           model: v.model,
           host: v.host || undefined,
           useWorktree: v.use_worktree,
+          budget: { maxCostUsd: v.max_cost, maxTokens: v.max_tokens },
           message: v.initial_message,
           type: v.initial_message_orchestration_type ?? v.orchestration_type ?? 'assign',
         });
@@ -104,6 +110,7 @@ export function sessionRoutes(deps: AppDeps) {
         callerId: v.caller_id,
         host: v.host || undefined,
         useWorktree: v.use_worktree,
+        budget: { maxCostUsd: v.max_cost, maxTokens: v.max_tokens },
       });
       return c.json({ ...view, warnings: await launchWarnings(deps, view) }, 201);
     })

@@ -6,7 +6,7 @@ import { parseSince } from '../../core/usage.js';
 import { body, p, query } from '../params.js';
 
 export function terminalRoutes(deps: AppDeps) {
-  const { terminals } = deps.core;
+  const { terminals, budgets } = deps.core;
   return new Hono()
     .get('/terminals/:id', async (c) => c.json(await terminals.get(c.req.param('id'))))
     .delete('/terminals/:id', async (c) => {
@@ -38,6 +38,35 @@ export function terminalRoutes(deps: AppDeps) {
         await terminals.usage(c.req.param('id'), since ? parseSince(since) : undefined),
       );
     })
+    .get(
+      '/terminals/:id/usage/turns',
+      query(z.object({ limit: p.int(1, 1000).optional() })),
+      async (c) =>
+        c.json(await terminals.turnUsage(c.req.param('id'), c.req.valid('query').limit ?? 20)),
+    )
+    .get('/terminals/:id/budget', async (c) =>
+      c.json(await budgets.view(await terminals.record(c.req.param('id')))),
+    )
+    .post(
+      '/terminals/:id/budget',
+      body(
+        z.object({
+          /** USD; null removes the cost limit, absent keeps it. */
+          max_cost_usd: p.num().nullable().optional(),
+          /** null removes the token limit, absent keeps it. */
+          max_tokens: p.num().nullable().optional(),
+        }),
+      ),
+      async (c) => {
+        const v = c.req.valid('json');
+        return c.json(
+          await budgets.change(await terminals.record(c.req.param('id')), {
+            maxCostUsd: v.max_cost_usd,
+            maxTokens: v.max_tokens,
+          }),
+        );
+      },
+    )
     .post('/terminals/:id/mcp-ready', async (c) => {
       await terminals.markMcpReady(c.req.param('id'));
       return c.json({ success: true });
