@@ -195,6 +195,11 @@ describe('budgets', () => {
     expect((await s.req('GET', `/terminals/${worker.id}/budget`)).body).toMatchObject({
       spent: expect.stringContaining('240 of 200 tokens'),
     });
+    // with the agent's message held in front, a person's send still names the budget
+    const again = await cao(s, ['session', 'send', 'b1', 'four', '--terminal', worker.id]);
+    expect(again.code).toBe(1);
+    expect(again.err.join('\n')).toContain('has spent its token budget');
+    expect(again.err.join('\n')).not.toContain('messages queued');
 
     // the CLI says so too, and raising the budget delivers what was held; nothing was lost
     const shown = await cao(s, ['agent', 'budget', worker.id]);

@@ -116,6 +116,11 @@ export class Ledger {
     return record;
   }
 
+  /** Why messages to `receiverId` are held now (its budget is spent), else undefined. */
+  heldReason(receiverId: string): Promise<string | undefined> {
+    return this.options.held?.(receiverId) ?? Promise.resolve(undefined);
+  }
+
   /** The oldest message to `receiverId` not delivered or failed yet. */
   head(receiverId: string): Promise<MessageRecord | undefined> {
     return this.deps.store.headMessage(receiverId);

@@ -250,6 +250,9 @@ export class TurnService {
         `Terminal ${terminalId} is busy (${d.status}${d.evidence[0] ? `: ${d.evidence[0]}` : ''}). Send with --queue to deliver it when the agent is ready, or wait and check with 'cao session status ${t.session}'.`,
       );
     }
+    // a spent budget is the reason, not the messages it holds
+    const held = await this.ledger.heldReason(terminalId);
+    if (held) refuse(`Not sent: ${held}.`);
     const queued = await this.deps.store.headMessage(terminalId);
     if (queued) {
       refuse(

@@ -49,6 +49,26 @@ const LAUNCH: LaunchOptions = {
   ],
 };
 
+/**
+ * Waits until the terminal view's screen is connected. When it never is, the failure says what
+ * the page showed instead (the connection state and its reason, or another view), so a run
+ * that fails in CI explains itself.
+ */
+async function screenLive(page: Page): Promise<void> {
+  try {
+    await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+  } catch (e) {
+    const shown = await page
+      .locator('body')
+      .innerText({ timeout: 2_000 })
+      .catch(() => '(page unreadable)');
+    throw new Error(
+      `the screen never went live at ${page.url()}; the page showed:\n${shown.slice(0, 800)}`,
+      { cause: e },
+    );
+  }
+}
+
 /** Replies for both agents: the fake model's script (real Claude) and fake-claude's script. */
 const TURNS = [
   { match: 'DASH-CLI', reply: 'Answer to the CLI. DASH-REPLY-CLI', delayMs: 2500 },
@@ -223,7 +243,7 @@ describe.skipIf(skipReason !== '')(
     it("shows the agent's screen in a terminal, and typing there reaches the agent", async () => {
       ownWindow = windowOf(terminalId);
       await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
-      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      await screenLive(page);
       // "fit window" (on by default) gives the agent's window the panel's size while viewed
       await waitUntil('the window to fit the panel', () => windowOf(terminalId) !== ownWindow);
       await waitUntil('the answer on the xterm screen', async () =>
@@ -274,7 +294,7 @@ describe.skipIf(skipReason !== '')(
       expect(Number(cells[6])).toBeGreaterThanOrEqual(1);
       await shot('hosts');
       await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
-      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      await screenLive(page);
     });
 
     it('sends a message to the inbox and shows its delivery state', async () => {
@@ -315,7 +335,7 @@ describe.skipIf(skipReason !== '')(
         await panel.getByRole('button', { name: '3. No' }).waitFor();
         // needs you: the tab title counts it, in the status's own word
         await waitUntil('the tab title to count the question', async () =>
-          (await page.title()).startsWith('(1 waiting_user_answer) '),
+          (await page.title()).startsWith('(1 asking) '),
         );
         await shot('answer-prompt');
         // on a phone (390 px) the long option wraps inside its button, and nothing is wider
@@ -351,7 +371,7 @@ describe.skipIf(skipReason !== '')(
         expect(side && main && side.y + side.height <= main.y + 1).toBe(true);
         await shot('phone-overview');
         await page.locator(`[data-testid=sidebar] a[data-terminal="${terminalId}"]`).click();
-        await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+        await screenLive(page);
         await page.getByTestId('last-answer').waitFor();
         await fitsWidth();
         // the terminal panel takes the screen's width; the send box stays reachable
@@ -454,7 +474,7 @@ describe.skipIf(skipReason !== '')(
       const id = /terminal\/([a-f0-9]{8})$/.exec(page.url())![1]!;
       const created = await s.api<{ session_name: string }>('GET', `/terminals/${id}`);
       expect(created.body.session_name).toBe('cao-web1');
-      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      await screenLive(page);
       await page.getByRole('button', { name: 'Shut down session' }).click();
       await page.waitForFunction(
         () => (globalThis as unknown as { location: { hash: string } }).location.hash === '#/',
@@ -508,7 +528,7 @@ describe.skipIf(browserSkip !== '')(
       const link = await stack.req<{ url: string }>('POST', '/auth/login-links', {});
       await page.goto(`http://127.0.0.1:${port}/login${new URL(link.body.url).search}`);
       await page.goto(`http://127.0.0.1:${port}/#/terminal/${r.body.id}`);
-      await page.getByTestId('ws-state').filter({ hasText: 'live' }).waitFor();
+      await screenLive(page);
       const pane = stack.runtime.paneOf(r.body.id);
       // cursor position, device attributes, background colour, a mode, XTVERSION
       pane.show('before \x1b[6n\x1b[c\x1b[>c\x1b]11;?\x07\x1b[?2004$p\x1b[>q after');

@@ -1,6 +1,6 @@
 /**
- * "Needs you" in the browser: the tab title counts the agents waiting for an answer, in the
- * status's own word ("(2 waiting_user_answer) cao dashboard", as `cao session status` says it),
+ * "Needs you" in the browser: the tab title counts the agents waiting for an answer ("(2 asking)
+ * cao dashboard": short enough to read on a narrow tab; the badges keep the status words),
  * and, once the user opts in with the button, a browser notification says when an agent asks.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
@@ -17,7 +17,7 @@ export function askingIds(sessions: readonly Session[]): string[] {
 }
 
 export function titleFor(asking: number): string {
-  return asking > 0 ? `(${asking} waiting_user_answer) ${TITLE}` : TITLE;
+  return asking > 0 ? `(${asking} asking) ${TITLE}` : TITLE;
 }
 
 /** Keeps the tab title current and notifies (when allowed) about each new question. */
