@@ -115,6 +115,9 @@ describe('cao CLI habits', () => {
     const table = await cao(s, ['providers']);
     expect(table.out[1]).toMatch(/^codex /);
     expect(table.out[2]).toMatch(/not installed \('/);
+    // no name is cut to fit a column
+    expect(table.out.join('\n')).toContain('GitHub Copilot CLI ');
+    expect(table.out.join('\n')).toMatch(/Amazon Q Developer CLI +not installed/);
   });
 
   it('completion scripts name the commands, sub-commands and flags', async () => {

@@ -17,7 +17,13 @@ export async function run(argv: string[], ctx: CliContext): Promise<number> {
     ctx.out(json(sorted));
     return 0;
   }
-  const widths = [14, 18, 0];
+  // columns as wide as their longest entry: a CLI's name is never cut
+  const width = (cells: string[]): number => Math.max(...cells.map((c) => c.length)) + 2;
+  const widths = [
+    width(['PROVIDER', ...sorted.map((p) => p.name)]),
+    width(['CLI', ...sorted.map((p) => p.label)]),
+    0,
+  ];
   ctx.out(row(['PROVIDER', 'CLI', 'VERSION'], widths));
   for (const p of sorted) {
     ctx.out(
