@@ -124,29 +124,28 @@ for (const setup of setups) {
       }, 60_000);
 
       // a budget stop on the real CLI: the turn above is kept with its tokens, and once a
-      // budget below them is set, cao session send is refused with the reason (nothing queued)
-      it.runIf(setup.cli === 'claude')(
-        "keeps the turn's usage, and a spent budget stops new messages with the reason",
-        async () => {
-          const turns = await s.api<{ total_tokens: number; replies: number }[]>(
-            'GET',
-            `/terminals/${id}/usage/turns`,
-          );
-          expect(turns.body).toHaveLength(1);
-          expect(turns.body[0]).toMatchObject({
-            ...expected(setup.cli),
-            total_tokens: 2 * (USAGE.input + USAGE.output + USAGE.cacheRead + USAGE.cacheWrite),
-          });
-          const b = await s.cao(['agent', 'budget', id, '--max-tokens', '100']);
-          expect(b.code, b.stderr).toBe(0);
-          expect(b.stdout).toContain('Spent: terminal');
-          const sent = await s.cao(['session', 'send', 'u', 'one more (CAO-FENCE)']);
-          expect(sent.code).toBe(1);
-          expect(sent.stderr).toContain(`terminal ${id} has spent its token budget`);
-          expect(sent.stderr).toContain(`cao agent budget ${id} --max-tokens N`);
-        },
-        60_000,
-      );
+      // budget below them is set, cao session send is refused with the reason (nothing queued).
+      // Defined for Claude Code only (the budget logic is the same for every CLI; its usage per
+      // CLI is checked above), so the other CLIs do not list it as skipped.
+      if (setup.cli !== 'claude') return;
+      it("keeps the turn's usage, and a spent budget stops new messages with the reason", async () => {
+        const turns = await s.api<{ total_tokens: number; replies: number }[]>(
+          'GET',
+          `/terminals/${id}/usage/turns`,
+        );
+        expect(turns.body).toHaveLength(1);
+        expect(turns.body[0]).toMatchObject({
+          ...expected(setup.cli),
+          total_tokens: 2 * (USAGE.input + USAGE.output + USAGE.cacheRead + USAGE.cacheWrite),
+        });
+        const b = await s.cao(['agent', 'budget', id, '--max-tokens', '100']);
+        expect(b.code, b.stderr).toBe(0);
+        expect(b.stdout).toContain('Spent: terminal');
+        const sent = await s.cao(['session', 'send', 'u', 'one more (CAO-FENCE)']);
+        expect(sent.code).toBe(1);
+        expect(sent.stderr).toContain(`terminal ${id} has spent its token budget`);
+        expect(sent.stderr).toContain(`cao agent budget ${id} --max-tokens N`);
+      }, 60_000);
     },
   );
 }
