@@ -255,7 +255,7 @@ async function handoffs(
     prepare: (home, url, work) => {
       for (const x of setups) x.files(home, url, work);
     },
-    env: { CAO_LOG_LEVEL: 'info', IS_SANDBOX: '1' },
+    env: { CAO_LOG_LEVEL: process.env['BENCH_LOG_LEVEL'] ?? 'info', IS_SANDBOX: '1' },
   });
   let ev: EventLog | undefined;
   try {

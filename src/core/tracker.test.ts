@@ -561,6 +561,44 @@ describe('a message the CLI took but has not drawn yet (Gemini CLI clears its bo
     expect(tracker.get('aaaa0001')).toMatchObject({ status: 'idle', rule: 'empty-prompt' });
   });
 
+  it('text without the turn`s start, before any sign of work, is held too (a cleared screen)', async () => {
+    // the screen Gemini CLI drew when it queued the message: the transcript cleared above it
+    const CLEARED = gemini('processing/gemini-0.61.0-message-queued.txt').replace(
+      /^ {2}Queued \(press ↑ to edit\):$/m,
+      '',
+    );
+    expect(getProvider('gemini_cli').detect(CLEARED)).toMatchObject({
+      status: 'completed',
+      rule: 'long-reply',
+    });
+    const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
+    tracker.turnStarted('aaaa0001');
+    pane.show(CLEARED);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({
+      status: 'processing',
+      rule: 'start-not-drawn',
+    });
+    pane.show(DONE);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+  });
+
+  it('once the turn was seen at work, a long reply ends it at once', async () => {
+    const CLEARED = gemini('processing/gemini-0.61.0-message-queued.txt').replace(
+      /^ {2}Queued \(press ↑ to edit\):$/m,
+      '',
+    );
+    const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
+    tracker.turnStarted('aaaa0001');
+    pane.show(gemini('processing/gemini-0.61.0-tool-running.txt'));
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    pane.show(CLEARED);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'long-reply' });
+  });
+
   it('without a submission an empty prompt is idle at once', async () => {
     const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
     pane.show(EMPTY);

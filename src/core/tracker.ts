@@ -70,6 +70,8 @@ interface Entry extends TrackedTerminal {
   final: Detection | undefined;
   /** cao submitted a turn and no end of it has been read yet. */
   turnOpen: boolean;
+  /** The screen has shown the open turn at work (a `processing` read of its own). */
+  sawWork: boolean;
   /** Believes a held tentative completion once the screen stayed the same long enough. */
   settle: NodeJS.Timeout | undefined;
 }
@@ -92,7 +94,7 @@ export interface TrackerDeps {
 const UNKNOWN: Detection = { status: 'unknown', rule: 'not-read-yet', evidence: [] };
 
 /** Why a detection within a turn cao submitted is not believed yet, if it is held. */
-function heldReason(d: Detection): { rule: string; why: string } | undefined {
+function heldReason(d: Detection, sawWork: boolean): { rule: string; why: string } | undefined {
   if (d.status === 'completed' && d.tentative)
     return {
       rule: 'reply-without-end-mark',
@@ -102,6 +104,13 @@ function heldReason(d: Detection): { rule: string; why: string } | undefined {
     return {
       rule: 'submitted-not-drawn',
       why: 'cao submitted a message the screen does not show yet',
+    };
+  // text with neither the turn's start nor the CLI at work in view, before any sign of work:
+  // a screen cleared for a redraw, not a reply so long that it pushed the message out
+  if (d.status === 'completed' && d.rule === 'long-reply' && !sawWork)
+    return {
+      rule: 'start-not-drawn',
+      why: 'the screen shows neither the message cao submitted nor the CLI at work yet',
     };
   return undefined;
 }
@@ -127,6 +136,7 @@ export class StatusTracker {
       dirtyAgain: false,
       final: undefined,
       turnOpen: false,
+      sawWork: false,
       settle: undefined,
     };
     this.entries.set(t.terminalId, entry);
@@ -240,6 +250,7 @@ export class StatusTracker {
     const e = this.entries.get(terminalId);
     if (!e || e.final) return;
     e.turnOpen = true;
+    e.sawWork = false;
     if (e.detection.status === 'processing') return;
     this.apply(e, {
       status: 'processing',
@@ -408,18 +419,21 @@ export class StatusTracker {
   }
 
   /**
-   * What a turn cao saw start makes of a detection. Two readings are held as processing while
-   * the turn may still be on its way, and believed once the screen has not changed for
+   * What a turn cao saw start makes of a detection. Three readings are held as processing
+   * while the turn may still be on its way, and believed once the screen has not changed for
    * TENTATIVE_SETTLE_MS: a tentative completion (an answer with no end-of-turn mark, while the
-   * reply may still stream), and an empty prompt with no message in the transcript (the CLI
-   * took the message but has not drawn it yet: Gemini CLI clears its box first). Any other
-   * end closes the turn.
+   * reply may still stream); an empty prompt with no message in the transcript (the CLI took
+   * the message but has not drawn it yet: Gemini CLI clears its box first); and a "long
+   * reply" (text without the turn's start) before the screen ever showed the turn at work (a
+   * cleared screen being redrawn). Any other end closes the turn.
    */
   private withinTurn(e: Entry, d: Detection, changed: boolean): Detection {
     // none of these ends a turn: a frame read mid-redraw (`unknown`) least of all
-    if (d.status === 'processing' || d.status === 'waiting_user_answer' || d.status === 'unknown')
+    if (d.status === 'processing' || d.status === 'waiting_user_answer' || d.status === 'unknown') {
+      if (d.status === 'processing') e.sawWork = true;
       return d;
-    const held = e.turnOpen ? heldReason(d) : undefined;
+    }
+    const held = e.turnOpen ? heldReason(d, e.sawWork) : undefined;
     if (!held) {
       e.turnOpen = false;
       clearTimeout(e.settle);

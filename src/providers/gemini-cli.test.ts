@@ -127,6 +127,21 @@ describe('gemini_cli over own captures (testdata/gemini_cli)', () => {
     );
   });
 
+  it('a message it queued (its MCP servers not ready yet) is work to do, not a finished reply', () => {
+    const queued = own('processing', 'message-queued');
+    expect(geminiCli.detect(queued)).toMatchObject({
+      status: 'processing',
+      rule: 'message-queued',
+      evidence: ['Queued (press ↑ to edit):', expect.stringContaining('(WORKER-TASK 3)')],
+    });
+    // a reply that quotes the queue's header is still a reply
+    const quoted = own('completed', 'quoted-markers').replace(
+      '  ✕ [API Error: quoted]',
+      '\n  Queued (press ↑ to edit):\n    a queued message',
+    );
+    expect(geminiCli.detect(quoted)).toMatchObject({ status: 'completed', rule: 'response' });
+  });
+
   it('reads typed text and treats a refused tool call as the end of the turn', () => {
     expect(geminiCli.inputText(own('idle', 'input-pending'))).toBe('typed but not sent');
     expect(geminiCli.detect(own('idle', 'tool-denied')).rule).toBe('interrupted');

@@ -111,6 +111,7 @@ const reader = createFamilyReader({
   prompt: PROMPT_RE,
   inputIndent: /^ {3}/,
   busy,
+  queued: /^ {2}Queued \(press ↑ to edit\):\s*$/u,
   transcriptEnd: (lines, box) => chromeTop(lines, box.rule),
   markers: MARKERS,
   answerIndent: '  ',

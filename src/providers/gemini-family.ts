@@ -128,6 +128,32 @@ function lastAnswer(
   return text === '' ? undefined : text;
 }
 
+/**
+ * The CLI holds messages it was given before it could take them: they are work to do, not a
+ * finished turn (the screen above the queue may have been cleared, and its lines alone would
+ * read as the end of a long reply). Only when the header is the last block of the transcript,
+ * followed by nothing but the queued messages (indented deeper) and blank lines, and is not
+ * inside an answer (no answer after the latest user message above it), so a reply that
+ * quotes the header is not taken for it.
+ */
+function queuedMessages(
+  area: readonly string[],
+  header: RegExp,
+  m: TurnMarkers,
+): Detection | undefined {
+  const at = lastIndexMatching(area, header);
+  if (at < 0) return undefined;
+  const below = area.slice(at + 1);
+  if (!below.every((l) => l.trim() === '' || /^ {4}\S/u.test(l))) return undefined;
+  const above = area.slice(0, at);
+  if (lastIndexMatching(above, m.response) > lastIndexMatching(above, m.user)) return undefined;
+  return {
+    status: 'processing',
+    rule: 'message-queued',
+    evidence: evidence(area[at], below.find((l) => l.trim() !== '')?.trim()),
+  };
+}
+
 /** One option of a numbered menu. */
 interface MenuOption {
   /** Its number on screen (`2.`). */
@@ -278,6 +304,12 @@ export interface FamilyLayout<B extends { input: string[] }> {
   inputIndent: RegExp;
   /** `processing` when the rows around the box say a turn runs, else undefined. */
   busy(lines: readonly string[], box: B): Detection | undefined;
+  /**
+   * The header of the CLI's queue of messages typed before it could take them (Gemini CLI:
+   * `  Queued (press ↑ to edit):` until its MCP servers are discovered or its turn ends; it
+   * then sends them on its own), drawn last above the box with each message indented below.
+   */
+  queued?: RegExp;
   /** Index of the first line below the transcript (the chrome above the box starts there). */
   transcriptEnd(lines: readonly string[], box: B): number;
   markers: TurnMarkers;
@@ -373,6 +405,8 @@ export function createFamilyReader<B extends { input: string[] }>(
       const busy = layout.busy(lines, box);
       if (busy) return busy;
       const area = lines.slice(0, layout.transcriptEnd(lines, box));
+      const queued = layout.queued ? queuedMessages(area, layout.queued, markers) : undefined;
+      if (queued) return queued;
       return judgeTurn(area, boxText(box), markers, startInView);
     },
     startupKeys(screen) {
