@@ -265,6 +265,18 @@ describe('gemini_cli launch', () => {
     ]);
   });
 
+  it('names its conversation with the id cao chose, and resumes that one (latest without one)', () => {
+    const id = '44eaf684-d211-4892-bb9c-8933a4618010';
+    expect(geminiCli.conversationArgs?.(id)).toEqual(['--session-id', id]);
+    expect(geminiCli.resumeArgs?.(['gemini', '--yolo'], id)).toEqual([
+      'gemini',
+      '--yolo',
+      '--resume',
+      id,
+    ]);
+    expect(geminiCli.resumeArgs?.(['gemini'], null)).toEqual(['gemini', '--resume', 'latest']);
+  });
+
   it("uses a profile permissionMode only when it is one of Gemini's approval modes", () => {
     const mode = (permissionMode: string): string[] =>
       geminiCli.launch(ctx({ profile: { ...ctx().profile, permissionMode } })).argv;

@@ -203,6 +203,9 @@ export const geminiCli: Provider = {
   ...reader,
   // typed, not pasted: a pasted "/quit" restarts the session instead of ending it (0.61)
   exit: { keys: ['/quit', 'Enter'] },
-  // `--resume` takes "latest" or an index (0.x), not the id given with --session-id
-  resumeArgs: (argv) => [...argv, '--resume', 'latest'],
+  // 0.61: `--session-id UUID` starts a new conversation under that id (its log's `sessionId`),
+  // and `--resume` takes that id too ("latest" or an index otherwise): two Gemini agents in one
+  // folder each find and continue their own
+  conversationArgs: (id) => ['--session-id', id],
+  resumeArgs: (argv, id) => [...argv, '--resume', id ?? 'latest'],
 };

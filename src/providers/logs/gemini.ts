@@ -3,7 +3,8 @@
  * GEMINI_CLI_HOME), where `<project>` is the working directory's base name made a slug (`-1`,
  * `-2`… when another folder took it; older versions: the sha256 of the path). The first line
  * has the conversation's `sessionId`, `projectHash` (sha256 of the working directory) and
- * `startTime`; a terminal's own is the first one started in its folder after cao created it.
+ * `startTime`; a terminal's own is the one whose `sessionId` is the id cao gave it
+ * (`--session-id`), else the first one started in its folder after cao created it.
  * Then each message is a line (`type` `user` or `gemini`, written again under the same `id`
  * as it grows: the last line wins), and `{"$set": {"messages": [...]}}` replaces them all.
  * A `gemini` message's `tokens` are one model reply (`input` includes `cached`). Verified on
@@ -104,6 +105,9 @@ export const geminiLog: SessionLog = {
     const first = jsonLines(head.split('\n')[0] ?? '')[0];
     if (!first || first['projectHash'] !== sha256(ctx.workingDirectory)) return undefined;
     const at = Date.parse(str(first['startTime']) ?? '');
+    // the id cao gave it (--session-id) names it exactly, even when another Gemini agent in
+    // the same folder started its conversation a moment before this terminal was made
+    if (ctx.conversationId) return first['sessionId'] === ctx.conversationId ? at : undefined;
     return at >= ctx.createdAtMs - CLOCK_SLACK_MS ? at : undefined;
   },
   parse: parseGeminiLog,

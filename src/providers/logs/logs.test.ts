@@ -160,6 +160,18 @@ describe('Gemini CLI chat log', () => {
     expect(
       geminiLog.startedBy?.(head, { ...at, createdAtMs: Date.parse('2026-12-05T18:00:00Z') }),
     ).toBe(undefined);
+    // with the id cao gave it (--session-id), that id alone decides, whenever it started
+    const own = { ...at, conversationId: '44eaf684-d211-4892-bb9c-8933a4618010' };
+    expect(geminiLog.startedBy?.(head, own)).toBe(Date.parse('2026-12-05T17:12:55.915Z'));
+    expect(
+      geminiLog.startedBy?.(head, { ...own, createdAtMs: Date.parse('2026-12-05T18:00:00Z') }),
+    ).toBe(Date.parse('2026-12-05T17:12:55.915Z'));
+    expect(
+      geminiLog.startedBy?.(head, {
+        ...at,
+        conversationId: '5e0c2b9e-0000-4000-8000-000000000000',
+      }),
+    ).toBe(undefined);
     expect(geminiSlug('/home/dev/My Proj_2')).toBe('my-proj-2');
     const dirs = geminiLog.dirs(ctx);
     expect(dirs[0]).toBe('/home/dev/.gemini/tmp/proj/chats');
