@@ -196,6 +196,15 @@ describe('needs you: the question, its options and the answer command', () => {
     expect(lines).toMatch(/Answer with: cao agent answer [0-9a-f]{8} N/);
     const status = await cao(stack, ['session', 'status', 'w1']);
     expect(status.out.join('\n')).toMatch(/Status: waiting_user_answer\n\nQuestion from/);
+    // the printed command works as printed, from a shell that is no cao terminal
+    const command = /Answer with: (cao agent answer [0-9a-f]{8}) N/.exec(text)?.[1] ?? '';
+    expect(process.env['CAO_TERMINAL_ID']).toBeUndefined();
+    const answered = await cao(stack, [...command.split(' ').slice(1), '1']);
+    expect(answered.err).toEqual([]);
+    expect(answered.code).toBe(0);
+    await expect
+      .poll(async () => (await cao(stack, ['session', 'status', 'w1'])).out.join('\n'))
+      .not.toContain('waiting_user_answer');
   });
 
   it('watch --until completed, as JSON lines, ends at the end of a turn; a bad --until is a usage error', async () => {

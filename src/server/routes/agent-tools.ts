@@ -48,6 +48,16 @@ function callerOf(c: Context, named: string | undefined): string {
   return assertTerminalId(named);
 }
 
+/**
+ * For the tools a person may use too (answer a question, remove a terminal): a terminal's
+ * token still acts only as itself, but the owner needs no calling terminal, so the command
+ * cao prints (`cao agent answer ID N`) works from a plain shell.
+ */
+function optionalCaller(c: Context, named: string | undefined): void {
+  if (principalOf(c)?.role === 'terminal' || (named !== undefined && named !== ''))
+    callerOf(c, named);
+}
+
 export function agentToolRoutes(deps: AppDeps) {
   const { tools } = deps.core;
   return new Hono()
@@ -105,13 +115,13 @@ export function agentToolRoutes(deps: AppDeps) {
       body(z.object({ ...caller, terminal_id: p.text(), answer: p.text() })),
       async (c) => {
         const v = c.req.valid('json');
-        callerOf(c, v.caller_id);
+        optionalCaller(c, v.caller_id);
         return c.json(await tools.answer(v.terminal_id, v.answer));
       },
     )
     .post('/agent/delete', body(z.object({ ...caller, terminal_id: p.text() })), async (c) => {
       const v = c.req.valid('json');
-      callerOf(c, v.caller_id);
+      optionalCaller(c, v.caller_id);
       return c.json(await tools.deleteTerminal(v.terminal_id));
     });
 }
