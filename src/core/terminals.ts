@@ -9,6 +9,7 @@ import { assertTerminalId, isTerminalId } from '../lib/names.js';
 import { isoNow, sleep } from '../lib/time.js';
 import { getProvider } from '../providers/index.js';
 import { isReadyStatus, type Detection, type Provider } from '../providers/provider.js';
+import { stripAnsi } from '../providers/screen.js';
 import { KEY_RE, type PaneViewer } from '../runtime/runtime.js';
 import type { MessageRecord, TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
@@ -229,10 +230,13 @@ export class TerminalService {
       const logged = await this.loggedAnswer(t, turnOf);
       if (logged !== undefined) return { output: logged, mode, found: true, source: 'transcript' };
     }
-    const history = await this.deps.runtime.capture(this.pane(t), { history: 'all' });
+    // a provider that reads colours gets the styled capture; everyone else, plain text
+    const styled = this.provider(t).styled === true;
+    const screen = await this.deps.runtime.capture(this.pane(t), { history: 'all', styled });
+    const history = styled ? stripAnsi(screen) : screen;
     if (mode === 'full')
       return { output: history.replace(/\s+$/, ''), mode, found: true, source: 'screen' };
-    const last = this.provider(t).lastMessage(history);
+    const last = this.provider(t).lastMessage(screen);
     return { output: last ?? '', mode, found: last !== undefined, source: 'screen' };
   }
 

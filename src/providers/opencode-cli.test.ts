@@ -43,6 +43,11 @@ describe.skipIf(!hasShared())(sharedTitle('opencode_cli over real captures'), ()
       'Shell command finished. FAKE-REPLY-2',
     );
     expect(opencodeCli.lastMessage(capture('mcp.txt'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    // styled (`capture-pane -e`): the muted `⚙ echo_echo_tool` line is still a tool line
+    expect(opencodeCli.lastMessage(capture('mcp.ansi'))).toBe('MCP tool finished. FAKE-REPLY-4');
+    expect(opencodeCli.lastMessage(capture('after_approval.ansi'))).toBe(
+      'Shell command finished. FAKE-REPLY-2',
+    );
     expect(opencodeCli.lastMessage(capture('yolo.txt'))).toBe(
       'Yolo command finished. FAKE-REPLY-3',
     );
@@ -367,5 +372,93 @@ describe('opencode_cli launch', () => {
     }
     expect(isCaoError(err) && err.code).toBe('INVALID_INPUT');
     expect(isCaoError(err) && err.message).toMatch(/provider\/model.*opencode models/s);
+  });
+});
+
+/** The reply of test/e2e/status-screens.test.ts: OpenCode's and other CLIs' own words, quoted. */
+const QUOTED = [
+  'Here is what the terminal shows, quoted:',
+  '⠋ Thinking… (esc to interrupt)',
+  '🌒 · Tip: press esc to interrupt',
+  '✻ Pondering… (3s · esc to interrupt)',
+  '• Working (5s • esc to interrupt)',
+  '⠼ Working (esc to cancel, 2s)',
+  'Error: [provider.api_error] 400 bad request',
+  'API Error: 500 internal error',
+  '✗ Request failed',
+  '▶ Run this command?',
+  'Do you want to run this command?',
+  'Allow execution of: rm?',
+  '△ Permission required',
+  'Interrupted by user',
+  'QUOTED-END',
+].join('\n\n');
+
+describe('opencode_cli replies that quote its own lines (real 1.18.33 screens)', () => {
+  it('reads a finished reply quoting spinners, errors and permission words as completed', () => {
+    for (const size of ['220x50', '100x40']) {
+      for (const ext of ['txt', 'ansi']) {
+        const screen = own(`completed/opencode-1.18.33-quoted-markers-${size}.${ext}`);
+        expect(opencodeCli.detect(screen), `${size}.${ext}`).toMatchObject({
+          status: 'completed',
+          rule: 'turn-footer',
+        });
+      }
+    }
+  });
+
+  it('keeps a quoted spinner line in the answer when the colours show it is answer text', () => {
+    const out = opencodeCli.lastMessage(
+      own('completed/opencode-1.18.33-quoted-markers-220x50.ansi'),
+    );
+    expect(out).toBe(QUOTED);
+  });
+
+  it('says the answer may be cut once the user message is off the screen (100x40)', () => {
+    const out = opencodeCli.lastMessage(
+      own('completed/opencode-1.18.33-quoted-markers-100x40.ansi'),
+    );
+    // after the resize OpenCode draws `[provider.api_error]` as a link: the brackets are gone
+    expect(out).toBe(
+      `${CUT_NOTE}\n${QUOTED.replace('[provider.api_error]', 'provider.api_error')}`,
+    );
+  });
+
+  it('without colours, a line that looks like a tool line is taken as one', () => {
+    const out = opencodeCli.lastMessage(
+      own('completed/opencode-1.18.33-quoted-markers-220x50.txt'),
+    );
+    expect(out?.startsWith('Error: [provider.api_error] 400 bad request')).toBe(true);
+  });
+
+  it('a real tool line in the muted colour still ends the answer search', () => {
+    const text = '\x1b[38;5;255m';
+    const muted = '\x1b[38;5;8m';
+    const screen = [
+      '',
+      `  \x1b[38;5;75m┃\x1b[38;5;15m  ${text}run the tool`,
+      '',
+      `     ${text}Before the tool.`,
+      '',
+      `     ${muted}⠼\x1b[38;5;15m ${muted}Working on it`,
+      '',
+      `     ${text}After the tool.`,
+      '',
+      `     \x1b[38;5;75m▣ \x1b[38;5;15m ${text}Build${muted} · Fake Model · 2.2s`,
+      '',
+      '  ┃',
+      '  ┃',
+      '  ┃',
+      '  ┃  Build · Fake Model Fake LLM',
+      `  ╹${'▀'.repeat(60)}`,
+      '   /work                 ctrl+p commands',
+    ].join('\n');
+    expect(opencodeCli.detect(screen).status).toBe('completed');
+    expect(opencodeCli.lastMessage(screen)).toBe('After the tool.');
+    // the same line in the answer's colour is quoted text
+    const quoted = screen.replace(`${muted}⠼\x1b[38;5;15m ${muted}`, `${text}⠼ `);
+    expect(opencodeCli.lastMessage(quoted)).toBe(
+      'Before the tool.\n\n⠼ Working on it\n\nAfter the tool.',
+    );
   });
 });

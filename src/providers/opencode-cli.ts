@@ -8,6 +8,11 @@
  * Below sits the input box (`┃` lines closed by `╹▀▀▀`) and the status line, which says
  * `esc interrupt` while a turn runs. Verified against the captures in ../shared (1.14.19 from
  * the original CAO, 1.18.33) and our own captures of 1.18.33.
+ *
+ * A reply may quote OpenCode's own lines (a spinner, `→ Read`, `△ Permission required`): the
+ * state is read from the status line and the footer only, never from the transcript's words,
+ * and in a styled capture (`capture-pane -e`) a tool line is told from answer text by its
+ * colour (OpenCode draws its tool lines muted, answer text in the theme's text colour).
  */
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
@@ -25,9 +30,11 @@ import {
   blankOrDeadPane,
   evidence,
   lastIndexMatching,
+  leadingForeground,
   numberedQuestion,
   optionIndex,
   screenLines,
+  styledLines,
 } from './screen.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
@@ -318,6 +325,21 @@ function dedent(lines: readonly string[]): string[] {
   return lines.map((l) => l.slice(min));
 }
 
+/**
+ * In a styled screen, whether OpenCode drew line `at` as answer text: its first character has
+ * the colour of the agent's name on the turn's footer (`▣  Build · …`, the theme's text
+ * colour), where a tool line starts with a muted icon. On a plain screen: never (a line that
+ * looks like a tool line is taken as one).
+ */
+function answerTextReader(screen: string, footer: number): (at: number) => boolean {
+  const styled = styledLines(screen);
+  const line = styled?.[footer] ?? '';
+  const mark = line.indexOf('▣');
+  const text = mark >= 0 ? leadingForeground(line.slice(mark + 1)) : '';
+  if (!styled || text === '') return () => false;
+  return (at) => leadingForeground(styled[at] ?? '') === text;
+}
+
 function lastMessage(history: string): string | undefined {
   const lines = mainLines(history);
   const box = findBox(lines);
@@ -335,9 +357,10 @@ function lastMessage(history: string): string | undefined {
   // neither the user message nor an earlier turn on the screen: the reply's start scrolled off
   // (the alternate screen keeps no history)
   let cut = !turn.user && turn.previous < 0;
+  const answerLine = answerTextReader(history, turn.footer);
   for (let i = turn.footer - 1; i >= start; i--) {
     const l = lines[i] ?? '';
-    if (BAR_RE.test(l) || TOOL_LINE_RE.test(l)) {
+    if (BAR_RE.test(l) || (TOOL_LINE_RE.test(l) && !answerLine(i))) {
       start = i + 1;
       cut = false;
       break;
@@ -475,6 +498,8 @@ export const opencodeCli: Provider = {
   versionArgs: ['--version'],
   mcpTransport: 'http',
   mcpListsTools: 'start',
+  // a tool line and a quoted one differ only by colour (see answerTextReader)
+  styled: true,
   launch,
   detect,
   // OpenCode shows no start-up dialog (no folder trust, no update prompt with autoupdate off)

@@ -179,7 +179,8 @@ export interface Provider {
   /**
    * The tracker gives `detect` the screen with its colours and attributes (`capture-pane -e`,
    * SGR sequences kept), for CLIs whose own chrome cannot be told from quoted transcript text
-   * by the text alone. Such a `detect` still reads plain text (fixtures, other callers).
+   * by the text alone; `lastMessage` gets it too when cao reads the answer off the screen.
+   * Both still read plain text (fixtures, other callers).
    */
   readonly styled?: boolean;
   /**

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { fakeClaude } from '../../test/support/fake-claude.js';
+import { testdataOf } from '../../test/support/providers.js';
 import { createTestStack, type TestStack } from '../../test/support/stack.js';
 import type { TerminalView } from '../core/views.js';
 import type { StampedEvent } from '../core/events.js';
@@ -224,6 +225,22 @@ describe('terminals', () => {
       found: true,
     });
     expect((await s.req<TerminalView>('GET', `/terminals/${t.id}`)).body.status).toBe('completed');
+  });
+
+  it('gives a provider that reads colours the styled screen for the last answer', async () => {
+    // OpenCode's real screen: a quoted spinner line is answer text by its colour alone
+    const styled = testdataOf('opencode_cli')(
+      'completed/opencode-1.18.33-quoted-markers-220x50.ansi',
+    );
+    s = createTestStack({ program: () => ({ start: (pane) => pane.show(styled) }) });
+    const t = (await launch('t1', '&provider=opencode_cli')).body;
+    const last = await s.req<{ output: string }>('GET', `/terminals/${t.id}/output?mode=last`);
+    expect(last.body.output).toMatch(/^Here is what the terminal shows, quoted:\n\n⠋ Thinking/u);
+    expect(last.body.output).toMatch(/QUOTED-END$/u);
+    // the whole screen is still plain text
+    const full = await s.req<{ output: string }>('GET', `/terminals/${t.id}/output?mode=full`);
+    expect(full.body.output).toContain('⠼ Working (esc to cancel, 2s)');
+    expect(full.body.output).not.toContain('\x1b[');
   });
 
   it('publishes the start and end of a turn that is over before the screen is read', async () => {

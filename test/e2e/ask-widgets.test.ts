@@ -3,7 +3,8 @@
  * the CLI's own ask-the-user widget (Claude Code's and Kimi Code's AskUserQuestion, Codex's
  * request_user_input, Gemini CLI's ask_user, Qwen Code's ask_user_question) reads waiting_user_answer with its options, a queued message waits instead of being typed
  * into it, and an answer by option text is taken; and Codex, which shows no busy line while it
- * streams a reply, is not called completed before the reply has ended.
+ * streams a reply, is not called completed before the reply has ended. OpenCode's question
+ * tool, lean: answered by an option's text through `cao agent answer`.
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -186,6 +187,91 @@ for (const setup of CLI_SETUPS.filter((c) => CLIS.includes(c.cli))) {
           expect(last).toContain('CAO-STREAM-END');
         },
       );
+    },
+  );
+}
+
+/** OpenCode calls its ask-the-user tool `question` (the fake model fits the input to its schema). */
+const OPENCODE_SCRIPT: Script = {
+  turns: [
+    {
+      match: 'CAO-ASK',
+      steps: [{ ...ASK_STEP, tool: 'question' }, { text: 'Answer noted. CAO-ASKED' }],
+    },
+  ],
+};
+
+for (const setup of CLI_SETUPS.filter(
+  (c) => c.cli === 'opencode' && (!ONLY || ONLY.includes(c.cli)),
+)) {
+  describe.skipIf(skipReason !== '')(
+    e2eTitle(`${setup.cli}: its question tool answered by an option's text`, skipReason),
+    () => {
+      let s: Stack;
+      let id = '';
+
+      beforeAll(async () => {
+        s = await startStack({
+          clis: [setup.cli],
+          script: OPENCODE_SCRIPT,
+          envFromModel: setup.env,
+          prepare: setup.files,
+        });
+        const r = await s.cao(
+          [
+            'launch',
+            '--agents',
+            'developer',
+            '--headless',
+            '--yolo',
+            '--session-name',
+            'q',
+            '--working-directory',
+            s.work,
+            '--provider',
+            setup.provider,
+          ],
+          { timeoutMs: 240_000 },
+        );
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        id = /id ([a-f0-9]{8})/.exec(r.stdout)![1]!;
+      }, 300_000);
+
+      afterAll(async () => {
+        await s?.stop();
+      });
+
+      it('reads waiting_user_answer with the options; `cao agent answer ID Blue` picks Blue', async () => {
+        await s.api('POST', `/terminals/${id}/input`, { message: 'please ask (CAO-ASK)' });
+        const asking = await poll(
+          'waiting_user_answer',
+          async () => {
+            const d = (await s.api<Detect>('GET', `/terminals/${id}/detect`)).body;
+            return d.status === 'waiting_user_answer' ? d : undefined;
+          },
+          90_000,
+        );
+        expect(asking.question?.text).toBe('Which colour should the button be?');
+        expect(asking.question?.options.slice(0, 3)).toEqual(['Red', 'Blue', 'Green']);
+
+        // the command, by the option's text (not its number), as run inside a cao terminal
+        // (the call acts as one: $CAO_TERMINAL_ID)
+        const r = await s.cao(['agent', 'answer', id, 'Blue'], {
+          env: { CAO_TERMINAL_ID: id },
+        });
+        expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(0);
+        const result = await s.model.waitForReply((l) => l.toolResult !== undefined, 60_000);
+        expect(result.toolResult).toContain('Blue');
+        expect(result.toolResult).not.toMatch(/\bRed\b|\bGreen\b/);
+        await poll(
+          'completed',
+          async () => {
+            const d = (await s.api<Detect>('GET', `/terminals/${id}/detect`)).body;
+            return d.status === 'completed' ? d : undefined;
+          },
+          60_000,
+        );
+      });
     },
   );
 }
