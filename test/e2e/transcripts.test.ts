@@ -12,7 +12,7 @@ import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 const skipReason = e2eSkipReason();
 const ONLY = process.env['CAO_E2E_CLIS']?.split(',').filter(Boolean);
 /** The CLIs whose session logs cao reads. */
-const WITH_LOGS = ['claude', 'codex', 'gemini', 'qwen', 'copilot', 'kimi'];
+const WITH_LOGS = ['claude', 'codex', 'gemini', 'qwen', 'copilot', 'kimi', 'opencode'];
 
 const ANSWER = [
   'Here is **the** answer:',
