@@ -46,8 +46,17 @@ function hostWith(files: Record<string, string>): { place: Placement; reads: str
   return { place, reads };
 }
 
-const service = (place: Placement): TranscriptService =>
-  new TranscriptService({ placement: async () => place } as unknown as CoreDeps);
+/** Each `conversationId` the service recorded, as terminal id → id. */
+let recorded: Record<string, string | null | undefined> = {};
+const service = (place: Placement): TranscriptService => {
+  recorded = {};
+  const store = {
+    updateTerminal: async (id: string, patch: Partial<TerminalRecord>) => {
+      recorded[id] = patch.conversationId;
+    },
+  };
+  return new TranscriptService({ placement: async () => place, store } as unknown as CoreDeps);
+};
 
 const terminal = (over: Partial<TerminalRecord>): TerminalRecord =>
   ({
@@ -175,6 +184,18 @@ describe("OpenCode's sessions, read from its SQLite database", () => {
       terminal({ id: 'aa00bb11', provider: 'opencode_cli', createdAt: at(started) }),
     );
     expect(third).toBeUndefined();
+    // each found session is kept as the terminal's conversation (what a resume continues)
+    expect(recorded).toEqual({ ab12cd34: sessions[0]!.id, ef56ab78: 'ses_later' });
+  });
+
+  it('reads the session a terminal already has as its conversation (after a restart)', async () => {
+    const s = service(opencodeHost(local));
+    const log = await s.read(
+      terminal({ provider: 'opencode_cli', conversationId: 'ses_later', createdAt: at(0) }),
+    );
+    expect(log?.path).toBe(`${file}#ses_later`);
+    expect(log?.replies).toHaveLength(2);
+    expect(recorded).toEqual({});
   });
 
   it('falls back (no log) where cao cannot open the database, or it is not there', async () => {

@@ -60,7 +60,8 @@ export class TranscriptService {
   /**
    * A log kept in a database (OpenCode): the terminal's conversation is found like a file log
    * without an id (the first started in its folder since its creation that no other terminal
-   * took; `found` keeps it as `<db>#<id>`), then its records are read.
+   * took; `found` keeps it as `<db>#<id>`) and kept as the terminal's `conversationId` (what a
+   * resume continues, and what finds it again after a restart); then its records are read.
    */
   private async readDb(
     t: TerminalRecord,
@@ -69,7 +70,8 @@ export class TranscriptService {
   ): Promise<Transcript | undefined> {
     if (!place.queryDb) return undefined;
     const file = db.path(contextOf(t, place));
-    let key = this.found.get(t.id);
+    let key =
+      this.found.get(t.id) ?? (t.conversationId ? `${file}#${t.conversationId}` : undefined);
     if (key === undefined) {
       const taken = new Set(this.found.values());
       const q = db.started(contextOf(t, place));
@@ -78,8 +80,10 @@ export class TranscriptService {
         .map((r) => (typeof r['id'] === 'string' ? `${file}#${r['id']}` : ''))
         .find((k) => k !== '' && !taken.has(k));
       if (key === undefined) return undefined;
+      // the terminal's conversation from now on: a resume continues it (`--session <id>`)
+      await this.deps.store.updateTerminal(t.id, { conversationId: idOf(key) });
     }
-    const q = db.records(key.slice(key.lastIndexOf('#') + 1));
+    const q = db.records(idOf(key));
     const rows = await place.queryDb(file, q.sql, q.params);
     if (rows === undefined) {
       this.found.delete(t.id);
@@ -129,6 +133,9 @@ export class TranscriptService {
     return candidates[0]?.path;
   }
 }
+
+/** The conversation id of a `<database>#<id>` key. */
+const idOf = (key: string): string => key.slice(key.lastIndexOf('#') + 1);
 
 const contextOf = (t: TerminalRecord, place: Placement): LogContext => ({
   terminalId: t.id,
