@@ -9,9 +9,9 @@
  * itself, `tool`, `reasoning`, `step-finish`). Verified on 1.18.33.
  *
  * Why the database and not `opencode export <id>` (JSON on stdout, also in this version): each
- * export starts OpenCode itself (about 2.5 s and 2 CPU seconds here, and it migrates the
- * database it opens), while cao reads a terminal's log at every turn end and usage request; a
- * read-only query costs milliseconds. So cao reads the database where it can open it (this
+ * export starts OpenCode itself (2.5 to 4 s and about 2 CPU seconds each here, and it migrates
+ * the database it opens), while cao reads a terminal's log at every turn end and usage request;
+ * finding and reading a session with read-only queries takes about 2 ms. So cao reads the database where it can open it (this
  * machine, `Placement.queryDb`) and falls back to the screen on remote hosts.
  *
  * OpenCode picks its own session id (`--session` only resumes an existing one: "Session not
