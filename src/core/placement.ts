@@ -11,6 +11,7 @@ import { CaoError } from '../lib/errors.js';
 import { expandHome } from '../lib/paths.js';
 import type { LaunchFile } from '../providers/provider.js';
 import { listLocalDir, readLocalFile, type DirEntry } from '../runtime/tmux/tmux-host.js';
+import { queryReadOnly } from '../store/sqlite-open.js';
 import type { CoreDeps } from './deps.js';
 import { removeTerminalFiles } from './terminal-files.js';
 import { BLOCKED_DIRECTORIES } from './workdir.js';
@@ -40,6 +41,14 @@ export interface Placement {
   readFile(path: string, maxBytes?: number): Promise<string | undefined>;
   /** The plain files of a folder there. */
   listDir(path: string): Promise<DirEntry[]>;
+  /** A read-only query on a SQLite file there (OpenCode's sessions): its rows, undefined when
+   *  the file cannot be read. Absent where cao cannot open one (remote hosts, which would need
+   *  sqlite3 installed there): callers fall back to the screen. */
+  queryDb?(
+    path: string,
+    sql: string,
+    params: readonly (string | number)[],
+  ): Promise<Record<string, unknown>[] | undefined>;
 }
 
 /** This machine: cao-server's own environment, files in CAO_HOME/tmp (and the root-only dir). */
@@ -67,6 +76,7 @@ export function localPlacement(deps: CoreDeps): Placement {
     },
     readFile: async (path, maxBytes) => readLocalFile(path, maxBytes),
     listDir: async (path) => listLocalDir(path),
+    queryDb: async (path, sql, params) => queryReadOnly(path, sql, params),
   };
 }
 

@@ -599,6 +599,18 @@ describe('a message the CLI took but has not drawn yet (Gemini CLI clears its bo
     expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'long-reply' });
   });
 
+  it('a hold the turn then shows going on is dropped: its old reading is not believed later', async () => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
+    tracker.turnStarted('aaaa0001');
+    pane.show(EMPTY);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    pane.show(gemini('processing/gemini-0.61.0-tool-running.txt'));
+    await advance(CAPTURE_DEBOUNCE_MS);
+    await advance(TENTATIVE_SETTLE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    expect(statuses()).toEqual(['processing']);
+  });
+
   it('without a submission an empty prompt is idle at once', async () => {
     const pane = await tracked('aaaa0001', 'cao-t', 'gemini_cli');
     pane.show(EMPTY);

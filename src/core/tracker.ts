@@ -429,8 +429,13 @@ export class StatusTracker {
    */
   private withinTurn(e: Entry, d: Detection, changed: boolean): Detection {
     // none of these ends a turn: a frame read mid-redraw (`unknown`) least of all
-    if (d.status === 'processing' || d.status === 'waiting_user_answer' || d.status === 'unknown') {
+    if (d.status === 'unknown') return d;
+    if (d.status === 'processing' || d.status === 'waiting_user_answer') {
       if (d.status === 'processing') e.sawWork = true;
+      // the turn shows it goes on: a reading held before (the prompt before the CLI drew the
+      // message) is no longer the screen, and is not believed later
+      clearTimeout(e.settle);
+      e.settle = undefined;
       return d;
     }
     const held = e.turnOpen ? heldReason(d, e.sawWork) : undefined;

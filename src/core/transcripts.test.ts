@@ -1,7 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import type { DirEntry } from '../runtime/tmux/tmux-host.js';
+import { openSqlite, queryReadOnly } from '../store/sqlite-open.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import type { Placement } from './placement.js';
@@ -44,8 +46,17 @@ function hostWith(files: Record<string, string>): { place: Placement; reads: str
   return { place, reads };
 }
 
-const service = (place: Placement): TranscriptService =>
-  new TranscriptService({ placement: async () => place } as unknown as CoreDeps);
+/** Each `conversationId` the service recorded, as terminal id → id. */
+let recorded: Record<string, string | null | undefined> = {};
+const service = (place: Placement): TranscriptService => {
+  recorded = {};
+  const store = {
+    updateTerminal: async (id: string, patch: Partial<TerminalRecord>) => {
+      recorded[id] = patch.conversationId;
+    },
+  };
+  return new TranscriptService({ placement: async () => place, store } as unknown as CoreDeps);
+};
 
 const terminal = (over: Partial<TerminalRecord>): TerminalRecord =>
   ({
@@ -91,5 +102,106 @@ describe('TranscriptService on a host', () => {
     const log = await s.read(terminal({ provider: 'copilot_cli', conversationId: '0a0b' }));
     expect(log?.replies).toHaveLength(2);
     expect(await s.read(terminal({ id: 'x1', provider: 'copilot_cli' }))).toBeUndefined();
+  });
+});
+
+describe("OpenCode's sessions, read from its SQLite database", () => {
+  const data = mkdtempSync(join(tmpdir(), 'cao-opencode-'));
+  afterAll(() => rmSync(data, { recursive: true, force: true }));
+  const file = join(data, 'opencode', 'opencode.db');
+  const sessions = JSON.parse(fixture('opencode_cli', 'sessions.json')) as {
+    id: string;
+    directory: string;
+    time_created: number;
+  }[];
+  /** A message joined with each of its parts, as OpenCode's `data` columns hold them (JSON). */
+  const records = JSON.parse(fixture('opencode_cli', 'fence-after-tool.json')) as {
+    message_id: string;
+    message: { time: { created: number } };
+    part: unknown;
+  }[];
+  const started = sessions[0]!.time_created;
+
+  /** The tables and columns cao reads, filled from the readable fixture rows: the captured
+   *  session, a subagent's under it, and a later one in the same folder. */
+  function buildDb(): void {
+    mkdirSync(join(data, 'opencode'), { recursive: true });
+    const db = openSqlite(file, {}, () => undefined);
+    db.exec(
+      'CREATE TABLE session (id TEXT PRIMARY KEY, directory TEXT, parent_id TEXT, time_created INTEGER);' +
+        'CREATE TABLE message (id TEXT PRIMARY KEY, session_id TEXT, time_created INTEGER, data TEXT);' +
+        'CREATE TABLE part (id TEXT PRIMARY KEY, message_id TEXT, session_id TEXT, data TEXT);',
+    );
+    const addSession = db.prepare('INSERT INTO session VALUES (?, ?, ?, ?)');
+    const addMessage = db.prepare('INSERT OR IGNORE INTO message VALUES (?, ?, ?, ?)');
+    const addPart = db.prepare('INSERT INTO part VALUES (?, ?, ?, ?)');
+    const copy = (session: string, prefix: string): void =>
+      records.forEach((r, i) => {
+        const id = `${prefix}${r.message_id}`;
+        addMessage.run(id, session, r.message.time.created, JSON.stringify(r.message));
+        if (r.part !== null)
+          addPart.run(
+            `prt_${String(i).padStart(3, '0')}${prefix}`,
+            id,
+            session,
+            JSON.stringify(r.part),
+          );
+      });
+    for (const s of sessions) {
+      addSession.run(s.id, s.directory, null, s.time_created);
+      copy(s.id, '');
+    }
+    addSession.run('ses_sub', sessions[0]!.directory, sessions[0]!.id, started + 10);
+    addSession.run('ses_later', sessions[0]!.directory, null, started + 60_000);
+    copy('ses_later', 'l');
+    db.close();
+  }
+  buildDb();
+
+  const opencodeHost = (queryDb: Placement['queryDb']): Placement => ({
+    ...hostWith({}).place,
+    baseEnv: { XDG_DATA_HOME: data },
+    ...(queryDb ? { queryDb } : {}),
+  });
+  const local = async (path: string, sql: string, params: readonly (string | number)[]) =>
+    queryReadOnly(path, sql, params);
+  const at = (ms: number) => new Date(ms).toISOString();
+
+  it('gives each terminal the first top-level session started in its folder that no other took', async () => {
+    const s = service(opencodeHost(local));
+    const first = await s.read(
+      terminal({ provider: 'opencode_cli', createdAt: at(started - 1000) }),
+    );
+    expect(first?.path).toBe(`${file}#${sessions[0]!.id}`);
+    expect(first?.lastAnswer).toContain('```ts');
+    expect(first?.replies).toHaveLength(2);
+    const second = await s.read(
+      terminal({ id: 'ef56ab78', provider: 'opencode_cli', createdAt: at(started - 500) }),
+    );
+    expect(second?.path).toBe(`${file}#ses_later`);
+    expect(second?.lastAnswer).toBe(first?.lastAnswer);
+    const third = await s.read(
+      terminal({ id: 'aa00bb11', provider: 'opencode_cli', createdAt: at(started) }),
+    );
+    expect(third).toBeUndefined();
+    // each found session is kept as the terminal's conversation (what a resume continues)
+    expect(recorded).toEqual({ ab12cd34: sessions[0]!.id, ef56ab78: 'ses_later' });
+  });
+
+  it('reads the session a terminal already has as its conversation (after a restart)', async () => {
+    const s = service(opencodeHost(local));
+    const log = await s.read(
+      terminal({ provider: 'opencode_cli', conversationId: 'ses_later', createdAt: at(0) }),
+    );
+    expect(log?.path).toBe(`${file}#ses_later`);
+    expect(log?.replies).toHaveLength(2);
+    expect(recorded).toEqual({});
+  });
+
+  it('falls back (no log) where cao cannot open the database, or it is not there', async () => {
+    const remote = service(opencodeHost(undefined));
+    expect(await remote.read(terminal({ provider: 'opencode_cli' }))).toBeUndefined();
+    const elsewhere = service({ ...opencodeHost(local), baseEnv: { XDG_DATA_HOME: '/nowhere' } });
+    expect(await elsewhere.read(terminal({ provider: 'opencode_cli' }))).toBeUndefined();
   });
 });

@@ -7,10 +7,11 @@
  * CLI), or, for a CLI that picks its own id (Codex, Gemini CLI, Kimi Code: found in the CLI's
  * folder for the working directory or in its index of conversations), as the first
  * conversation started in the terminal's folder after the terminal was created that no other
- * terminal of this server has taken.
+ * terminal of this server has taken. OpenCode's are rows of its SQLite database, found the
+ * same way and read with a read-only query where cao can open the file (this machine).
  */
 import { sessionLogOf } from '../providers/logs/index.js';
-import type { LogContext, LogSummary, SessionLog } from '../providers/logs/log.js';
+import type { LogContext, LogSummary, SessionDatabase, SessionLog } from '../providers/logs/log.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import type { Placement } from './placement.js';
@@ -19,7 +20,7 @@ import type { Placement } from './placement.js';
 const HEAD_BYTES = 256 * 1024;
 
 export interface Transcript extends LogSummary {
-  /** Where the log is, on the terminal's host. */
+  /** Where the log is, on the terminal's host (`<database>#<id>` for one kept in a database). */
   path: string;
 }
 
@@ -39,6 +40,7 @@ export class TranscriptService {
     const log = sessionLogOf(t.provider);
     if (!log || !t.workingDirectory) return undefined;
     const place = await this.deps.placement(t.host);
+    if (log.database) return this.readDb(t, log.database, place);
     const path = this.found.get(t.id) ?? (await this.locate(t, log, place));
     if (!path) return undefined;
     const text = await place.readFile(path);
@@ -55,19 +57,48 @@ export class TranscriptService {
     this.found.delete(id);
   }
 
+  /**
+   * A log kept in a database (OpenCode): the terminal's conversation is found like a file log
+   * without an id (the first started in its folder since its creation that no other terminal
+   * took; `found` keeps it as `<db>#<id>`) and kept as the terminal's `conversationId` (what a
+   * resume continues, and what finds it again after a restart); then its records are read.
+   */
+  private async readDb(
+    t: TerminalRecord,
+    db: SessionDatabase,
+    place: Placement,
+  ): Promise<Transcript | undefined> {
+    if (!place.queryDb) return undefined;
+    const file = db.path(contextOf(t, place));
+    let key =
+      this.found.get(t.id) ?? (t.conversationId ? `${file}#${t.conversationId}` : undefined);
+    if (key === undefined) {
+      const taken = new Set(this.found.values());
+      const q = db.started(contextOf(t, place));
+      const rows = (await place.queryDb(file, q.sql, q.params)) ?? [];
+      key = rows
+        .map((r) => (typeof r['id'] === 'string' ? `${file}#${r['id']}` : ''))
+        .find((k) => k !== '' && !taken.has(k));
+      if (key === undefined) return undefined;
+      // the terminal's conversation from now on: a resume continues it (`--session <id>`)
+      await this.deps.store.updateTerminal(t.id, { conversationId: idOf(key) });
+    }
+    const q = db.records(idOf(key));
+    const rows = await place.queryDb(file, q.sql, q.params);
+    if (rows === undefined) {
+      this.found.delete(t.id);
+      return undefined;
+    }
+    this.found.set(t.id, key);
+    return { ...db.parseRows(rows), path: key };
+  }
+
   private async locate(
     t: TerminalRecord,
     log: SessionLog,
     place: Placement,
   ): Promise<string | undefined> {
-    const ctx: LogContext = {
-      terminalId: t.id,
-      home: place.home,
-      env: place.baseEnv,
-      workingDirectory: t.workingDirectory ?? '',
-      createdAtMs: Date.parse(t.createdAt),
-      conversationId: t.conversationId ?? undefined,
-    };
+    const ctx = contextOf(t, place);
     const dirs = log.dirs(ctx);
     const name = log.fileName?.(ctx);
     if (name) {
@@ -102,3 +133,15 @@ export class TranscriptService {
     return candidates[0]?.path;
   }
 }
+
+/** The conversation id of a `<database>#<id>` key. */
+const idOf = (key: string): string => key.slice(key.lastIndexOf('#') + 1);
+
+const contextOf = (t: TerminalRecord, place: Placement): LogContext => ({
+  terminalId: t.id,
+  home: place.home,
+  env: place.baseEnv,
+  workingDirectory: t.workingDirectory ?? '',
+  createdAtMs: Date.parse(t.createdAt),
+  conversationId: t.conversationId ?? undefined,
+});

@@ -61,3 +61,26 @@ export function corruptError(e: unknown, file: string, what: string): CaoError |
     { cause: e },
   );
 }
+
+/**
+ * One read-only query on another program's SQLite file (OpenCode's sessions): the rows, or
+ * undefined when the file is not there or cannot be read now (locked, not a database, another
+ * schema). The file is never created or written.
+ */
+export function queryReadOnly(
+  file: string,
+  sql: string,
+  params: readonly (string | number)[],
+): Record<string, unknown>[] | undefined {
+  let db: SqliteDb | undefined;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true, timeout: 1_000 });
+    return db.prepare(sql).all(...params) as Record<string, unknown>[];
+  } catch (e) {
+    const native = nativeModuleError(e);
+    if (native) throw native;
+    return undefined;
+  } finally {
+    db?.close();
+  }
+}

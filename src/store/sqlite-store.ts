@@ -189,6 +189,7 @@ export class SqliteStore implements Store {
       readyAt: 'ready_at',
       paneId: 'pane_id',
       windowId: 'window_id',
+      conversationId: 'conversation_id',
     };
     const entries = Object.entries(patch).filter(([, v]) => v !== undefined) as [
       keyof TerminalPatch,

@@ -113,7 +113,14 @@ export interface MessageFilter {
 export type TerminalPatch = Partial<
   Pick<
     TerminalRecord,
-    'status' | 'lastActive' | 'windowName' | 'mcpReadyAt' | 'readyAt' | 'paneId' | 'windowId'
+    | 'status'
+    | 'lastActive'
+    | 'windowName'
+    | 'mcpReadyAt'
+    | 'readyAt'
+    | 'paneId'
+    | 'windowId'
+    | 'conversationId'
   >
 >;
 

@@ -12,7 +12,7 @@ import { e2eSkipReason, e2eTitle, startStack, type Stack } from './harness.js';
 const skipReason = e2eSkipReason();
 const ONLY = process.env['CAO_E2E_CLIS']?.split(',').filter(Boolean);
 /** The CLIs whose session logs cao reads. */
-const WITH_LOGS = ['claude', 'codex', 'gemini', 'qwen', 'copilot', 'kimi'];
+const WITH_LOGS = ['claude', 'codex', 'gemini', 'qwen', 'copilot', 'kimi', 'opencode'];
 
 const ANSWER = [
   'Here is **the** answer:',
@@ -122,6 +122,22 @@ for (const setup of setups) {
         const table = await s.cao(['usage']);
         expect(table.stdout).toMatch(/cao-u\s+\d+/);
       }, 60_000);
+
+      // OpenCode picks its own session id: the one cao found in its database is what a resume
+      // continues (`--session <id>`)
+      it.runIf(setup.cli === 'opencode')(
+        "keeps the session found in OpenCode's database for a resume",
+        async () => {
+          const down = await s.cao(['shutdown', '--session', 'u'], { timeoutMs: 60_000 });
+          expect(down.code, down.stderr).toBe(0);
+          const ended = await s.api<
+            { terminals: { terminal_id: string; conversation_id: string }[] }[]
+          >('GET', '/resumable-sessions');
+          const t = ended.body.flatMap((e) => e.terminals).find((x) => x.terminal_id === id);
+          expect(t?.conversation_id).toMatch(/^ses_\w+$/);
+        },
+        90_000,
+      );
 
       // a budget stop on the real CLI: the turn above is kept with its tokens, and once a
       // budget below them is set, cao session send is refused with the reason (nothing queued).

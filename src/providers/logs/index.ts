@@ -4,6 +4,7 @@ import { codexLog } from './codex.js';
 import { copilotLog } from './copilot.js';
 import { geminiLog } from './gemini.js';
 import { kimiLog } from './kimi.js';
+import { opencodeLog } from './opencode.js';
 import { qwenLog } from './qwen.js';
 import type { SessionLog } from './log.js';
 
@@ -14,6 +15,7 @@ const LOGS: Record<string, SessionLog> = {
   qwen_cli: qwenLog,
   copilot_cli: copilotLog,
   kimi_cli: kimiLog,
+  opencode_cli: opencodeLog,
 };
 
 export const sessionLogOf = (provider: string): SessionLog | undefined => LOGS[provider];

@@ -81,6 +81,27 @@ export interface SessionLog {
   startedBy?(head: string, ctx: LogContext): number | undefined;
   /** Reads the whole log. */
   parse(text: string): LogSummary;
+  /** Instead of files: a CLI that keeps its conversations in a SQLite database (OpenCode). */
+  database?: SessionDatabase;
+}
+
+/** A read-only query and its parameters. */
+export interface DbQuery {
+  sql: string;
+  params: (string | number)[];
+}
+
+/** Where a CLI's conversation database is, and how to find and read a terminal's own there. */
+export interface SessionDatabase {
+  /** The database file. */
+  path(ctx: LogContext): string;
+  /** Conversations started in the terminal's folder at or after its creation, earliest first:
+   *  rows with `id` (string) and `at` (ms). */
+  started(ctx: LogContext): DbQuery;
+  /** One conversation's records, in order. */
+  records(id: string): DbQuery;
+  /** Reads them. */
+  parseRows(rows: readonly Record<string, unknown>[]): LogSummary;
 }
 
 /** Each line of a JSONL file as an object (lines that are not JSON objects are skipped: a

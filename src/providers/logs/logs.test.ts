@@ -6,6 +6,7 @@ import { codexLog, parseCodexLog } from './codex.js';
 import { geminiLog, geminiSlug, parseGeminiLog } from './gemini.js';
 import { copilotLog, parseCopilotLog } from './copilot.js';
 import { kimiLog, parseKimiLog } from './kimi.js';
+import { opencodeDbPath, opencodeLog, parseOpenCodeRows } from './opencode.js';
 import { parseQwenLog, qwenLog } from './qwen.js';
 import { addUsage, ZERO_USAGE, type LogContext } from './log.js';
 
@@ -282,5 +283,75 @@ describe('Kimi Code session log', () => {
     const head = text.split('\n')[0] ?? '';
     expect(kimiLog.startedBy?.(head, at)).toBe(1796491839779);
     expect(kimiLog.startedBy?.(head, { ...at, createdAtMs: 1796491900000 })).toBeUndefined();
+  });
+});
+
+describe('OpenCode session log (rows of its database)', () => {
+  const rows = (): Record<string, unknown>[] =>
+    JSON.parse(fixture('opencode_cli', 'fence-after-tool.json')) as Record<string, unknown>[];
+
+  it("reads the last answer exactly and each step's tokens, cached input apart", () => {
+    const s = parseOpenCodeRows(rows());
+    expect(s.lastAnswer).toBe(ANSWER);
+    expect(s.turnOpen).toBe(false);
+    expect(s.lastPrompt).toContain('CAO-FENCE');
+    expect(s.replies).toHaveLength(2);
+    expect(s.replies[0]).toMatchObject({ model: 'fake-model', costUsd: undefined });
+    expect(sum(s)).toEqual({ input: 240, output: 68, cacheRead: 112, cacheWrite: 0 });
+    // the fixture's text form is what `parse` reads
+    expect(opencodeLog.parse(fixture('opencode_cli', 'fence-after-tool.json'))).toEqual(s);
+  });
+
+  it('a new prompt opens a turn; a step still running or failed adds no reply and no answer', () => {
+    const user = (id: string, text: string) => ({
+      message_id: id,
+      message: JSON.stringify({ role: 'user', time: { created: 1 } }),
+      part: JSON.stringify({ type: 'text', text }),
+    });
+    const step = (id: string, info: Record<string, unknown>, text?: string) => ({
+      message_id: id,
+      message: JSON.stringify({ role: 'assistant', modelID: 'm', time: { created: 2 }, ...info }),
+      part: text === undefined ? null : JSON.stringify({ type: 'text', text }),
+    });
+    const open = parseOpenCodeRows([...rows(), user('msg_9', 'and now?'), step('msg_a', {})]);
+    expect(open).toMatchObject({ turnOpen: true, lastAnswer: ANSWER, lastPrompt: 'and now?' });
+    expect(open.replies).toHaveLength(2);
+    const failed = parseOpenCodeRows([
+      ...rows(),
+      user('msg_9', 'and now?'),
+      step('msg_a', { error: { name: 'APIError' }, time: { created: 2, completed: 3 } }, 'par'),
+    ]);
+    expect(failed).toMatchObject({ turnOpen: false, lastAnswer: undefined });
+    const priced = parseOpenCodeRows([
+      step('msg_b', {
+        tokens: { input: 10, output: 2, reasoning: 3, cache: { read: 0, write: 5 } },
+        cost: 0.5,
+        finish: 'stop',
+        time: { created: 2, completed: 3 },
+      }),
+    ]);
+    expect(priced.replies).toEqual([
+      {
+        at: new Date(2).toISOString(),
+        model: 'm',
+        usage: { input: 10, output: 5, cacheRead: 0, cacheWrite: 5 },
+        costUsd: 0.5,
+      },
+    ]);
+  });
+
+  it("lives in OpenCode's data folder, and is found by folder and start time", () => {
+    expect(opencodeDbPath(ctx)).toBe('/home/dev/.local/share/opencode/opencode.db');
+    expect(opencodeDbPath({ ...ctx, env: { XDG_DATA_HOME: '/data' } })).toBe(
+      '/data/opencode/opencode.db',
+    );
+    expect(opencodeDbPath({ ...ctx, env: { OPENCODE_DB: 'other.db' } })).toBe(
+      '/home/dev/.local/share/opencode/other.db',
+    );
+    expect(opencodeDbPath({ ...ctx, env: { OPENCODE_DB: '/x/o.db' } })).toBe('/x/o.db');
+    const q = opencodeLog.database!.started(ctx);
+    expect(q.params).toEqual(['/home/dev/proj', ctx.createdAtMs - 5_000]);
+    expect(q.sql).toContain('parent_id IS NULL');
+    expect(opencodeLog.database!.records('ses_1').params).toEqual(['ses_1']);
   });
 });
