@@ -64,6 +64,7 @@ export class TranscriptService {
       terminalId: t.id,
       home: place.home,
       env: place.baseEnv,
+      tmpDir: place.tmpDir,
       workingDirectory: t.workingDirectory ?? '',
       createdAtMs: Date.parse(t.createdAt),
       conversationId: t.conversationId ?? undefined,
