@@ -29,6 +29,7 @@ const overlay = (): HomeOverlay => ({
   source,
   dir,
   ensureDirs: ['sessions'],
+  ensureFiles: ['index.jsonl'],
   replace: { 'mcp.json': (existing) => `${existing ?? 'none'}+cao` },
 });
 const isLinkTo = (path: string, target: string): boolean =>
@@ -44,6 +45,8 @@ describe('syncHomeOverlay', () => {
     for (const name of ['credentials', 'config.toml', 'sessions'])
       expect(isLinkTo(join(dir, name), join(source, name))).toBe(true);
     expect(statSync(join(source, 'sessions')).isDirectory()).toBe(true);
+    expect(readFileSync(join(source, 'index.jsonl'), 'utf8')).toBe('');
+    expect(isLinkTo(join(dir, 'index.jsonl'), join(source, 'index.jsonl'))).toBe(true);
     expect(lstatSync(join(dir, 'mcp.json')).isSymbolicLink()).toBe(false);
     expect(readFileSync(join(dir, 'mcp.json'), 'utf8')).toBe('USER+cao');
     expect(statSync(join(dir, 'mcp.json')).mode & 0o777).toBe(0o600);
@@ -59,6 +62,7 @@ describe('syncHomeOverlay', () => {
   it("gives back to the user's home what the CLI wrote in place of a link", () => {
     mkdirSync(source, { recursive: true });
     writeFileSync(join(source, 'workspaces.json'), 'USER');
+    writeFileSync(join(source, 'index.jsonl'), 'L1\n');
     syncHomeOverlay(overlay());
     // the CLI's atomic write replaces the link with a file; a new entry lands in the stand-in
     writeFileSync(join(dir, 'workspaces.json.new'), 'CLI');
@@ -73,6 +77,8 @@ describe('syncHomeOverlay', () => {
     expect(readFileSync(join(source, 'device_id'), 'utf8')).toBe('ID');
     expect(isLinkTo(join(dir, 'device_id'), join(source, 'device_id'))).toBe(true);
     expect(readFileSync(join(source, 'blobs', 'a'), 'utf8')).toBe('A');
+    // a file made only when missing is never emptied
+    expect(readFileSync(join(source, 'index.jsonl'), 'utf8')).toBe('L1\n');
   });
 
   it('never deletes a folder the CLI made, drops links to removed entries, skips writes in flight', () => {

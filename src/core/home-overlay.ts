@@ -5,9 +5,11 @@
  */
 import {
   chmodSync,
+  closeSync,
   existsSync,
   lstatSync,
   mkdirSync,
+  openSync,
   readFileSync,
   readdirSync,
   readlinkSync,
@@ -26,6 +28,8 @@ const IN_FLIGHT_RE = /\.tmp\.\d+\.[0-9a-f]+$/;
 export function syncHomeOverlay(o: HomeOverlay): void {
   mkdirSync(o.source, { recursive: true, mode: 0o700 });
   for (const d of o.ensureDirs) mkdirSync(join(o.source, d), { recursive: true, mode: 0o700 });
+  // 'a': made when missing, never truncated
+  for (const f of o.ensureFiles) closeSync(openSync(join(o.source, f), 'a', 0o600));
   mkdirSync(o.dir, { recursive: true, mode: 0o700 });
   chmodSync(o.dir, 0o700);
   const replaced = new Set(Object.keys(o.replace));

@@ -276,6 +276,7 @@ describe('kimi_cli launch over HTTP (a stand-in Kimi home)', () => {
     expect(spec.home?.source).toBe('/home/u/.kimi-code');
     expect(spec.home?.dir).toBe('/cao/tmp/kimi-code-home');
     expect(spec.home?.ensureDirs).toContain('sessions');
+    expect(spec.home?.ensureFiles).toEqual(['session_index.jsonl']);
     expect(Object.keys(spec.home?.replace ?? {})).toEqual(['mcp.json']);
   });
 

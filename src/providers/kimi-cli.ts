@@ -548,6 +548,8 @@ function launch(ctx: LaunchContext): LaunchSpec {
     source,
     dir,
     ensureDirs: ['sessions', 'logs', 'credentials'],
+    // Kimi appends each session to it; the session-log reader reads the user's
+    ensureFiles: ['session_index.jsonl'],
     replace: { 'mcp.json': (existing) => overlayMcpJson(existing, http, join(source, 'mcp.json')) },
   };
   return { argv, env, files, home };

@@ -140,6 +140,8 @@ export interface HomeOverlay {
   dir: string;
   /** Folders made in `source` first, so that the CLI's first writes land in the user's home. */
   ensureDirs: string[];
+  /** Files made (empty) in `source` first, for the ones the CLI appends to (an index). */
+  ensureFiles: string[];
   /** Entries written rather than linked (mode 0600): their content from the user's file of
    *  that name (undefined when it has none). */
   replace: Record<string, (existing: string | undefined) => string>;
