@@ -202,6 +202,18 @@ describe('prepareTerminal', () => {
     await nothingExists(st);
   });
 
+  it('gives Kimi no stand-in home on a remote host (made on this machine only): no cao tools', async () => {
+    const st = await stack();
+    const local = await st.deps.placement(undefined);
+    const deps = { ...st.deps, placement: async () => ({ ...local, host: 'box' }) };
+    const p = await prepareTerminal(deps, request(st, { provider: 'kimi_cli' }));
+    expect(p.home).toBeUndefined();
+    expect(p.record.mcpExpected).toBe(false);
+    expect(p.spec.env['KIMI_CODE_HOME']).toBeUndefined();
+    expect(p.spec.env['CAO_TERMINAL_TOKEN']).toBeUndefined();
+    await nothingExists(st);
+  });
+
   it("takes the request's provider, else the profile's, else the caller's, else the default", async () => {
     const st = await stack();
     mkdirSync(st.paths.agentStore, { recursive: true });
