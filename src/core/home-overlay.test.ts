@@ -90,9 +90,12 @@ describe('syncHomeOverlay', () => {
     writeFileSync(join(dir, 'cache', 'kept'), 'K');
     rmSync(join(source, 'old'));
     writeFileSync(join(dir, 'config.toml.tmp.123.ab12cd34'), 'half');
+    writeFileSync(join(dir, 'rc.json.4567.tmp'), 'half');
     syncHomeOverlay(overlay());
     expect(readFileSync(join(dir, 'cache', 'kept'), 'utf8')).toBe('K');
     expect(() => lstatSync(join(dir, 'old'))).toThrow();
     expect(readFileSync(join(dir, 'config.toml.tmp.123.ab12cd34'), 'utf8')).toBe('half');
+    expect(readFileSync(join(dir, 'rc.json.4567.tmp'), 'utf8')).toBe('half');
+    expect(() => lstatSync(join(source, 'rc.json.4567.tmp'))).toThrow();
   });
 });

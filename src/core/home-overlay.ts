@@ -22,8 +22,9 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { HomeOverlay } from '../providers/provider.js';
 
-/** A CLI's temporary file of an atomic write still in flight (`name.tmp.<pid>.<hex>`). */
-const IN_FLIGHT_RE = /\.tmp\.\d+\.[0-9a-f]+$/;
+/** A CLI's temporary file of an atomic write maybe still in flight (`name.tmp.<pid>.<hex>`,
+ *  `name.tmp-<pid>-<n>`, `name.<pid>.tmp`): left where it is. */
+const IN_FLIGHT_RE = /\.tmp(?:[.-]|$)/;
 
 export function syncHomeOverlay(o: HomeOverlay): void {
   mkdirSync(o.source, { recursive: true, mode: 0o700 });

@@ -547,7 +547,7 @@ function launch(ctx: LaunchContext): LaunchSpec {
   const home: HomeOverlay = {
     source,
     dir,
-    ensureDirs: ['sessions', 'logs', 'credentials'],
+    ensureDirs: ['sessions', 'logs', 'credentials', 'cache', 'telemetry'],
     // Kimi appends each session to it; the session-log reader reads the user's
     ensureFiles: ['session_index.jsonl'],
     replace: { 'mcp.json': (existing) => overlayMcpJson(existing, http, join(source, 'mcp.json')) },
