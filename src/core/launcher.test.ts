@@ -181,6 +181,39 @@ describe('prepareTerminal', () => {
     await nothingExists(st);
   });
 
+  it("gives Kimi cao's /mcp through a stand-in home, the token only in its environment", async () => {
+    const st = await stack();
+    const p = await prepareTerminal(st.deps, request(st, { provider: 'kimi_cli' }));
+    const token = p.files.find((f) => f.path.endsWith('.token'))?.content.trim() ?? '';
+    expect(p.record.mcpExpected).toBe(true);
+    expect(p.spec.env['CAO_TERMINAL_TOKEN']).toBe(token);
+    expect(p.spec.env['KIMI_CODE_HOME']).toBe(join(st.paths.tmp, 'kimi-code-home'));
+    expect(JSON.stringify(p.spec.argv)).not.toContain(token);
+    const mcp = p.home?.replace['mcp.json']?.(undefined) ?? '';
+    expect(mcp).not.toContain(token);
+    expect(JSON.parse(mcp)).toMatchObject({
+      mcpServers: {
+        'cao-mcp-server': {
+          url: 'http://127.0.0.1:9889/mcp',
+          bearerTokenEnvVar: 'CAO_TERMINAL_TOKEN',
+        },
+      },
+    });
+    await nothingExists(st);
+  });
+
+  it('gives Kimi no stand-in home on a remote host (made on this machine only): no cao tools', async () => {
+    const st = await stack();
+    const local = await st.deps.placement(undefined);
+    const deps = { ...st.deps, placement: async () => ({ ...local, host: 'box' }) };
+    const p = await prepareTerminal(deps, request(st, { provider: 'kimi_cli' }));
+    expect(p.home).toBeUndefined();
+    expect(p.record.mcpExpected).toBe(false);
+    expect(p.spec.env['KIMI_CODE_HOME']).toBeUndefined();
+    expect(p.spec.env['CAO_TERMINAL_TOKEN']).toBeUndefined();
+    await nothingExists(st);
+  });
+
   it("takes the request's provider, else the profile's, else the caller's, else the default", async () => {
     const st = await stack();
     mkdirSync(st.paths.agentStore, { recursive: true });

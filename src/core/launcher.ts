@@ -20,6 +20,7 @@ import { DEFAULT_PROVIDER, getProvider, providers } from '../providers/index.js'
 import {
   isReadyStatus,
   type Detection,
+  type HomeOverlay,
   type LaunchFile,
   type McpServerSpec,
   type Provider,
@@ -31,6 +32,7 @@ import { sessionLogOf } from '../providers/logs/index.js';
 import { assertLimits, type BudgetLimits } from './budgets.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
+import { syncHomeOverlay } from './home-overlay.js';
 import { resolveDirectoryOn, type Placement } from './placement.js';
 import { terminalLabels } from './terminal-labels.js';
 import {
@@ -82,6 +84,8 @@ export interface PreparedTerminal {
   profile: AgentProfile;
   spec: WindowSpec;
   files: LaunchFile[];
+  /** The stand-in for the CLI's home folder to bring up to date before the window (local). */
+  home?: HomeOverlay | undefined;
   /** The worktree to make before the window (`use_worktree`). */
   worktree?: WorktreePlan | undefined;
   /** Its budget, recorded with its row. */
@@ -194,6 +198,11 @@ export async function prepareTerminal(
     isRoot: place.isRoot,
     rootOnlyDir: place.rootOnlyDir,
   });
+  if (spec.home && place.host !== 'local')
+    throw new CaoError(
+      'INTERNAL',
+      `${provider.label} asked for a home overlay on host ${place.host}`,
+    );
   // the CLI's own conversation: named by cao when the CLI takes an id, continued on resume
   let argv = spec.argv;
   let conversationId: string | null = null;
@@ -233,6 +242,7 @@ export async function prepareTerminal(
     provider,
     profile,
     files: [tokenFile, ...(spec.files ?? [])],
+    home: spec.home,
     record,
     worktree,
     budget,
@@ -270,7 +280,9 @@ function mcpServers(
   const servers: Record<string, McpServerSpec> = {};
   let cao = false;
   const remote = place.host !== 'local';
-  const http = provider.mcpTransport === 'http' && (remote || deps.mcpTransport === 'http');
+  const http =
+    provider.mcpTransport === 'http' &&
+    (remote ? provider.mcpHttpLocalOnly !== true : deps.mcpTransport === 'http');
   for (const [name, s] of Object.entries(profile.mcpServers ?? {})) {
     if (!s.command) {
       deps.log.warn('skipping MCP server without a command (url servers are not supported yet)', {
@@ -291,7 +303,9 @@ function mcpServers(
     }
     if (isCao && remote) {
       deps.log.warn(
-        `${provider.label} takes only stdio MCP servers and cao's stdio bridge cannot run on a remote host; this agent gets no cao tools`,
+        provider.mcpTransport === 'http'
+          ? `${provider.label} reaches cao's MCP endpoint only on this machine and cao's stdio bridge cannot run on a remote host; this agent gets no cao tools`
+          : `${provider.label} takes only stdio MCP servers and cao's stdio bridge cannot run on a remote host; this agent gets no cao tools`,
         { host: place.host, terminalId: terminal.id },
       );
       continue;
@@ -342,6 +356,7 @@ export async function startTerminal(
     : undefined;
   try {
     for (const f of p.files) await p.place.writeFile(f);
+    if (p.home) syncHomeOverlay(p.home);
     ref = o.newSession
       ? await deps.runtime.createSession(p.spec)
       : await deps.runtime.createWindow(p.spec);

@@ -141,6 +141,7 @@ const contextOf = (t: TerminalRecord, place: Placement): LogContext => ({
   terminalId: t.id,
   home: place.home,
   env: place.baseEnv,
+  tmpDir: place.tmpDir,
   workingDirectory: t.workingDirectory ?? '',
   createdAtMs: Date.parse(t.createdAt),
   conversationId: t.conversationId ?? undefined,

@@ -4,7 +4,7 @@ import { renderRaw } from '../../test/support/render.js';
 import { caoFixture, captureOf, hasShared, sharedTitle } from '../../test/support/shared.js';
 import { isCaoError } from '../lib/errors.js';
 import { kimiCli, kimiDisallowedTools } from './kimi-cli.js';
-import type { InstallContext, LaunchContext } from './provider.js';
+import type { InstallContext, LaunchContext, McpHttpServer } from './provider.js';
 import { CUT_NOTE, stripAnsi } from './screen.js';
 
 const capture = captureOf('kimi');
@@ -252,6 +252,93 @@ describe('kimi_cli launch', () => {
     expect(kimiDisallowedTools(['@builtin'])).toEqual([]);
     const dev = kimiDisallowedTools(['fs_*', 'execute_bash', '@cao-mcp-server']);
     expect(dev).toEqual(['WebSearch', 'FetchURL']);
+  });
+});
+
+const CAO_HTTP: McpHttpServer = {
+  type: 'http',
+  url: 'http://127.0.0.1:9889/mcp',
+  headers: {},
+  bearer: { token: 'cao_t_secret', env: 'CAO_TERMINAL_TOKEN' },
+};
+const httpCtx = (env: Record<string, string> = { HOME: '/home/u' }): LaunchContext =>
+  ctx({ mcpServers: { 'cao-mcp-server': CAO_HTTP }, env });
+
+describe('kimi_cli launch over HTTP (a stand-in Kimi home)', () => {
+  it('points Kimi at a private stand-in home and gives the token only in its environment', () => {
+    const spec = kimiCli.launch(httpCtx());
+    expect(spec.env).toEqual({
+      KIMI_CODE_NO_AUTO_UPDATE: '1',
+      KIMI_CODE_HOME: '/cao/tmp/kimi-code-home',
+      CAO_TERMINAL_TOKEN: 'cao_t_secret',
+    });
+    expect(spec.argv.join(' ')).not.toContain('cao_t_secret');
+    expect(spec.home?.source).toBe('/home/u/.kimi-code');
+    expect(spec.home?.dir).toBe('/cao/tmp/kimi-code-home');
+    expect(spec.home?.ensureDirs).toContain('sessions');
+    expect(spec.home?.ensureFiles).toEqual(['session_index.jsonl']);
+    expect(Object.keys(spec.home?.replace ?? {})).toEqual(['mcp.json']);
+  });
+
+  it("links the user's own KIMI_CODE_HOME when cao-server has one", () => {
+    const spec = kimiCli.launch(httpCtx({ HOME: '/home/u', KIMI_CODE_HOME: '/data/kimi' }));
+    expect(spec.home?.source).toBe('/data/kimi');
+    expect(spec.env?.['KIMI_CODE_HOME']).toBe('/cao/tmp/kimi-code-home');
+  });
+
+  it("writes the user's servers without the stdio bridge, and cao's with bearerTokenEnvVar", () => {
+    const mcp = kimiCli.launch(httpCtx()).home?.replace['mcp.json'];
+    const user = JSON.stringify({
+      theme: 'dark',
+      mcpServers: {
+        echo: { command: 'node', args: ['echo.js'] },
+        'cao-mcp-server': { command: '/usr/bin/cao-mcp-server', args: [] },
+        renamed: { command: '/opt/cao/bin/cao-mcp-server', args: [] },
+      },
+    });
+    const text = mcp?.(user) ?? '';
+    expect(JSON.parse(text)).toEqual({
+      theme: 'dark',
+      mcpServers: {
+        echo: { command: 'node', args: ['echo.js'] },
+        'cao-mcp-server': {
+          url: 'http://127.0.0.1:9889/mcp',
+          bearerTokenEnvVar: 'CAO_TERMINAL_TOKEN',
+          toolTimeoutMs: 1_200_000,
+        },
+      },
+    });
+    expect(text).not.toContain('cao_t_secret');
+    expect(JSON.parse(mcp?.(undefined) ?? '')).toHaveProperty('mcpServers.cao-mcp-server.url');
+  });
+
+  it("says what to do when the user's mcp.json is not a JSON object", () => {
+    const mcp = kimiCli.launch(httpCtx()).home?.replace['mcp.json'];
+    try {
+      mcp?.('[1, 2');
+      expect.unreachable();
+    } catch (e) {
+      expect(isCaoError(e) && e.message).toMatch(
+        /\/home\/u\/\.kimi-code\/mcp\.json is not a JSON object.*CAO_MCP_TRANSPORT=stdio/,
+      );
+    }
+  });
+
+  it('keeps the stdio route (CAO_MCP_TRANSPORT=stdio): no stand-in home, no token', () => {
+    const spec = kimiCli.launch(
+      ctx({
+        mcpServers: {
+          'cao-mcp-server': { type: 'stdio', command: 'node', args: ['bridge.js'], env: {} },
+        },
+        env: { HOME: '/home/u' },
+      }),
+    );
+    expect(spec.home).toBeUndefined();
+    expect(spec.env).toEqual({ KIMI_CODE_NO_AUTO_UPDATE: '1' });
+  });
+
+  it('refuses clearly when neither KIMI_CODE_HOME nor HOME is known', () => {
+    expect(() => kimiCli.launch(httpCtx({}))).toThrow(/CAO_MCP_TRANSPORT=stdio/);
   });
 });
 

@@ -18,18 +18,27 @@
  * Launch notes (2.1.0, checked in the installed package):
  * - `--auto` is the skip-all-prompts mode ("Never Ask"); `--yolo` is "Ask When Needed" and still
  *   asks for risky actions, so it is not cao's yolo.
- * - There is no `--mcp-config` any more: Kimi reads MCP servers only from `~/.kimi-code/mcp.json`
- *   (or `$KIMI_CODE_HOME`), the project's `.mcp.json` and `<cwd>/.kimi-code/mcp.json`. So
- *   `installFiles` adds the profile's servers to `~/.kimi-code/mcp.json` at `cao install` time,
- *   without `CAO_TERMINAL_ID`: Kimi passes its whole environment to stdio MCP servers (the
- *   config's `env` is merged on top), and cao puts the terminal id in the agent's environment.
- * - Why Kimi stays on the stdio bridge (checked in 2.1.0's dist/main.mjs): its mcp.json does
- *   take HTTP servers (`url`, `headers`, and `bearerTokenEnvVar`, whose token Kimi reads from
- *   its own environment: a per-terminal token would work), but only from those three files:
- *   no command-line flag, and no variables expanded in `url` or `headers`. So the URL would be
- *   one per user, written at `cao install` time, for every cao-server port and every host. A
- *   per-terminal `KIMI_CODE_HOME` would give each terminal its own mcp.json, but it also moves
- *   Kimi's config.toml, login, sessions and folder trust.
+ * - There is no `--mcp-config` any more: Kimi reads MCP servers only from `$KIMI_CODE_HOME/mcp.json`
+ *   (default `~/.kimi-code`), the project's `.mcp.json` and `<cwd>/.kimi-code/mcp.json`, with no
+ *   variables expanded in `url` or `headers`; but an HTTP server's `bearerTokenEnvVar` makes
+ *   Kimi read the token from its own environment.
+ * - So cao's tools come over HTTP (cao-server's `/mcp`) through a stand-in Kimi home,
+ *   CAO_HOME/tmp/kimi-code-home (0700, providers/provider.ts HomeOverlay, core/home-overlay.ts):
+ *   every entry a link to the user's Kimi home except `mcp.json`, which is the user's servers
+ *   (their stdio `cao-mcp-server` left out) plus cao's `{url, bearerTokenEnvVar}`; the token is
+ *   only in the agent's environment (CAO_TERMINAL_TOKEN). Login, config and folder trust are
+ *   read through the links, and sessions, logs and credentials written through them (folders
+ *   made first in the user's home). The stand-in is shared and kept, not one per terminal:
+ *   Kimi records each session's folder through it in the user's `session_index.jsonl`, and a
+ *   removed folder would leave those entries stale (Kimi then compacts them away). Kimi
+ *   rewrites some top-level files by rename (`workspaces.json` at every start), which replaces
+ *   the link: before each launch such a file goes back to the user's home when it has none,
+ *   else the user's wins. Checked against real Kimi 2.1.0: `kimi -r` from the user's own home
+ *   resumes a session cao's Kimi started. Local only: on a remote host Kimi gets no cao tools.
+ * - CAO_MCP_TRANSPORT=stdio keeps the bridge: `installFiles` adds the profile's servers to
+ *   `~/.kimi-code/mcp.json` at `cao install` time, without `CAO_TERMINAL_ID`: Kimi passes its
+ *   whole environment to stdio MCP servers (the config's `env` is merged on top), and cao puts
+ *   the terminal id in the agent's environment.
  * - The system prompt goes in a per-terminal agent file (`--agent-file`, Markdown with front
  *   matter; `${base_prompt}` keeps Kimi's own system prompt). Kimi 2.1.0 honours it in `kimi -p`
  *   but its interactive TUI ignores `--agent`/`--agent-file` when it creates the session (the
@@ -38,13 +47,16 @@
  */
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';
-import type {
-  Detection,
-  InstallContext,
-  LaunchContext,
-  LaunchFile,
-  LaunchSpec,
-  Provider,
+import {
+  isHttpMcp,
+  type Detection,
+  type HomeOverlay,
+  type InstallContext,
+  type LaunchContext,
+  type LaunchFile,
+  type LaunchSpec,
+  type McpHttpServer,
+  type Provider,
 } from './provider.js';
 import {
   CUT_NOTE,
@@ -57,6 +69,7 @@ import {
   screenLines,
   styledLines,
 } from './screen.js';
+import { KIMI_OVERLAY_DIR } from './logs/kimi.js';
 import { deniedTools, type ToolMap } from './tools.js';
 
 /** A submitted user message: `✨ text` (2.x, kimi-cli 1.x), `💫 text` / `me@host💫 text` (older). */
@@ -522,7 +535,93 @@ function launch(ctx: LaunchContext): LaunchSpec {
     argv.push('--agent-file', path);
   }
   // an auto-update re-executes the CLI mid-session; cao-launched agents stay on their version
-  return { argv, env: { KIMI_CODE_NO_AUTO_UPDATE: '1' }, files };
+  const env: Record<string, string> = { KIMI_CODE_NO_AUTO_UPDATE: '1' };
+  const http = Object.entries(ctx.mcpServers).filter((e): e is [string, McpHttpServer] =>
+    isHttpMcp(e[1]),
+  );
+  if (http.length === 0) return { argv, env, files };
+  const source = kimiHome(ctx.env);
+  const dir = join(ctx.tmpDir, KIMI_OVERLAY_DIR);
+  for (const [, s] of http) if (s.bearer) env[s.bearer.env] = s.bearer.token;
+  env['KIMI_CODE_HOME'] = dir;
+  const home: HomeOverlay = {
+    source,
+    dir,
+    ensureDirs: ['sessions', 'logs', 'credentials', 'cache', 'telemetry'],
+    // Kimi appends each session to it; the session-log reader reads the user's
+    ensureFiles: ['session_index.jsonl'],
+    replace: { 'mcp.json': (existing) => overlayMcpJson(existing, http, join(source, 'mcp.json')) },
+  };
+  return { argv, env, files, home };
+}
+
+/** The user's Kimi home as Kimi itself finds it (`$KIMI_CODE_HOME`, else `~/.kimi-code`). */
+function kimiHome(env: Readonly<Record<string, string>>): string {
+  const own = env['KIMI_CODE_HOME']?.trim();
+  if (own) return own;
+  const home = env['HOME']?.trim();
+  if (!home) {
+    throw new CaoError(
+      'INVALID_INPUT',
+      "cao cannot find Kimi Code's home: neither KIMI_CODE_HOME nor HOME is set in cao-server's environment. Start cao-server with HOME set, or set CAO_MCP_TRANSPORT=stdio.",
+    );
+  }
+  return join(home, '.kimi-code');
+}
+
+/**
+ * The stand-in home's mcp.json: the user's servers (their stdio `cao-mcp-server` bridge left
+ * out) and cao's over HTTP, whose token Kimi reads from its environment (`bearerTokenEnvVar`):
+ * no secret in the file.
+ */
+function overlayMcpJson(
+  existing: string | undefined,
+  http: readonly [string, McpHttpServer][],
+  path: string,
+): string {
+  const doc = parseMcpJson(
+    existing,
+    path,
+    'Fix or move that file, or set CAO_MCP_TRANSPORT=stdio.',
+  );
+  const mcpServers: Record<string, unknown> = {};
+  const own = isRecord(doc['mcpServers']) ? doc['mcpServers'] : {};
+  for (const [name, s] of Object.entries(own)) {
+    const command = isRecord(s) && typeof s['command'] === 'string' ? s['command'] : '';
+    if (name === 'cao-mcp-server' || /(?:^|\/)cao-mcp-server$/.test(command)) continue;
+    mcpServers[name] = s;
+  }
+  for (const [name, s] of http) {
+    mcpServers[name] = {
+      url: s.url,
+      ...(Object.keys(s.headers).length > 0 ? { headers: s.headers } : {}),
+      ...(s.bearer ? { bearerTokenEnvVar: s.bearer.env } : {}),
+      toolTimeoutMs: CAO_MCP_TOOL_TIMEOUT_MS,
+    };
+  }
+  return `${JSON.stringify({ ...doc, mcpServers }, null, 2)}\n`;
+}
+
+/** An mcp.json's document ({} when absent or empty); a clear error when it is not an object. */
+function parseMcpJson(
+  text: string | undefined,
+  path: string,
+  fix: string,
+): Record<string, unknown> {
+  if (text === undefined || text.trim() === '') return {};
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  if (!isRecord(parsed)) {
+    throw new CaoError(
+      'INVALID_INPUT',
+      `${path} is not a JSON object, so cao cannot add its MCP servers to it. ${fix}`,
+    );
+  }
+  return parsed;
 }
 
 /** Set per terminal from the agent's environment, never in a shared config file. */
@@ -535,23 +634,11 @@ function installFiles(ctx: InstallContext): LaunchFile[] {
   const servers = Object.entries(ctx.profile.mcpServers);
   if (servers.length === 0) return [];
   const path = join(ctx.home, '.kimi-code', 'mcp.json');
-  const existing = ctx.readFile(path);
-  let doc: Record<string, unknown> = {};
-  if (existing !== undefined && existing.trim() !== '') {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(existing);
-    } catch {
-      parsed = undefined;
-    }
-    if (!isRecord(parsed)) {
-      throw new CaoError(
-        'INVALID_INPUT',
-        `${path} is not a JSON object, so cao cannot add its MCP servers to it. Fix or move that file, then run cao install again.`,
-      );
-    }
-    doc = parsed;
-  }
+  const doc = parseMcpJson(
+    ctx.readFile(path),
+    path,
+    'Fix or move that file, then run cao install again.',
+  );
   const mcpServers: Record<string, unknown> = isRecord(doc['mcpServers'])
     ? { ...doc['mcpServers'] }
     : {};
@@ -576,7 +663,8 @@ export const kimiCli: Provider = {
   binary: 'kimi',
   installHint: 'npm install -g @moonshot-ai/kimi-code (needs Node >= 22.19)',
   versionArgs: ['--version'],
-  mcpTransport: 'stdio',
+  mcpTransport: 'http',
+  mcpHttpLocalOnly: true,
   mcpListsTools: 'start',
   launch,
   detect,

@@ -121,6 +121,30 @@ export interface LaunchSpec {
   unsetEnv?: string[];
   /** Files written before launch and removed when the terminal is deleted. */
   files?: LaunchFile[];
+  /** A stand-in for the CLI's own home folder, brought up to date before launch (local only). */
+  home?: HomeOverlay;
+}
+
+/**
+ * A folder that stands in for a CLI's home (its `KIMI_CODE_HOME`) so that one file in it can
+ * differ: every other entry is a symbolic link to the user's own home, so the CLI reads the
+ * user's login, config and trust and writes its sessions and logs there. Kept across terminals
+ * (the CLI records paths through it in the user's session index). Brought up to date before
+ * each launch: entries the CLI wrote in place of a link go back to the user's home when it has
+ * none of that name, and are dropped for the user's own when it has (the user's home wins).
+ */
+export interface HomeOverlay {
+  /** The user's home of the CLI. */
+  source: string;
+  /** The stand-in folder (private, 0700). */
+  dir: string;
+  /** Folders made in `source` first, so that the CLI's first writes land in the user's home. */
+  ensureDirs: string[];
+  /** Files made (empty) in `source` first, for the ones the CLI appends to (an index). */
+  ensureFiles: string[];
+  /** Entries written rather than linked (mode 0600): their content from the user's file of
+   *  that name (undefined when it has none). */
+  replace: Record<string, (existing: string | undefined) => string>;
 }
 
 /** Files a provider writes when a profile is installed (e.g. `~/.kiro/agents/{name}.json`). */
@@ -155,6 +179,9 @@ export interface Provider {
    * `/mcp`, also from remote hosts), otherwise through the stdio bridge `cao-mcp-server`.
    */
   readonly mcpTransport: 'http' | 'stdio';
+  /** With `http`: only on this machine (its launch needs a `home` overlay, made locally); on a
+   *  remote host the CLI gets no cao tools. */
+  readonly mcpHttpLocalOnly?: boolean;
   /**
    * When the CLI lists an MCP server's tools: `start` (while it starts, before its ready screen;
    * the launcher then waits for that `tools/list`), or `later` (only when the first turn needs

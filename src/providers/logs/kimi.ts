@@ -72,6 +72,9 @@ export function parseKimiLog(text: string): LogSummary {
   return { ...turnsOf(log), replies };
 }
 
+/** The folder under cao's tmp that stands in for Kimi's home (providers/kimi-cli.ts). */
+export const KIMI_OVERLAY_DIR = 'kimi-code-home';
+
 const home = (env: Readonly<Record<string, string | undefined>>, userHome: string): string =>
   env['KIMI_CODE_HOME'] || `${userHome}/.kimi-code`;
 
@@ -80,9 +83,13 @@ export const kimiLog: SessionLog = {
   index: (ctx) => `${home(ctx.env, ctx.home)}/session_index.jsonl`,
   fromIndex: (text, ctx) => {
     const root = `${home(ctx.env, ctx.home)}/sessions/`;
+    // a Kimi that cao started with its stand-in home records the session through that folder,
+    // whose `sessions` is a link to the user's: read it at the user's
+    const overlay = ctx.tmpDir ? `${ctx.tmpDir}/${KIMI_OVERLAY_DIR}/sessions/` : undefined;
     return jsonLines(text)
       .filter((e) => e['workDir'] === ctx.workingDirectory)
       .map((e) => str(e['sessionDir']) ?? '')
+      .map((dir) => (overlay && dir.startsWith(overlay) ? root + dir.slice(overlay.length) : dir))
       .filter((dir) => dir.startsWith(root) && !dir.includes('/../'))
       .map((dir) => `${dir}/agents/main/wire.jsonl`);
   },

@@ -57,6 +57,9 @@ export interface LogContext {
   home: string;
   /** Environment the agent was started with (CLAUDE_CONFIG_DIR, CODEX_HOME). */
   env: Readonly<Record<string, string | undefined>>;
+  /** cao's private folder where the agent runs (CAO_HOME/tmp there), for a CLI whose home
+   *  cao stands in for (Kimi Code's, see HomeOverlay). */
+  tmpDir?: string | undefined;
   workingDirectory: string;
   /** When cao created the terminal (ms since the epoch). */
   createdAtMs: number;

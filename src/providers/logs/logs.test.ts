@@ -280,6 +280,15 @@ describe('Kimi Code session log', () => {
     // a session folder outside Kimi's own is never read
     const odd = JSON.stringify({ sessionDir: '/etc/x', workDir: '/home/dev/proj' });
     expect(kimiLog.fromIndex?.(odd, ctx)).toEqual([]);
+    // a Kimi cao started with its stand-in home: read at the user's home, never elsewhere
+    const viaCao = JSON.stringify({
+      sessionDir: '/cao/tmp/kimi-code-home/sessions/wd_proj_1/session_a',
+      workDir: '/home/dev/proj',
+    });
+    expect(kimiLog.fromIndex?.(viaCao, { ...ctx, tmpDir: '/cao/tmp' })).toEqual([
+      '/home/dev/.kimi-code/sessions/wd_proj_1/session_a/agents/main/wire.jsonl',
+    ]);
+    expect(kimiLog.fromIndex?.(viaCao, ctx)).toEqual([]);
     const head = text.split('\n')[0] ?? '';
     expect(kimiLog.startedBy?.(head, at)).toBe(1796491839779);
     expect(kimiLog.startedBy?.(head, { ...at, createdAtMs: 1796491900000 })).toBeUndefined();

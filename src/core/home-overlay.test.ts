@@ -1,0 +1,101 @@
+import {
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HomeOverlay } from '../providers/provider.js';
+import { syncHomeOverlay } from './home-overlay.js';
+
+let root: string;
+let source: string;
+let dir: string;
+beforeEach(() => {
+  root = mkdtempSync(join(tmpdir(), 'cao-overlay-'));
+  source = join(root, 'user', '.kimi-code');
+  dir = join(root, 'cao', 'tmp', 'kimi-code-home');
+});
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const overlay = (): HomeOverlay => ({
+  source,
+  dir,
+  ensureDirs: ['sessions'],
+  ensureFiles: ['index.jsonl'],
+  replace: { 'mcp.json': (existing) => `${existing ?? 'none'}+cao` },
+});
+const isLinkTo = (path: string, target: string): boolean =>
+  lstatSync(path).isSymbolicLink() && readlinkSync(path) === target;
+
+describe('syncHomeOverlay', () => {
+  it("links every entry of the user's home and writes the replaced ones privately", () => {
+    mkdirSync(join(source, 'credentials'), { recursive: true });
+    writeFileSync(join(source, 'config.toml'), 'model = "k2"\n');
+    writeFileSync(join(source, 'mcp.json'), 'USER');
+    syncHomeOverlay(overlay());
+    expect(statSync(dir).mode & 0o777).toBe(0o700);
+    for (const name of ['credentials', 'config.toml', 'sessions'])
+      expect(isLinkTo(join(dir, name), join(source, name))).toBe(true);
+    expect(statSync(join(source, 'sessions')).isDirectory()).toBe(true);
+    expect(readFileSync(join(source, 'index.jsonl'), 'utf8')).toBe('');
+    expect(isLinkTo(join(dir, 'index.jsonl'), join(source, 'index.jsonl'))).toBe(true);
+    expect(lstatSync(join(dir, 'mcp.json')).isSymbolicLink()).toBe(false);
+    expect(readFileSync(join(dir, 'mcp.json'), 'utf8')).toBe('USER+cao');
+    expect(statSync(join(dir, 'mcp.json')).mode & 0o777).toBe(0o600);
+    // the user's own file is untouched
+    expect(readFileSync(join(source, 'mcp.json'), 'utf8')).toBe('USER');
+  });
+
+  it('makes a missing home and writes the replaced entry from nothing', () => {
+    syncHomeOverlay(overlay());
+    expect(readFileSync(join(dir, 'mcp.json'), 'utf8')).toBe('none+cao');
+  });
+
+  it("gives back to the user's home what the CLI wrote in place of a link", () => {
+    mkdirSync(source, { recursive: true });
+    writeFileSync(join(source, 'workspaces.json'), 'USER');
+    writeFileSync(join(source, 'index.jsonl'), 'L1\n');
+    syncHomeOverlay(overlay());
+    // the CLI's atomic write replaces the link with a file; a new entry lands in the stand-in
+    writeFileSync(join(dir, 'workspaces.json.new'), 'CLI');
+    renameSync(join(dir, 'workspaces.json.new'), join(dir, 'workspaces.json'));
+    writeFileSync(join(dir, 'device_id'), 'ID');
+    mkdirSync(join(dir, 'blobs'));
+    writeFileSync(join(dir, 'blobs', 'a'), 'A');
+    syncHomeOverlay(overlay());
+    // the user's home wins where it has the entry; what it lacks moves there
+    expect(isLinkTo(join(dir, 'workspaces.json'), join(source, 'workspaces.json'))).toBe(true);
+    expect(readFileSync(join(source, 'workspaces.json'), 'utf8')).toBe('USER');
+    expect(readFileSync(join(source, 'device_id'), 'utf8')).toBe('ID');
+    expect(isLinkTo(join(dir, 'device_id'), join(source, 'device_id'))).toBe(true);
+    expect(readFileSync(join(source, 'blobs', 'a'), 'utf8')).toBe('A');
+    // a file made only when missing is never emptied
+    expect(readFileSync(join(source, 'index.jsonl'), 'utf8')).toBe('L1\n');
+  });
+
+  it('never deletes a folder the CLI made, drops links to removed entries, skips writes in flight', () => {
+    mkdirSync(join(source, 'cache'), { recursive: true });
+    writeFileSync(join(source, 'old'), 'x');
+    syncHomeOverlay(overlay());
+    rmSync(join(dir, 'cache'));
+    mkdirSync(join(dir, 'cache'));
+    writeFileSync(join(dir, 'cache', 'kept'), 'K');
+    rmSync(join(source, 'old'));
+    writeFileSync(join(dir, 'config.toml.tmp.123.ab12cd34'), 'half');
+    writeFileSync(join(dir, 'rc.json.4567.tmp'), 'half');
+    syncHomeOverlay(overlay());
+    expect(readFileSync(join(dir, 'cache', 'kept'), 'utf8')).toBe('K');
+    expect(() => lstatSync(join(dir, 'old'))).toThrow();
+    expect(readFileSync(join(dir, 'config.toml.tmp.123.ab12cd34'), 'utf8')).toBe('half');
+    expect(readFileSync(join(dir, 'rc.json.4567.tmp'), 'utf8')).toBe('half');
+    expect(() => lstatSync(join(source, 'rc.json.4567.tmp'))).toThrow();
+  });
+});
