@@ -318,6 +318,7 @@ export class HostService {
       removeTerminalFiles: (id) => r.runtime.removeTerminalFiles(id),
       readFile: (path, maxBytes) => r.runtime.readFile(path, maxBytes),
       listDir: (path) => r.runtime.listDir(path),
+      queryDb: (path, sql, params) => r.queryDb(path, sql, params),
     };
   }
 

@@ -42,8 +42,8 @@ export interface Placement {
   /** The plain files of a folder there. */
   listDir(path: string): Promise<DirEntry[]>;
   /** A read-only query on a SQLite file there (OpenCode's sessions): its rows, undefined when
-   *  the file cannot be read. Absent where cao cannot open one (remote hosts, which would need
-   *  sqlite3 installed there): callers fall back to the screen. */
+   *  the file cannot be read (callers fall back to the screen). On another host it runs through
+   *  that host's own `sqlite3` (runtime/ssh/sqlite-cli.ts). */
   queryDb?(
     path: string,
     sql: string,

@@ -8,7 +8,8 @@
  * folder for the working directory or in its index of conversations), as the first
  * conversation started in the terminal's folder after the terminal was created that no other
  * terminal of this server has taken. OpenCode's are rows of its SQLite database, found the
- * same way and read with a read-only query where cao can open the file (this machine).
+ * same way and read with a read-only query (on this machine directly, on another host with
+ * that host's own `sqlite3`; the screen where neither works).
  */
 import { sessionLogOf } from '../providers/logs/index.js';
 import type { LogContext, LogSummary, SessionDatabase, SessionLog } from '../providers/logs/log.js';

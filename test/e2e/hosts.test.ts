@@ -4,8 +4,11 @@
  * runs there and reaches the fake model through a reverse forward. cao-server reaches them with
  * ssh (CAO_SSH_CONFIG, never ~/.ssh): hosts are added and checked, an unknown host key is
  * refused with advice, agents are launched and talked to there, a dropped link loses nothing,
- * and a restarted cao-server adopts the remote terminals again.
+ * a restarted cao-server adopts the remote terminals again, and each CLI's own session log is
+ * read on the host where it runs (Claude Code's file; OpenCode's database with the host's
+ * sqlite3).
  */
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   e2eSkipReason,
@@ -20,6 +23,19 @@ import { prepareRemoteHome, type RemoteHome } from './hosts/remote-home.js';
 import { hostsSkipReason, startTestHosts, type TestHosts } from './hosts/test-hosts.js';
 
 const skipReason = e2eSkipReason() || hostsSkipReason();
+
+/** The test hosts share this machine's programs: OpenCode's log there needs its sqlite3. */
+const noSqlite =
+  spawnSync('sqlite3', ['-version']).status === 0
+    ? ''
+    : ' (skipped: no sqlite3 for the test hosts; apt-get install sqlite3)';
+
+/** An answer whose Markdown only a session log keeps exactly. */
+const FENCED = ['Remote **log**:', '', '```sh', 'echo FENCED-REMOTE', '```', '', '- a', '- b'].join(
+  '\n',
+);
+/** What each reply of that turn reports (two replies: the tool call, then the answer). */
+const USAGE = { input: 210, output: 43, cacheRead: 65, cacheWrite: 9 };
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -53,11 +69,16 @@ describe.skipIf(skipReason !== '')(
 
     beforeAll(async () => {
       s = await startStack({
-        clis: ['claude'],
+        clis: ['claude', 'opencode'],
         env: { IS_SANDBOX: '1' },
         script: {
           turns: [
             { match: 'REMOTE-TASK', reply: 'Done on the other machine. REMOTE-REPLY' },
+            {
+              match: 'LOG-FENCE',
+              usage: USAGE,
+              steps: [{ tool: '@shell', command: 'echo ran > ran.txt' }, { text: FENCED }],
+            },
             { match: 'SLOW-REMOTE', delayMs: 3000, reply: 'Slow and steady. SLOW-REPLY' },
             { match: /QUEUED-(\d+)/, reply: 'Got queued $1.' },
             {
@@ -124,7 +145,10 @@ describe.skipIf(skipReason !== '')(
         extraHosts: [{ alias: 'stranger', kind: 'unknown-host-key', of: 0 }],
       });
       homes = th.hosts.map((h) =>
-        prepareRemoteHome(h, { clis: ['claude'], modelUrl: `http://127.0.0.1:${modelPort}` }),
+        prepareRemoteHome(h, {
+          clis: ['claude', 'opencode'],
+          modelUrl: `http://127.0.0.1:${modelPort}`,
+        }),
       );
       // cao-server reads the ssh configuration it is given, never the user's own
       s.env['CAO_SSH_CONFIG'] = th.configPath;
@@ -353,6 +377,60 @@ describe.skipIf(skipReason !== '')(
       const left = await th.ssh(th.hosts[1]!, ['tmux', 'list-sessions', '-F', '#{session_name}']);
       expect(left.stdout).not.toMatch(/^cao-my-task$/m);
     });
+
+    // issue 18: the log lives where the agent runs. Claude Code's JSONL file is read over ssh;
+    // OpenCode's SQLite database with the host's own sqlite3 (nothing of cao's installed there)
+    for (const [provider, host, cacheWrite] of [
+      ['claude_code', 0, USAGE.cacheWrite],
+      ['opencode_cli', 1, 0], // the OpenAI API OpenCode speaks has no cache writes
+    ] as const) {
+      const skip = provider === 'opencode_cli' ? noSqlite : '';
+      it.skipIf(skip !== '')(
+        `${provider}'s own session log on host b${host + 1}: the answer exact with its Markdown, and the fake model's usage${skip}`,
+        async () => {
+          const name = `log-${provider.split('_')[0]}`;
+          const r = await s.cao(
+            [
+              'launch',
+              '--agents',
+              'developer',
+              '--host',
+              `b${host + 1}`,
+              '--headless',
+              '--yolo',
+              '--provider',
+              provider,
+              '--session-name',
+              name,
+              '--working-directory',
+              homes[host]!.work,
+              'Please answer LOG-FENCE',
+            ],
+            { timeoutMs: 240_000 },
+          );
+          expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-3000)}`).toBe(0);
+          expect(r.stdout).toContain('```sh\necho FENCED-REMOTE\n```');
+          const t = await terminalOf(`cao-${name}`);
+          const last = await s.api<{ output: string; source: string }>(
+            'GET',
+            `/terminals/${t.id}/output?mode=last`,
+          );
+          expect(last.body).toMatchObject({ output: FENCED, source: 'transcript' });
+          const usage = await s.api('GET', `/terminals/${t.id}/usage`);
+          expect(usage.body).toMatchObject({
+            source: 'transcript',
+            input_tokens: 2 * USAGE.input,
+            output_tokens: 2 * USAGE.output,
+            cache_read_tokens: 2 * USAGE.cacheRead,
+            cache_write_tokens: 2 * cacheWrite,
+            replies: 2,
+          });
+          const down = await s.cao(['shutdown', '--session', `cao-${name}`], { timeoutMs: 60_000 });
+          expect(down.code, down.stderr).toBe(0);
+        },
+        300_000,
+      );
+    }
 
     it('cao host remove is refused while agents run there, and --force ends them', async () => {
       const refused = await s.cao(['host', 'remove', 'b1']);

@@ -11,8 +11,9 @@
  * Why the database and not `opencode export <id>` (JSON on stdout, also in this version): each
  * export starts OpenCode itself (2.5 to 4 s and about 2 CPU seconds each here, and it migrates
  * the database it opens), while cao reads a terminal's log at every turn end and usage request;
- * finding and reading a session with read-only queries takes about 2 ms. So cao reads the database where it can open it (this
- * machine, `Placement.queryDb`) and falls back to the screen on remote hosts.
+ * finding and reading a session with read-only queries takes about 2 ms. So cao reads the
+ * database read-only (`Placement.queryDb`: here directly, on another host with that host's
+ * `sqlite3` over ssh) and falls back to the screen where it cannot.
  *
  * OpenCode picks its own session id (`--session` only resumes an existing one: "Session not
  * found" otherwise), so a terminal's own session is the first top-level one started in its

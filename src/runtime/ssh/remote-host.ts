@@ -11,6 +11,8 @@ import type { HostLink } from '../hosts-runtime.js';
 import { TmuxRuntime } from '../tmux/tmux-runtime.js';
 import { SshHost } from './ssh-host.js';
 import { SshTmuxHost } from './ssh-tmux-host.js';
+import { bindSql, parseSqliteJson, QUERY_DB } from './sqlite-cli.js';
+import { absolutePath } from '../tmux/tmux-host.js';
 
 /** Prints the home, tmux's version and the free memory; then, for each binary named on stdin
  *  (one a line), its path and the first line of `--version` (all at once, at most 10 s).
@@ -75,6 +77,7 @@ export class RemoteHost implements HostLink {
   readonly ssh: SshHost;
   readonly runtime: TmuxRuntime;
   private homeDir: string;
+  private sqliteWarned = false;
 
   constructor(private readonly o: RemoteHostOptions) {
     this.ssh = new SshHost({
@@ -163,6 +166,37 @@ export class RemoteHost implements HostLink {
     if (r.status === 255) throw this.ssh.failure(r.stderr, r.status);
     const out = r.stdout.trim();
     return r.status === 0 && out ? out : undefined;
+  }
+
+  /**
+   * A read-only query on a SQLite file on the host, with the host's own `sqlite3` (see
+   * sqlite-cli.ts): its rows, or undefined when the file is not there or cannot be read that
+   * way. The first time the host has no usable `sqlite3`, the log says so and what to do.
+   */
+  async queryDb(
+    path: string,
+    sql: string,
+    params: readonly (string | number)[],
+  ): Promise<Record<string, unknown>[] | undefined> {
+    const r = await this.ssh.run(
+      ['sh', '-c', QUERY_DB, 'sh', absolutePath(path)],
+      bindSql(sql, params),
+    );
+    if (r.status === 255) throw this.ssh.failure(r.stderr, r.status);
+    if (r.status === 3) return undefined;
+    const rows = r.status === 0 ? parseSqliteJson(r.stdout) : undefined;
+    if (rows === undefined && !this.sqliteWarned) {
+      this.sqliteWarned = true;
+      const why =
+        r.status === 4
+          ? 'has no sqlite3 on its PATH'
+          : `could not read ${path} with sqlite3 (${r.stderr.trim().split('\n')[0] || `status ${r.status}`})`;
+      this.o.log.warn(
+        `host ${this.o.name} ${why}: OpenCode's answers and usage there are read from the screen. ` +
+          'Install sqlite3 3.33 or later on that host (e.g. apt-get install sqlite3).',
+      );
+    }
+    return rows;
   }
 
   async close(): Promise<void> {
