@@ -19,6 +19,7 @@ import {
   startStack,
   type Stack,
 } from './harness.js';
+import { CLI_SETUPS } from './cli-setups.js';
 import { prepareRemoteHome, type RemoteHome } from './hosts/remote-home.js';
 import { hostsSkipReason, startTestHosts, type TestHosts } from './hosts/test-hosts.js';
 
@@ -36,6 +37,10 @@ const FENCED = ['Remote **log**:', '', '```sh', 'echo FENCED-REMOTE', '```', '',
 );
 /** What each reply of that turn reports (two replies: the tool call, then the answer). */
 const USAGE = { input: 210, output: 43, cacheRead: 65, cacheWrite: 9 };
+/** The CLIs whose session logs cao reads, each on one of the two hosts in turn. */
+const LOG_CLIS = ['claude', 'codex', 'gemini', 'qwen', 'copilot', 'kimi', 'opencode'].map(
+  (cli, i) => ({ ...CLI_SETUPS.find((c) => c.cli === cli)!, host: i % 2 }),
+);
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -69,7 +74,7 @@ describe.skipIf(skipReason !== '')(
 
     beforeAll(async () => {
       s = await startStack({
-        clis: ['claude', 'opencode'],
+        clis: LOG_CLIS.map((c) => c.cli),
         env: { IS_SANDBOX: '1' },
         script: {
           turns: [
@@ -146,7 +151,7 @@ describe.skipIf(skipReason !== '')(
       });
       homes = th.hosts.map((h) =>
         prepareRemoteHome(h, {
-          clis: ['claude', 'opencode'],
+          clis: LOG_CLIS.map((c) => c.cli),
           modelUrl: `http://127.0.0.1:${modelPort}`,
         }),
       );
@@ -378,17 +383,17 @@ describe.skipIf(skipReason !== '')(
       expect(left.stdout).not.toMatch(/^cao-my-task$/m);
     });
 
-    // issue 18: the log lives where the agent runs. Claude Code's JSONL file is read over ssh;
-    // OpenCode's SQLite database with the host's own sqlite3 (nothing of cao's installed there)
-    for (const [provider, host, cacheWrite] of [
-      ['claude_code', 0, USAGE.cacheWrite],
-      ['opencode_cli', 1, 0], // the OpenAI API OpenCode speaks has no cache writes
-    ] as const) {
-      const skip = provider === 'opencode_cli' ? noSqlite : '';
+    // issue 18: the log lives where the agent runs. The files (Claude Code's JSONL, Codex's
+    // sessions, …) are read over ssh; OpenCode's SQLite database with the host's own sqlite3
+    // (nothing of cao's installed there)
+    for (const { cli, provider, host } of LOG_CLIS) {
+      // the OpenAI APIs the others speak have no cache writes
+      const cacheWrite = cli === 'claude' ? USAGE.cacheWrite : 0;
+      const skip = cli === 'opencode' ? noSqlite : '';
       it.skipIf(skip !== '')(
-        `${provider}'s own session log on host b${host + 1}: the answer exact with its Markdown, and the fake model's usage${skip}`,
+        `${cli} (${provider}): its own session log on host b${host + 1}, the answer exact with its Markdown, and the fake model's usage${skip}`,
         async () => {
-          const name = `log-${provider.split('_')[0]}`;
+          const name = `log-${cli}`;
           const r = await s.cao(
             [
               'launch',
