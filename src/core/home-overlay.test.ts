@@ -3,6 +3,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readFileSync,
+  readdirSync,
   readlinkSync,
   renameSync,
   rmSync,
@@ -11,8 +12,12 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { HomeOverlay } from '../providers/provider.js';
+import { syncOverlayOn, type ShellResult } from '../runtime/ssh/home-overlay-script.js';
+import { remoteCommand } from '../runtime/ssh/ssh-args.js';
+import { readLocalFile } from '../runtime/tmux/tmux-host.js';
 import { syncHomeOverlay } from './home-overlay.js';
 
 let root: string;
@@ -35,12 +40,34 @@ const overlay = (): HomeOverlay => ({
 const isLinkTo = (path: string, target: string): boolean =>
   lstatSync(path).isSymbolicLink() && readlinkSync(path) === target;
 
-describe('syncHomeOverlay', () => {
-  it("links every entry of the user's home and writes the replaced ones privately", () => {
+/** Command words run here as ssh runs them on a host: one quoted line for a shell there. */
+const runHere = (words: readonly string[], input?: string): Promise<ShellResult> =>
+  new Promise((resolve) => {
+    const child = spawn('sh', ['-c', remoteCommand(words)]);
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.on('close', (status) => resolve({ stdout, stderr, status: status ?? 1 }));
+    child.stdin.end(input ?? '');
+  });
+
+// the same behaviour on this machine (node:fs) and on a remote host (the constant shell scripts
+// that ssh runs there, run here with sh)
+const ways: [string, (o: HomeOverlay) => Promise<void>][] = [
+  ['on this machine', async (o) => syncHomeOverlay(o)],
+  [
+    "on a host, with the host's shell",
+    (o) => syncOverlayOn(runHere, async (path) => readLocalFile(path), o, 'test-host'),
+  ],
+];
+
+describe.each(ways)('syncHomeOverlay %s', (_, sync) => {
+  it("links every entry of the user's home and writes the replaced ones privately", async () => {
     mkdirSync(join(source, 'credentials'), { recursive: true });
     writeFileSync(join(source, 'config.toml'), 'model = "k2"\n');
     writeFileSync(join(source, 'mcp.json'), 'USER');
-    syncHomeOverlay(overlay());
+    await sync(overlay());
     expect(statSync(dir).mode & 0o777).toBe(0o700);
     for (const name of ['credentials', 'config.toml', 'sessions'])
       expect(isLinkTo(join(dir, name), join(source, name))).toBe(true);
@@ -54,23 +81,23 @@ describe('syncHomeOverlay', () => {
     expect(readFileSync(join(source, 'mcp.json'), 'utf8')).toBe('USER');
   });
 
-  it('makes a missing home and writes the replaced entry from nothing', () => {
-    syncHomeOverlay(overlay());
+  it('makes a missing home and writes the replaced entry from nothing', async () => {
+    await sync(overlay());
     expect(readFileSync(join(dir, 'mcp.json'), 'utf8')).toBe('none+cao');
   });
 
-  it("gives back to the user's home what the CLI wrote in place of a link", () => {
+  it("gives back to the user's home what the CLI wrote in place of a link", async () => {
     mkdirSync(source, { recursive: true });
     writeFileSync(join(source, 'workspaces.json'), 'USER');
     writeFileSync(join(source, 'index.jsonl'), 'L1\n');
-    syncHomeOverlay(overlay());
+    await sync(overlay());
     // the CLI's atomic write replaces the link with a file; a new entry lands in the stand-in
     writeFileSync(join(dir, 'workspaces.json.new'), 'CLI');
     renameSync(join(dir, 'workspaces.json.new'), join(dir, 'workspaces.json'));
     writeFileSync(join(dir, 'device_id'), 'ID');
     mkdirSync(join(dir, 'blobs'));
     writeFileSync(join(dir, 'blobs', 'a'), 'A');
-    syncHomeOverlay(overlay());
+    await sync(overlay());
     // the user's home wins where it has the entry; what it lacks moves there
     expect(isLinkTo(join(dir, 'workspaces.json'), join(source, 'workspaces.json'))).toBe(true);
     expect(readFileSync(join(source, 'workspaces.json'), 'utf8')).toBe('USER');
@@ -81,21 +108,30 @@ describe('syncHomeOverlay', () => {
     expect(readFileSync(join(source, 'index.jsonl'), 'utf8')).toBe('L1\n');
   });
 
-  it('never deletes a folder the CLI made, drops links to removed entries, skips writes in flight', () => {
+  it('never deletes a folder the CLI made, drops links to removed entries, skips writes in flight', async () => {
     mkdirSync(join(source, 'cache'), { recursive: true });
     writeFileSync(join(source, 'old'), 'x');
-    syncHomeOverlay(overlay());
+    await sync(overlay());
     rmSync(join(dir, 'cache'));
     mkdirSync(join(dir, 'cache'));
     writeFileSync(join(dir, 'cache', 'kept'), 'K');
     rmSync(join(source, 'old'));
     writeFileSync(join(dir, 'config.toml.tmp.123.ab12cd34'), 'half');
     writeFileSync(join(dir, 'rc.json.4567.tmp'), 'half');
-    syncHomeOverlay(overlay());
+    await sync(overlay());
     expect(readFileSync(join(dir, 'cache', 'kept'), 'utf8')).toBe('K');
     expect(() => lstatSync(join(dir, 'old'))).toThrow();
     expect(readFileSync(join(dir, 'config.toml.tmp.123.ab12cd34'), 'utf8')).toBe('half');
     expect(readFileSync(join(dir, 'rc.json.4567.tmp'), 'utf8')).toBe('half');
     expect(() => lstatSync(join(source, 'rc.json.4567.tmp'))).toThrow();
+  });
+
+  it('links names with spaces, dashes, quotes and dots, and leaves nothing else behind', async () => {
+    mkdirSync(source, { recursive: true });
+    const odd = ['a b', '-n', "it's", '.hidden', '..dots', 'x$(id)'];
+    for (const n of odd) writeFileSync(join(source, n), n);
+    await sync(overlay());
+    for (const n of odd) expect(isLinkTo(join(dir, n), join(source, n))).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual([...odd, 'index.jsonl', 'mcp.json', 'sessions'].sort());
   });
 });

@@ -1,7 +1,9 @@
 /**
  * Brings a CLI's stand-in home folder (providers/provider.ts, HomeOverlay) up to date on this
  * machine before a launch: every entry of the user's home linked, the replaced ones written.
- * Synchronous on purpose: one launch's update never interleaves with another's.
+ * Synchronous on purpose: one launch's update never interleaves with another's. On a remote
+ * host the same is done by runtime/ssh/home-overlay-script.ts (one update at a time per host);
+ * home-overlay.test.ts holds both to the same behaviour.
  */
 import {
   chmodSync,

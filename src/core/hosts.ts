@@ -316,6 +316,7 @@ export class HostService {
         await r.runtime.writeFile(f);
       },
       removeTerminalFiles: (id) => r.runtime.removeTerminalFiles(id),
+      syncHome: (o) => r.syncHomeOverlay(o),
       readFile: (path, maxBytes) => r.runtime.readFile(path, maxBytes),
       listDir: (path) => r.runtime.listDir(path),
       queryDb: (path, sql, params) => r.queryDb(path, sql, params),

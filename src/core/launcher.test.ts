@@ -202,15 +202,26 @@ describe('prepareTerminal', () => {
     await nothingExists(st);
   });
 
-  it('gives Kimi no stand-in home on a remote host (made on this machine only): no cao tools', async () => {
+  it("gives Kimi on a remote host a stand-in home there: that user's Kimi home, cao's tools over its forward", async () => {
     const st = await stack();
     const local = await st.deps.placement(undefined);
-    const deps = { ...st.deps, placement: async () => ({ ...local, host: 'box' }) };
+    const far = {
+      ...local,
+      host: 'box',
+      home: '/home/far',
+      tmpDir: '/home/far/.cao/tmp',
+      apiUrl: 'http://127.0.0.1:40123',
+    };
+    const deps = { ...st.deps, placement: async () => far };
     const p = await prepareTerminal(deps, request(st, { provider: 'kimi_cli' }));
-    expect(p.home).toBeUndefined();
-    expect(p.record.mcpExpected).toBe(false);
-    expect(p.spec.env['KIMI_CODE_HOME']).toBeUndefined();
-    expect(p.spec.env['CAO_TERMINAL_TOKEN']).toBeUndefined();
+    expect(p.record.mcpExpected).toBe(true);
+    expect(p.home?.source).toBe('/home/far/.kimi-code');
+    expect(p.home?.dir).toBe('/home/far/.cao/tmp/kimi-code-home');
+    expect(p.spec.env['KIMI_CODE_HOME']).toBe('/home/far/.cao/tmp/kimi-code-home');
+    const mcp = JSON.parse(p.home?.replace['mcp.json']?.(undefined) ?? '{}') as unknown;
+    expect(mcp).toMatchObject({
+      mcpServers: { 'cao-mcp-server': { url: 'http://127.0.0.1:40123/mcp' } },
+    });
     await nothingExists(st);
   });
 

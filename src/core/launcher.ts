@@ -32,7 +32,6 @@ import { sessionLogOf } from '../providers/logs/index.js';
 import { assertLimits, type BudgetLimits } from './budgets.js';
 import type { CoreDeps } from './deps.js';
 import { agentEnvironment } from './environment.js';
-import { syncHomeOverlay } from './home-overlay.js';
 import { resolveDirectoryOn, type Placement } from './placement.js';
 import { terminalLabels } from './terminal-labels.js';
 import {
@@ -192,17 +191,13 @@ export async function prepareTerminal(
     allowedTools,
     model: o.model,
     workingDirectory: cwd,
+    home: place.home,
     tmpDir: place.tmpDir,
     mcpServers: servers,
     env,
     isRoot: place.isRoot,
     rootOnlyDir: place.rootOnlyDir,
   });
-  if (spec.home && place.host !== 'local')
-    throw new CaoError(
-      'INTERNAL',
-      `${provider.label} asked for a home overlay on host ${place.host}`,
-    );
   // the CLI's own conversation: named by cao when the CLI takes an id, continued on resume
   let argv = spec.argv;
   let conversationId: string | null = null;
@@ -280,9 +275,7 @@ function mcpServers(
   const servers: Record<string, McpServerSpec> = {};
   let cao = false;
   const remote = place.host !== 'local';
-  const http =
-    provider.mcpTransport === 'http' &&
-    (remote ? provider.mcpHttpLocalOnly !== true : deps.mcpTransport === 'http');
+  const http = provider.mcpTransport === 'http' && (remote || deps.mcpTransport === 'http');
   for (const [name, s] of Object.entries(profile.mcpServers ?? {})) {
     if (!s.command) {
       deps.log.warn('skipping MCP server without a command (url servers are not supported yet)', {
@@ -303,9 +296,7 @@ function mcpServers(
     }
     if (isCao && remote) {
       deps.log.warn(
-        provider.mcpTransport === 'http'
-          ? `${provider.label} reaches cao's MCP endpoint only on this machine and cao's stdio bridge cannot run on a remote host; this agent gets no cao tools`
-          : `${provider.label} takes only stdio MCP servers and cao's stdio bridge cannot run on a remote host; this agent gets no cao tools`,
+        `${provider.label} takes only stdio MCP servers and cao's stdio bridge cannot run on a remote host; this agent gets no cao tools`,
         { host: place.host, terminalId: terminal.id },
       );
       continue;
@@ -356,7 +347,7 @@ export async function startTerminal(
     : undefined;
   try {
     for (const f of p.files) await p.place.writeFile(f);
-    if (p.home) syncHomeOverlay(p.home);
+    if (p.home) await p.place.syncHome(p.home);
     ref = o.newSession
       ? await deps.runtime.createSession(p.spec)
       : await deps.runtime.createWindow(p.spec);

@@ -9,10 +9,11 @@ import { realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute } from 'node:path';
 import { CaoError } from '../lib/errors.js';
 import { expandHome } from '../lib/paths.js';
-import type { LaunchFile } from '../providers/provider.js';
+import type { HomeOverlay, LaunchFile } from '../providers/provider.js';
 import { listLocalDir, readLocalFile, type DirEntry } from '../runtime/tmux/tmux-host.js';
 import { queryReadOnly } from '../store/sqlite-open.js';
 import type { CoreDeps } from './deps.js';
+import { syncHomeOverlay } from './home-overlay.js';
 import { removeTerminalFiles } from './terminal-files.js';
 import { BLOCKED_DIRECTORIES } from './workdir.js';
 
@@ -37,6 +38,8 @@ export interface Placement {
   writeFile(file: LaunchFile): Promise<void>;
   /** Removes a terminal's files there (`{id}.*`). */
   removeTerminalFiles(terminalId: string): Promise<void>;
+  /** Brings a CLI's stand-in home folder up to date there, before a launch. */
+  syncHome(o: HomeOverlay): Promise<void>;
   /** Reads a file an agent wrote there (a session log); undefined when there is none. */
   readFile(path: string, maxBytes?: number): Promise<string | undefined>;
   /** The plain files of a folder there. */
@@ -74,6 +77,7 @@ export function localPlacement(deps: CoreDeps): Placement {
     removeTerminalFiles: async (id) => {
       removeTerminalFiles(deps, (t) => t === id);
     },
+    syncHome: async (o) => syncHomeOverlay(o),
     readFile: async (path, maxBytes) => readLocalFile(path, maxBytes),
     listDir: async (path) => listLocalDir(path),
     queryDb: async (path, sql, params) => queryReadOnly(path, sql, params),

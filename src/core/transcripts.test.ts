@@ -33,6 +33,7 @@ function hostWith(files: Record<string, string>): { place: Placement; reads: str
     realDirectory: notHere,
     writeFile: notHere,
     removeTerminalFiles: notHere,
+    syncHome: notHere,
     readFile: async (path, maxBytes) => {
       reads.push(path);
       const text = files[path];

@@ -261,8 +261,8 @@ const CAO_HTTP: McpHttpServer = {
   headers: {},
   bearer: { token: 'cao_t_secret', env: 'CAO_TERMINAL_TOKEN' },
 };
-const httpCtx = (env: Record<string, string> = { HOME: '/home/u' }): LaunchContext =>
-  ctx({ mcpServers: { 'cao-mcp-server': CAO_HTTP }, env });
+const httpCtx = (env: Record<string, string> = {}, home = '/home/u'): LaunchContext =>
+  ctx({ mcpServers: { 'cao-mcp-server': CAO_HTTP }, env, home });
 
 describe('kimi_cli launch over HTTP (a stand-in Kimi home)', () => {
   it('points Kimi at a private stand-in home and gives the token only in its environment', () => {
@@ -278,6 +278,16 @@ describe('kimi_cli launch over HTTP (a stand-in Kimi home)', () => {
     expect(spec.home?.ensureDirs).toContain('sessions');
     expect(spec.home?.ensureFiles).toEqual(['session_index.jsonl']);
     expect(Object.keys(spec.home?.replace ?? {})).toEqual(['mcp.json']);
+  });
+
+  it("on another host: the stand-in in cao's folder there, linking that user's Kimi home", () => {
+    const spec = kimiCli.launch({
+      ...httpCtx({}, '/home/far'),
+      tmpDir: '/home/far/.cao/tmp',
+    });
+    expect(spec.home?.source).toBe('/home/far/.kimi-code');
+    expect(spec.home?.dir).toBe('/home/far/.cao/tmp/kimi-code-home');
+    expect(spec.env?.['KIMI_CODE_HOME']).toBe('/home/far/.cao/tmp/kimi-code-home');
   });
 
   it("links the user's own KIMI_CODE_HOME when cao-server has one", () => {
@@ -338,7 +348,7 @@ describe('kimi_cli launch over HTTP (a stand-in Kimi home)', () => {
   });
 
   it('refuses clearly when neither KIMI_CODE_HOME nor HOME is known', () => {
-    expect(() => kimiCli.launch(httpCtx({}))).toThrow(/CAO_MCP_TRANSPORT=stdio/);
+    expect(() => kimiCli.launch(httpCtx({}, ''))).toThrow(/CAO_MCP_TRANSPORT=stdio/);
   });
 });
 

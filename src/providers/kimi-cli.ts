@@ -34,7 +34,9 @@
  *   rewrites some top-level files by rename (`workspaces.json` at every start), which replaces
  *   the link: before each launch such a file goes back to the user's home when it has none,
  *   else the user's wins. Checked against real Kimi 2.1.0: `kimi -r` from the user's own home
- *   resumes a session cao's Kimi started. Local only: on a remote host Kimi gets no cao tools.
+ *   resumes a session cao's Kimi started. On a remote host the stand-in is made there, in cao's
+ *   folder under that user's home, by constant shell scripts over ssh
+ *   (runtime/ssh/home-overlay-script.ts), linking that user's `~/.kimi-code`.
  * - CAO_MCP_TRANSPORT=stdio keeps the bridge: `installFiles` adds the profile's servers to
  *   `~/.kimi-code/mcp.json` at `cao install` time, without `CAO_TERMINAL_ID`: Kimi passes its
  *   whole environment to stdio MCP servers (the config's `env` is merged on top), and cao puts
@@ -540,7 +542,7 @@ function launch(ctx: LaunchContext): LaunchSpec {
     isHttpMcp(e[1]),
   );
   if (http.length === 0) return { argv, env, files };
-  const source = kimiHome(ctx.env);
+  const source = kimiHome(ctx.env, ctx.home);
   const dir = join(ctx.tmpDir, KIMI_OVERLAY_DIR);
   for (const [, s] of http) if (s.bearer) env[s.bearer.env] = s.bearer.token;
   env['KIMI_CODE_HOME'] = dir;
@@ -555,11 +557,12 @@ function launch(ctx: LaunchContext): LaunchSpec {
   return { argv, env, files, home };
 }
 
-/** The user's Kimi home as Kimi itself finds it (`$KIMI_CODE_HOME`, else `~/.kimi-code`). */
-function kimiHome(env: Readonly<Record<string, string>>): string {
+/** The user's Kimi home as Kimi itself finds it (`$KIMI_CODE_HOME`, else `~/.kimi-code`), on
+ *  the host where it runs (`userHome`: that user's home). */
+function kimiHome(env: Readonly<Record<string, string>>, userHome: string): string {
   const own = env['KIMI_CODE_HOME']?.trim();
   if (own) return own;
-  const home = env['HOME']?.trim();
+  const home = userHome.trim() || env['HOME']?.trim();
   if (!home) {
     throw new CaoError(
       'INVALID_INPUT',
@@ -664,7 +667,6 @@ export const kimiCli: Provider = {
   installHint: 'npm install -g @moonshot-ai/kimi-code (needs Node >= 22.19)',
   versionArgs: ['--version'],
   mcpTransport: 'http',
-  mcpHttpLocalOnly: true,
   mcpListsTools: 'start',
   launch,
   detect,

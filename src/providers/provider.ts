@@ -91,6 +91,8 @@ export interface LaunchContext {
   allowedTools: string[] | null;
   model?: string;
   workingDirectory: string;
+  /** The user's home where the agent runs (this machine's, or the remote host user's). */
+  home: string;
   /** Private directory for per-terminal files (prompt, MCP config), mode 0700. */
   tmpDir: string;
   /** MCP servers to register: stdio ones with `CAO_TERMINAL_ID` already in their env, and
@@ -121,7 +123,8 @@ export interface LaunchSpec {
   unsetEnv?: string[];
   /** Files written before launch and removed when the terminal is deleted. */
   files?: LaunchFile[];
-  /** A stand-in for the CLI's own home folder, brought up to date before launch (local only). */
+  /** A stand-in for the CLI's own home folder, brought up to date before launch, where the
+   *  agent runs. */
   home?: HomeOverlay;
 }
 
@@ -179,9 +182,6 @@ export interface Provider {
    * `/mcp`, also from remote hosts), otherwise through the stdio bridge `cao-mcp-server`.
    */
   readonly mcpTransport: 'http' | 'stdio';
-  /** With `http`: only on this machine (its launch needs a `home` overlay, made locally); on a
-   *  remote host the CLI gets no cao tools. */
-  readonly mcpHttpLocalOnly?: boolean;
   /**
    * When the CLI lists an MCP server's tools: `start` (while it starts, before its ready screen;
    * the launcher then waits for that `tools/list`), or `later` (only when the first turn needs

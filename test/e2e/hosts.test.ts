@@ -79,6 +79,16 @@ describe.skipIf(skipReason !== '')(
         script: {
           turns: [
             { match: 'REMOTE-TASK', reply: 'Done on the other machine. REMOTE-REPLY' },
+            // Kimi Code on a host calls cao's send_message through its stand-in home there
+            {
+              match: /KIMI-TOOLS ([a-f0-9]{8})/,
+              steps: [
+                { tool: 'send_message', input: { receiver_id: '$1', message: 'FROM-FAR-KIMI' } },
+                { text: 'KIMI-SENT' },
+              ],
+            },
+            { match: 'FROM-FAR-KIMI', reply: 'GOT-FAR-KIMI' },
+            { match: 'INBOX-OPEN', reply: 'INBOX-READY' },
             {
               match: 'LOG-FENCE',
               usage: USAGE,
@@ -436,6 +446,84 @@ describe.skipIf(skipReason !== '')(
         300_000,
       );
     }
+
+    it("Kimi Code on a host gets cao's tools through a stand-in home made there, and its message arrives from its own id", async () => {
+      const inbox = await s.cao(
+        [
+          'launch',
+          '--agents',
+          'developer',
+          '--headless',
+          '--yolo',
+          '--provider',
+          'claude_code',
+          '--session-name',
+          'inbox',
+          '--working-directory',
+          s.work,
+          'INBOX-OPEN',
+        ],
+        { timeoutMs: 240_000 },
+      );
+      expect(inbox.code, `${inbox.stdout}\n${inbox.stderr}`).toBe(0);
+      const receiver = await terminalOf('cao-inbox');
+      const r = await s.cao(
+        [
+          'launch',
+          '--agents',
+          'developer',
+          '--host',
+          'b2',
+          '--headless',
+          '--yolo',
+          '--provider',
+          'kimi_cli',
+          '--session-name',
+          'far-kimi',
+          '--working-directory',
+          homes[1]!.work,
+          `KIMI-TOOLS ${receiver.id}`,
+        ],
+        { timeoutMs: 240_000 },
+      );
+      expect(r.code, `${r.stdout}\n${r.stderr}\n${s.serverLog().slice(-3000)}`).toBe(0);
+      expect(r.stdout).toContain('KIMI-SENT');
+      const kimi = await terminalOf('cao-far-kimi');
+      const got = await s.api<{ sender_id: string; message: string; state: string }[]>(
+        'GET',
+        `/terminals/${receiver.id}/inbox/messages`,
+      );
+      expect(got.body).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ sender_id: kimi.id, message: 'FROM-FAR-KIMI' }),
+        ]),
+      );
+      await until(
+        async () => {
+          const last = await s.api<{ output: string }>(
+            'GET',
+            `/terminals/${receiver.id}/output?mode=last`,
+          );
+          return last.body.output.includes('GOT-FAR-KIMI') ? true : undefined;
+        },
+        120_000,
+        "the receiver's answer to Kimi's message",
+      );
+      // the stand-in is in cao's folder on b2: links to that user's Kimi home, and an mcp.json
+      // only its owner can read, naming the variable that holds the token (never the token)
+      const far = th.hosts[1]!;
+      const standIn = `${far.home}/.cao/tmp/kimi-code-home`;
+      const link = await th.ssh(far, ['readlink', `${standIn}/sessions`]);
+      expect(link.stdout.trim()).toBe(`${far.home}/.kimi-code/sessions`);
+      const mode = await th.ssh(far, ['stat', '-c', '%a', standIn, `${standIn}/mcp.json`]);
+      expect(mode.stdout.split('\n').filter(Boolean)).toEqual(['700', '600']);
+      const mcp = await th.ssh(far, ['cat', `${standIn}/mcp.json`]);
+      expect(mcp.stdout).toContain('"bearerTokenEnvVar": "CAO_TERMINAL_TOKEN"');
+      for (const session of ['cao-far-kimi', 'cao-inbox']) {
+        const down = await s.cao(['shutdown', '--session', session], { timeoutMs: 60_000 });
+        expect(down.code, down.stderr).toBe(0);
+      }
+    }, 300_000);
 
     it('cao host remove is refused while agents run there, and --force ends them', async () => {
       const refused = await s.cao(['host', 'remove', 'b1']);

@@ -117,6 +117,7 @@ describe.skipIf(!hasTmux)(
         allowedTools: ['fs_read'],
         model: 'sonnet',
         workingDirectory: dir,
+        home: dir,
         tmpDir: dir,
         mcpServers: { 'cao-mcp-server': { command: 'cao-mcp-server', args: [], env: {} } },
         env: {},

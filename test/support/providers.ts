@@ -15,6 +15,7 @@ export const launchContext = (over: Partial<LaunchContext> = {}): LaunchContext 
   yolo: false,
   allowedTools: null,
   workingDirectory: '/work',
+  home: '/home/u',
   tmpDir: '/cao/tmp',
   mcpServers: {},
   env: {},

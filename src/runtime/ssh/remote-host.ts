@@ -12,6 +12,7 @@ import { TmuxRuntime } from '../tmux/tmux-runtime.js';
 import { SshHost } from './ssh-host.js';
 import { SshTmuxHost } from './ssh-tmux-host.js';
 import { bindSql, parseSqliteJson, QUERY_DB } from './sqlite-cli.js';
+import { syncOverlayOn, type OverlaySpec } from './home-overlay-script.js';
 import { absolutePath } from '../tmux/tmux-host.js';
 
 /** Prints the home, tmux's version and the free memory; then, for each binary named on stdin
@@ -78,6 +79,8 @@ export class RemoteHost implements HostLink {
   readonly runtime: TmuxRuntime;
   private homeDir: string;
   private sqliteWarned = false;
+  /** One stand-in home update at a time on this host (two launches never interleave). */
+  private overlays: Promise<void> = Promise.resolve();
 
   constructor(private readonly o: RemoteHostOptions) {
     this.ssh = new SshHost({
@@ -197,6 +200,20 @@ export class RemoteHost implements HostLink {
       );
     }
     return rows;
+  }
+
+  /** Brings a CLI's stand-in home folder up to date on the host (home-overlay-script.ts). */
+  syncHomeOverlay(o: OverlaySpec): Promise<void> {
+    const run = async (words: readonly string[], input?: string) => {
+      const r = await this.ssh.run(words, input);
+      if (r.status === 255) throw this.ssh.failure(r.stderr, r.status);
+      return r;
+    };
+    const next = this.overlays.then(() =>
+      syncOverlayOn(run, (path) => this.runtime.readFile(path), o, this.o.name),
+    );
+    this.overlays = next.catch(() => {});
+    return next;
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bindSql, parseSqliteJson, QUERY_DB } from './sqlite-cli.js';
+import { remoteCommand } from './ssh-args.js';
 
 describe('bindSql', () => {
   it('writes numbers as themselves and text as hex cast to text, on one line', () => {
@@ -36,7 +37,7 @@ describe('parseSqliteJson', () => {
 
 const hasSqlite = spawnSync('sqlite3', ['-version']).status === 0;
 
-// the script cao runs on a host over ssh, run here with this machine's sqlite3 on a real file
+// the script cao runs on a host over ssh (the same quoted line), run here with this machine's sqlite3 on a real file
 describe.skipIf(!hasSqlite)(
   `QUERY_DB with the sqlite3 shell${hasSqlite ? '' : ' (skipped: no sqlite3 on PATH; apt-get install sqlite3)'}`,
   () => {
@@ -63,7 +64,7 @@ describe.skipIf(!hasSqlite)(
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
     const query = (path: string, sql: string, params: (string | number)[]) =>
-      spawnSync('sh', ['-c', QUERY_DB, 'sh', path], {
+      spawnSync('sh', ['-c', remoteCommand(['sh', '-c', QUERY_DB, 'sh', path])], {
         input: bindSql(sql, params),
         encoding: 'utf8',
       });
