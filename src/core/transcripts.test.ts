@@ -90,6 +90,33 @@ describe('TranscriptService on a host', () => {
     expect(reads).toContain('/home/dev/.kimi-code/session_index.jsonl');
     // a second Kimi terminal in the same folder: the only conversation there is taken
     expect(await s.read(terminal({ id: 'ef56ab78' }))).toBeUndefined();
+    // Kimi picked the id: cao records it as the terminal's conversation
+    expect(recorded['ab12cd34']).toBe(/\/(session_[^/]+)$/.exec(dir)![1]);
+  });
+
+  it("records the id Codex picked, and after a restart finds a terminal's own log by it", async () => {
+    const one = fixture('codex', 'fence-after-tool.jsonl');
+    const firstId = '01a2452b-3111-7720-8755-83220259d6f8';
+    const secondId = '01a2452b-9999-7720-8755-83220259d6f8';
+    // a second conversation in the same folder, started a second later
+    const two = one
+      .replaceAll(firstId, secondId)
+      .replace('"timestamp":"2026-12-05T07:46:28.334Z"', '"timestamp":"2026-12-05T07:46:29.334Z"');
+    const day = '/home/dev/.codex/sessions/2026/12/05';
+    const { place } = hostWith({
+      [`${day}/rollout-2026-12-05T07-46-28-${firstId}.jsonl`]: one,
+      [`${day}/rollout-2026-12-05T07-46-29-${secondId}.jsonl`]: two,
+    });
+    const codex = (over: Partial<TerminalRecord>) =>
+      terminal({ provider: 'codex', createdAt: '2026-12-05T07:46:27.000Z', ...over });
+    const first = await service(place).read(codex({ id: 'aaaa1111' }));
+    expect(first?.path).toContain(firstId);
+    expect(recorded['aaaa1111']).toBe(firstId);
+    // a restarted server knows nothing of what was taken: the recorded id decides
+    const again = service(place);
+    const second = await again.read(codex({ id: 'bbbb2222', conversationId: secondId }));
+    expect(second?.path).toContain(secondId);
+    expect(recorded['bbbb2222']).toBeUndefined();
   });
 
   it('finds a Copilot log by the session id cao gave the CLI, none without one', async () => {

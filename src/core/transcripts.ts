@@ -49,6 +49,14 @@ export class TranscriptService {
       this.found.delete(t.id);
       return undefined;
     }
+    if (!this.found.has(t.id)) {
+      // a CLI that picked its own id: the terminal's conversation from now on (a resume
+      // continues it by id, and a restarted server finds the same log by it)
+      const id = log.idOf?.(path);
+      if (id !== undefined && id !== t.conversationId) {
+        await this.deps.store.updateTerminal(t.id, { conversationId: id });
+      }
+    }
     this.found.set(t.id, path);
     return { ...log.parse(text), path };
   }
@@ -122,6 +130,12 @@ export class TranscriptService {
         if (f.name.endsWith('.jsonl') && f.mtimeMs >= ctx.createdAtMs - 60_000)
           paths.push(`${dir}/${f.name}`);
       }
+    }
+    // the conversation recorded for the terminal (found before a restart, or resumed) is its own
+    const recorded = t.conversationId;
+    if (recorded && log.idOf) {
+      const own = paths.find((p) => log.idOf!(p) === recorded);
+      if (own !== undefined) return own;
     }
     const candidates: { path: string; at: number }[] = [];
     for (const path of paths) {

@@ -89,5 +89,10 @@ export const codexLog: SessionLog = {
       return undefined;
     return at;
   },
+  // `rollout-<time>-<uuid>.jsonl`: the uuid is the session id `codex resume <id>` takes
+  idOf: (path) =>
+    /\/rollout-[^/]*-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(
+      path,
+    )?.[1],
   parse: parseCodexLog,
 };

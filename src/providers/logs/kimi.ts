@@ -99,5 +99,7 @@ export const kimiLog: SessionLog = {
     const at = num(first['created_at']);
     return at > 0 && at >= ctx.createdAtMs - CLOCK_SLACK_MS ? at : undefined;
   },
+  // `<sessions>/<folder>/session_<uuid>/agents/main/wire.jsonl`: Kimi's session id
+  idOf: (path) => /\/(session_[\w-]+)\/agents\/main\/wire\.jsonl$/.exec(path)?.[1],
   parse: parseKimiLog,
 };

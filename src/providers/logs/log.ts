@@ -82,6 +82,9 @@ export interface SessionLog {
   /** Otherwise: from a candidate file's first bytes, whether it is a conversation started in
    *  this terminal's folder at or after its creation; the start time (ms) when it is. */
   startedBy?(head: string, ctx: LogContext): number | undefined;
+  /** For a CLI that picks its own conversation id: that id, read from a log's path (what a
+   *  resume continues, and what finds the log again after a restart). Pure. */
+  idOf?(path: string): string | undefined;
   /** Reads the whole log. */
   parse(text: string): LogSummary;
   /** Instead of files: a CLI that keeps its conversations in a SQLite database (OpenCode). */
