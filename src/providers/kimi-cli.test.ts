@@ -569,3 +569,21 @@ describe('kimi_cli AskUserQuestion widget (real captures, 220x50 and 100x40)', (
     expect(kimiCli.answerKeys?.(quoted, 'red')).toBeUndefined();
   });
 });
+
+describe('kimi_cli resume', () => {
+  const argv = ['kimi', '--auto', '--agent-file', '/cao/tmp/ab.kimi-agent.md', '--model', 'k2'];
+  it('continues the session cao recorded, without the agent file Kimi refuses with it', () => {
+    expect(kimiCli.resumeArgs?.(argv, 'session_e1e5ae48-558b-4e46-8d0b-0fb76bc47c08')).toEqual([
+      'kimi',
+      '--auto',
+      '--model',
+      'k2',
+      '--session',
+      'session_e1e5ae48-558b-4e46-8d0b-0fb76bc47c08',
+    ]);
+  });
+
+  it("continues the folder's latest when cao recorded none", () => {
+    expect(kimiCli.resumeArgs?.(['kimi', '--agent', 'x'], null)).toEqual(['kimi', '--continue']);
+  });
+});

@@ -657,6 +657,20 @@ function installFiles(ctx: InstallContext): LaunchFile[] {
   return [{ path, content: `${JSON.stringify({ ...doc, mcpServers }, null, 2)}\n` }];
 }
 
+/**
+ * `--session ID` (the `session_…` id cao took from Kimi's session index, logs/kimi.ts), else
+ * `--continue` (the folder's latest). Kimi refuses `--agent`/`--agent-file` with either: the
+ * session keeps the agent it was started with.
+ */
+function resumeArgs(argv: readonly string[], id: string | null): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--agent-file' || argv[i] === '--agent') i++;
+    else out.push(argv[i]!);
+  }
+  return [...out, ...(id ? ['--session', id] : ['--continue'])];
+}
+
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
@@ -677,4 +691,5 @@ export const kimiCli: Provider = {
   answerKeys,
   installFiles,
   exit: { text: '/exit' },
+  resumeArgs,
 };

@@ -2,7 +2,7 @@
  * Resuming a session on real Claude Code and real Codex (from the npm registry) and the
  * project's fake model: a fact told in the first turn is in the conversation the model gets
  * after the session was shut down and resumed (Claude Code continues its own transcript,
- * `--resume ID`; Codex the session cao found in its log, `codex resume ID`).
+ * `--resume ID`; Codex and Kimi Code the session cao found in their logs).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,91 +71,98 @@ describe.skipIf(skipReason !== '')(e2eTitle('resume on real Claude Code', skipRe
   });
 });
 
-// Codex picks its own session id: cao takes it from the terminal's session log, so two Codex
-// workers in one folder each continue their own conversation (`codex resume ID`), where
-// `codex resume --last` would have given both the latest
-const codex = CLI_SETUPS.find((c) => c.cli === 'codex')!;
-describe.skipIf(skipReason !== '')(
-  e2eTitle('resume on real Codex: two workers in one folder', skipReason),
-  () => {
-    let s: Stack;
+// Codex and Kimi Code pick their own session ids: cao takes the id from the terminal's session
+// log, so two workers in one folder each continue their own conversation (`codex resume ID`,
+// `kimi --session ID`), where the folder's latest (`--last`, `--continue`) would have given
+// both the same one
+const PICK_OWN: [string, RegExp][] = [
+  ['codex', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/],
+  ['kimi', /^session_[\w-]+$/],
+];
+for (const [cli, idShape] of PICK_OWN) {
+  const setup = CLI_SETUPS.find((c) => c.cli === cli)!;
+  describe.skipIf(skipReason !== '')(
+    e2eTitle(`resume on real ${cli} (${setup.provider}): two workers in one folder`, skipReason),
+    () => {
+      let s: Stack;
 
-    beforeAll(async () => {
-      s = await startStack({
-        clis: ['codex'],
-        envFromModel: codex.env,
-        prepare: codex.files,
-        script: {
-          turns: [
-            { match: 'RESUME-FACT', reply: 'Noted. E2E-REPLY-FACT' },
-            { match: 'RESUME-ASK', reply: 'It was there. E2E-REPLY-ASK' },
-          ],
-        },
+      beforeAll(async () => {
+        s = await startStack({
+          clis: [cli],
+          envFromModel: setup.env,
+          prepare: setup.files,
+          script: {
+            turns: [
+              { match: 'RESUME-FACT', reply: 'Noted. E2E-REPLY-FACT' },
+              { match: 'RESUME-ASK', reply: 'It was there. E2E-REPLY-ASK' },
+            ],
+          },
+        });
+        expect((await s.cao(['install', 'developer', '--provider', setup.provider])).code).toBe(0);
+      }, 300_000);
+
+      afterAll(async () => {
+        await s?.stop();
       });
-      expect((await s.cao(['install', 'developer', '--provider', 'codex'])).code).toBe(0);
-    }, 300_000);
 
-    afterAll(async () => {
-      await s?.stop();
-    });
+      it('each resumed worker gets its own first turn again, not the other one', async () => {
+        const facts = { ra: 'teal-4711', rb: 'crimson-0815' };
+        const ids: Record<string, string> = {};
+        for (const [name, colour] of Object.entries(facts)) {
+          const launched = await s.cao(
+            [
+              'launch',
+              '--agents',
+              'developer',
+              '--headless',
+              '--yolo',
+              '--session-name',
+              name,
+              '--working-directory',
+              s.work,
+              '--provider',
+              setup.provider,
+              `RESUME-FACT: the secret colour is ${colour}`,
+            ],
+            { timeoutMs: 180_000 },
+          );
+          expect(launched.code, `${launched.stdout}\n${launched.stderr}`).toBe(0);
+          expect(launched.stdout).toContain('E2E-REPLY-FACT');
+          const t = await s.api<{ terminals: { id: string }[] }>('GET', `/sessions/cao-${name}`);
+          ids[name] = t.body.terminals[0]!.id;
+        }
+        for (const name of Object.keys(facts)) {
+          expect((await s.cao(['shutdown', '--session', `cao-${name}`])).code).toBe(0);
+        }
+        const ended = await s.api<
+          { terminals: { terminal_id: string; conversation_id: string }[] }[]
+        >('GET', '/resumable-sessions');
+        const conv = (name: string) =>
+          ended.body.flatMap((e) => e.terminals).find((x) => x.terminal_id === ids[name])
+            ?.conversation_id;
+        expect(conv('ra')).toMatch(idShape);
+        expect(conv('rb')).toMatch(idShape);
+        expect(conv('ra')).not.toBe(conv('rb'));
 
-    it('each resumed Codex gets its own first turn again, not the other one', async () => {
-      const facts = { ra: 'teal-4711', rb: 'crimson-0815' };
-      const ids: Record<string, string> = {};
-      for (const [name, colour] of Object.entries(facts)) {
-        const launched = await s.cao(
-          [
-            'launch',
-            '--agents',
-            'developer',
-            '--headless',
-            '--yolo',
-            '--session-name',
-            name,
-            '--working-directory',
-            s.work,
-            '--provider',
-            'codex',
-            `RESUME-FACT: the secret colour is ${colour}`,
-          ],
-          { timeoutMs: 180_000 },
-        );
-        expect(launched.code, `${launched.stdout}\n${launched.stderr}`).toBe(0);
-        expect(launched.stdout).toContain('E2E-REPLY-FACT');
-        const t = await s.api<{ terminals: { id: string }[] }>('GET', `/sessions/cao-${name}`);
-        ids[name] = t.body.terminals[0]!.id;
-      }
-      for (const name of Object.keys(facts)) {
-        expect((await s.cao(['shutdown', '--session', `cao-${name}`])).code).toBe(0);
-      }
-      const ended = await s.api<
-        { terminals: { terminal_id: string; conversation_id: string }[] }[]
-      >('GET', '/resumable-sessions');
-      const conv = (name: string) =>
-        ended.body.flatMap((e) => e.terminals).find((x) => x.terminal_id === ids[name])
-          ?.conversation_id;
-      expect(conv('ra')).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
-      expect(conv('rb')).toMatch(/^[0-9a-f-]{36}$/);
-      expect(conv('ra')).not.toBe(conv('rb'));
-
-      const seen = { ra: s.model.watch(facts.ra), rb: s.model.watch(facts.rb) };
-      for (const name of Object.keys(facts)) {
-        const resumed = await s.cao(['session', 'resume', name], { timeoutMs: 180_000 });
-        expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
-      }
-      for (const name of Object.keys(facts)) {
-        const ask = await s.cao(
-          ['session', 'send', `cao-${name}`, `RESUME-ASK-${name}: what was the colour?`],
-          { timeoutMs: 120_000 },
-        );
-        expect(ask.code, `${ask.stdout}\n${ask.stderr}`).toBe(0);
-        expect(ask.stdout).toContain('E2E-REPLY-ASK');
-      }
-      // each request for turn 2 carried that worker's own turn 1, and never the other's
-      expect(seen.ra.some((u) => u.includes('RESUME-ASK-ra'))).toBe(true);
-      expect(seen.rb.some((u) => u.includes('RESUME-ASK-rb'))).toBe(true);
-      expect(seen.ra.some((u) => u.includes('RESUME-ASK-rb'))).toBe(false);
-      expect(seen.rb.some((u) => u.includes('RESUME-ASK-ra'))).toBe(false);
-    }, 600_000);
-  },
-);
+        const seen = { ra: s.model.watch(facts.ra), rb: s.model.watch(facts.rb) };
+        for (const name of Object.keys(facts)) {
+          const resumed = await s.cao(['session', 'resume', name], { timeoutMs: 180_000 });
+          expect(resumed.code, `${resumed.stdout}\n${resumed.stderr}`).toBe(0);
+        }
+        for (const name of Object.keys(facts)) {
+          const ask = await s.cao(
+            ['session', 'send', `cao-${name}`, `RESUME-ASK-${name}: what was the colour?`],
+            { timeoutMs: 120_000 },
+          );
+          expect(ask.code, `${ask.stdout}\n${ask.stderr}`).toBe(0);
+          expect(ask.stdout).toContain('E2E-REPLY-ASK');
+        }
+        // each request for turn 2 carried that worker's own turn 1, and never the other's
+        expect(seen.ra.some((u) => u.includes('RESUME-ASK-ra'))).toBe(true);
+        expect(seen.rb.some((u) => u.includes('RESUME-ASK-rb'))).toBe(true);
+        expect(seen.ra.some((u) => u.includes('RESUME-ASK-rb'))).toBe(false);
+        expect(seen.rb.some((u) => u.includes('RESUME-ASK-ra'))).toBe(false);
+      }, 600_000);
+    },
+  );
+}
