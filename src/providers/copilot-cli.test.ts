@@ -197,6 +197,30 @@ describe('copilot_cli detector edge cases', () => {
     expect(copilotCli.detect(s).status).not.toBe('error');
   });
 
+  it('an "agent not found" line below a long reply whose start scrolled off is no error', () => {
+    const reply = Array.from({ length: 40 }, (_, i) => `   • long reply line ${i + 361} of 400`);
+    // as Copilot draws it: the tab bar, then the reply's tail (the banner and the user's
+    // message scrolled off), the line, the working directory and the composer
+    const s = [
+      ' [Current]  Sessions   Issues   Pull requests   Gists',
+      '',
+      ...reply,
+      '     LONG-400-END',
+      '',
+      ' ✗ Custom agent "developer" not found. Available agents: none',
+      ' /work [⎇ main]',
+      RULE,
+      '❯',
+      RULE,
+      IDLE_FOOTER,
+    ].join('\n');
+    expect(copilotCli.detect(s)).toMatchObject({
+      status: 'completed',
+      rule: 'long-reply',
+      evidence: ['LONG-400-END'],
+    });
+  });
+
   it('a dead pane is an error, an empty screen unknown', () => {
     expect(copilotCli.detect('bye\nPane is dead (status 0, Tue Nov 24 2026)').status).toBe('error');
     expect(copilotCli.detect('\n\n').status).toBe('unknown');

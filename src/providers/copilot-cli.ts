@@ -195,16 +195,17 @@ function detect(screen: string): Detection {
     return { status: 'idle', rule: 'input-pending', evidence: evidence(box.text.split('\n')[0]) };
   }
   if (turn.user < 0) {
-    // only while it is the latest thing shown: a full-history read of a long reply still holds
-    // a start-up line that a later launch step made untrue
+    // only at start: not once something was answered after it (a full-history read of a long
+    // reply still holds a start-up line that a later launch step made untrue), nor below a
+    // reply whose start scrolled off (Copilot printed it again at the end of a turn)
     const at = lastIndexMatching(lines, AGENT_MISSING_RE, box.top - 1);
     const after = at < 0 ? [] : lines.slice(at + 1, box.top);
-    if (at >= 0 && !after.some((l) => ITEM_RE.test(l)))
+    if (at >= 0 && !after.some((l) => ITEM_RE.test(l)) && !replyTail(lines, at))
       return { status: 'error', rule: 'agent-not-found', evidence: evidence(lines[at]) };
     const rest = replyTail(lines, box.top);
     if (rest) {
       // a reply longer than the screen: its start (and the user's message) scrolled off
-      const shown = rest.findLast((l) => l.trim() !== '');
+      const shown = rest.findLast((l) => l.trim() !== '' && !AGENT_MISSING_RE.test(l));
       return { status: 'completed', rule: 'long-reply', evidence: evidence(shown) };
     }
     return { status: 'idle', rule: 'empty-prompt', evidence: evidence(lines[box.top + 1]) };

@@ -188,7 +188,12 @@ for (const setup of CLI_SETUPS.filter((c) => !ONLY || ONLY.includes(c.cli))) {
             const styled = s.tmux(['capture-pane', '-p', '-J', '-e', '-S', '-200', '-t', pane]);
             writeFileSync(join(dir, name.replace(/\.txt$/, '.ansi')), styled);
           }
-          expect(d, JSON.stringify(d)).toMatchObject({ status: 'completed' });
+          // on a failure, the screen it was read from says why
+          const why =
+            d.status === 'completed'
+              ? ''
+              : `\n--- the screen ---\n${s.tmux(['capture-pane', '-p', '-J', '-t', pane])}`;
+          expect(d, `${JSON.stringify(d)}${why}`).toMatchObject({ status: 'completed' });
           const out = (await s.api<{ output: string }>('GET', `/terminals/${id}/output?mode=last`))
             .body.output;
           expectWholeOrCut(out, c.reply, SCREEN_LIMITS[setup.cli]);
