@@ -50,6 +50,8 @@ export interface HostView {
   labels: Record<string, string>;
   /** The port on the host's loopback that reaches cao-server (remote hosts). */
   api_port: number | null;
+  /** What works less well there, and what to do about it. */
+  notes: string[];
 }
 
 export interface AddHostOptions {
@@ -63,7 +65,18 @@ export interface AddHostOptions {
 const PROBE_TTL_MS = 30_000;
 
 /** The binaries of every provider, asked of each host. */
-const BINARIES = [...new Set(Object.values(providers).map((p) => p.binary))];
+/** The agent CLIs, and the sqlite3 that reads OpenCode's sessions there. */
+const BINARIES = [...new Set(Object.values(providers).map((p) => p.binary)), 'sqlite3'];
+
+/** What a host's probe says works less well there, and what to do. Pure. */
+export function hostNotes(p: Pick<HostProbe, 'clis'> | undefined): string[] {
+  const has = (binary: string): boolean => (p?.clis ?? []).some((c) => c.binary === binary);
+  return has('opencode') && !has('sqlite3')
+    ? [
+        "OpenCode is installed but sqlite3 is not: OpenCode's answers and usage there are read from the screen. Install sqlite3 (3.33 or later) there, e.g. apt-get install sqlite3.",
+      ]
+    : [];
+}
 
 export class HostService {
   private readonly remotes = new Map<string, RemoteHost>();
@@ -220,6 +233,7 @@ export class HostService {
         max_agents: null,
         labels: {},
         api_port: null,
+        notes: [],
       };
     }
     const h = await this.deps.store.getHost(name);
@@ -244,6 +258,7 @@ export class HostService {
       max_agents: h.maxAgents,
       labels: h.labels,
       api_port: r.remotePort ?? h.remotePort,
+      notes: hostNotes(p),
     };
   }
 

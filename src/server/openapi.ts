@@ -1118,6 +1118,7 @@ const SCHEMAS: Record<string, Schema> = {
       max_agents: { type: ['integer', 'null'] },
       labels: { type: 'object' },
       api_port: { type: ['integer', 'null'] },
+      notes: { type: 'array', items: str },
     },
   },
   Worktree: {

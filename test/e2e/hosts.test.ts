@@ -63,6 +63,7 @@ interface HostJson {
   clis: { provider: string; version: string }[];
   mem_available: number | null;
   agents: number;
+  notes: string[];
 }
 
 describe.skipIf(skipReason !== '')(
@@ -187,7 +188,14 @@ describe.skipIf(skipReason !== '')(
       const list = JSON.parse((await s.cao(['host', 'list', '--json'])).stdout) as HostJson[];
       expect(list.map((h) => h.name)).toEqual(['local', 'b1', 'b2']);
       for (const h of list.slice(1)) {
-        expect(h).toMatchObject({ state: 'up', reachable: true, problem: null, agents: 0 });
+        // sqlite3 is there for OpenCode's sessions (noSqlite would skip their test otherwise)
+        expect(h).toMatchObject({
+          state: 'up',
+          reachable: true,
+          problem: null,
+          agents: 0,
+          notes: noSqlite ? [expect.stringMatching(/sqlite3/)] : [],
+        });
         expect(h.tmux).toMatch(/^tmux 3/);
         expect(h.clis.map((c) => c.provider)).toContain('claude_code');
         expect(h.mem_available).toBeGreaterThan(0);

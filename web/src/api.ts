@@ -99,6 +99,8 @@ export interface Host {
   agents: number;
   max_agents: number | null;
   labels: Record<string, string>;
+  /** What works less well there, and what to do about it. */
+  notes: string[];
 }
 
 export interface Health {

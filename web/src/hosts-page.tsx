@@ -65,6 +65,11 @@ export function HostsPage() {
                 <td>{h.tmux ?? ''}</td>
                 <td class="small-text">
                   {h.clis.map((c) => `${c.provider} ${c.version}`.trim()).join(', ')}
+                  {h.notes.map((n) => (
+                    <div class="note" key={n}>
+                      {n}
+                    </div>
+                  ))}
                 </td>
                 <td>{gib(h.mem_available)}</td>
                 <td>

@@ -67,6 +67,7 @@ async function add(argv: string[], ctx: CliContext): Promise<number> {
   if (values.json) ctx.out(json(view));
   else {
     ctx.out(`✓ Host '${view.name}' added (${view.destination}): ${describe(view)}`);
+    for (const n of view.notes) ctx.out(`  Note: ${n}`);
     ctx.out(`Run an agent there with: cao launch --host ${view.name} --agents PROFILE ...`);
   }
   return 0;
@@ -106,6 +107,7 @@ async function list(argv: string[], ctx: CliContext): Promise<number> {
       ),
     );
     if (h.problem) ctx.out(`  ${h.problem}`);
+    for (const n of h.notes) ctx.out(`  Note: ${n}`);
   }
   return 0;
 }
@@ -117,7 +119,10 @@ async function check(argv: string[], ctx: CliContext): Promise<number> {
   const client = await ctx.server();
   const view = await ok(client.api.hosts[':name'].$get({ param: { name } }));
   if (values.json) ctx.out(json(view));
-  else ctx.out(`${view.name}: ${describe(view)}`);
+  else {
+    ctx.out(`${view.name}: ${describe(view)}`);
+    for (const n of view.notes) ctx.out(`  Note: ${n}`);
+  }
   return view.reachable ? 0 : 1;
 }
 
