@@ -119,6 +119,17 @@ describe('TranscriptService on a host', () => {
     expect(recorded['bbbb2222']).toBeUndefined();
   });
 
+  it("finds a resumed Codex's log in the folder of the day its session began (the id's time)", async () => {
+    // a UUIDv7 made 2026-11-20T10:00:00Z; the terminal resuming it is made today
+    const id = '01a1f866-0d00-7abc-8def-0123456789ab';
+    const file = `/home/dev/.codex/sessions/2026/11/20/rollout-2026-11-20T10-00-00-${id}.jsonl`;
+    const { place } = hostWith({ [file]: fixture('codex', 'fence-after-tool.jsonl') });
+    const log = await service(place).read(
+      terminal({ provider: 'codex', conversationId: id, createdAt: new Date().toISOString() }),
+    );
+    expect(log?.path).toBe(file);
+  });
+
   it('finds a Copilot log by the session id cao gave the CLI, none without one', async () => {
     const { place } = hostWith({
       '/home/dev/.copilot/session-state/0a0b/events.jsonl': fixture(

@@ -66,12 +66,20 @@ export function parseCodexLog(text: string): LogSummary {
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 
+/** The time (ms) in a UUIDv7 (Codex's session ids): when that session started. */
+export function uuidV7Time(id: string | undefined): number | undefined {
+  const m = /^([0-9a-f]{8})-([0-9a-f]{4})-7[0-9a-f]{3}-/i.exec(id ?? '');
+  return m ? parseInt(`${m[1]}${m[2]}`, 16) : undefined;
+}
+
 export const codexLog: SessionLog = {
   dirs: (ctx) => {
     const base = `${ctx.env['CODEX_HOME'] || `${ctx.home}/.codex`}/sessions`;
     const out = new Set<string>();
-    // folders are named by the local date: the day it was created, either way of UTC, and today
-    for (const t of [ctx.createdAtMs, Date.now()]) {
+    // folders are named by the local date: the day it was created, either way of UTC, and
+    // today; and for a resumed session (Codex goes on writing its old file) the day it began
+    const began = uuidV7Time(ctx.conversationId);
+    for (const t of [ctx.createdAtMs, Date.now(), ...(began === undefined ? [] : [began])]) {
       for (const shift of [0, -86_400_000, 86_400_000]) {
         const d = new Date(t + shift);
         out.add(`${base}/${d.getFullYear()}/${pad(d.getMonth() + 1)}/${pad(d.getDate())}`);
