@@ -137,6 +137,18 @@ describe.skipIf(skipReason !== '')(
       return Number.isInteger(pid) ? pid : undefined;
     }
 
+    /** Every terminal on b1 reads a status again (its latest is not unknown). */
+    function readAgain(): boolean {
+      return receivers
+        .filter(([, k]) => k === 0)
+        .every(([id]) => {
+          const last = events.events
+            .filter((e) => e.type === 'terminal.status' && e.terminal_id === id)
+            .at(-1);
+          return last !== undefined && last.status !== 'unknown';
+        });
+    }
+
     /** Every terminal on b1 read unknown (host-unreachable) after `since`, then afresh. */
     function readAfresh(since: number): boolean {
       return receivers
@@ -172,6 +184,13 @@ describe.skipIf(skipReason !== '')(
           th.restoreLink(th.hosts[0]!);
           continue;
         }
+        // the last drop is over for cao too (its terminals read again), so that this kill is
+        // a drop of its own: one that comes while they still read unknown shows no new change
+        await until(
+          async () => (readAgain() ? true : undefined),
+          30_000,
+          'the terminals on b1 to be read again after the last drop',
+        );
         const pid = await until(masterPid, 30_000, "b1's ssh master connection");
         const at = Date.now();
         process.kill(pid, 'SIGKILL');
