@@ -115,7 +115,9 @@ export class TmuxRuntime implements TerminalRuntime {
   /**
    * tmux 3.3a crashes (segfault: every session lost) when a session is created while a
    * control client is attaching; the benchmarks hit it with five concurrent launches, and plain
-   * tmux reproduces it. Session creation and attaches therefore take turns, here.
+   * tmux reproduces it. Session creation and attaches therefore take turns, here; so do a
+   * control client's detach and a session's kill (once, in CI, the server was gone right after
+   * sessions were created while the previous ones' clients were still detaching).
    */
   private turns: Promise<unknown> = Promise.resolve();
 
@@ -369,10 +371,12 @@ export class TmuxRuntime implements TerminalRuntime {
   async killSession(session: string): Promise<void> {
     const w = this.watches.get(session);
     const pids = await this.panePids(['-s', '-t', `=${session}`]);
-    await this.exec(['kill-session', '-t', `=${session}`]).catch((e: unknown) => {
-      if (!/can't find|no server|no such/i.test(errorMessage(e))) throw e;
-    });
-    if (w) await w.client.close();
+    await this.takeTurn(() => this.exec(['kill-session', '-t', `=${session}`])).catch(
+      (e: unknown) => {
+        if (!/can't find|no server|no such/i.test(errorMessage(e))) throw e;
+      },
+    );
+    if (w) await this.takeTurn(() => w.client.close());
     this.host.reapLater(pids);
   }
 
@@ -443,7 +447,7 @@ export class TmuxRuntime implements TerminalRuntime {
       watch.listeners.delete(listener);
       if (watch.listeners.size === 0 && this.watches.get(session) === watch) {
         this.watches.delete(session);
-        void watch.client.close();
+        void this.takeTurn(() => watch.client.close());
       }
     };
   }
