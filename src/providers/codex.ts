@@ -12,6 +12,9 @@
  * tell apart: three composer glyphs, legacy line-mode screens and modals, 0.147+ approval
  * menus, the request_user_input question widget, update and trust dialogs. Its command line
  * and TOML config are built in codex-launch.ts.
+ *
+ * Over 500 lines by design: one provider is one file of pure functions over Codex's screen
+ * text (detection, answer extraction, keys, launch and install files), as every provider is.
  */
 import { handoffPrefix, launch } from './codex-launch.js';
 import type { Detection, Provider } from './provider.js';

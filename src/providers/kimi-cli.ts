@@ -46,6 +46,9 @@
  *   but its interactive TUI ignores `--agent`/`--agent-file` when it creates the session (the
  *   session gets the default `agent` profile), so today the prompt and the tool restrictions in
  *   that file do not reach an interactive Kimi.
+ *
+ * Over 500 lines by design: one provider is one file of pure functions over Kimi's screen
+ * text (detection, answer extraction, keys, launch and install files), as every provider is.
  */
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';

@@ -13,6 +13,9 @@
  * state is read from the status line and the footer only, never from the transcript's words,
  * and in a styled capture (`capture-pane -e`) a tool line is told from answer text by its
  * colour (OpenCode draws its tool lines muted, answer text in the theme's text colour).
+ *
+ * Over 500 lines by design: one provider is one file of pure functions over OpenCode's screen
+ * text (detection, answer extraction, keys, launch and install files), as every provider is.
  */
 import { join } from 'node:path';
 import { CaoError } from '../lib/errors.js';

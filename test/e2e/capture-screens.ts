@@ -241,7 +241,7 @@ async function main(): Promise<void> {
       const text = screen
         .replaceAll(stack.work, '/home/user/project')
         .replaceAll(stack.root, '/tmp/cao-e2e')
-        // a shortened path (Kimi's footer: `…/.test-tmp/e2e-XXXXXX/work`)
+        // a shortened path (Kimi's footer shows only the last three parts of the directory)
         .replaceAll(stack.work.split('/').slice(-3).join('/'), 'home/user/project')
         .replace(/[ \t]+$/gm, '');
       writeFileSync(file, text);

@@ -9,6 +9,10 @@
  * - The agent process gets its environment and argv from a private launch file read by a
  *   constant bash script (`LAUNCHER`), so secrets never appear in any process's argv and
  *   nothing the user typed is ever parsed by a shell or by tmux.
+ *
+ * Over 500 lines because it is one class for one seam (TerminalRuntime over tmux): the
+ * command paths, the turn-taking that keeps tmux 3.3a alive and the control clients share state;
+ * what could stand alone (viewers, sizes, launch files, the protocol) already lives beside it.
  */
 import { randomBytes } from 'node:crypto';
 import { basename } from 'node:path';
