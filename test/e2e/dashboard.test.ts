@@ -543,5 +543,35 @@ describe.skipIf(browserSkip !== '')(
       expect(pane.typed).toEqual(['k']);
       await page.close();
     });
+
+    it('follows a hash that changed before the page listened for hash changes', async () => {
+      // The race behind a CI failure: the page rendered its first route, the hash changed (a
+      // second goto), and its hashchange event came before the router listened. Made certain
+      // here: the hash changes, with no event at all, just as the router starts to listen.
+      const port = (server.address() as AddressInfo).port;
+      const r = await stack.req<{ id: string }>('POST', '/sessions', {
+        agent_profile: 'developer',
+        provider: 'claude_code',
+        session_name: 'q2',
+        working_directory: stack.work,
+      });
+      expect(r.status).toBe(201);
+      const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+      // runs in the page before its own scripts (a string: these tests have no DOM types)
+      await page.addInitScript({
+        content: `{
+          const add = window.addEventListener.bind(window);
+          window.addEventListener = (type, ...rest) => {
+            if (type === 'hashchange') history.replaceState(null, '', ${JSON.stringify(`#/terminal/${r.body.id}`)});
+            add(type, ...rest);
+          };
+        }`,
+      });
+      const link = await stack.req<{ url: string }>('POST', '/auth/login-links', {});
+      await page.goto(`http://127.0.0.1:${port}/login${new URL(link.body.url).search}`);
+      await screenLive(page);
+      expect(page.url()).toContain(`#/terminal/${r.body.id}`);
+      await page.close();
+    });
   },
 );

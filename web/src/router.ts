@@ -43,6 +43,9 @@ export function useRoute(): Route {
   useEffect(() => {
     const on = (): void => setRoute(parseRoute(location.hash));
     addEventListener('hashchange', on);
+    // Effects run after the first paint: a hash that changed between the first render and now
+    // fired its hashchange before anyone listened, so read it again once listening.
+    on();
     return () => removeEventListener('hashchange', on);
   }, []);
   return route;
