@@ -18,7 +18,8 @@ const USAGE = `Usage: cao session watch [SESSION] [--until completed|waiting] [-
 Prints the current status of each terminal, then every status change as it happens (of every
 session without SESSION), with the question and the answer command when an agent asks.
 --until completed stops (exit 0) when a terminal completes a turn; --until waiting when one
-waits for your answer. --json prints one event per line. Ctrl-C stops watching.`;
+waits for your answer; either at once when a terminal already shows that status. --json
+prints one event per line. Ctrl-C stops watching.`;
 
 const UNTIL = { completed: 'completed', waiting: 'waiting_user_answer' } as const;
 const TYPES = 'terminal.status,terminal.created,terminal.deleted,session.deleted';
