@@ -8,6 +8,8 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -37,6 +39,11 @@ const overlay = (): HomeOverlay => ({
   ensureFiles: ['index.jsonl'],
   replace: { 'mcp.json': (existing) => `${existing ?? 'none'}+cao` },
 });
+/** Sets a file's times `seconds` into the past (file times are what tell later writes). */
+const ageBy = (path: string, seconds: number): void => {
+  const t = Date.now() / 1000 - seconds;
+  utimesSync(path, t, t);
+};
 const isLinkTo = (path: string, target: string): boolean =>
   lstatSync(path).isSymbolicLink() && readlinkSync(path) === target;
 
@@ -94,18 +101,42 @@ describe.each(ways)('syncHomeOverlay %s', (_, sync) => {
     // the CLI's atomic write replaces the link with a file; a new entry lands in the stand-in
     writeFileSync(join(dir, 'workspaces.json.new'), 'CLI');
     renameSync(join(dir, 'workspaces.json.new'), join(dir, 'workspaces.json'));
+    ageBy(join(source, 'workspaces.json'), 60);
     writeFileSync(join(dir, 'device_id'), 'ID');
     mkdirSync(join(dir, 'blobs'));
     writeFileSync(join(dir, 'blobs', 'a'), 'A');
     await sync(overlay());
-    // the user's home wins where it has the entry; what it lacks moves there
+    // the CLI's later write replaces the user's older file (a login made inside an agent is
+    // kept, as when the CLI runs in the user's home); what the home lacks moves there
     expect(isLinkTo(join(dir, 'workspaces.json'), join(source, 'workspaces.json'))).toBe(true);
-    expect(readFileSync(join(source, 'workspaces.json'), 'utf8')).toBe('USER');
+    expect(readFileSync(join(source, 'workspaces.json'), 'utf8')).toBe('CLI');
     expect(readFileSync(join(source, 'device_id'), 'utf8')).toBe('ID');
     expect(isLinkTo(join(dir, 'device_id'), join(source, 'device_id'))).toBe(true);
     expect(readFileSync(join(source, 'blobs', 'a'), 'utf8')).toBe('A');
     // a file made only when missing is never emptied
     expect(readFileSync(join(source, 'index.jsonl'), 'utf8')).toBe('L1\n');
+  });
+
+  it("keeps the user's file when it changed after the CLI's write, and never replaces the user's link", async () => {
+    mkdirSync(join(root, 'dotfiles'), { recursive: true });
+    writeFileSync(join(root, 'dotfiles', 'config.toml'), 'DOTFILE');
+    mkdirSync(source, { recursive: true });
+    symlinkSync(join(root, 'dotfiles', 'config.toml'), join(source, 'config.toml'));
+    writeFileSync(join(source, 'credentials.json'), 'USER-OLD');
+    await sync(overlay());
+    for (const name of ['config.toml', 'credentials.json']) {
+      rmSync(join(dir, name));
+      writeFileSync(join(dir, name), 'CLI');
+      ageBy(join(dir, name), 60);
+    }
+    writeFileSync(join(source, 'credentials.json'), 'USER-NEW');
+    await sync(overlay());
+    expect(readFileSync(join(source, 'credentials.json'), 'utf8')).toBe('USER-NEW');
+    expect(isLinkTo(join(dir, 'credentials.json'), join(source, 'credentials.json'))).toBe(true);
+    // the user's link to their dotfile stays a link, to the file they keep
+    expect(isLinkTo(join(source, 'config.toml'), join(root, 'dotfiles', 'config.toml'))).toBe(true);
+    expect(readFileSync(join(root, 'dotfiles', 'config.toml'), 'utf8')).toBe('DOTFILE');
+    expect(isLinkTo(join(dir, 'config.toml'), join(source, 'config.toml'))).toBe(true);
   });
 
   it('never deletes a folder the CLI made, drops links to removed entries, skips writes in flight', async () => {

@@ -19,6 +19,7 @@ import {
   rmSync,
   symlinkSync,
   writeFileSync,
+  type Stats,
 } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -45,11 +46,17 @@ export function syncHomeOverlay(o: HomeOverlay): void {
       if (readlinkSync(at) !== target || !existsSync(target)) rmSync(at, { force: true });
       continue;
     }
-    // the CLI wrote this in place of a link (an atomic rename replaces a link): the user's home
-    // gets it when it has nothing of that name, and otherwise keeps its own
-    if (!existsSync(target)) moveInto(at, target);
-    else if (!lstatSync(at).isDirectory()) rmSync(at, { force: true });
-    // a folder the user's home also has is left as it is: nothing the CLI wrote is deleted
+    // the CLI wrote this in place of a link (an atomic rename replaces a link): as if it had
+    // written in the user's home, which gets it when it has nothing of that name, or when it
+    // has an older plain file (the later write wins: a login made inside an agent is kept)
+    const mine = lstatSync(at);
+    const theirs = lstatOrUndefined(target);
+    if (!theirs) moveInto(at, target);
+    else if (mine.isFile() && theirs.isFile() && mine.mtimeMs > theirs.mtimeMs)
+      moveInto(at, target);
+    else if (!mine.isDirectory()) rmSync(at, { force: true });
+    // a folder the user's home also has is left as it is: nothing the CLI wrote is deleted;
+    // nor is the user's own link (a dotfile manager's) ever replaced by a file
   }
   for (const name of readdirSync(o.source)) {
     if (replaced.has(name)) continue;
@@ -76,10 +83,13 @@ function moveInto(from: string, to: string): void {
 }
 
 function lstatExists(path: string): boolean {
+  return lstatOrUndefined(path) !== undefined;
+}
+
+function lstatOrUndefined(path: string): Stats | undefined {
   try {
-    lstatSync(path);
-    return true;
+    return lstatSync(path);
   } catch {
-    return false;
+    return undefined;
   }
 }

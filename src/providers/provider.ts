@@ -133,8 +133,9 @@ export interface LaunchSpec {
  * differ: every other entry is a symbolic link to the user's own home, so the CLI reads the
  * user's login, config and trust and writes its sessions and logs there. Kept across terminals
  * (the CLI records paths through it in the user's session index). Brought up to date before
- * each launch: entries the CLI wrote in place of a link go back to the user's home when it has
- * none of that name, and are dropped for the user's own when it has (the user's home wins).
+ * each launch: entries the CLI wrote in place of a link go back to the user's home, as if the
+ * CLI had written there, when it has none of that name or an older plain file (the later
+ * write wins); otherwise the user's own is kept (a newer file, a folder, the user's own link).
  */
 export interface HomeOverlay {
   /** The user's home of the CLI. */

@@ -1,8 +1,8 @@
 /**
  * A CLI's stand-in home folder (providers/provider.ts, HomeOverlay) brought up to date on a
  * remote host, as core/home-overlay.ts does on this machine: every entry of the user's home
- * there linked, what the CLI wrote in place of a link given back to the user's home (which
- * wins when it has the entry), and the replaced files written privately. The scripts are
+ * there linked, what the CLI wrote in place of a link given back to the user's home (unless
+ * the home's own is newer, a folder or a link), and the replaced files written privately. The scripts are
  * constant; the folders and names are their arguments and a replaced file's content goes on
  * stdin, so no text reaches a shell. Nothing of cao's is installed there.
  */
@@ -27,8 +27,11 @@ const OVERLAY_LINKS = [
   // a link whose entry the user removed goes; a link to elsewhere is not ours to keep
   'if [ -L "$at" ]; then { [ "$(readlink -- "$at")" = "$target" ] && [ -e "$target" ]; } || rm -f -- "$at"; continue; fi',
   // written by the CLI in place of a link: the user's home gets it when it has none of that
-  // name, and otherwise keeps its own (a folder both have is left as it is)
-  'if [ ! -e "$target" ]; then mv -- "$at" "$target" 2>/dev/null || :; elif [ ! -d "$at" ]; then rm -f -- "$at"; fi',
+  // name, or an older plain file (the later write wins), and otherwise keeps its own (a
+  // folder both have is left as it is; the user's own link is never replaced)
+  'if [ ! -e "$target" ] && [ ! -L "$target" ]; then mv -- "$at" "$target" 2>/dev/null || :; ' +
+    'elif [ -f "$at" ] && [ ! -L "$at" ] && [ -f "$target" ] && [ ! -L "$target" ] && [ "$at" -nt "$target" ]; then mv -f -- "$at" "$target" 2>/dev/null || :; ' +
+    'elif [ ! -d "$at" ]; then rm -f -- "$at"; fi',
 ];
 
 /** One line (ssh sends no newline in a word): statements joined by `;`. Constant. */
