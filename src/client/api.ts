@@ -7,6 +7,7 @@
 import { hc, type ClientResponse } from 'hono/client';
 import type { SuccessStatusCode } from 'hono/utils/http-status';
 import { CaoError, type CaoErrorCode } from '../lib/errors.js';
+import { httpFetch } from './http-fetch.js';
 import type { App } from '../server/app.js';
 
 export type Api = ReturnType<typeof hc<App>>;
@@ -48,7 +49,7 @@ export class CaoClient {
     readonly baseUrl: string,
     o: ClientOptions = {},
   ) {
-    const raw = o.fetch ?? fetch;
+    const raw = o.fetch ?? httpFetch;
     const token = o.token;
     const base: typeof fetch = (input, init) => {
       const value = typeof token === 'function' ? token() : token;
