@@ -307,6 +307,26 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
     const per24 = perAgent.filter((x) => x.agents === all).map((x) => x.mib);
     // what each further agent adds (cao-server's own fixed size left out)
     const marginal = per24.map((m) => (m * all - mem6.total) / (all - ids.length));
+    // the issue's own case, a team of 100 agents (full runs only: 76 more agents take a while)
+    const team = 100;
+    const perTeam: number[] = [];
+    if (!o.quick) {
+      o.log(`memory per agent (${team} agents)`);
+      const extra = await createTerminals(s, {
+        count: team - all,
+        perSession: 19,
+        prefix: 'sl',
+        provider: 'claude_code',
+        concurrency: 3,
+      });
+      const n = all + extra.length;
+      for (let i = 0; i < 5; i++) {
+        await sleep(500);
+        const m = caoRssMiB(s);
+        perAgent.push({ agents: n, mib: m.total / n, processes: m.processes });
+        perTeam.push(m.total / n);
+      }
+    }
 
     o.log(`cao-server to /health ×${serverReps}`);
     const home = mkdtempSync(join(tmpdir(), 'cao-bench-startup-'));
@@ -346,6 +366,20 @@ export async function run(o: { quick: boolean; log: (s: string) => void }): Prom
         target: { text: '≤ 2 MiB', met: summarize(per24).median <= 2 },
         original: 54,
       }),
+      ...(perTeam.length > 0
+        ? [
+            rowOf(
+              PART,
+              `cao's RSS per running agent (${team} agents, MCP over HTTP)`,
+              'MiB',
+              perTeam,
+              {
+                target: { text: '≤ 2 MiB', met: summarize(perTeam).median <= 2 },
+                original: 54,
+              },
+            ),
+          ]
+        : []),
       rowOf(
         PART,
         `cao's RSS added per further agent (${ids.length} → ${all} agents)`,
