@@ -26,8 +26,9 @@ export interface CoreDeps {
    *  (lib/root-only-dir.ts); per-terminal files a CLI accepts only from there go in it. */
   rootOnlyDir?: string | undefined;
   findBinary: BinaryLookup;
-  /** How an agent CLI starts cao-mcp-server: usually this Node and dist/mcp/main.js. */
-  mcpServerCommand: { command: string; args: string[] };
+  /** How an agent CLI starts cao-mcp-server (asked at each launch that needs it): usually this
+   *  Node and dist/mcp/main.js. */
+  mcpServerCommand: () => { command: string; args: readonly string[] };
   /**
    * How agents on this machine reach cao's MCP tools: `http` (cao-server's `/mcp`) when their
    * CLI can, else the stdio bridge; `stdio`: always the bridge (CAO_MCP_TRANSPORT=stdio).

@@ -304,8 +304,8 @@ function mcpServers(
     cao ||= isCao;
     servers[name] = {
       type: 'stdio',
-      command: isCao ? deps.mcpServerCommand.command : s.command,
-      args: isCao ? [...deps.mcpServerCommand.args, ...(s.args ?? [])] : (s.args ?? []),
+      command: isCao ? deps.mcpServerCommand().command : s.command,
+      args: isCao ? [...deps.mcpServerCommand().args, ...(s.args ?? [])] : (s.args ?? []),
       env: {
         ...(s.env ?? {}),
         CAO_TERMINAL_ID: terminal.id,

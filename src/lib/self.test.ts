@@ -1,8 +1,22 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { MCP_SERVER_NODE_FLAGS, mcpServerCommand, mcpServerNodeFlags } from './self.js';
+import {
+  MCP_SERVER_NODE_FLAGS,
+  checkMcpServerNodeFlags,
+  mcpServerCommand,
+  mcpServerNodeFlags,
+} from './self.js';
 
 describe('cao-mcp-server command', () => {
+  it('has its flags checked in the background (cao-server does not wait for it)', async () => {
+    // first in this file, so nothing has checked them yet: the check runs while this one waits
+    let settled = false;
+    const checking = checkMcpServerNodeFlags().then(() => (settled = true));
+    expect(settled).toBe(false);
+    await checking;
+    expect(mcpServerNodeFlags()).toEqual(MCP_SERVER_NODE_FLAGS);
+  });
+
   it('runs with flags this Node accepts, silently, and fetch still works', () => {
     const r = spawnSync(
       process.execPath,

@@ -23,7 +23,7 @@ import { CaoError, errorMessage } from '../lib/errors.js';
 import { createLogger, parseLogLevel, type Logger } from '../lib/log.js';
 import { caoPaths, ensureLayout } from '../lib/paths.js';
 import { fallbackRootOnlyDir, findRootOnlyDir } from '../lib/root-only-dir.js';
-import { mcpServerCommand } from '../lib/self.js';
+import { checkMcpServerNodeFlags, mcpServerCommand } from '../lib/self.js';
 import { caoVersion } from '../lib/version.js';
 import { LocalTmuxHost } from '../runtime/tmux/tmux-host.js';
 import { HostsRuntime } from '../runtime/hosts-runtime.js';
@@ -155,7 +155,8 @@ export async function runServer(argv: string[]): Promise<void> {
       isRoot: process.getuid?.() === 0,
       rootOnlyDir: findRootOnlyDir(paths.tmp, fallbackRootOnlyDir(paths.home)),
       findBinary,
-      mcpServerCommand: mcpServerCommand(),
+      // asked at each stdio launch: the Node flags it carries are checked in the background
+      mcpServerCommand,
       mcpTransport: mcpTransport(env),
       timing: DEFAULT_TIMING,
       hosts: {
@@ -260,6 +261,7 @@ export async function runServer(argv: string[]): Promise<void> {
     });
     // flows whose next run passed while the server was down run once now (see flows-service.ts)
     await flows.start();
+    void checkMcpServerNodeFlags();
     started(true);
     process.stderr.write(
       `cao-server ${caoVersion()} (pid ${process.pid}) listening on http://${displayHost}:${boundPort} (home ${paths.home}; ${adopted} terminal(s) re-adopted${rebuilt > 0 ? `, ${rebuilt} of them rebuilt from tmux` : ''})\n`,

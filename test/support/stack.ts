@@ -98,7 +98,10 @@ export function createTestStack(o: TestStackOptions = {}): TestStack {
     isRoot: o.isRoot ?? false,
     rootOnlyDir: o.rootOnlyDir,
     findBinary: (b) => ((o.installed ?? (() => true))(b) ? `/usr/bin/${b}` : undefined),
-    mcpServerCommand: { command: '/usr/bin/node', args: ['/cao/dist/bin/cao-mcp-server.js'] },
+    mcpServerCommand: () => ({
+      command: '/usr/bin/node',
+      args: ['/cao/dist/bin/cao-mcp-server.js'],
+    }),
     mcpTransport: o.mcpTransport ?? 'http',
     timing: {
       ...DEFAULT_TIMING,
