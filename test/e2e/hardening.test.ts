@@ -216,8 +216,19 @@ describe.skipIf(skipReason !== '')(
         [1, 2, 3, 4].map(() => s.cao(['session', 'list'], { env: { CAO_NO_AUTOSTART: '' } })),
       );
       for (const r of runs) expect(r.code, r.stderr).toBe(0);
-      const servers = autostartedServers(s.port);
+      // A command returns as soon as a server answers; the servers that lost the race to
+      // CAO_HOME may still be starting then, and exit by themselves once they find it taken.
+      let servers = autostartedServers(s.port);
       autostarted.push(...servers);
+      const end = Date.now() + 10_000;
+      while (servers.length > 1 && Date.now() < end) {
+        await sleep(100);
+        servers = autostartedServers(s.port);
+      }
+      // the ones that exited are not ours to end any more (their pids may be reused)
+      for (const p of [...autostarted]) {
+        if (!servers.includes(p) && !alive(p)) autostarted.splice(autostarted.indexOf(p), 1);
+      }
       expect(servers).toHaveLength(1);
       const pid = servers[0]!;
       const health = (await s.api<{ pid: number }>('GET', '/health')).body;
