@@ -14,6 +14,7 @@ import {
   CAPTURE_DEBOUNCE_MS,
   CAPTURE_MAX_WAIT_MS,
   DETECT_HISTORY_LINES,
+  PREVIOUS_ANSWER_SETTLE_MS,
   StatusTracker,
   TENTATIVE_SETTLE_MS,
   isGone,
@@ -644,5 +645,59 @@ describe('untrack and close', () => {
     await advance(1000);
     expect(runtime.reads).toHaveLength(2);
     expect(tracker.get('aaaa0002')).toBeUndefined();
+  });
+});
+
+describe("a message the CLI took while its transcript still ends with the previous turn's answer", () => {
+  // Qwen Code with a resumed conversation empties its box at the Enter and draws the message a
+  // moment later: read in between, the screen is the previous turn's finished answer
+  const qwen = testdataOf('qwen_cli');
+  const BEFORE = qwen('completed/qwen-0.24.4-multiline.txt');
+  const NEXT = qwen('completed/qwen-0.24.4-quoted-markers.txt');
+  const WORKING = qwen('processing/qwen-0.24.4-tool-running.txt');
+
+  async function answered(): Promise<FakePane> {
+    const pane = await tracked('aaaa0001', 'cao-t', 'qwen_cli');
+    pane.show(BEFORE);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+    return pane;
+  }
+
+  it('is held as processing, and the new answer ends the turn', async () => {
+    const pane = await answered();
+    tracker.turnStarted('aaaa0001');
+    pane.show(`${BEFORE}\n`);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({
+      status: 'processing',
+      rule: 'previous-answer',
+    });
+    // held long past its settle time while the turn shows it goes on
+    pane.show(WORKING);
+    await advance(PREVIOUS_ANSWER_SETTLE_MS * 2);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    pane.show(NEXT);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+    expect(statuses().slice(-3)).toEqual(['completed', 'processing', 'completed']);
+  });
+
+  it('a different answer read first thing ends the turn at once (a fast model)', async () => {
+    const pane = await answered();
+    tracker.turnStarted('aaaa0001');
+    pane.show(NEXT);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+  });
+
+  it('an answer the same as the one before is believed PREVIOUS_ANSWER_SETTLE_MS later', async () => {
+    const pane = await answered();
+    tracker.turnStarted('aaaa0001');
+    pane.show(`${BEFORE}\n`);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')?.status).toBe('processing');
+    await advance(PREVIOUS_ANSWER_SETTLE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
   });
 });

@@ -35,6 +35,13 @@ export const DETECT_HISTORY_LINES = 200;
  * release that never draws one still ends its turns, just this much later.
  */
 export const TENTATIVE_SETTLE_MS = 10_000;
+/**
+ * How long a turn's first reading that still shows the previous turn's answer (the CLI took the
+ * message and cleared its box but has not drawn it yet: Qwen Code resuming a conversation) must
+ * stay unchanged before it is believed: a CLI draws a message it took within a few hundred ms,
+ * and a reply identical to the one before still ends its turn, this much later.
+ */
+export const PREVIOUS_ANSWER_SETTLE_MS = 2_000;
 
 /** Rules meaning the agent process is gone for good: no input will ever reach it. */
 const GONE_RULES = new Set([
@@ -72,6 +79,10 @@ interface Entry extends TrackedTerminal {
   turnOpen: boolean;
   /** The screen has shown the open turn at work (a `processing` read of its own). */
   sawWork: boolean;
+  /** The evidence of the latest `completed` reading (the answer it showed). */
+  lastAnswer: string | undefined;
+  /** `lastAnswer` when cao submitted the open turn: the previous turn's answer. */
+  answerBefore: string | undefined;
   /** Believes a held tentative completion once the screen stayed the same long enough. */
   settle: NodeJS.Timeout | undefined;
 }
@@ -93,12 +104,26 @@ export interface TrackerDeps {
 
 const UNKNOWN: Detection = { status: 'unknown', rule: 'not-read-yet', evidence: [] };
 
+/** What a `completed` reading showed, to tell the previous turn's answer when it shows again. */
+const answerKey = (d: Detection): string => `${d.rule}\n${d.evidence.join('\n')}`;
+
 /** Why a detection within a turn cao submitted is not believed yet, if it is held. */
-function heldReason(d: Detection, sawWork: boolean): { rule: string; why: string } | undefined {
+function heldReason(
+  d: Detection,
+  e: Pick<Entry, 'sawWork' | 'answerBefore'>,
+): { rule: string; why: string; settleMs?: number } | undefined {
   if (d.status === 'completed' && d.tentative)
     return {
       rule: 'reply-without-end-mark',
       why: 'no end-of-turn mark yet: the reply may still be streaming',
+    };
+  // the message was taken (its box is empty) but not drawn yet, so the transcript still ends
+  // with the previous turn's answer
+  if (d.status === 'completed' && !e.sawWork && answerKey(d) === e.answerBefore)
+    return {
+      rule: 'previous-answer',
+      why: "the screen still shows the previous turn's answer, not the message cao submitted",
+      settleMs: PREVIOUS_ANSWER_SETTLE_MS,
     };
   if (d.status === 'idle' && d.rule === 'empty-prompt')
     return {
@@ -107,7 +132,7 @@ function heldReason(d: Detection, sawWork: boolean): { rule: string; why: string
     };
   // text with neither the turn's start nor the CLI at work in view, before any sign of work:
   // a screen cleared for a redraw, not a reply so long that it pushed the message out
-  if (d.status === 'completed' && d.rule === 'long-reply' && !sawWork)
+  if (d.status === 'completed' && d.rule === 'long-reply' && !e.sawWork)
     return {
       rule: 'start-not-drawn',
       why: 'the screen shows neither the message cao submitted nor the CLI at work yet',
@@ -137,6 +162,8 @@ export class StatusTracker {
       final: undefined,
       turnOpen: false,
       sawWork: false,
+      lastAnswer: undefined,
+      answerBefore: undefined,
       settle: undefined,
     };
     this.entries.set(t.terminalId, entry);
@@ -251,6 +278,7 @@ export class StatusTracker {
     if (!e || e.final) return;
     e.turnOpen = true;
     e.sawWork = false;
+    e.answerBefore = e.lastAnswer;
     if (e.detection.status === 'processing') return;
     this.apply(e, {
       status: 'processing',
@@ -438,7 +466,7 @@ export class StatusTracker {
       e.settle = undefined;
       return d;
     }
-    const held = e.turnOpen ? heldReason(d, e.sawWork) : undefined;
+    const held = e.turnOpen ? heldReason(d, e) : undefined;
     if (!held) {
       e.turnOpen = false;
       clearTimeout(e.settle);
@@ -452,7 +480,7 @@ export class StatusTracker {
         if (!this.entries.has(e.terminalId) || e.final || !e.turnOpen) return;
         e.turnOpen = false;
         this.apply(e, d);
-      }, TENTATIVE_SETTLE_MS);
+      }, held.settleMs ?? TENTATIVE_SETTLE_MS);
     }
     return { status: 'processing', rule: held.rule, evidence: [...d.evidence, held.why] };
   }
@@ -480,6 +508,7 @@ export class StatusTracker {
   private apply(e: Entry, d: Detection): void {
     const previous = e.detection.status;
     e.detection = d;
+    if (d.status === 'completed') e.lastAnswer = answerKey(d);
     if (d.status !== previous) {
       // the sequence behind a turn that ended too soon or never, for whoever reads the log
       this.deps.log.debug('status', {

@@ -1,8 +1,8 @@
 /**
- * Resuming a session on real Claude Code and real Codex (from the npm registry) and the
- * project's fake model: a fact told in the first turn is in the conversation the model gets
- * after the session was shut down and resumed (Claude Code continues its own transcript,
- * `--resume ID`; Codex and Kimi Code the session cao found in their logs).
+ * Resuming a session on the real agent CLIs (from the npm registry) and the project's fake
+ * model: a fact told in the first turn is in the conversation the model gets after the session
+ * was shut down and resumed, and two workers in one folder each get their own conversation
+ * back (Claude Code continues its own transcript, `--resume ID`; the others as named below).
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -71,14 +71,23 @@ describe.skipIf(skipReason !== '')(e2eTitle('resume on real Claude Code', skipRe
   });
 });
 
-// Codex and Kimi Code pick their own session ids: cao takes the id from the terminal's session
-// log, so two workers in one folder each continue their own conversation (`codex resume ID`,
-// `kimi --session ID`), where the folder's latest (`--last`, `--continue`) would have given
-// both the same one
-const PICK_OWN: [string, RegExp][] = [
-  ['codex', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/],
-  ['kimi', /^session_[\w-]+$/],
-];
+// Every other CLI, two workers in one folder: each must continue its own conversation, where
+// the folder's latest (`--last`, `--continue`) would have given both the same one. Codex, Kimi
+// Code and OpenCode pick their own session ids (cao takes the id from the terminal's session
+// log: `codex resume ID`, `kimi --session ID`, `opencode --session ID`); Gemini CLI, Qwen Code
+// and Copilot CLI are given one by cao at launch (`--session-id`) and resume it (`--resume ID`).
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ONLY = process.env['CAO_E2E_CLIS']?.split(',').filter(Boolean);
+const PICK_OWN = (
+  [
+    ['codex', UUID],
+    ['kimi', /^session_[\w-]+$/],
+    ['opencode', /^ses_\w+$/],
+    ['gemini', UUID],
+    ['qwen', UUID],
+    ['copilot', UUID],
+  ] as [string, RegExp][]
+).filter(([cli]) => !ONLY || ONLY.includes(cli));
 for (const [cli, idShape] of PICK_OWN) {
   const setup = CLI_SETUPS.find((c) => c.cli === cli)!;
   describe.skipIf(skipReason !== '')(
@@ -155,6 +164,8 @@ for (const [cli, idShape] of PICK_OWN) {
             { timeoutMs: 120_000 },
           );
           expect(ask.code, `${ask.stdout}\n${ask.stderr}`).toBe(0);
+          // what the screens and the status sequence were, when the answer is not the new one
+          if (!ask.stdout.includes('E2E-REPLY-ASK')) console.error(await s.diagnose());
           expect(ask.stdout).toContain('E2E-REPLY-ASK');
         }
         // each request for turn 2 carried that worker's own turn 1, and never the other's
