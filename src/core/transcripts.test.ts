@@ -7,7 +7,7 @@ import { openSqlite, queryReadOnly } from '../store/sqlite-open.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
 import type { Placement } from './placement.js';
-import { TranscriptService } from './transcripts.js';
+import { ownConversation, TranscriptService } from './transcripts.js';
 
 const fixture = (provider: string, name: string): string =>
   readFileSync(
@@ -117,6 +117,28 @@ describe('TranscriptService on a host', () => {
     const second = await again.read(codex({ id: 'bbbb2222', conversationId: secondId }));
     expect(second?.path).toContain(secondId);
     expect(recorded['bbbb2222']).toBeUndefined();
+  });
+
+  it("gives a handoff's worker its own log, not its supervisor's started a moment before it", async () => {
+    // the supervisor's conversation began 400 ms before its worker was created (the supervisor
+    // is mid-turn, waiting for the handoff), and nobody has read the supervisor's log yet
+    const one = fixture('codex', 'fence-after-tool.jsonl');
+    const supId = '01a2452b-3111-7720-8755-83220259d6f8';
+    const workerId = '01a2452b-9999-7720-8755-83220259d6f8';
+    const worker = one
+      .replaceAll(supId, workerId)
+      .replace('"timestamp":"2026-12-05T07:46:28.334Z"', '"timestamp":"2026-12-05T07:46:29.334Z"');
+    const day = '/home/dev/.codex/sessions/2026/12/05';
+    const { place } = hostWith({
+      [`${day}/rollout-2026-12-05T07-46-28-${supId}.jsonl`]: one,
+      [`${day}/rollout-2026-12-05T07-46-29-${workerId}.jsonl`]: worker,
+    });
+    const s = service(place);
+    const codex = (over: Partial<TerminalRecord>) => terminal({ provider: 'codex', ...over });
+    const w = await s.read(codex({ id: 'bbbb2222', createdAt: '2026-12-05T07:46:28.734Z' }));
+    expect(w?.path).toContain(workerId);
+    const sup = await s.read(codex({ id: 'aaaa1111', createdAt: '2026-12-05T07:46:27.000Z' }));
+    expect(sup?.path).toContain(supId);
   });
 
   it("finds a resumed Codex's log in the folder of the day its session began (the id's time)", async () => {
@@ -242,5 +264,23 @@ describe("OpenCode's sessions, read from its SQLite database", () => {
     expect(await remote.read(terminal({ provider: 'opencode_cli' }))).toBeUndefined();
     const elsewhere = service({ ...opencodeHost(local), baseEnv: { XDG_DATA_HOME: '/nowhere' } });
     expect(await elsewhere.read(terminal({ provider: 'opencode_cli' }))).toBeUndefined();
+  });
+});
+
+describe('ownConversation: which of the conversations started in its folder is a terminal`s', () => {
+  const c = (at: number) => ({ at, path: `c${at}` });
+
+  it('is the first started once the terminal existed', () => {
+    expect(ownConversation([c(1300), c(900), c(1100)], 1000, false)?.path).toBe('c1100');
+  });
+
+  it('is never one started before it here (another agent`s, not read yet)', () => {
+    expect(ownConversation([c(900), c(600)], 1000, false)).toBeUndefined();
+  });
+
+  it('on a host whose clock may run behind, is the latest started shortly before when none after', () => {
+    expect(ownConversation([c(600), c(900)], 1000, true)?.path).toBe('c900');
+    expect(ownConversation([c(600), c(1200)], 1000, true)?.path).toBe('c1200');
+    expect(ownConversation([], 1000, true)).toBeUndefined();
   });
 });

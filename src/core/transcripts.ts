@@ -7,7 +7,8 @@
  * CLI), or, for a CLI that picks its own id (Codex, Gemini CLI, Kimi Code: found in the CLI's
  * folder for the working directory or in its index of conversations), as the first
  * conversation started in the terminal's folder after the terminal was created that no other
- * terminal of this server has taken. OpenCode's are rows of its SQLite database, found the
+ * terminal of this server has taken (not one started a moment before: see `ownConversation`).
+ * OpenCode's are rows of its SQLite database, found the
  * same way and read with a read-only query (on this machine directly, on another host with
  * that host's own `sqlite3`; the screen where neither works).
  */
@@ -85,9 +86,13 @@ export class TranscriptService {
       const taken = new Set(this.found.values());
       const q = db.started(contextOf(t, place));
       const rows = (await place.queryDb(file, q.sql, q.params)) ?? [];
-      key = rows
-        .map((r) => (typeof r['id'] === 'string' ? `${file}#${r['id']}` : ''))
-        .find((k) => k !== '' && !taken.has(k));
+      const candidates = rows
+        .map((r) => ({
+          path: typeof r['id'] === 'string' ? `${file}#${r['id']}` : '',
+          at: typeof r['at'] === 'number' ? r['at'] : Number(r['at']),
+        }))
+        .filter((c) => c.path !== '' && Number.isFinite(c.at) && !taken.has(c.path));
+      key = ownConversation(candidates, Date.parse(t.createdAt), place.host !== 'local')?.path;
       if (key === undefined) return undefined;
       // the terminal's conversation from now on: a resume continues it (`--session <id>`)
       await this.deps.store.updateTerminal(t.id, { conversationId: idOf(key) });
@@ -144,9 +149,26 @@ export class TranscriptService {
       const at = head === undefined ? undefined : log.startedBy(head, ctx);
       if (at !== undefined) candidates.push({ path, at });
     }
-    candidates.sort((a, b) => a.at - b.at);
-    return candidates[0]?.path;
+    return ownConversation(candidates, ctx.createdAtMs, place.host !== 'local')?.path;
   }
+}
+
+/**
+ * Of the conversations started in a terminal's folder that no other terminal took (each with
+ * its start), the terminal's own: the first one started once the terminal existed (cao records
+ * a terminal before its CLI starts). Not one started just before: that is another agent's in
+ * the same folder whose log cao has not read yet (a handoff's supervisor, mid-turn while its
+ * worker starts). Only on another host, whose clock may run behind this one's, the latest one
+ * started shortly before counts when there is none after. Pure.
+ */
+export function ownConversation<T extends { at: number }>(
+  candidates: readonly T[],
+  createdAtMs: number,
+  clockMayDiffer: boolean,
+): T | undefined {
+  const after = candidates.filter((c) => c.at >= createdAtMs).sort((a, b) => a.at - b.at);
+  if (after[0] !== undefined || !clockMayDiffer) return after[0];
+  return [...candidates].sort((a, b) => b.at - a.at)[0];
 }
 
 /** The conversation id of a `<database>#<id>` key. */
