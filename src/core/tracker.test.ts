@@ -666,7 +666,7 @@ describe("a message the CLI took while its transcript still ends with the previo
 
   it('is held as processing, and the new answer ends the turn', async () => {
     const pane = await answered();
-    tracker.turnStarted('aaaa0001');
+    tracker.turnStarted('aaaa0001', (screen) => screen.includes('RESUME-ASK'));
     pane.show(`${BEFORE}\n`);
     await advance(CAPTURE_DEBOUNCE_MS);
     expect(tracker.get('aaaa0001')).toMatchObject({
@@ -691,7 +691,17 @@ describe("a message the CLI took while its transcript still ends with the previo
     expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
   });
 
-  it('an answer the same as the one before is believed PREVIOUS_ANSWER_SETTLE_MS later', async () => {
+  it('an answer the same as the one before ends the turn at once when the message shows', async () => {
+    const pane = await answered();
+    tracker.turnStarted('aaaa0001', (screen) => screen.includes('> once more'));
+    pane.show(
+      BEFORE.replace('  > first line of paste', '  > once more\n\n  > first line of paste'),
+    );
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+  });
+
+  it('an answer the same as the one before, message not seen, is believed PREVIOUS_ANSWER_SETTLE_MS later', async () => {
     const pane = await answered();
     tracker.turnStarted('aaaa0001');
     pane.show(`${BEFORE}\n`);

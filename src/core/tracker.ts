@@ -83,6 +83,8 @@ interface Entry extends TrackedTerminal {
   lastAnswer: string | undefined;
   /** `lastAnswer` when cao submitted the open turn: the previous turn's answer. */
   answerBefore: string | undefined;
+  /** Whether a screen shows the open turn's message (given by whoever submitted it). */
+  drawn: ((screen: string) => boolean) | undefined;
   /** Believes a held tentative completion once the screen stayed the same long enough. */
   settle: NodeJS.Timeout | undefined;
 }
@@ -110,7 +112,7 @@ const answerKey = (d: Detection): string => `${d.rule}\n${d.evidence.join('\n')}
 /** Why a detection within a turn cao submitted is not believed yet, if it is held. */
 function heldReason(
   d: Detection,
-  e: Pick<Entry, 'sawWork' | 'answerBefore'>,
+  e: Pick<Entry, 'sawWork' | 'answerBefore' | 'drawn' | 'screen'>,
 ): { rule: string; why: string; settleMs?: number } | undefined {
   if (d.status === 'completed' && d.tentative)
     return {
@@ -118,8 +120,13 @@ function heldReason(
       why: 'no end-of-turn mark yet: the reply may still be streaming',
     };
   // the message was taken (its box is empty) but not drawn yet, so the transcript still ends
-  // with the previous turn's answer
-  if (d.status === 'completed' && !e.sawWork && answerKey(d) === e.answerBefore)
+  // with the previous turn's answer (a new answer that is the same text shows the message)
+  if (
+    d.status === 'completed' &&
+    !e.sawWork &&
+    answerKey(d) === e.answerBefore &&
+    !(e.drawn?.(e.screen) ?? false)
+  )
     return {
       rule: 'previous-answer',
       why: "the screen still shows the previous turn's answer, not the message cao submitted",
@@ -164,6 +171,7 @@ export class StatusTracker {
       sawWork: false,
       lastAnswer: undefined,
       answerBefore: undefined,
+      drawn: undefined,
       settle: undefined,
     };
     this.entries.set(t.terminalId, entry);
@@ -270,15 +278,17 @@ export class StatusTracker {
 
   /**
    * cao just submitted input, so the agent is working on it until its screen says otherwise.
+   * `drawn` tells whether a screen shows the submitted message.
    * This marks the turn's start on the event stream even when the whole turn is over before
    * the next screen read (a fast model: `completed` to `completed` would publish nothing).
    */
-  turnStarted(terminalId: string): void {
+  turnStarted(terminalId: string, drawn?: (screen: string) => boolean): void {
     const e = this.entries.get(terminalId);
     if (!e || e.final) return;
     e.turnOpen = true;
     e.sawWork = false;
     e.answerBefore = e.lastAnswer;
+    e.drawn = drawn;
     if (e.detection.status === 'processing') return;
     this.apply(e, {
       status: 'processing',
