@@ -45,16 +45,3 @@ export function showsMessage(
 ): boolean {
   return m.orchestrationType === 'user' ? showsText(text, m.message) : markerCount(text, m.id) > 0;
 }
-
-/**
- * Whether a screen shows the message cao typed as `text`: by its marker when it has one (a
- * ledger message's footer, `cao message N`), else by its start.
- */
-export function drawnTest(text: string): (screen: string) => boolean {
-  const marker = [...text.matchAll(/\bcao message (\d+)\b/g)].at(-1);
-  if (marker) {
-    const id = Number(marker[1]);
-    return (screen) => markerCount(screen, id) > 0;
-  }
-  return (screen) => showsText(screen, text);
-}

@@ -20,7 +20,7 @@ import {
   submitInput,
   type SubmitResult,
 } from './input.js';
-import { drawnTest, showsMessage } from './message-text.js';
+import { showsMessage } from './message-text.js';
 import { isGone } from './tracker.js';
 import { TranscriptService } from './transcripts.js';
 import { terminalUsage, turnUsageView, type TerminalUsage, type TurnUsage } from './usage.js';
@@ -107,7 +107,7 @@ export class TerminalService {
         message,
         this.deps.timing,
       );
-      this.deps.tracker.turnStarted(id, drawnTest(message));
+      this.deps.tracker.turnStarted(id);
       await this.deps.store.updateTerminal(id, { lastActive: isoNow() });
       const detection = await this.deps.tracker.refresh(id);
       return { ...result, detection };

@@ -666,8 +666,9 @@ describe("a message the CLI took while its transcript still ends with the previo
 
   it('is held as processing, and the new answer ends the turn', async () => {
     const pane = await answered();
-    tracker.turnStarted('aaaa0001', (screen) => screen.includes('RESUME-ASK'));
-    pane.show(`${BEFORE}\n`);
+    tracker.turnStarted('aaaa0001');
+    // the message's own text may show elsewhere (a line the CLI left in the scrollback)
+    pane.show(`  > RESUME-ASK: what was the colour?\n${BEFORE}`);
     await advance(CAPTURE_DEBOUNCE_MS);
     expect(tracker.get('aaaa0001')).toMatchObject({
       status: 'processing',
@@ -691,17 +692,18 @@ describe("a message the CLI took while its transcript still ends with the previo
     expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
   });
 
-  it('an answer the same as the one before ends the turn at once when the message shows', async () => {
+  it('an answer the same as the one before ends the turn at once when it shows once more', async () => {
+    const start = BEFORE.lastIndexOf('  ◆︎ ACK');
+    const end = BEFORE.indexOf('fourth line after blank', start) + 'fourth line after blank'.length;
+    const answer = BEFORE.slice(start, end);
     const pane = await answered();
-    tracker.turnStarted('aaaa0001', (screen) => screen.includes('> once more'));
-    pane.show(
-      BEFORE.replace('  > first line of paste', '  > once more\n\n  > first line of paste'),
-    );
+    tracker.turnStarted('aaaa0001');
+    pane.show(BEFORE.replace(answer, `${answer}\n\n  > once more\n\n${answer}`));
     await advance(CAPTURE_DEBOUNCE_MS);
     expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
   });
 
-  it('an answer the same as the one before, message not seen, is believed PREVIOUS_ANSWER_SETTLE_MS later', async () => {
+  it('a screen that shows the previous answer no more often than before is believed PREVIOUS_ANSWER_SETTLE_MS later', async () => {
     const pane = await answered();
     tracker.turnStarted('aaaa0001');
     pane.show(`${BEFORE}\n`);
@@ -709,5 +711,29 @@ describe("a message the CLI took while its transcript still ends with the previo
     expect(tracker.get('aaaa0001')?.status).toBe('processing');
     await advance(PREVIOUS_ANSWER_SETTLE_MS);
     expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'response' });
+  });
+});
+
+describe('two Codex turns that end alike (the same answer, "Worked for" the same time)', () => {
+  const codex = testdataOf('codex');
+  const ONE = codex('completed/codex-0.169.0-inline.txt');
+
+  it('the second ends at once: its "Worked for" line shows once more', async () => {
+    const pane = await tracked('aaaa0001', 'cao-t', 'codex');
+    pane.show(ONE);
+    await advance(CAPTURE_DEBOUNCE_MS);
+    const first = tracker.get('aaaa0001');
+    expect(first).toMatchObject({ status: 'completed', rule: 'worked-for' });
+    const lines = ONE.split('\n');
+    const worked = lines.findLastIndex((l) => l.includes('Worked for'));
+    const turn = lines.slice(
+      lines.findLastIndex((l, i) => i < worked && l.startsWith('›')),
+      worked + 1,
+    );
+    tracker.turnStarted('aaaa0001');
+    pane.show([...lines.slice(0, worked + 1), '', ...turn, ...lines.slice(worked + 1)].join('\n'));
+    await advance(CAPTURE_DEBOUNCE_MS);
+    expect(tracker.get('aaaa0001')).toMatchObject({ status: 'completed', rule: 'worked-for' });
+    expect(tracker.get('aaaa0001')?.evidence).toEqual(first?.evidence);
   });
 });

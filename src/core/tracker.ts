@@ -12,7 +12,7 @@ import { CaoError, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { formatSeconds } from '../lib/time.js';
 import type { Detection, Provider, Status } from '../providers/provider.js';
-import { stripAnsi } from '../providers/screen.js';
+import { evidence, stripAnsi } from '../providers/screen.js';
 import {
   hostOfId,
   isHostUnreachable,
@@ -83,8 +83,10 @@ interface Entry extends TrackedTerminal {
   lastAnswer: string | undefined;
   /** `lastAnswer` when cao submitted the open turn: the previous turn's answer. */
   answerBefore: string | undefined;
-  /** Whether a screen shows the open turn's message (given by whoever submitted it). */
-  drawn: ((screen: string) => boolean) | undefined;
+  /** How many times `lastAnswer`'s line showed on the screen it was read from. */
+  lastAnswerCount: number;
+  /** `lastAnswerCount` when cao submitted the open turn. */
+  answerCountBefore: number;
   /** Believes a held tentative completion once the screen stayed the same long enough. */
   settle: NodeJS.Timeout | undefined;
 }
@@ -109,23 +111,35 @@ const UNKNOWN: Detection = { status: 'unknown', rule: 'not-read-yet', evidence: 
 /** What a `completed` reading showed, to tell the previous turn's answer when it shows again. */
 const answerKey = (d: Detection): string => `${d.rule}\n${d.evidence.join('\n')}`;
 
+/**
+ * How many lines of a screen read as a `completed` reading's first evidence line (compared the
+ * way evidence is written: trimmed, rules shortened, long lines cut).
+ */
+function answerCount(d: Detection, screen: string): number {
+  const line = d.evidence[0];
+  if (line === undefined || line === '') return 0;
+  let n = 0;
+  for (const l of screen.split('\n')) if (evidence(l)[0] === line) n++;
+  return n;
+}
+
 /** Why a detection within a turn cao submitted is not believed yet, if it is held. */
 function heldReason(
   d: Detection,
-  e: Pick<Entry, 'sawWork' | 'answerBefore' | 'drawn' | 'screen'>,
+  e: Pick<Entry, 'sawWork' | 'answerBefore' | 'answerCountBefore' | 'screen'>,
 ): { rule: string; why: string; settleMs?: number } | undefined {
   if (d.status === 'completed' && d.tentative)
     return {
       rule: 'reply-without-end-mark',
       why: 'no end-of-turn mark yet: the reply may still be streaming',
     };
-  // the message was taken (its box is empty) but not drawn yet, so the transcript still ends
-  // with the previous turn's answer (a new answer that is the same text shows the message)
+  // the message was taken (its box is empty) but the transcript still ends with the previous
+  // turn's answer (a new answer of the same text shows that text once more)
   if (
     d.status === 'completed' &&
     !e.sawWork &&
     answerKey(d) === e.answerBefore &&
-    !(e.drawn?.(e.screen) ?? false)
+    answerCount(d, e.screen) <= e.answerCountBefore
   )
     return {
       rule: 'previous-answer',
@@ -171,7 +185,8 @@ export class StatusTracker {
       sawWork: false,
       lastAnswer: undefined,
       answerBefore: undefined,
-      drawn: undefined,
+      lastAnswerCount: 0,
+      answerCountBefore: 0,
       settle: undefined,
     };
     this.entries.set(t.terminalId, entry);
@@ -278,17 +293,16 @@ export class StatusTracker {
 
   /**
    * cao just submitted input, so the agent is working on it until its screen says otherwise.
-   * `drawn` tells whether a screen shows the submitted message.
    * This marks the turn's start on the event stream even when the whole turn is over before
    * the next screen read (a fast model: `completed` to `completed` would publish nothing).
    */
-  turnStarted(terminalId: string, drawn?: (screen: string) => boolean): void {
+  turnStarted(terminalId: string): void {
     const e = this.entries.get(terminalId);
     if (!e || e.final) return;
     e.turnOpen = true;
     e.sawWork = false;
     e.answerBefore = e.lastAnswer;
-    e.drawn = drawn;
+    e.answerCountBefore = e.lastAnswerCount;
     if (e.detection.status === 'processing') return;
     this.apply(e, {
       status: 'processing',
@@ -518,7 +532,10 @@ export class StatusTracker {
   private apply(e: Entry, d: Detection): void {
     const previous = e.detection.status;
     e.detection = d;
-    if (d.status === 'completed') e.lastAnswer = answerKey(d);
+    if (d.status === 'completed') {
+      e.lastAnswer = answerKey(d);
+      e.lastAnswerCount = answerCount(d, e.screen);
+    }
     if (d.status !== previous) {
       // the sequence behind a turn that ended too soon or never, for whoever reads the log
       this.deps.log.debug('status', {
