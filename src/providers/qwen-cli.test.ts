@@ -112,6 +112,14 @@ describe('qwen_cli over own captures (testdata/qwen_cli)', () => {
     );
   });
 
+  it('a message it queued (typed while it read its context after a resume) is work to do', () => {
+    // the transcript still ends with the previous answer; the footer counts the queued message
+    expect(qwenCli.detect(own('processing', 'message-queued-resumed'))).toMatchObject({
+      status: 'processing',
+      rule: 'message-queued',
+    });
+  });
+
   it('is not fooled by markers quoted in an answer', () => {
     const quoted = own('completed', 'quoted-markers');
     expect(qwenCli.detect(quoted).status).toBe('completed');

@@ -40,6 +40,11 @@ const BUSY_RE = /\(\d[^()]*·\s*esc to\s+cancel\)/u;
 /** The footer while a turn runs: messages typed now steer or queue. */
 const BUSY_FOOTER_RE = /\bEnter to steer\b|\bCtrl\+Q to queue\b/;
 /**
+ * The footer's count of messages Qwen holds until it can take them (`⏳ 1 queued`: typed while
+ * it was still busy, e.g. reading its context files after a resume): work to do.
+ */
+const QUEUED_FOOTER_RE = /⏳\uFE0F?\s*\d+\s+queued\b/u;
+/**
  * "Do you trust this folder?" › 1. Trust folder (<dir>) / 2. Trust parent folder / 3. Don't
  * trust (esc). Shown only when the user enabled security.folderTrust.
  */
@@ -92,8 +97,11 @@ function busyLine(lines: readonly string[], top: number): string | undefined {
 function busy(lines: readonly string[], box: Box): Detection | undefined {
   const line = busyLine(lines, box.top);
   if (line) return { status: 'processing', rule: 'esc-to-cancel', evidence: evidence(line) };
-  const footer = lines.slice(box.bottom + 1).find((l) => BUSY_FOOTER_RE.test(l));
+  const below = lines.slice(box.bottom + 1);
+  const footer = below.find((l) => BUSY_FOOTER_RE.test(l));
   if (footer) return { status: 'processing', rule: 'footer-steer', evidence: evidence(footer) };
+  const queued = below.find((l) => QUEUED_FOOTER_RE.test(l));
+  if (queued) return { status: 'processing', rule: 'message-queued', evidence: evidence(queued) };
   return undefined;
 }
 
