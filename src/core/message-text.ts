@@ -45,3 +45,9 @@ export function showsMessage(
 ): boolean {
   return m.orchestrationType === 'user' ? showsText(text, m.message) : markerCount(text, m.id) > 0;
 }
+
+/** The id in the first message marker (`cao message N`) of `text`, if any. */
+export function firstMarkerId(text: string): number | undefined {
+  const m = /\bcao\s+message\s+(\d+)\b/.exec(text);
+  return m ? Number(m[1]) : undefined;
+}

@@ -49,12 +49,16 @@ function hostWith(files: Record<string, string>): { place: Placement; reads: str
 
 /** Each `conversationId` the service recorded, as terminal id → id. */
 let recorded: Record<string, string | null | undefined> = {};
+/** The messages cao delivered, as message id → the terminal it was for. */
+const delivered: Record<number, string> = { 1: 'aaaa1111', 2: 'bbbb2222' };
 const service = (place: Placement): TranscriptService => {
   recorded = {};
   const store = {
     updateTerminal: async (id: string, patch: Partial<TerminalRecord>) => {
       recorded[id] = patch.conversationId;
     },
+    getMessage: async (id: number) =>
+      delivered[id] === undefined ? undefined : { id, receiverId: delivered[id] },
   };
   return new TranscriptService({ placement: async () => place, store } as unknown as CoreDeps);
 };
@@ -139,6 +143,67 @@ describe('TranscriptService on a host', () => {
     expect(w?.path).toContain(workerId);
     const sup = await s.read(codex({ id: 'aaaa1111', createdAt: '2026-12-05T07:46:27.000Z' }));
     expect(sup?.path).toContain(supId);
+  });
+
+  describe('two Codex workers started together in one folder', () => {
+    // conversation X began first but is B's (its first message is cao's message 2, for B);
+    // Y began a second later and is A's (message 1). A was created first.
+    const one = fixture('codex', 'fence-after-tool.jsonl');
+    const xId = '01a2452b-3111-7720-8755-83220259d6f8';
+    const yId = '01a2452b-9999-7720-8755-83220259d6f8';
+    const task = (n: number) => `fence please [Handoff from terminal cccc3333 (cao message ${n}).]`;
+    const X = one.replaceAll('fence please (CAO-FENCE)', task(2));
+    const Y = one
+      .replaceAll(xId, yId)
+      .replace('"timestamp":"2026-12-05T07:46:28.334Z"', '"timestamp":"2026-12-05T07:46:29.334Z"')
+      .replaceAll('fence please (CAO-FENCE)', task(1));
+    const day = '/home/dev/.codex/sessions/2026/12/05';
+    const xPath = `${day}/rollout-2026-12-05T07-46-28-${xId}.jsonl`;
+    const yPath = `${day}/rollout-2026-12-05T07-46-29-${yId}.jsonl`;
+    const A = terminal({
+      id: 'aaaa1111',
+      provider: 'codex',
+      createdAt: '2026-12-05T07:46:27.000Z',
+    });
+    const B = terminal({
+      id: 'bbbb2222',
+      provider: 'codex',
+      createdAt: '2026-12-05T07:46:27.100Z',
+    });
+
+    it('each gets the conversation whose first message cao typed for it, not the earliest', async () => {
+      const { place } = hostWith({ [xPath]: X, [yPath]: Y });
+      const s = service(place);
+      expect((await s.read(A))?.path).toBe(yPath);
+      expect((await s.read(B))?.path).toBe(xPath);
+      expect(recorded).toEqual({ aaaa1111: yId, bbbb2222: xId });
+    });
+
+    it('one taken by its start before its first message showed is given up once it shows', async () => {
+      // B's conversation has begun but holds no message yet; A's has not begun
+      const files: Record<string, string> = { [xPath]: one };
+      const { place } = hostWith(files);
+      const s = service(place);
+      expect((await s.read(A))?.path).toBe(xPath);
+      files[xPath] = X;
+      files[yPath] = Y;
+      // B finds its own first (A took it by its start): A must look again, and does
+      expect((await s.read(B))?.path).toBe(xPath);
+      expect(recorded['aaaa1111']).toBeNull();
+      expect((await s.read({ ...A, conversationId: xId }))?.path).toBe(yPath);
+      expect(recorded['aaaa1111']).toBe(yId);
+    });
+
+    it('A, reading again first, gives up the conversation of B it held and takes its own', async () => {
+      const files: Record<string, string> = { [xPath]: one };
+      const { place } = hostWith(files);
+      const s = service(place);
+      expect((await s.read(A))?.path).toBe(xPath);
+      files[xPath] = X;
+      files[yPath] = Y;
+      expect((await s.read({ ...A, conversationId: xId }))?.path).toBe(yPath);
+      expect((await s.read(B))?.path).toBe(xPath);
+    });
   });
 
   it("finds a resumed Codex's log in the folder of the day its session began (the id's time)", async () => {

@@ -7,12 +7,16 @@
  * CLI), or, for a CLI that picks its own id (Codex, Gemini CLI, Kimi Code: found in the CLI's
  * folder for the working directory or in its index of conversations), as the first
  * conversation started in the terminal's folder after the terminal was created that no other
- * terminal of this server has taken (not one started a moment before: see `ownConversation`).
+ * terminal of this server has taken (not one started a moment before: see `ownConversation`);
+ * a conversation whose first message cao typed (`cao message N`) was for this terminal is its
+ * own, and one whose first message was for another terminal never is (two workers started
+ * together in one folder: a conversation taken by its start is given up once that shows).
  * OpenCode's are rows of its SQLite database, found the
  * same way and read with a read-only query (on this machine directly, on another host with
  * that host's own `sqlite3`; the screen where neither works).
  */
 import { sessionLogOf } from '../providers/logs/index.js';
+import { firstMarkerId } from './message-text.js';
 import type { LogContext, LogSummary, SessionDatabase, SessionLog } from '../providers/logs/log.js';
 import type { TerminalRecord } from '../store/store.js';
 import type { CoreDeps } from './deps.js';
@@ -26,9 +30,14 @@ export interface Transcript extends LogSummary {
   path: string;
 }
 
+/** Whose a conversation is by the first message cao typed into it (see `markOf`). */
+type Mark = 'own' | 'other' | undefined;
+
 export class TranscriptService {
   /** Terminal id → its log's path, once found. */
   private readonly found = new Map<string, string>();
+  /** Terminals whose log is theirs for sure: by an id, or by a message cao typed into it. */
+  private readonly sure = new Set<string>();
 
   constructor(private readonly deps: CoreDeps) {}
 
@@ -43,7 +52,20 @@ export class TranscriptService {
     if (!log || !t.workingDirectory) return undefined;
     const place = await this.deps.placement(t.host);
     if (log.database) return this.readDb(t, log.database, place);
-    const path = this.found.get(t.id) ?? (await this.locate(t, log, place));
+    let path = this.found.get(t.id);
+    if (path !== undefined && !this.sure.has(t.id)) {
+      // taken by when it started: until a message of this terminal's shows in it, a message
+      // of another terminal's there makes it that terminal's (two agents started together)
+      const mark = await this.markOf(await place.readFile(path, HEAD_BYTES), t.id);
+      if (mark === 'own') this.sure.add(t.id);
+      else if (mark === 'other') {
+        this.found.delete(t.id);
+        path = undefined;
+        t = { ...t, conversationId: null };
+        await this.deps.store.updateTerminal(t.id, { conversationId: null });
+      }
+    }
+    path ??= await this.locate(t, log, place);
     if (!path) return undefined;
     const text = await place.readFile(path);
     if (text === undefined) {
@@ -65,6 +87,20 @@ export class TranscriptService {
   /** Forgets a deleted terminal's log. */
   forget(id: string): void {
     this.found.delete(id);
+    this.sure.delete(id);
+  }
+
+  /**
+   * Whose a conversation is, by the first message marker (`cao message N`) in its first bytes:
+   * the first message cao typed into it (a worker's task), addressed to this terminal or to
+   * another one; undefined when there is none, or it names no message cao knows.
+   */
+  private async markOf(head: string | undefined, terminalId: string): Promise<Mark> {
+    const id = head === undefined ? undefined : firstMarkerId(head);
+    if (id === undefined) return undefined;
+    const m = await this.deps.store.getMessage(id).catch(() => undefined);
+    if (!m) return undefined;
+    return m.receiverId === terminalId ? 'own' : 'other';
   }
 
   /**
@@ -118,12 +154,16 @@ export class TranscriptService {
     if (name) {
       for (const dir of dirs) {
         const path = `${dir}/${name}`;
-        if ((await place.readFile(path, 1)) !== undefined) return path;
+        if ((await place.readFile(path, 1)) !== undefined) {
+          this.sure.add(t.id);
+          return path;
+        }
       }
       return undefined;
     }
     if (!log.startedBy) return undefined;
-    const taken = new Set(this.found.values());
+    /** Path → the terminal that took it. */
+    const taken = new Map([...this.found].map(([id, path]) => [path, id]));
     const paths: string[] = [];
     const indexPath = log.index?.(ctx);
     if (indexPath !== undefined && log.fromIndex) {
@@ -140,14 +180,36 @@ export class TranscriptService {
     const recorded = t.conversationId;
     if (recorded && log.idOf) {
       const own = paths.find((p) => log.idOf!(p) === recorded);
-      if (own !== undefined) return own;
+      if (
+        own !== undefined &&
+        (await this.markOf(await place.readFile(own, HEAD_BYTES), t.id)) !== 'other'
+      ) {
+        this.sure.add(t.id);
+        return own;
+      }
     }
-    const candidates: { path: string; at: number }[] = [];
-    for (const path of paths) {
-      if (taken.has(path)) continue;
+    const candidates: { path: string; at: number; mark: Mark }[] = [];
+    for (const path of [...new Set(paths)]) {
       const head = await place.readFile(path, HEAD_BYTES);
       const at = head === undefined ? undefined : log.startedBy(head, ctx);
-      if (at !== undefined) candidates.push({ path, at });
+      if (at === undefined) continue;
+      const mark = await this.markOf(head, t.id);
+      // another terminal's by its first message; or taken (by its start) unless it is this one's
+      if (mark === 'other' || (taken.has(path) && mark !== 'own')) continue;
+      candidates.push({ path, at, mark });
+    }
+    // a conversation whose first message cao typed for this terminal is its own, whenever it began
+    const marked = candidates.filter((c) => c.mark === 'own').sort((a, b) => a.at - b.at)[0];
+    if (marked) {
+      const holder = taken.get(marked.path);
+      if (holder !== undefined) {
+        // another terminal took it by its start: that one looks again at its next read
+        this.found.delete(holder);
+        this.sure.delete(holder);
+        await this.deps.store.updateTerminal(holder, { conversationId: null });
+      }
+      this.sure.add(t.id);
+      return marked.path;
     }
     return ownConversation(candidates, ctx.createdAtMs, place.host !== 'local')?.path;
   }
