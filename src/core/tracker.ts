@@ -79,14 +79,10 @@ interface Entry extends TrackedTerminal {
   turnOpen: boolean;
   /** The screen has shown the open turn at work (a `processing` read of its own). */
   sawWork: boolean;
-  /** The evidence of the latest `completed` reading (the answer it showed). */
-  lastAnswer: string | undefined;
-  /** `lastAnswer` when cao submitted the open turn: the previous turn's answer. */
-  answerBefore: string | undefined;
-  /** How many times `lastAnswer`'s line showed on the screen it was read from. */
-  lastAnswerCount: number;
-  /** `lastAnswerCount` when cao submitted the open turn. */
-  answerCountBefore: number;
+  /** The latest `completed` reading (the answer it showed). */
+  lastCompleted: Detection | undefined;
+  /** The previous turn's answer when cao submitted the open turn, and how often it showed. */
+  answerBefore: { key: string; count: number } | undefined;
   /** Believes a held tentative completion once the screen stayed the same long enough. */
   settle: NodeJS.Timeout | undefined;
 }
@@ -126,7 +122,7 @@ function answerCount(d: Detection, screen: string): number {
 /** Why a detection within a turn cao submitted is not believed yet, if it is held. */
 function heldReason(
   d: Detection,
-  e: Pick<Entry, 'sawWork' | 'answerBefore' | 'answerCountBefore' | 'screen'>,
+  e: Pick<Entry, 'sawWork' | 'answerBefore' | 'screen'>,
 ): { rule: string; why: string; settleMs?: number } | undefined {
   if (d.status === 'completed' && d.tentative)
     return {
@@ -138,8 +134,8 @@ function heldReason(
   if (
     d.status === 'completed' &&
     !e.sawWork &&
-    answerKey(d) === e.answerBefore &&
-    answerCount(d, e.screen) <= e.answerCountBefore
+    answerKey(d) === e.answerBefore?.key &&
+    answerCount(d, e.screen) <= e.answerBefore.count
   )
     return {
       rule: 'previous-answer',
@@ -183,10 +179,8 @@ export class StatusTracker {
       final: undefined,
       turnOpen: false,
       sawWork: false,
-      lastAnswer: undefined,
+      lastCompleted: undefined,
       answerBefore: undefined,
-      lastAnswerCount: 0,
-      answerCountBefore: 0,
       settle: undefined,
     };
     this.entries.set(t.terminalId, entry);
@@ -301,8 +295,9 @@ export class StatusTracker {
     if (!e || e.final) return;
     e.turnOpen = true;
     e.sawWork = false;
-    e.answerBefore = e.lastAnswer;
-    e.answerCountBefore = e.lastAnswerCount;
+    const before = e.lastCompleted;
+    // counted once here, on the screen of the moment (the answer's lines are as they were)
+    e.answerBefore = before && { key: answerKey(before), count: answerCount(before, e.screen) };
     if (e.detection.status === 'processing') return;
     this.apply(e, {
       status: 'processing',
@@ -532,10 +527,7 @@ export class StatusTracker {
   private apply(e: Entry, d: Detection): void {
     const previous = e.detection.status;
     e.detection = d;
-    if (d.status === 'completed') {
-      e.lastAnswer = answerKey(d);
-      e.lastAnswerCount = answerCount(d, e.screen);
-    }
+    if (d.status === 'completed') e.lastCompleted = d;
     if (d.status !== previous) {
       // the sequence behind a turn that ended too soon or never, for whoever reads the log
       this.deps.log.debug('status', {
