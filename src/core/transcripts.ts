@@ -52,22 +52,23 @@ export class TranscriptService {
     if (!log || !t.workingDirectory) return undefined;
     const place = await this.deps.placement(t.host);
     if (log.database) return this.readDb(t, log.database, place);
-    let path = this.found.get(t.id);
-    if (path !== undefined && !this.sure.has(t.id)) {
-      // taken by when it started: until a message of this terminal's shows in it, a message
-      // of another terminal's there makes it that terminal's (two agents started together)
-      const mark = await this.markOf(await place.readFile(path, HEAD_BYTES), t.id);
+    let path = this.found.get(t.id) ?? (await this.locate(t, log, place));
+    if (!path) return undefined;
+    let text = await place.readFile(path);
+    if (text !== undefined && !this.sure.has(t.id)) {
+      // taken by when it started (or by an id recorded so): until a message of this
+      // terminal's shows in it, a message of another terminal's there makes it that one's
+      const mark = await this.markOf(text, t.id);
       if (mark === 'own') this.sure.add(t.id);
       else if (mark === 'other') {
         this.found.delete(t.id);
-        path = undefined;
         t = { ...t, conversationId: null };
         await this.deps.store.updateTerminal(t.id, { conversationId: null });
+        path = await this.locate(t, log, place);
+        if (!path) return undefined;
+        text = await place.readFile(path);
       }
     }
-    path ??= await this.locate(t, log, place);
-    if (!path) return undefined;
-    const text = await place.readFile(path);
     if (text === undefined) {
       this.found.delete(t.id);
       return undefined;
@@ -91,7 +92,7 @@ export class TranscriptService {
   }
 
   /**
-   * Whose a conversation is, by the first message marker (`cao message N`) in its first bytes:
+   * Whose a conversation is, by the first message marker (`cao message N`) in its text:
    * the first message cao typed into it (a worker's task), addressed to this terminal or to
    * another one; undefined when there is none, or it names no message cao knows.
    */
@@ -180,13 +181,8 @@ export class TranscriptService {
     const recorded = t.conversationId;
     if (recorded && log.idOf) {
       const own = paths.find((p) => log.idOf!(p) === recorded);
-      if (
-        own !== undefined &&
-        (await this.markOf(await place.readFile(own, HEAD_BYTES), t.id)) !== 'other'
-      ) {
-        this.sure.add(t.id);
-        return own;
-      }
+      // (read() still checks its first message: an id recorded before a swap is given up)
+      if (own !== undefined) return own;
     }
     const candidates: { path: string; at: number; mark: Mark }[] = [];
     for (const path of [...new Set(paths)]) {
