@@ -77,6 +77,28 @@ const terminal = (over: Partial<TerminalRecord>): TerminalRecord =>
     ...over,
   }) as TerminalRecord;
 
+/** The ids of two Codex conversations in one folder: X began first, Y a second later. */
+const X_ID = '01a2452b-3111-7720-8755-83220259d6f8';
+const Y_ID = '01a2452b-9999-7720-8755-83220259d6f8';
+
+/** X's and Y's logs (each opened by `prompt`, else by the fixture's own) and their paths. */
+function codexPair(xPrompt?: string, yPrompt?: string) {
+  const one = fixture('codex', 'fence-after-tool.jsonl');
+  const opened = (text: string, prompt?: string): string =>
+    prompt === undefined ? text : text.replaceAll('fence please (CAO-FENCE)', prompt);
+  const y = one
+    .replaceAll(X_ID, Y_ID)
+    .replace('"timestamp":"2026-12-05T07:46:28.334Z"', '"timestamp":"2026-12-05T07:46:29.334Z"');
+  const day = '/home/dev/.codex/sessions/2026/12/05';
+  return {
+    one,
+    x: opened(one, xPrompt),
+    y: opened(y, yPrompt),
+    xPath: `${day}/rollout-2026-12-05T07-46-28-${X_ID}.jsonl`,
+    yPath: `${day}/rollout-2026-12-05T07-46-29-${Y_ID}.jsonl`,
+  };
+}
+
 describe('TranscriptService on a host', () => {
   it("finds a Kimi terminal's log through Kimi's index there, and never gives one log to two terminals", async () => {
     const wire = fixture('kimi_cli', 'fence-after-tool.jsonl');
@@ -99,18 +121,10 @@ describe('TranscriptService on a host', () => {
   });
 
   it("records the id Codex picked, and after a restart finds a terminal's own log by it", async () => {
-    const one = fixture('codex', 'fence-after-tool.jsonl');
-    const firstId = '01a2452b-3111-7720-8755-83220259d6f8';
-    const secondId = '01a2452b-9999-7720-8755-83220259d6f8';
     // a second conversation in the same folder, started a second later
-    const two = one
-      .replaceAll(firstId, secondId)
-      .replace('"timestamp":"2026-12-05T07:46:28.334Z"', '"timestamp":"2026-12-05T07:46:29.334Z"');
-    const day = '/home/dev/.codex/sessions/2026/12/05';
-    const { place } = hostWith({
-      [`${day}/rollout-2026-12-05T07-46-28-${firstId}.jsonl`]: one,
-      [`${day}/rollout-2026-12-05T07-46-29-${secondId}.jsonl`]: two,
-    });
+    const pair = codexPair();
+    const { place } = hostWith({ [pair.xPath]: pair.x, [pair.yPath]: pair.y });
+    const [firstId, secondId] = [X_ID, Y_ID];
     const codex = (over: Partial<TerminalRecord>) =>
       terminal({ provider: 'codex', createdAt: '2026-12-05T07:46:27.000Z', ...over });
     const first = await service(place).read(codex({ id: 'aaaa1111' }));
@@ -126,17 +140,9 @@ describe('TranscriptService on a host', () => {
   it("gives a handoff's worker its own log, not its supervisor's started a moment before it", async () => {
     // the supervisor's conversation began 400 ms before its worker was created (the supervisor
     // is mid-turn, waiting for the handoff), and nobody has read the supervisor's log yet
-    const one = fixture('codex', 'fence-after-tool.jsonl');
-    const supId = '01a2452b-3111-7720-8755-83220259d6f8';
-    const workerId = '01a2452b-9999-7720-8755-83220259d6f8';
-    const worker = one
-      .replaceAll(supId, workerId)
-      .replace('"timestamp":"2026-12-05T07:46:28.334Z"', '"timestamp":"2026-12-05T07:46:29.334Z"');
-    const day = '/home/dev/.codex/sessions/2026/12/05';
-    const { place } = hostWith({
-      [`${day}/rollout-2026-12-05T07-46-28-${supId}.jsonl`]: one,
-      [`${day}/rollout-2026-12-05T07-46-29-${workerId}.jsonl`]: worker,
-    });
+    const pair = codexPair();
+    const { place } = hostWith({ [pair.xPath]: pair.x, [pair.yPath]: pair.y });
+    const [supId, workerId] = [X_ID, Y_ID];
     const s = service(place);
     const codex = (over: Partial<TerminalRecord>) => terminal({ provider: 'codex', ...over });
     const w = await s.read(codex({ id: 'bbbb2222', createdAt: '2026-12-05T07:46:28.734Z' }));
@@ -148,18 +154,9 @@ describe('TranscriptService on a host', () => {
   describe('two Codex workers started together in one folder', () => {
     // conversation X began first but is B's (its first message is cao's message 2, for B);
     // Y began a second later and is A's (message 1). A was created first.
-    const one = fixture('codex', 'fence-after-tool.jsonl');
-    const xId = '01a2452b-3111-7720-8755-83220259d6f8';
-    const yId = '01a2452b-9999-7720-8755-83220259d6f8';
     const task = (n: number) => `fence please [Handoff from terminal cccc3333 (cao message ${n}).]`;
-    const X = one.replaceAll('fence please (CAO-FENCE)', task(2));
-    const Y = one
-      .replaceAll(xId, yId)
-      .replace('"timestamp":"2026-12-05T07:46:28.334Z"', '"timestamp":"2026-12-05T07:46:29.334Z"')
-      .replaceAll('fence please (CAO-FENCE)', task(1));
-    const day = '/home/dev/.codex/sessions/2026/12/05';
-    const xPath = `${day}/rollout-2026-12-05T07-46-28-${xId}.jsonl`;
-    const yPath = `${day}/rollout-2026-12-05T07-46-29-${yId}.jsonl`;
+    const { one, x: X, y: Y, xPath, yPath } = codexPair(task(2), task(1));
+    const [xId, yId] = [X_ID, Y_ID];
     const A = terminal({
       id: 'aaaa1111',
       provider: 'codex',
