@@ -8,7 +8,7 @@
  * 0.169.0 (../shared/agent-clis captures and testdata/codex) and the original CAO's fixtures
  * (0.142–0.149 and older line-mode screens).
  *
- * Longer than most providers (about 530 lines) because Codex has the most screen variants to
+ * Longer than most providers (about 540 lines) because Codex has the most screen variants to
  * tell apart: three composer glyphs, legacy line-mode screens and modals, 0.147+ approval
  * menus, the request_user_input question widget, update and trust dialogs. Its command line
  * and TOML config are built in codex-launch.ts.

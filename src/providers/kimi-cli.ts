@@ -7,7 +7,7 @@
  * of the input box. Also reads the older Python kimi-cli screens: its 1.x TUI (`── input ──`
  * area, `• text` blocks, `⠧ Thinking...`) and the legacy prompt (`💫` / `user@host💫 text`).
  *
- * Longer than most providers (about 530 lines) because it reads three generations of Kimi's
+ * Longer than most providers (about 700 lines) because it reads three generations of Kimi's
  * screens, and on the 2.x one tells its own chrome from quoted text by position and by the
  * colours of a styled capture (a reply may quote Kimi's busy and error lines); each reader is
  * a small pure function over the screen text.
